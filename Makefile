@@ -1,0 +1,47 @@
+# The two commands: `make run` (portal, worker and provider sandbox on this machine) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench schema clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet ".[dev]"
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@$(PY) manage.py sandbox_seed 2>/dev/null || true
+	@echo ""
+	@echo "  Connector portal:  http://$(HOST):$(PORT)/accounts/login/"
+	@echo "  Sign in as:        demo@example.com / demo-password"
+	@echo "  Health:            http://$(HOST):$(PORT)/healthz"
+	@echo "  Press Ctrl-C to stop the portal, the worker and the provider sandbox."
+	@echo ""
+	@trap 'kill 0' INT TERM; \
+	  if $(PY) manage.py help run_sandbox >/dev/null 2>&1; then $(PY) manage.py run_sandbox & fi; \
+	  $(PY) manage.py qcluster & \
+	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
+	  wait
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m pytest tests/bench -p no:randomly -s
+
+clean:
+	rm -rf $(VENV) db.sqlite3 sandbox.sqlite3 staticfiles

@@ -1,0 +1,42 @@
+"""Idempotent demo data: a firm, its admin user, a full licence, two Project Center projects and an API token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from connector_portal.models import Firm, Licence, Membership, User
+from connector_portal.selectors import firm_has_service_account
+from connector_portal.services import service_token_create
+from projects.models import ProjectCenterProject
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"
+DEMO_PROJECTS = [("PC-1001", "1001", "Riverside Library"), ("PC-1002", "1002", "Harbour Street Offices")]
+
+
+class Command(BaseCommand):
+    help = "Create the demo firm, user, licence, projects and API token (safe to run again)."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        firm, _ = Firm.objects.get_or_create(slug="demo-architects", defaults={"name": "Demo Architects"})
+        user = User.objects.filter(email=DEMO_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=DEMO_EMAIL, password=DEMO_PASSWORD, first_name="Demo", last_name="Reviewer"
+            )
+        Membership.objects.get_or_create(firm=firm, user=user, defaults={"role": Membership.Role.ADMIN})
+        Licence.objects.update_or_create(firm=firm, defaults={"procore": True, "autodesk": True, "constructex": True})
+        for pc_id, number, name in DEMO_PROJECTS:
+            ProjectCenterProject.objects.get_or_create(
+                firm=firm, pc_project_id=pc_id, defaults={"number": number, "name": name}
+            )
+        self.stdout.write(f"Demo firm: {firm.name} — sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        if not firm_has_service_account(firm=firm):
+            _token, raw = service_token_create(firm=firm, name="Demo Project Center")
+            self.stdout.write(f"Demo API service-account token (shown once, keep it): {raw}")
+        else:
+            self.stdout.write("Demo API service-account token: already created (revoke it in admin to get a new one).")

@@ -1,0 +1,233 @@
+"""Settings for the connector portal: one module, read from the environment (django-environ).
+
+With no environment at all the portal runs for development on SQLite against the local provider sandbox.
+With DEBUG off every secret must come from the environment, or start-up stops naming the missing variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+TESTING = "PYTEST_VERSION" in os.environ  # pytest sets it before Django starts
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")  # optional; silently absent
+
+# Development defaults: never accepted with DEBUG off.
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-in-production-0123456789"
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LWZpZWxkLWtleS1uZXZlci11c2UtaW4tcHJvZCE="
+
+
+def _required_in_production(name: str, value: str, dev_default: str) -> str:
+    """Return `value`, but refuse a missing or development-default secret when DEBUG is off."""
+    if not DEBUG and (not value or value == dev_default or dev_default in value.split(",")):
+        raise ImproperlyConfigured(
+            f"{name} is missing or still the development default. Set {name} in the environment "
+            f"(see .env.example) before running with DEBUG off."
+        )
+    return value
+
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = _required_in_production("SECRET_KEY", env.str("SECRET_KEY", default=DEV_SECRET_KEY), DEV_SECRET_KEY)
+FIELD_ENCRYPTION_KEYS: list[str] = [
+    key.strip()
+    for key in _required_in_production(
+        "FIELD_ENCRYPTION_KEYS",
+        env.str("FIELD_ENCRYPTION_KEYS", default=DEV_FIELD_ENCRYPTION_KEY),
+        DEV_FIELD_ENCRYPTION_KEY,
+    ).split(",")
+    if key.strip()
+]
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+PORTAL_BASE_URL: str = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# The local provider sandbox (providers/sandbox): on by default in development only.
+PROVIDER_SANDBOX: bool = env.bool("PROVIDER_SANDBOX", default=DEBUG)
+SANDBOX_URL: str = env.str("SANDBOX_URL", default="http://127.0.0.1:8001").rstrip("/")
+
+INSTALLED_APPS = [
+    "connector_portal.apps.PortalAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "rest_framework",
+    "drf_spectacular",
+    "django_q",
+    "connector_portal",
+    "providers",
+    "projects",
+    "mappings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "connector_portal.middleware.CurrentFirmMiddleware",
+]
+
+ROOT_URLCONF = "connector_portal.urls"
+WSGI_APPLICATION = "connector_portal.wsgi.application"
+AUTH_USER_MODEL = "connector_portal.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "connector_portal.context_processors.firm",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web process, the worker and the tests share one SQLite file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL: str = env.str("REDIS_URL", default="")
+# A cache shared between processes: allauth's login rate limits must hold across every web process.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# allauth: email + password, no open sign-up (support staff create accounts).
+ACCOUNT_ADAPTER = "connector_portal.adapters.PortalAccountAdapter"
+ACCOUNT_FORMS = {"login": "connector_portal.forms.PortalLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "reset_password": "20/m/ip,5/m/key"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Connector portal] "
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Connector portal"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "dashboard"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Connector portal <no-reply@connector-portal.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Connector portal API",
+    "DESCRIPTION": "The API that Newforma Project Center uses to receive submittals and RFIs and send responses back.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# django-q2: the ORM broker works on SQLite and PostgreSQL with no extra server; Redis when REDIS_URL is set.
+Q_CLUSTER: dict[str, object] = {
+    "name": "connector-portal",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": 300,
+    "retry": 360,  # must exceed timeout, or a slow task is handed to a second worker while it still runs
+    "max_attempts": 1,
+    "catch_up": False,
+    "save_limit": 1000,
+    "sync": TESTING,
+    "poll": 1,
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "connector_portal.logging.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Both log full token answers at DEBUG: never let them speak.
+        "oauthlib": {"level": "WARNING", "propagate": True},
+        "requests_oauthlib": {"level": "WARNING", "propagate": True},
+        "django.db.backends": {"level": "INFO"},
+    },
+}

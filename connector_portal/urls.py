@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from connector_portal import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("firm/switch/", views.switch_firm, name="switch_firm"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
