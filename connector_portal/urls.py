@@ -8,5 +8,7 @@ urlpatterns = [
     path("firm/switch/", views.switch_firm, name="switch_firm"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("oauth/", include("providers.urls")),
+    path("api/", include("connector_portal.api.urls")),
     path("admin/", admin.site.urls),
 ]
