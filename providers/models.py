@@ -1,0 +1,80 @@
+"""The portal's OAuth registration with each provider, and the provider accounts firm users connect."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from connector_portal.models import Connector, FirmOwned
+from providers.fields import EncryptedTextField
+
+
+class ProviderApp(models.Model):
+    """The portal's OAuth client registration with one provider. Managed by support staff in admin."""
+
+    class Environment(models.TextChoices):
+        PRODUCTION = "production", "Production"
+        PROVIDER_SANDBOX = "provider_sandbox", "The provider's own sandbox"
+        LOCAL_SANDBOX = "local_sandbox", "The portal's local provider sandbox"
+        CUSTOM = "custom", "Custom base URLs"
+
+    provider = models.CharField(max_length=20, choices=Connector.choices, unique=True)
+    client_id = models.CharField(max_length=255)
+    client_secret = EncryptedTextField(blank=True)
+    environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.PRODUCTION)
+    auth_base_url = models.URLField(blank=True, help_text="Only for custom base URLs.")
+    api_base_url = models.URLField(blank=True, help_text="Only for custom base URLs.")
+    is_enabled = models.BooleanField("enabled", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider"]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} app ({self.get_environment_display()})"
+
+
+class ProviderAccount(FirmOwned):
+    """A provider user account that a firm user connected by OAuth. Tokens are encrypted at rest."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        NEEDS_REAUTH = "needs_reauth", "Needs re-authorisation"
+        REVOKED = "revoked", "Revoked"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="provider_accounts",
+        help_text="The portal user who connected (or last reconnected) this account.",
+    )
+    provider = models.CharField(max_length=20, choices=Connector.choices)
+    provider_user_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=255, blank=True)
+    email = models.EmailField(blank=True)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    last_error = models.TextField(blank=True, help_text="The last problem, in words a firm user understands.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "provider", "provider_user_id"], name="provideraccount_unique_per_firm"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()}: {self.name or self.email or self.provider_user_id}"
+
+    def expires_within(self, seconds: int, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.expires_at is None or self.expires_at <= now + dt.timedelta(seconds=seconds)
