@@ -1,0 +1,83 @@
+"""Plain typed values that cross the boundary between provider modules and the rest of the portal.
+
+Provider modules turn each provider's JSON into these; nothing outside `providers/` sees a provider's own shapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ItemKind = Literal["submittal", "rfi"]
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str
+    expires_at: dt.datetime | None
+
+    def __repr__(self) -> str:  # never print a token, even in a traceback
+        return f"TokenSet(expires_at={self.expires_at!r})"
+
+
+@dataclass(frozen=True)
+class ProviderUser:
+    id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Company:
+    """A Procore company or an Autodesk hub (id as the provider gives it, e.g. Autodesk's 'b.' + account id)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProviderProject:
+    id: str
+    name: str
+    number: str = ""
+    company_id: str = ""
+    # What the project supports, e.g. Autodesk BIM 360 projects have no submittals API.
+    supports_submittals: bool = True
+    supports_rfis: bool = True
+
+
+@dataclass(frozen=True)
+class ResponseOption:
+    """A response a reviewer can give on the provider.
+
+    `id` is what gets posted back; `name` is what the provider shows (companies may rename it); `standard` is the
+    stable meaning mappings match on (Procore's `considered`, Autodesk's category, ConstructEx's response), lower case.
+    """
+
+    id: str
+    name: str
+    standard: str
+
+
+@dataclass(frozen=True)
+class ProviderItem:
+    """One submittal or RFI as the sync engine needs it."""
+
+    kind: ItemKind
+    provider_id: str
+    number: str
+    title: str
+    status: str
+    updated_at: dt.datetime
+    revision: str = ""
+    due_date: dt.date | None = None
+    ball_in_court: tuple[str, ...] = ()
+    url: str = ""
+    # Whether the receiving user is its assignee, ball-in-court or one of its approvers.
+    for_receiving_user: bool = True
+    closed: bool = False
+    deleted: bool = False
+    predecessor_id: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
