@@ -1,4 +1,4 @@
-"""Signing in: email and password, no sign-up, inactive firms refused with their reason, rate limits, password emails."""
+"""Signing in: email and password, no sign-up, inactive firms refused with the reason, rate limits, password emails."""
 
 from __future__ import annotations
 
