@@ -43,5 +43,8 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) -m pytest tests/bench -p no:randomly -s
 
+schema: $(VENV)/.installed-dev
+	$(PY) manage.py spectacular --validate --fail-on-warn --file openapi/schema.yaml
+
 clean:
 	rm -rf $(VENV) db.sqlite3 sandbox.sqlite3 staticfiles

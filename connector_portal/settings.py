@@ -178,14 +178,24 @@ STORAGES = {
     },
 }
 
+# The API's views set their own authentication, permissions, throttling and error handler (connector_portal/api/base.py);
+# only what is shared is set here. The throttle rate is per service-account token (or per signed-in user).
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="600/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Connector portal API",
-    "DESCRIPTION": "The API that Newforma Project Center uses to receive submittals and RFIs and send responses back.",
+    "DESCRIPTION": (
+        "The API that Newforma Project Center uses to receive submittals and RFIs and send responses back. "
+        "Authenticate with the firm's service-account token: `Authorization: Bearer <token>`. Every error has the "
+        "shape `{code, message, details}`. Lists are paginated with an opaque cursor: follow `next` until it is null."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ConnectorEnum": "connector_portal.models.Connector"},
 }
 
 # django-q2: the ORM broker works on SQLite and PostgreSQL with no extra server; Redis when REDIS_URL is set.

@@ -1,1 +1,30 @@
-urlpatterns: list = []
+"""Routes under /api/: version 1 of the API, its OpenAPI schema and docs, and a JSON 404 for everything else."""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from rest_framework.routers import SimpleRouter
+
+from connector_portal.api.errors import api_not_found
+from connector_portal.api.firm import FirmView
+from connector_portal.api.projects import ProjectViewSet
+
+API_V1_PREFIX = "v1/"
+
+router = SimpleRouter()
+router.register("projects", ProjectViewSet, basename="project")
+
+v1_patterns = [
+    path("firm/", FirmView.as_view(), name="firm"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path(API_V1_PREFIX, include((v1_patterns, "api-v1"))),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Redoc loads its script from a CDN (the Swagger UI sidecar is not installed): offline, the page still loads and
+    # links the schema at /api/schema/.
+    path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^.*$", api_not_found),
+]

@@ -1,0 +1,113 @@
+"""The API base classes: they own authentication, firm resolution, tenant filtering, throttling and the error shape.
+
+How to add a firm-scoped endpoint
+---------------------------------
+1. Subclass `FirmViewSet` (or `FirmAPIView` for one thing that is not a row, like the firm itself). Declare the
+   rows with `firm_queryset = Model.objects.all()` or, when it needs the firm, `def get_firm_queryset(self, firm)`.
+   Never define `get_queryset`, `get_object`, `queryset`, `authentication_classes`, `permission_classes` or `initial`:
+   the class refuses to be defined. Every queryset is filtered by `firm` here, so another firm's row answers 404
+   exactly like a missing one.
+2. Read `self.firm` (never a firm id from the request); write through a service with `**audit_actor(self.request)`.
+3. Serializers subclass `StrictModelSerializer` / `StrictSerializer` (unknown fields answer 400).
+4. Decorate each operation with `extend_schema(..., responses={200: X, **error_responses(404, ...)}, examples=[...])`.
+5. Register the route under `/api/v1/` in `connector_portal/api/urls.py`, run `make schema`, and add a factory for the
+   route in `tests/api/routes.py`: the generic tests then prove 401 for bad tokens and 404 for another firm's token, and
+   fail until you do.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from django.db import models
+from rest_framework import generics, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+
+from connector_portal.api.authentication import PortalSessionAuthentication, ServiceTokenAuthentication
+from connector_portal.api.errors import api_exception_handler
+from connector_portal.api.pagination import FirmCursorPagination
+from connector_portal.api.parsers import StrictJSONParser
+from connector_portal.api.permissions import ActsForOneFirm, request_firm
+from connector_portal.api.throttling import FirmApiThrottle
+from connector_portal.models import Firm, ServiceAccountToken
+from connector_portal.tenancy import scoped
+
+LOOKUP_SHAPE = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
+
+# What a subclass may not define: each would let it skip authentication or the firm filter.
+SEALED = ("get_queryset", "get_object", "queryset", "authentication_classes", "permission_classes", "initial")
+
+
+def audit_actor(request: Request) -> dict[str, Any]:
+    """Keyword arguments for `audit_record`: the token as actor for Project Center, else the signed-in user."""
+    token = request.auth if isinstance(request.auth, ServiceAccountToken) else None
+    return {"actor_token": token, "request": request}
+
+
+def _sealed_value(name: str) -> Any:
+    return getattr(FirmScopedMixin, name, None)
+
+
+class FirmScopedMixin:
+    """Resolves `self.firm` after authentication and filters every queryset through it."""
+
+    firm_queryset: ClassVar[models.QuerySet | None] = None
+    firm: Firm
+
+    # The token first: its authenticate_header makes "not authenticated" a 401.
+    authentication_classes = (ServiceTokenAuthentication, PortalSessionAuthentication)
+    permission_classes = (ActsForOneFirm,)
+    throttle_classes = (FirmApiThrottle,)
+    renderer_classes = (JSONRenderer, BrowsableAPIRenderer)
+    parser_classes = (StrictJSONParser,)
+    pagination_class = FirmCursorPagination
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Compare with the base's own attribute, so a mixin earlier in the MRO cannot override it either.
+        overridden = sorted(name for name in SEALED if getattr(cls, name, None) is not _sealed_value(name))
+        if overridden:
+            raise TypeError(
+                f"{cls.__name__} defines {', '.join(overridden)}: firm-scoped API views may not. "
+                "Declare `firm_queryset` or `get_firm_queryset(self, firm)` instead (see connector_portal.api.base)."
+            )
+
+    def get_exception_handler(self) -> Any:
+        return api_exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]  # authenticate, permit, throttle
+        firm = request_firm(request)
+        assert firm is not None  # ActsForOneFirm has refused the request otherwise
+        self.firm = firm
+        # Shadow the middleware's session firm: with a token, the token's firm is the only firm.
+        request.firm = firm  # type: ignore[attr-defined]
+
+    def get_firm_queryset(self, firm: Firm) -> models.QuerySet:
+        if self.firm_queryset is None:
+            raise NotImplementedError(f"{type(self).__name__} must declare firm_queryset or get_firm_queryset().")
+        return self.firm_queryset.all()
+
+    def get_queryset(self) -> models.QuerySet:
+        # Filter again whatever get_firm_queryset returned: a subclass cannot widen it to other firms.
+        return scoped(self.get_firm_queryset(self.firm), firm=self.firm)
+
+    def get_object(self) -> models.Model:
+        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)  # type: ignore[attr-defined]
+        if lookup is not None and not LOOKUP_SHAPE.fullmatch(str(lookup)):
+            raise NotFound()  # NUL or control characters cannot name a row, and must never reach the database
+        try:
+            return super().get_object()  # type: ignore[misc]
+        except (ValueError, TypeError) as exc:  # a lookup value of the wrong type is simply not found
+            raise NotFound() from exc
+
+
+class FirmAPIView(FirmScopedMixin, generics.GenericAPIView):
+    """For endpoints about one thing that is not a row lookup (e.g. the firm itself)."""
+
+
+class FirmViewSet(FirmScopedMixin, viewsets.GenericViewSet):
+    """For collections of firm-owned rows; add DRF's mixins or your own actions."""

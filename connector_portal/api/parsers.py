@@ -1,0 +1,52 @@
+"""JSON parsing that refuses text the database cannot store, before any view sees it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import status
+from rest_framework.parsers import JSONParser
+
+from connector_portal.api.errors import ApiError
+
+
+def _bad_text(value: str) -> bool:
+    # PostgreSQL refuses NUL in text; a lone surrogate ("\ud800") cannot be encoded as UTF-8 at all.
+    return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
+def _find_bad_text(data: Any, path: str = "") -> str | None:
+    """The path ("name", "items.2.comment") of the first string in `data` the portal could not store, or None."""
+    if isinstance(data, str):
+        return path if _bad_text(data) else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if _bad_text(key):
+                return path or "(a field name)"
+            found = _find_bad_text(value, where)
+            if found is not None:
+                return found
+    if isinstance(data, list):
+        for index, value in enumerate(data):
+            found = _find_bad_text(value, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
+
+
+class StrictJSONParser(JSONParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+        data = super().parse(stream, media_type, parser_context)
+        where = _find_bad_text(data)
+        if where is not None:
+            raise ApiError(
+                status_code=status.HTTP_400_BAD_REQUEST,
+                code="invalid_text",
+                message=(
+                    "The request contains a NUL character or text that is not valid Unicode, which cannot be stored. "
+                    "Remove it and send the request again."
+                ),
+                details={"field": where.encode("utf-8", "replace").decode()[:200]},
+            )
+        return data

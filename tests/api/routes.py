@@ -1,0 +1,96 @@
+"""Every /api/v1/ route, read from the URL resolver, and how to call it for a firm.
+
+A new endpoint must add one entry to ROUTE_CASES (a factory that creates the firm's object and returns the URL kwargs,
+plus a valid body for its writes). Until it does, test_every_api_route_has_a_case fails; once it does, the generic
+tests prove 401 for bad tokens and 404 / no leak for another firm's token on every operation of the route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from connector_portal.models import Firm
+from projects.models import ProjectCenterProject
+
+API_V1 = "api/v1/"
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # namespaced, e.g. "api-v1:project-detail"
+    path: str  # the route as written, for messages
+    methods: tuple[str, ...]
+    is_detail: bool  # addresses one object through URL kwargs
+
+
+def _methods(callback: Any) -> tuple[str, ...]:
+    actions = getattr(callback, "actions", None)  # a DRF viewset bound to this route
+    if actions:
+        return tuple(sorted(method.upper() for method in actions))
+    view_class = callback.cls
+    names = [m for m in view_class.http_method_names if m not in ("options", "head") and hasattr(view_class, m)]
+    return tuple(sorted(m.upper() for m in names))
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, URLPattern]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, route, ns)
+        else:
+            yield route.replace("^", "").replace("\\Z", "").replace("$", ""), namespace, pattern
+
+
+def api_routes() -> list[Route]:
+    routes = []
+    for path, namespace, pattern in _walk(get_resolver().url_patterns):
+        if not path.startswith(API_V1) or pattern.name is None:
+            continue
+        if path.endswith(".(?P<format>[a-z0-9]+)/?"):
+            continue  # format-suffix twins, if a router ever adds them
+        routes.append(
+            Route(
+                name=f"{namespace}{pattern.name}",
+                path=path,
+                methods=_methods(pattern.callback),
+                is_detail=bool(pattern.pattern.regex.groupindex),
+            )
+        )
+    return sorted(routes, key=lambda r: r.name)
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    """How to call a route for `firm`: `make` creates the firm's object(s) and returns the URL kwargs."""
+
+    make: Callable[[Firm], dict[str, str]]
+    body: Callable[[Firm], dict[str, Any]] = lambda firm: {}
+    # Methods that create when nothing is found (PUT upsert): another firm's call makes its own row instead of a 404.
+    upsert_methods: frozenset[str] = field(default_factory=frozenset)
+
+
+def make_project(firm: Firm) -> dict[str, str]:
+    project = ProjectCenterProject.objects.create(
+        firm=firm, pc_project_id=f"PC-{firm.slug}", name=f"Project of {firm.name}", number=f"N-{firm.slug}"
+    )
+    return {"pc_project_id": project.pc_project_id}
+
+
+def project_body(firm: Firm) -> dict[str, Any]:
+    return {"pc_project_id": f"PC-new-{firm.slug}", "name": "A new project", "number": "1"}
+
+
+ROUTE_CASES: dict[str, RouteCase] = {
+    "api-v1:firm": RouteCase(make=lambda firm: {}),
+    "api-v1:project-list": RouteCase(make=lambda firm: (make_project(firm), {})[1], body=project_body),
+    "api-v1:project-detail": RouteCase(
+        make=make_project,
+        body=lambda firm: {"name": "Renamed", "number": "2"},
+        upsert_methods=frozenset({"PUT"}),
+    ),
+}
