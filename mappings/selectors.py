@@ -1,0 +1,118 @@
+"""Reads about mapping tables and keyword lists. Firm-owned rows are reached through the firm or a firm's object."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from connector_portal.models import Connector, Firm
+from connector_portal.tenancy import scoped
+from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, SHIPPED_DEFAULTS, TYPE_RECORD_A_RESPONSE, normalise
+from mappings.keywords import KeywordCheck, KeywordInput, check_keyword_lists
+from mappings.matching import MappingCheck, check_rows, resolve, suggest, translate
+from mappings.models import KeywordList, MappingRow, MappingTable
+from projects.models import ProjectCenterProject, ProjectLink
+from providers.types import ResponseOption
+
+
+def provider_label(provider: str) -> str:
+    return Connector(provider).label
+
+
+def default_table_get(*, firm: Firm, provider: str) -> MappingTable | None:
+    """The firm's own default table for a provider, or None when it uses the product's shipped defaults."""
+    return scoped(MappingTable.objects.all(), firm=firm).filter(provider=provider, link__isnull=True).first()
+
+
+def default_choices(*, firm: Firm, provider: str) -> dict[str, str]:
+    """Keyword -> standard meaning a new connection starts from: the firm's defaults, else the shipped ones."""
+    table = default_table_get(firm=firm, provider=provider)
+    if table is None:
+        return dict(SHIPPED_DEFAULTS[provider])
+    return {row.keyword: row.standard for row in table.rows.all()}
+
+
+def link_table_get(*, firm: Firm, link: ProjectLink) -> MappingTable | None:
+    return scoped(MappingTable.objects.all(), firm=firm).filter(link=link).first()
+
+
+def table_rows(*, table: MappingTable) -> list[MappingRow]:
+    return list(table.rows.order_by("position", "id"))
+
+
+def keyword_lists_get(*, project: ProjectCenterProject) -> dict[str, KeywordList | None]:
+    """List kind -> the project's keyword list (None when never received), entries prefetched."""
+    lists = scoped(KeywordList.objects.prefetch_related("entries"), firm=project.firm).filter(project=project)
+    found = {kl.kind: kl for kl in lists}
+    return {kind: found.get(kind) for kind in KeywordList.Kind.values}
+
+
+def _inputs(keyword_list: KeywordList | None) -> list[KeywordInput] | None:
+    if keyword_list is None:
+        return None
+    return [KeywordInput(name=e.name, type=e.type) for e in keyword_list.entries.all()]
+
+
+def response_keywords(*, project: ProjectCenterProject) -> list[str]:
+    """The project's Record a Response keywords, in Project Center's order.
+
+    They come from the project's Submittal Action list when it holds any; a list without them (or no list yet)
+    means the project uses Project Center's default keywords.
+    """
+    lists = keyword_lists_get(project=project)
+    entries = _inputs(lists[KeywordList.Kind.SUBMITTAL_ACTION]) or []
+    wanted = normalise(TYPE_RECORD_A_RESPONSE)
+    keywords: list[str] = []
+    for entry in entries:
+        if normalise(entry.type) == wanted and normalise(entry.name) not in {normalise(k) for k in keywords}:
+            keywords.append(entry.name)
+    return keywords or list(DEFAULT_RESPONSE_KEYWORDS)
+
+
+def keyword_check(*, project: ProjectCenterProject) -> KeywordCheck:
+    lists = keyword_lists_get(project=project)
+    return check_keyword_lists({kind: _inputs(kl) for kind, kl in lists.items()})
+
+
+def held_kinds(*, project: ProjectCenterProject) -> dict[str, str]:
+    """Item kind ("submittal", "rfi") -> why syncing it is held for this project. Empty when nothing is held.
+
+    The sync engine skips a held kind without counting it as a failure, and syncs it again once the keyword is there.
+    """
+    return keyword_check(project=project).held_kinds()
+
+
+def mapping_check(*, table: MappingTable, options: Sequence[ResponseOption]) -> MappingCheck:
+    """Every keyword of a connection's table against the provider's live options: renamed, gone, unmapped, stale."""
+    keywords = response_keywords(project=table.link.project) if table.link_id else list(DEFAULT_RESPONSE_KEYWORDS)
+    return check_rows(
+        rows=table_rows(table=table), keywords=keywords, options=options, provider_label=provider_label(table.provider)
+    )
+
+
+def mapping_translate(*, table: MappingTable, keyword: str, options: Sequence[ResponseOption]) -> ResponseOption:
+    """The provider response to post for a Project Center keyword; raises TranslationError with what to do."""
+    return translate(check=mapping_check(table=table, options=options), keyword=keyword)
+
+
+def mapping_initial(
+    *,
+    firm: Firm,
+    provider: str,
+    keywords: Sequence[str],
+    options: Sequence[ResponseOption],
+    table: MappingTable | None = None,
+) -> dict[str, str]:
+    """Keyword -> option id to preselect: the table's saved choice when it still resolves, else the defaults."""
+    saved = {normalise(r.keyword): r for r in table_rows(table=table)} if table is not None else {}
+    defaults = {normalise(k): s for k, s in default_choices(firm=firm, provider=provider).items()}
+    initial: dict[str, str] = {}
+    for keyword in keywords:
+        row = saved.get(normalise(keyword))
+        if row is not None:
+            option = resolve(standard=row.standard, saved_id=row.response_id, options=options)
+        else:
+            standard = defaults.get(normalise(keyword)) or normalise(keyword)  # a custom keyword named like a meaning
+            option = suggest(keyword=keyword, standard=standard, options=options)
+        if option is not None:
+            initial[keyword] = option.id
+    return initial

@@ -1,0 +1,132 @@
+"""Portal pages: the firm's default mapping tables per provider, and a project's keyword lists."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from connector_portal.models import Connector
+from connector_portal.selectors import membership_get
+from connector_portal.views import firm_required
+from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, KNOWN_KEYWORD_TYPES, normalise
+from mappings.forms import KEYWORD_TYPES_DATALIST_ID, DefaultMappingForm, keyword_list_formset
+from mappings.models import KeywordList
+from mappings.selectors import (
+    default_choices,
+    default_table_get,
+    keyword_check,
+    keyword_lists_get,
+    provider_label,
+    response_keywords,
+)
+from mappings.services import firm_default_table_replace, keyword_list_replace
+from projects.selectors import project_get
+
+
+def _is_firm_admin(request: HttpRequest) -> bool:
+    membership = membership_get(user=request.user, firm=request.firm)  # type: ignore[arg-type, attr-defined]
+    return bool(membership and membership.is_admin)
+
+
+def _not_allowed(request: HttpRequest, what: str) -> HttpResponse:
+    return render(request, "mappings/not_allowed.html", {"what": what}, status=403)
+
+
+@firm_required
+@require_GET
+def defaults_index(request: HttpRequest) -> HttpResponse:
+    firm = request.firm  # type: ignore[attr-defined]
+    providers = [
+        {"value": value, "label": label, "customised": default_table_get(firm=firm, provider=value) is not None}
+        for value, label in Connector.choices
+    ]
+    return render(
+        request, "mappings/defaults_index.html", {"providers": providers, "can_edit": _is_firm_admin(request)}
+    )
+
+
+@firm_required
+@require_http_methods(["GET", "POST"])
+def defaults_edit(request: HttpRequest, provider: str) -> HttpResponse:
+    if provider not in Connector.values:
+        raise Http404("No such provider.")
+    firm = request.firm  # type: ignore[attr-defined]
+    can_edit = _is_firm_admin(request)
+    table = default_table_get(firm=firm, provider=provider)
+    initial = default_choices(firm=firm, provider=provider)
+    defaults = {normalise(k) for k in DEFAULT_RESPONSE_KEYWORDS}
+    keywords = list(DEFAULT_RESPONSE_KEYWORDS) + [k for k in initial if normalise(k) not in defaults]
+    label = provider_label(provider)
+    if request.method == "POST":
+        if not can_edit:
+            return _not_allowed(request, f"change the default {label} mapping")
+        form = DefaultMappingForm(request.POST, provider=provider, keywords=keywords, initial_choices=initial)
+        if form.is_valid():
+            try:
+                firm_default_table_replace(
+                    firm=firm, provider=provider, choices=form.chosen(), actor=request.user, request=request
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"Saved the default {label} mapping. New {label} connections start from it.")
+                return redirect("mappings:defaults_edit", provider=provider)
+    else:
+        form = DefaultMappingForm(provider=provider, keywords=keywords, initial_choices=initial)
+    context = {
+        "form": form,
+        "provider_label": label,
+        "can_edit": can_edit,
+        "customised": table is not None,
+        "table": table,
+    }
+    return render(request, "mappings/defaults_edit.html", context)
+
+
+@firm_required
+@require_http_methods(["GET", "POST"])
+def project_keywords(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    project = project_get(firm=request.firm, pc_project_id=pc_project_id)  # type: ignore[attr-defined]
+    can_edit = _is_firm_admin(request)
+    lists = keyword_lists_get(project=project)
+    posted = request.POST.get("list") if request.method == "POST" else None
+    if request.method == "POST" and not can_edit:
+        return _not_allowed(request, "change this project's keyword lists")
+    if posted is not None and posted not in KeywordList.Kind.values:
+        messages.error(request, "That keyword list does not exist. Choose one of the lists on this page.")
+        return redirect("mappings:project_keywords", pc_project_id=project.pc_project_id)
+    sections = []
+    for kind, label in KeywordList.Kind.choices:
+        data = request.POST if kind == posted else None
+        formset = keyword_list_formset(kind=kind, keyword_list=lists[kind], data=data)
+        sections.append({"kind": kind, "label": label, "list": lists[kind], "formset": formset, "errors": []})
+    if posted is not None:
+        section = next(s for s in sections if s["kind"] == posted)
+        if section["formset"].is_valid():
+            try:
+                keyword_list_replace(
+                    project=project,
+                    kind=posted,
+                    entries=section["formset"].entries(),
+                    source=KeywordList.Source.PORTAL,
+                    actor=request.user,  # type: ignore[arg-type]
+                    request=request,
+                )
+            except ValidationError as error:
+                section["errors"] = error.messages
+            else:
+                messages.success(request, f"Saved the {section['label']} keyword list.")
+                return redirect("mappings:project_keywords", pc_project_id=project.pc_project_id)
+    context = {
+        "project": project,
+        "sections": sections,
+        "check": keyword_check(project=project),
+        "response_keywords": response_keywords(project=project),
+        "can_edit": can_edit,
+        "keyword_types": KNOWN_KEYWORD_TYPES,
+        "datalist_id": KEYWORD_TYPES_DATALIST_ID,
+    }
+    return render(request, "mappings/project_keywords.html", context)
