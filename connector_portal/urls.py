@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("oauth/", include("providers.urls")),
     path("api/", include("connector_portal.api.urls")),
+    path("mappings/", include("mappings.urls")),
     path("admin/", admin.site.urls),
 ]
