@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("oauth/", include("providers.urls")),
+    path("connect/", include("projects.connect.urls")),
     path("api/", include("connector_portal.api.urls")),
     path("mappings/", include("mappings.urls")),
     path("admin/", admin.site.urls),

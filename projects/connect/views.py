@@ -1,0 +1,397 @@
+"""The connect wizard (Project Center's Configure button) and the connection page that follows it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST
+
+from connector_portal.selectors import firm_has_service_account
+from connector_portal.views import firm_required
+from projects.connect import services
+from projects.connect.forms import ConnectionSettingsForm
+from projects.connect.selectors import connector_choices, link_get, start_url, wizard_account
+from projects.models import ProjectLink
+from projects.selectors import project_get
+from providers.errors import ProviderError
+from providers.registry import get_provider
+from providers.types import Company, ProviderProject
+
+T = TypeVar("T")
+
+
+class StepFailed(Exception):
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def _ask(request: HttpRequest, call: Callable[[], T], *, project: Any, provider_label: str) -> T:
+    """Call the provider; a problem becomes the wizard's error page (what happened, what to do), nothing saved."""
+    try:
+        return call()
+    except ProviderError as exc:
+        raise StepFailed(
+            render(
+                request,
+                "connect/problem.html",
+                {"project": project, "message": exc.message, "provider_label": provider_label},
+                status=502,
+            )
+        ) from exc
+
+
+def _wizard_step(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except StepFailed as failed:
+            return failed.response
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return firm_required(wrapper)
+
+
+def _step_url(name: str, pc_project_id: str, **query: str) -> str:
+    return f"{reverse(name, args=[pc_project_id])}?{urlencode({k: v for k, v in query.items() if v})}"
+
+
+@firm_required
+def configure(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    """Steps 1 and 2: the page Project Center's Configure button opens; choose the connector type."""
+    project = project_get(firm=request.firm, pc_project_id=pc_project_id)
+    if ProjectLink.objects.filter(project=project).exists():
+        return redirect("connect:connection", pc_project_id)
+    return render(
+        request,
+        "connect/configure.html",
+        {
+            "project": project,
+            "connectors": connector_choices(firm=request.firm, project=project),
+            "has_service_account": firm_has_service_account(firm=request.firm),
+            "keyword_problems": _keyword_problems(project),
+        },
+    )
+
+
+def _keyword_problems(project: Any) -> list[str]:
+    from projects.connect.wiring import keyword_problems
+
+    return keyword_problems(project)
+
+
+@_wizard_step
+def choose_company(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    """Step 4a: Procore companies / Autodesk hubs, when the user has several."""
+    project = project_get(firm=request.firm, pc_project_id=pc_project_id)
+    account = wizard_account(request=request, firm=request.firm)
+    provider = get_provider(account.provider)
+    if not provider.needs_company_choice:
+        return redirect(_step_url("connect:project", pc_project_id, account=str(account.pk)))
+    companies = _ask(
+        request, lambda: provider.list_companies(account=account), project=project, provider_label=provider.label
+    )
+    if len(companies) == 1:
+        return redirect(_step_url("connect:project", pc_project_id, account=str(account.pk), company=companies[0].id))
+    return render(
+        request,
+        "connect/company.html",
+        {
+            "project": project,
+            "account": account,
+            "provider": provider,
+            "companies": companies,
+        },
+    )
+
+
+def _company(provider: Any, account: Any, company_id: str, request: HttpRequest, project: Any) -> Company | None:
+    if not provider.needs_company_choice:
+        return None
+    companies = _ask(
+        request, lambda: provider.list_companies(account=account), project=project, provider_label=provider.label
+    )
+    for company in companies:
+        if company.id == company_id:
+            return company
+    raise StepFailed(
+        render(
+            request,
+            "connect/problem.html",
+            {
+                "project": project,
+                "provider_label": provider.label,
+                "message": f"Choose one of your {provider.label} {provider.company_word}s first.",
+                "retry_url": _step_url("connect:company", project.pc_project_id, account=str(account.pk)),
+            },
+            status=400,
+        )
+    )
+
+
+@_wizard_step
+def choose_project(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    """Steps 4b and 5: the provider projects this user can access; long lists can be searched."""
+    project = project_get(firm=request.firm, pc_project_id=pc_project_id)
+    account = wizard_account(request=request, firm=request.firm)
+    provider = get_provider(account.provider)
+    company = _company(provider, account, request.GET.get("company", ""), request, project)
+    found = _ask(
+        request,
+        lambda: provider.list_projects(account=account, company_id=company.id if company else ""),
+        project=project,
+        provider_label=provider.label,
+    )
+    query = request.GET.get("q", "").strip()
+    shown = [p for p in found if query.lower() in f"{p.number} {p.name}".lower()] if query else found
+    return render(
+        request,
+        "connect/project.html",
+        {
+            "project": project,
+            "account": account,
+            "provider": provider,
+            "company": company,
+            "provider_projects": shown,
+            "total": len(found),
+            "q": query,
+        },
+    )
+
+
+def _provider_project(
+    provider: Any, account: Any, company: Company | None, project_id: str, request: HttpRequest, project: Any
+) -> ProviderProject:
+    found = _ask(
+        request,
+        lambda: provider.list_projects(account=account, company_id=company.id if company else ""),
+        project=project,
+        provider_label=provider.label,
+    )
+    for candidate in found:
+        if candidate.id == project_id:
+            return candidate
+    raise StepFailed(
+        render(
+            request,
+            "connect/problem.html",
+            {
+                "project": project,
+                "provider_label": provider.label,
+                "message": f"That {provider.label} project is not one your account can access. "
+                "Choose one from the list.",
+                "retry_url": _step_url(
+                    "connect:project",
+                    project.pc_project_id,
+                    account=str(account.pk),
+                    company=company.id if company else "",
+                ),
+            },
+            status=400,
+        )
+    )
+
+
+@_wizard_step
+@require_http_methods(["GET", "POST"])
+def connection_settings(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    """Steps 6 and 7: Configure Project Connection (response mapping, item kinds, receiving user), then Save."""
+    project = project_get(firm=request.firm, pc_project_id=pc_project_id)
+    existing = ProjectLink.objects.filter(project=project).first()
+    if existing is not None:
+        messages.info(request, "This project is already connected. Change its settings here.")
+        return redirect("connect:connection", pc_project_id)
+    params = request.POST if request.method == "POST" else request.GET
+    account = wizard_account(request=request, firm=request.firm)
+    provider = get_provider(account.provider)
+    company = _company(provider, account, params.get("company", ""), request, project)
+    provider_project = _provider_project(provider, account, company, params.get("project", ""), request, project)
+    from projects.connect import wiring
+
+    mapping = wiring.mapping_form(
+        request,
+        provider=provider,
+        account=account,
+        company=company,
+        provider_project=provider_project,
+        data=request.POST or None,
+    )
+    form = ConnectionSettingsForm(request.POST or None, provider_project=provider_project)
+    if request.method == "POST" and form.is_valid() and mapping.is_valid():
+        try:
+            with transaction.atomic():  # the link and its mapping table are saved together or not at all
+                link = services.link_create(
+                    firm=request.firm,
+                    project=project,
+                    account=account,
+                    company=company,
+                    provider_project=provider_project,
+                    sync_submittals=form.cleaned_data["sync_submittals"],
+                    sync_rfis=form.cleaned_data["sync_rfis"],
+                    actor=request.user,
+                    request=request,
+                )
+                wiring.link_created(link=link, mapping=mapping, actor=request.user, request=request)
+        except services.LinkExists:
+            messages.info(request, "This project was already connected; nothing was changed.")
+            return redirect("connect:connection", pc_project_id)
+        except ValidationError as exc:
+            mapping.add_service_errors(exc)
+        else:
+            transaction.on_commit(lambda: wiring.link_saved(link=link, actor=request.user))
+            messages.success(
+                request,
+                f"{project} is connected to {provider.label} {provider_project.name}. The first sync has been queued.",
+            )
+            return redirect("connect:connection", pc_project_id)
+    return render(
+        request,
+        "connect/settings.html",
+        {
+            "project": project,
+            "account": account,
+            "provider": provider,
+            "company": company,
+            "provider_project": provider_project,
+            "form": form,
+            "mapping": mapping,
+        },
+    )
+
+
+@firm_required
+def connection(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    """The connection page: status, recent syncs and everything that can be changed later."""
+    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    from projects.connect import wiring
+
+    return render(
+        request,
+        "connect/connection.html",
+        {
+            "link": link,
+            "project": link.project,
+            "reconnect_url": start_url(
+                provider=link.provider,
+                project=link.project,
+                next_url=reverse("connect:receiving_user", args=[pc_project_id]),
+            ),
+            "keyword_problems": _keyword_problems(link.project),
+            **wiring.connection_context(link),
+        },
+    )
+
+
+@firm_required
+@require_POST
+def pause(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    services.link_pause(link=link, actor=request.user, request=request)
+    messages.success(request, "Syncing is paused. Nothing is fetched or sent until you resume.")
+    return redirect("connect:connection", pc_project_id)
+
+
+@firm_required
+@require_POST
+def resume(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    services.link_resume(link=link, actor=request.user, request=request)
+    messages.success(request, "Syncing has resumed.")
+    return redirect("connect:connection", pc_project_id)
+
+
+@firm_required
+@require_POST
+def sync_now(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    from projects.connect import wiring
+
+    messages.success(request, wiring.sync_now(link=link, actor=request.user))
+    return redirect("connect:connection", pc_project_id)
+
+
+@firm_required
+@require_http_methods(["GET", "POST"])
+def edit_mapping(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    from projects.connect import wiring
+
+    try:
+        mapping = wiring.link_mapping_form(request, link=link, data=request.POST or None)
+    except ProviderError as exc:
+        return render(
+            request,
+            "connect/problem.html",
+            {"project": link.project, "message": exc.message, "provider_label": link.get_provider_display()},
+            status=502,
+        )
+    kinds = ConnectionSettingsForm(request.POST or None, link=link)
+    if request.method == "POST" and mapping.is_valid() and kinds.is_valid():
+        wiring.link_mapping_save(link=link, mapping=mapping, actor=request.user, request=request)
+        services.link_set_kinds(
+            link=link,
+            sync_submittals=kinds.cleaned_data["sync_submittals"],
+            sync_rfis=kinds.cleaned_data["sync_rfis"],
+            actor=request.user,
+            request=request,
+        )
+        messages.success(request, "The connection settings are saved.")
+        return redirect("connect:connection", pc_project_id)
+    return render(
+        request, "connect/edit_mapping.html", {"link": link, "project": link.project, "mapping": mapping, "form": kinds}
+    )
+
+
+@firm_required
+@require_http_methods(["GET", "POST"])
+def receiving_user(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    """After signing in again at the provider: keep the reconnected account, or switch to another receiving user."""
+    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    account = wizard_account(request=request, firm=request.firm)
+    if account.provider != link.provider:
+        messages.error(request, f"Sign in to {link.get_provider_display()}, the provider this project is connected to.")
+        return redirect("connect:connection", pc_project_id)
+    if request.method == "POST" or account.pk == link.account_id:
+        provider = get_provider(account.provider)
+        company = Company(id=link.provider_company_id, name=link.provider_company_name)
+        try:
+            visible = provider.list_projects(account=account, company_id=company.id)
+        except ProviderError as exc:
+            return render(
+                request,
+                "connect/problem.html",
+                {"project": link.project, "message": exc.message, "provider_label": provider.label},
+                status=502,
+            )
+        if not any(p.id == link.provider_project_id for p in visible):
+            messages.error(
+                request,
+                f"{account.name or account.email} is not on the team of {provider.label} project "
+                f"{link.provider_project_name}. Ask a {provider.label} administrator to add them, "
+                "or sign in as someone who is.",
+            )
+            return redirect("connect:connection", pc_project_id)
+        services.link_set_account(link=link, account=account, actor=request.user, request=request)
+        messages.success(request, f"{account.name or account.email} receives this project's submittals and RFIs.")
+        return redirect("connect:connection", pc_project_id)
+    return render(request, "connect/receiving_user.html", {"link": link, "project": link.project, "account": account})
+
+
+@firm_required
+@require_http_methods(["GET", "POST"])
+def disconnect(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    if request.method == "POST":
+        project = link.project
+        services.link_delete(link=link, actor=request.user, request=request)
+        messages.success(request, f"{project} is disconnected. Nothing more is synced for it.")
+        return redirect("connect:configure", pc_project_id)
+    return render(request, "connect/disconnect.html", {"link": link, "project": link.project})

@@ -1,0 +1,145 @@
+"""Where the connect pages meet the mappings app and the sync engine: one small function per need."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from connector_portal.models import User
+from mappings.forms import MappingForm
+from mappings.models import MappingTable
+from mappings.selectors import keyword_check, link_table_get, mapping_check, response_keywords
+from mappings.services import mapping_table_create_for_link, mapping_table_replace
+from projects.models import ProjectCenterProject, ProjectLink
+from providers.base import Provider
+from providers.errors import ProviderError
+from providers.models import ProviderAccount
+from providers.registry import get_provider
+from providers.types import Company, ProviderProject, ResponseOption
+
+OPTIONS_CACHE_SECONDS = 300  # the connection page re-checks the mapping against the provider at most this often
+
+
+class NoMapping:
+    """Stands in for the mapping form where a project has no submittals to respond to (BIM 360 projects)."""
+
+    options: Sequence[ResponseOption] = ()
+
+    def is_valid(self) -> bool:
+        return True
+
+    def chosen(self) -> dict[str, str]:
+        return {}
+
+    def add_service_errors(self, error: Exception) -> None:
+        raise error
+
+
+def keyword_problems(project: ProjectCenterProject) -> list[str]:
+    return [problem.message for problem in keyword_check(project=project).problems]
+
+
+def mapping_form(
+    request: HttpRequest,
+    *,
+    provider: Provider,
+    account: ProviderAccount,
+    company: Company | None,
+    provider_project: ProviderProject,
+    data: Mapping[str, Any] | None,
+) -> MappingForm | NoMapping:
+    if not provider_project.supports_submittals:
+        return NoMapping()
+    options = provider.list_response_options(
+        account=account, company_id=company.id if company else "", project_id=provider_project.id, kind="submittal"
+    )
+    project = _project_of(request)
+    return MappingForm.for_new_link(
+        data, firm=request.firm, provider=provider.key, keywords=response_keywords(project=project), options=options
+    )
+
+
+def _project_of(request: HttpRequest) -> ProjectCenterProject:
+    from projects.selectors import project_get
+
+    return project_get(firm=request.firm, pc_project_id=request.resolver_match.kwargs["pc_project_id"])
+
+
+def link_created(
+    *, link: ProjectLink, mapping: MappingForm | NoMapping, actor: User, request: HttpRequest | None
+) -> None:
+    """Save the new link's mapping table (raises ValidationError, rolling the link back with it)."""
+    if isinstance(mapping, NoMapping):
+        mapping_table_create_for_link(link=link, actor=actor, request=request)
+    else:
+        mapping_table_create_for_link(
+            link=link, options=mapping.options, choices=mapping.chosen(), actor=actor, request=request
+        )
+
+
+def link_saved(*, link: ProjectLink, actor: User) -> None:
+    """After the link is committed: register provider webhooks and queue the first sync."""
+    sync_now(link=link, actor=actor)
+
+
+def live_options(link: ProjectLink, *, fresh: bool = False) -> list[ResponseOption]:
+    key = f"link-options:{link.pk}:{link.account_id}"
+    options = None if fresh else cache.get(key)
+    if options is None:
+        options = get_provider(link.provider).list_response_options(
+            account=link.account,
+            company_id=link.provider_company_id,
+            project_id=link.provider_project_id,
+            kind="submittal",
+        )
+        cache.set(key, options, OPTIONS_CACHE_SECONDS)
+    return options
+
+
+def link_mapping_form(request: HttpRequest, *, link: ProjectLink, data: Mapping[str, Any] | None) -> MappingForm:
+    table = link_table_get(firm=link.firm, link=link) or mapping_table_create_for_link(link=link)
+    return MappingForm.for_table(
+        data, table=table, keywords=response_keywords(project=link.project), options=live_options(link, fresh=True)
+    )
+
+
+def link_mapping_save(*, link: ProjectLink, mapping: MappingForm, actor: User, request: HttpRequest) -> None:
+    table = link_table_get(firm=link.firm, link=link)
+    assert isinstance(table, MappingTable)
+    mapping_table_replace(table=table, choices=mapping.chosen(), options=mapping.options, actor=actor, request=request)
+
+
+def connection_context(link: ProjectLink) -> dict[str, Any]:
+    """What the connection page shows besides the link itself: mapping flags and the sync status panel."""
+    context: dict[str, Any] = {"mapping_flags": [], "mapping_unchecked": ""}
+    table = link_table_get(firm=link.firm, link=link)
+    if table is not None and link.sync_submittals:
+        try:
+            check = mapping_check(table=table, options=live_options(link))
+            context["mapping_flags"] = [row for row in check.rows if row.status != "ok"]
+            context["mapping_rows"] = check.rows
+        except ProviderError as exc:
+            context["mapping_unchecked"] = exc.message
+        except NotImplementedError:
+            context["mapping_unchecked"] = "The provider's response options could not be checked."
+    context.update(sync_status_context(link))
+    return context
+
+
+def sync_status_context(link: ProjectLink) -> dict[str, Any]:
+    try:
+        from projects.selectors import sync_status
+    except ImportError:
+        return {}
+    return {"sync_status": sync_status(link=link)}
+
+
+def sync_now(*, link: ProjectLink, actor: User) -> str:
+    try:
+        from projects.services import link_sync_now
+    except ImportError:
+        return "Syncing is not available yet."
+    return link_sync_now(link=link, actor=actor)

@@ -1,0 +1,224 @@
+"""The configure wizard's pages, in the product's documented order, with a fake provider behind them."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from connector_portal.models import AuditEvent, Firm, Licence
+from connector_portal.services import service_token_create
+from mappings.models import KeywordList, MappingTable
+from projects.models import ProjectCenterProject, ProjectLink
+from providers.errors import AccessBlocked, ProviderUnavailable
+from providers.models import ProviderAccount
+from providers.types import ProviderProject
+
+from .conftest import FakeProvider
+
+
+def settings_url(account: ProviderAccount, project: str = "100", company: str = "1") -> str:
+    return f"/connect/PC-1/settings/?account={account.pk}&company={company}&project={project}"
+
+
+def mapping_post(account: ProviderAccount, **extra: str) -> dict[str, str]:
+    data = {"account": str(account.pk), "company": "1", "project": "100", "sync_submittals": "on", "sync_rfis": "on"}
+    choices = ["16", "11", "12", "13", "14", "15"]  # the six default Project Center keywords, in order
+    data.update({f"mapping-keyword_{i}": choice for i, choice in enumerate(choices)})
+    data.update(extra)
+    return data
+
+
+def test_the_configure_page_offers_the_three_connectors_in_order(member_client: Client, pc_project) -> None:
+    content = member_client.get("/connect/PC-1/").content.decode()
+    assert content.index(">Procore<") < content.index(">ConstructEx<") < content.index(">BIM 360<")
+    assert "/oauth/procore/start/?project=PC-1" in content
+
+
+def test_a_connector_outside_the_licence_is_disabled_with_the_reason(
+    member_client: Client, firm: Firm, pc_project
+) -> None:
+    Licence.objects.filter(firm=firm).update(constructex=False)
+    content = member_client.get("/connect/PC-1/").content.decode()
+    assert "The installed licence key does not include the ConstructEx connector" in content
+    assert "contact support for an updated licence key".lower() in content.lower()
+    assert "/oauth/constructex/start/" not in content
+    assert "/oauth/procore/start/" in content
+
+
+def test_the_configure_page_warns_without_an_api_service_account(member_client: Client, firm: Firm, pc_project) -> None:
+    assert b"will not function properly until one is created" in member_client.get("/connect/PC-1/").content
+    service_token_create(firm=firm)
+    assert b"will not function properly" not in member_client.get("/connect/PC-1/").content
+
+
+def test_the_configure_page_names_each_missing_keyword(member_client: Client, firm: Firm, pc_project) -> None:
+    content = member_client.get("/connect/PC-1/").content.decode()
+    assert "“For Review” with type “Receive”" in content
+    assert "“Request for Information” with type “Receive”" in content
+
+
+def test_signed_out_users_sign_in_first_and_come_back(client: Client, pc_project) -> None:
+    response = client.get("/connect/PC-1/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/connect/PC-1/"
+
+
+def test_a_user_of_several_companies_chooses_one(member_client: Client, account, fake_provider) -> None:
+    content = member_client.get(f"/connect/PC-1/company/?account={account.pk}").content.decode()
+    assert "Builder Co" in content and "Other GC" in content
+    assert "several company" in content
+
+
+def test_a_single_company_is_not_asked_for(member_client: Client, account, fake_provider: FakeProvider) -> None:
+    fake_provider.companies = fake_provider.companies[:1]
+    response = member_client.get(f"/connect/PC-1/company/?account={account.pk}")
+    assert response["Location"] == f"/connect/PC-1/project/?account={account.pk}&company=1"
+
+
+def test_projects_are_listed_and_searchable(member_client: Client, account, fake_provider) -> None:
+    content = member_client.get(f"/connect/PC-1/project/?account={account.pk}&company=1").content.decode()
+    assert "North Wing Library" in content and "Harbour Offices" in content
+    content = member_client.get(f"/connect/PC-1/project/?account={account.pk}&company=1&q=harb").content.decode()
+    assert "Harbour Offices" in content and "North Wing Library" not in content
+
+
+def test_a_user_on_no_project_team_is_told_what_to_do(member_client: Client, account, fake_provider) -> None:
+    fake_provider.projects = []
+    content = member_client.get(f"/connect/PC-1/project/?account={account.pk}&company=1").content.decode()
+    assert "No projects — ask your administrator to add you to the project team." in content
+
+
+def test_a_provider_refusal_is_shown_in_words_and_nothing_is_saved(
+    member_client: Client, account, fake_provider: FakeProvider
+) -> None:
+    fake_provider.fail_with = AccessBlocked(
+        "Builder Co does not allow connections from outside applications. A Procore company administrator must "
+        "install or allow the app."
+    )
+    response = member_client.get(f"/connect/PC-1/project/?account={account.pk}&company=1")
+    assert response.status_code == 502
+    assert b"does not allow connections from outside applications" in response.content
+    assert b"Nothing was saved" in response.content
+    assert not ProjectLink.objects.exists()
+
+
+def test_an_unavailable_provider_asks_to_try_again(member_client: Client, account, fake_provider) -> None:
+    fake_provider.fail_with = ProviderUnavailable(
+        "Procore is not answering right now. Try again in a minute.", retry_after=60
+    )
+    response = member_client.get(settings_url(account))
+    assert b"Try again in a minute" in response.content
+
+
+def test_configure_project_connection_prefills_the_mapping_with_current_names(
+    member_client: Client, account, fake_provider
+) -> None:
+    response = member_client.get(settings_url(account))
+    content = response.content.decode()
+    assert "Configure Project Connection" in content
+    assert "Reviewed - No Exceptions" in content  # the renamed response, shown by its current name
+    assert "Rita Reviewer" in content
+    form = response.context["mapping"]
+    assert form["keyword_1"].value() == "11"  # Approved -> Approved
+
+
+def test_saving_connects_the_project_with_its_mapping(member_client: Client, account, fake_provider, firm) -> None:
+    response = member_client.post(settings_url(account), mapping_post(account))
+    assert response["Location"] == "/connect/PC-1/connection/"
+    link = ProjectLink.objects.get(firm=firm)
+    assert (link.provider_project_id, link.provider_company_name, link.account) == ("100", "Builder Co", account)
+    table = MappingTable.objects.get(link=link)
+    assert {r.keyword: r.response_id for r in table.rows.all()}["Approved"] == "11"
+    assert AuditEvent.objects.filter(action="link.create", firm=firm).exists()
+
+
+def test_a_second_save_is_harmless(member_client: Client, account, fake_provider, firm) -> None:
+    member_client.post(settings_url(account), mapping_post(account))
+    response = member_client.post(settings_url(account), mapping_post(account, project="101"))
+    assert response["Location"] == "/connect/PC-1/connection/"
+    assert ProjectLink.objects.get(firm=firm).provider_project_id == "100"
+
+
+def test_an_incomplete_mapping_saves_nothing(member_client: Client, account, fake_provider) -> None:
+    response = member_client.post(settings_url(account), mapping_post(account, **{"mapping-keyword_2": ""}))
+    assert response.status_code == 200
+    assert "Choose a response for “Approved as Noted”." in response.content.decode()
+    assert not ProjectLink.objects.exists()
+    assert not MappingTable.objects.filter(link__isnull=False).exists()
+
+
+def test_a_project_the_account_cannot_see_is_refused(member_client: Client, account, fake_provider) -> None:
+    response = member_client.post(settings_url(account, project="999"), mapping_post(account, project="999"))
+    assert response.status_code == 400
+    assert b"not one your account can access" in response.content
+    assert not ProjectLink.objects.exists()
+
+
+def test_a_bim360_project_syncs_rfis_only(member_client: Client, account, fake_provider: FakeProvider) -> None:
+    fake_provider.projects = [ProviderProject("100", "Old BIM 360 job", "", "1", supports_submittals=False)]
+    response = member_client.get(settings_url(account))
+    assert b"only RFIs can sync" in response.content
+    member_client.post(
+        settings_url(account),
+        {"account": account.pk, "company": "1", "project": "100", "sync_submittals": "on", "sync_rfis": "on"},
+    )
+    link = ProjectLink.objects.get()
+    assert (link.sync_submittals, link.sync_rfis) == (False, True)
+
+
+def test_pause_resume_and_disconnect(member_client: Client, account, fake_provider) -> None:
+    member_client.post(settings_url(account), mapping_post(account))
+    member_client.post("/connect/PC-1/connection/pause/")
+    assert ProjectLink.objects.get().status == ProjectLink.Status.PAUSED
+    member_client.post("/connect/PC-1/connection/resume/")
+    assert ProjectLink.objects.get().status == ProjectLink.Status.ACTIVE
+    assert b"Disconnect" in member_client.get("/connect/PC-1/connection/disconnect/").content
+    assert ProjectLink.objects.exists()  # the confirmation page changes nothing
+    member_client.post("/connect/PC-1/connection/disconnect/")
+    assert not ProjectLink.objects.exists()
+
+
+def test_another_users_provider_account_cannot_be_used(
+    member_client: Client, firm: Firm, make_member, fake_provider, pc_project
+) -> None:
+    colleague = make_member(firm)
+    theirs = ProviderAccount.objects.create(firm=firm, user=colleague, provider="procore", provider_user_id="77")
+    assert member_client.get(f"/connect/PC-1/project/?account={theirs.pk}&company=1").status_code == 404
+
+
+def test_every_page_answers_404_for_another_firms_project(
+    client: Client, other_firm: Firm, make_member, account, fake_provider, member_client: Client
+) -> None:
+    member_client.post(settings_url(account), mapping_post(account))  # PC-1 is connected in our firm
+    outsider = make_member(other_firm)
+    ProjectCenterProject.objects.create(firm=other_firm, pc_project_id="PC-OTHER", name="Theirs")
+    client.force_login(outsider)
+    for path in [
+        "/connect/PC-1/",
+        f"/connect/PC-1/company/?account={account.pk}",
+        f"/connect/PC-1/project/?account={account.pk}",
+        settings_url(account),
+        "/connect/PC-1/connection/",
+        "/connect/PC-1/connection/mapping/",
+        "/connect/PC-1/connection/disconnect/",
+        f"/connect/PC-1/connection/receiving-user/?account={account.pk}",
+    ]:
+        assert client.get(path).status_code == 404, path
+    for path in [
+        "/connect/PC-1/connection/pause/",
+        "/connect/PC-1/connection/resume/",
+        "/connect/PC-1/connection/sync/",
+        "/connect/PC-1/connection/disconnect/",
+    ]:
+        assert client.post(path).status_code == 404, path
+    assert ProjectLink.objects.get().status == ProjectLink.Status.ACTIVE
+
+
+def test_keyword_lists_entered_for_the_project_clear_the_warning(member_client: Client, firm: Firm, pc_project) -> None:
+    for kind, name in (
+        (KeywordList.Kind.SUBMITTAL_ACTION, "For Review"),
+        (KeywordList.Kind.RFI_ACTION, "Request for Information"),
+    ):
+        keyword_list = KeywordList.objects.create(firm=firm, project=pc_project, kind=kind)
+        keyword_list.entries.create(firm=firm, name=name, type="Receive")
+    content = member_client.get("/connect/PC-1/").content.decode()
+    assert "with type “Receive”" not in content
