@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 run: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@$(PY) manage.py sandbox_seed 2>/dev/null || true
+	@if $(PY) manage.py help sandbox_seed >/dev/null 2>&1; then $(PY) manage.py sandbox_seed; fi
 	@echo ""
 	@echo "  Connector portal:  http://$(HOST):$(PORT)/accounts/login/"
 	@echo "  Sign in as:        demo@example.com / demo-password"
