@@ -78,3 +78,31 @@ class ProviderAccount(FirmOwned):
     def expires_within(self, seconds: int, now: dt.datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.expires_at is None or self.expires_at <= now + dt.timedelta(seconds=seconds)
+
+
+class OAuthState(FirmOwned):
+    """A connect attempt in flight: the server-side half of the OAuth `state`, single-use and short-lived.
+
+    Only a hash of the state is stored (the browser holds the value); it is bound to the user, their session, the
+    provider and the Project Center project it was started for, and keeps the PKCE verifier (encrypted), the exact
+    redirect URI to repeat at the token endpoint and where to go afterwards.
+    """
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    provider = models.CharField(max_length=20, choices=Connector.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_hash = models.CharField(max_length=64)
+    project = models.ForeignKey(
+        "projects.ProjectCenterProject", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code_verifier = EncryptedTextField(blank=True)
+    redirect_uri = models.CharField(max_length=500)
+    next_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "OAuth state"
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} connect started {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,2 +1,9 @@
+from django.urls import path
+
+from providers import views
+
 app_name = "providers"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:provider>/start/", views.start, name="start"),
+    path("<slug:provider>/callback/", views.callback, name="callback"),
+]

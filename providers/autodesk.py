@@ -1,0 +1,151 @@
+"""Autodesk BIM 360 / Autodesk Construction Cloud: APS OAuth v2, Data Management hubs and projects.
+
+Facts from PROVIDERS.md and ../shared/reference/autodesk/*.yaml. The token endpoint takes the client by HTTP Basic and
+refuses it also in the body. Who-am-I is the OIDC userinfo endpoint, which lives on its own host in production
+(api.userprofile.autodesk.com) and needs the `user-profile:read` scope besides the data/account scopes.
+Hub and project ids keep Autodesk's `b.` prefix; `api_id()` strips it for the RFI and Submittal APIs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+from requests_oauthlib import OAuth2Session
+
+from providers.base import Endpoints, Provider, expect_list, require
+from providers.errors import AccessBlocked, ProviderError
+from providers.http import Attempt, error_text
+from providers.types import Company, ProviderProject, ProviderUser, TokenSet
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount
+
+MAX_PAGES = 1000
+# BIM 360 and ACC accounts are both this hub type; personal and team (Fusion) hubs have no projects for us.
+CONSTRUCTION_HUB = "hubs:autodesk.bim360:Account"
+PRODUCTION = Endpoints(
+    auth="https://developer.api.autodesk.com",
+    api="https://developer.api.autodesk.com",
+    profile="https://api.userprofile.autodesk.com",
+)
+
+
+def api_id(dm_id: str) -> str:
+    """The id the RFI and Submittal APIs take: the Data Management id without its `b.` prefix."""
+    return dm_id.removeprefix("b.")
+
+
+class Autodesk(Provider):
+    key = "autodesk"
+    label = "Autodesk"
+    needs_company_choice = True
+    company_word = "BIM 360 / Autodesk Construction Cloud account (hub)"
+    supports_pkce = True
+    scopes = ("data:read", "data:write", "data:create", "account:read", "user-profile:read")
+    production = PRODUCTION
+    provider_sandbox = PRODUCTION  # Autodesk has no separate sandbox host; apps are separate registrations
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.endpoints.auth}/authentication/v2/token"
+
+    @property
+    def _client(self) -> tuple[str, str]:
+        return (self.app.client_id, self.app.client_secret)
+
+    # -- OAuth ------------------------------------------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
+        oauth = OAuth2Session(client_id=self.app.client_id, redirect_uri=redirect_uri, scope=list(self.scopes))
+        extra = {"code_challenge": code_challenge, "code_challenge_method": "S256"} if code_challenge else {}
+        url, _state = oauth.authorization_url(
+            f"{self.endpoints.auth}/authentication/v2/authorize", state=state, **extra
+        )
+        return url
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        if code_verifier:
+            data["code_verifier"] = code_verifier
+        return self._token_request(data, basic=self._client)
+
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        return self._token_request({"grant_type": "refresh_token", "refresh_token": refresh_token}, basic=self._client)
+
+    def revoke(self, *, token: str) -> None:
+        self.http.send(
+            "POST",
+            f"{self.endpoints.auth}/authentication/v2/revoke",
+            data={"token": token, "token_type_hint": "refresh_token"},
+            basic=self._client,
+            classify=self.classify,
+        )
+
+    def who_am_i(self, *, access_token: str) -> ProviderUser:
+        body = self._call("GET", f"{self.endpoints.profile}/userinfo", token=access_token)
+        if not isinstance(body, dict):
+            body = {}
+        user_id = require(body, "sub", label=self.label)
+        return ProviderUser(id=str(user_id), name=str(body.get("name") or ""), email=str(body.get("email") or ""))
+
+    # -- listing ----------------------------------------------------------------------------------------------------
+
+    def list_companies(self, *, account: ProviderAccount) -> list[Company]:
+        hubs = self._all_pages(account, f"{self.endpoints.api}/project/v1/hubs", None)
+        companies = []
+        for hub in hubs:
+            attributes = hub.get("attributes") or {}
+            hub_type = (attributes.get("extension") or {}).get("type", CONSTRUCTION_HUB)
+            if hub_type == CONSTRUCTION_HUB:
+                companies.append(
+                    Company(id=str(require(hub, "id", label=self.label)), name=str(attributes.get("name")))
+                )
+        return companies
+
+    def list_projects(self, *, account: ProviderAccount, company_id: str = "") -> list[ProviderProject]:
+        entries = self._all_pages(
+            account,
+            f"{self.endpoints.api}/project/v1/hubs/{company_id}/projects",
+            {"page[number]": 0, "page[limit]": 200},
+        )
+        projects = []
+        for entry in entries:
+            attributes = entry.get("attributes") or {}
+            project_type = ((attributes.get("extension") or {}).get("data") or {}).get("projectType", "")
+            projects.append(
+                ProviderProject(
+                    id=str(require(entry, "id", label=self.label)),
+                    name=str(attributes.get("name") or ""),
+                    company_id=company_id,
+                    # There is no public submittals API for BIM 360 projects, only for ACC ones.
+                    supports_submittals=project_type != "BIM360",
+                )
+            )
+        return projects
+
+    def _all_pages(self, account: ProviderAccount, url: str, params: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """JSON:API pages: follow links.next.href until absent."""
+        entries: list[dict[str, Any]] = []
+        next_url: str | None = url
+        for _ in range(MAX_PAGES):
+            if not next_url:
+                break
+            body = self._call("GET", next_url, account=account, params=params)
+            entries.extend(expect_list(body, label=self.label, key="data"))
+            next_url = ((body.get("links") or {}).get("next") or {}).get("href")
+            params = None  # the next link carries the page parameters
+        return entries
+
+    # -- errors -----------------------------------------------------------------------------------------------------
+
+    def classify(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        if response.status_code == 403:
+            detail = f"{attempt.method} {attempt.url.split('?')[0]} -> 403: {error_text(response)}"
+            return AccessBlocked(
+                "Your Autodesk account administrator has not added the connector app to this BIM 360 / Autodesk "
+                "Construction Cloud account. Ask them to add it under Account Admin → Custom Integrations (they need "
+                "the portal's client id from support), then try again.",
+                detail=detail,
+            )
+        return super().classify(response, attempt)

@@ -1,0 +1,277 @@
+"""The one small interface every provider module implements. The rest of the portal only ever sees this.
+
+A provider object is bound to the portal's OAuth app for that provider (client id/secret and base URLs); get one with
+`providers.registry.get_provider(name)`. Methods that act for a connected account take the ProviderAccount: they fetch
+its access token (refreshing ahead of expiry under a row lock), retry once after a 401 with a refreshed token, and note
+problems on the account (status / last_error) before raising the typed errors of `providers.errors`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+from providers.errors import (
+    InvalidGrant,
+    NeedsReauthorization,
+    NotFound,
+    ProviderError,
+    ProviderNotAvailable,
+    UnexpectedAnswer,
+)
+from providers.http import Attempt, HttpClient, StaticToken, TokenSource, error_code, error_text
+from providers.sandbox.constants import SANDBOX_PREFIXES
+from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption, TokenSet
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount, ProviderApp
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Base URLs (no trailing slash). `profile` is where who-am-I lives when the provider keeps it elsewhere."""
+
+    auth: str
+    api: str
+    profile: str = ""
+
+
+class Provider(ABC):
+    key: ClassVar[str]
+    label: ClassVar[str]
+    # Procore companies / Autodesk hubs: the user picks one before projects are listed (never the first silently).
+    needs_company_choice: ClassVar[bool] = False
+    company_word: ClassVar[str] = "company"
+    supports_pkce: ClassVar[bool] = True
+    scopes: ClassVar[tuple[str, ...]] = ()
+    production: ClassVar[Endpoints | None] = None
+    provider_sandbox: ClassVar[Endpoints | None] = None
+
+    def __init__(self, *, app: ProviderApp, http: HttpClient | None = None) -> None:
+        self.app = app
+        self.http = http or HttpClient()
+        self.http.label = self.label
+        self.endpoints = self._endpoints()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.app.environment}>"
+
+    # -- messages a firm user sees ----------------------------------------------------------------------------------
+
+    @property
+    def no_companies_message(self) -> str:
+        return f"Your {self.label} account belongs to no {self.company_word} that the portal can use."
+
+    @property
+    def no_projects_message(self) -> str:
+        return (
+            f"{self.label} lists no project for your account here. You only see projects whose project team you are "
+            f"on: ask a {self.label} project administrator to add you to the project's team, then reload this page."
+        )
+
+    # -- OAuth ------------------------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
+        """Where to send the user's browser to sign in and consent. `code_challenge` is PKCE S256, when supported."""
+
+    @abstractmethod
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
+        """Trade an authorization code for tokens. `invalid_grant` raises InvalidGrant (never retried)."""
+
+    @abstractmethod
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        """Trade a refresh token for a new pair (they rotate: the old one is dead at once). InvalidGrant on refusal."""
+
+    @abstractmethod
+    def revoke(self, *, token: str) -> None:
+        """Revoke a refresh or access token at the provider. Unknown tokens are not an error."""
+
+    @abstractmethod
+    def who_am_i(self, *, access_token: str) -> ProviderUser:
+        """The provider user the token belongs to (a stable id, display name and email)."""
+
+    # -- listing ----------------------------------------------------------------------------------------------------
+
+    def list_companies(self, *, account: ProviderAccount) -> list[Company]:
+        """Companies (Procore) or hubs (Autodesk) the user can use; empty for providers without them."""
+        return []
+
+    @abstractmethod
+    def list_projects(self, *, account: ProviderAccount, company_id: str = "") -> list[ProviderProject]:
+        """Every project (all pages) the provider says this user can access, in `company_id` when needed."""
+
+    # -- sync (implemented by the sync-engine issue; the contract is fixed here) --------------------------------------
+
+    def list_items_changed_since(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        since: dt.datetime | None,
+        receiving_user_id: str,
+    ) -> Iterator[list[ProviderItem]]:
+        """Yield the project's submittals or RFIs updated at or after `since` (all of them when None), page by page.
+
+        - `company_id` / `project_id` are the ids of ProviderProject/Company as listed (Autodesk keeps the `b.` prefix
+          here; the module strips it where the RFI/Submittal APIs need it). `since` is aware; subtracting a look-back is
+          the caller's job. `receiving_user_id` is ProviderAccount.provider_user_id.
+        - One yielded list per provider page, in the provider's order, so the caller can commit each page with its
+          cursor. Every item of the page is yielded, with `for_receiving_user` telling whether the receiving user is
+          its assignee, ball-in-court or one of its approvers (the caller keeps only those).
+        - ProviderItem.updated_at is aware (UTC); `raw` holds the provider's JSON for the item.
+        - A kind the project does not support (Autodesk BIM 360 submittals) yields nothing.
+        - Raises the errors of providers.errors (RateLimited / ProviderUnavailable carry `retry_after`).
+        """
+        raise NotImplementedError(f"{self.label}: listing changed items is built by the sync issue.")
+
+    def list_response_options(
+        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+    ) -> list[ResponseOption]:
+        """The responses a reviewer can give on this project's items of `kind` (all pages).
+
+        `standard` is the stable meaning in lower case (Procore `considered`, Autodesk category name, ConstructEx
+        response name) that mappings match on; `name` is what the provider shows; `id` is what post_response sends.
+        RFIs have no response list: providers return [] for kind "rfi".
+        """
+        raise NotImplementedError(f"{self.label}: response options are built by the sync issue.")
+
+    def post_response(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        item_id: str,
+        receiving_user_id: str,
+        option_id: str,
+        comment: str,
+    ) -> None:
+        """Record the receiving user's response on the provider.
+
+        Submittals: the approver response of `receiving_user_id` with `option_id` (a ResponseOption.id) and `comment`
+        (Procore: PATCH the user's submittal_approver; Autodesk: close the user's review task;
+        ConstructEx: POST a review).
+        RFIs: an official answer whose body is `comment` (`option_id` is ignored).
+        Raises NotFound when the item (or the user's approver step) is gone, AccessBlocked when the provider refuses,
+        UnexpectedAnswer when the provider rejects the response value (e.g. not valid for this approver); the retryable
+        errors carry `retry_after`. Never retried on a lost answer (it may have been recorded): the caller decides.
+        """
+        raise NotImplementedError(f"{self.label}: posting responses is built by the sync issue.")
+
+    # -- shared plumbing for the modules ----------------------------------------------------------------------------
+
+    def _endpoints(self) -> Endpoints:
+        from providers.models import ProviderApp
+
+        environment = self.app.environment
+        if environment == ProviderApp.Environment.LOCAL_SANDBOX:
+            base = settings.SANDBOX_URL + SANDBOX_PREFIXES[self.key]
+            return Endpoints(auth=base, api=base, profile=base)
+        if environment == ProviderApp.Environment.CUSTOM:
+            if not (self.app.auth_base_url and self.app.api_base_url):
+                raise ProviderNotAvailable.for_provider(self.label)
+            auth, api = self.app.auth_base_url.rstrip("/"), self.app.api_base_url.rstrip("/")
+            return Endpoints(auth=auth, api=api, profile=api)
+        chosen = self.production if environment == ProviderApp.Environment.PRODUCTION else self.provider_sandbox
+        if chosen is None:
+            raise ProviderNotAvailable.for_provider(self.label)
+        return chosen
+
+    def _auth(self, account: ProviderAccount) -> TokenSource:
+        from providers.services import AccountTokens
+
+        return AccountTokens(account_id=account.pk, label=self.label)
+
+    def _call(
+        self, method: str, url: str, *, account: ProviderAccount | None = None, token: str = "", **kw: Any
+    ) -> Any:
+        """Send an API request as `account` (or with a bare `token` during connect) and return its JSON."""
+        auth = self._auth(account) if account is not None else StaticToken(token, self.label)
+        try:
+            return self.http.send_json(method, url, auth=auth, classify=self.classify, **kw)
+        except ProviderError as exc:
+            if account is not None:
+                from providers.services import account_note_error
+
+                account_note_error(account_id=account.pk, error=exc)
+            raise
+
+    def _call_raw(self, method: str, url: str, *, account: ProviderAccount, **kw: Any) -> requests.Response:
+        """Like _call, for answers whose headers matter (pagination)."""
+        try:
+            return self.http.send(method, url, auth=self._auth(account), classify=self.classify, **kw)
+        except ProviderError as exc:
+            from providers.services import account_note_error
+
+            account_note_error(account_id=account.pk, error=exc)
+            raise
+
+    def _token_request(self, data: dict[str, str], *, basic: tuple[str, str] | None = None) -> TokenSet:
+        body = self.http.send_json("POST", self.token_url, data=data, basic=basic, classify=self.classify_token_error)
+        return self._token_set(body)
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.endpoints.auth}/oauth/token"
+
+    def _token_set(self, body: Any) -> TokenSet:
+        if not isinstance(body, dict) or not body.get("access_token") or not body.get("refresh_token"):
+            raise UnexpectedAnswer.for_provider(self.label, detail="token answer without access_token/refresh_token")
+        expires_at = None
+        try:
+            expires_in = int(body.get("expires_in") or 0)
+        except (TypeError, ValueError):
+            expires_in = 0
+        if expires_in > 0:
+            expires_at = timezone.now() + dt.timedelta(seconds=expires_in)
+        return TokenSet(
+            access_token=str(body["access_token"]), refresh_token=str(body["refresh_token"]), expires_at=expires_at
+        )
+
+    def classify_token_error(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        """The token endpoint's refusals: invalid_grant means the user must sign in again; anything else is ours."""
+        code = error_code(response)
+        detail = f"token endpoint -> {response.status_code} {code}".strip()
+        if code == "invalid_grant":
+            return InvalidGrant(NeedsReauthorization.for_provider(self.label).message, detail=detail)
+        return UnexpectedAnswer(
+            f"{self.label} refused the portal's sign-in request ({code or response.status_code}). "
+            "Try connecting again; if it keeps failing, contact support: the portal's app registration may be wrong.",
+            detail=detail,
+        )
+
+    def classify(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        """Default mapping of API refusals; modules override to name their access problems precisely."""
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
+        if response.status_code == 401:
+            return NeedsReauthorization(NeedsReauthorization.for_provider(self.label).message, detail=detail)
+        if response.status_code == 404:
+            return NotFound(NotFound.for_provider(self.label).message, detail=detail)
+        return UnexpectedAnswer(UnexpectedAnswer.for_provider(self.label).message, detail=detail)
+
+
+def expect_list(body: Any, *, label: str, key: str | None = None) -> list[dict[str, Any]]:
+    """The list of objects in an answer (optionally under `key`), or UnexpectedAnswer."""
+    if key is not None:
+        body = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(body, list) or not all(isinstance(entry, dict) for entry in body):
+        raise UnexpectedAnswer.for_provider(label, detail=f"expected a list{f' under {key!r}' if key else ''}")
+    return body
+
+
+def require(entry: dict[str, Any], name: str, *, label: str) -> Any:
+    value = entry.get(name)
+    if value in (None, ""):
+        raise UnexpectedAnswer.for_provider(label, detail=f"answer without {name!r}")
+    return value

@@ -1,0 +1,252 @@
+"""The one place requests to providers are sent.
+
+Every request has a (connect, read) timeout. 429, 502, 503, 504 and connection errors are retried with exponential
+backoff and jitter, honouring `Retry-After` and Procore's `X-Rate-Limit-Reset`; a wait longer than `max_wait`
+seconds is never slept (web requests and workers must stay responsive) but raised as RateLimited /
+ProviderUnavailable so the caller reschedules. A 401 triggers one token refresh and one retry. Sleeping and the
+clock are injectable so tests never sleep.
+Nothing here logs a token: log lines carry the method, the URL without query string and the status only.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from providers.errors import (
+    NeedsReauthorization,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    UnexpectedAnswer,
+)
+
+logger = logging.getLogger(__name__)
+
+# Process-wide defaults an HttpClient uses unless given its own; tests replace them so nothing sleeps on the clock.
+sleeper: Callable[[float], None] = time.sleep
+clock: Callable[[], float] = time.time
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class TokenSource(Protocol):
+    """Where a request gets its bearer token, and a fresh one after the provider answered 401."""
+
+    def current(self) -> str: ...
+
+    def after_unauthorized(self, rejected: str) -> str:
+        """A token other than `rejected` (refreshing if nobody else has), or raise NeedsReauthorization."""
+        ...
+
+
+@dataclass(frozen=True)
+class StaticToken:
+    """A token just received (e.g. during connect): it cannot be refreshed, so a 401 means sign in again."""
+
+    token: str
+    label: str = "the provider"
+
+    def current(self) -> str:
+        return self.token
+
+    def after_unauthorized(self, rejected: str) -> str:
+        raise NeedsReauthorization.for_provider(self.label)
+
+    def __repr__(self) -> str:
+        return "StaticToken([redacted])"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What the classifier knows about the failed request."""
+
+    method: str
+    url: str
+    refreshed: bool  # a 401 was already answered by refreshing the token
+
+
+# Turns a final non-2xx answer into the right typed error; each provider module supplies its own.
+Classifier = Callable[[requests.Response, Attempt], ProviderError]
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached the provider, so even a POST is safe to send again."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError)
+
+
+def _safe_url(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+@dataclass
+class HttpClient:
+    label: str = "the provider"
+    session: requests.Session = field(default_factory=requests.Session)
+    timeout: tuple[float, float] = (5.0, 30.0)
+    max_attempts: int = 4
+    max_wait: float = 5.0  # longer waits are raised, not slept
+    base_delay: float = 0.5
+    sleep: Callable[[float], None] | None = None  # default: the module's `sleeper`
+    clock: Callable[[], float] | None = None  # default: the module's `clock`
+    jitter: Callable[[], float] = random.random
+
+    # -- public ---------------------------------------------------------------------------------------------------
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        classify: Classifier,
+        auth: TokenSource | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        basic: tuple[str, str] | None = None,
+    ) -> requests.Response:
+        """Send one logical request (with retries) and return a 2xx/3xx answer, or raise a ProviderError."""
+        method = method.upper()
+        token = auth.current() if auth else None
+        refreshed = False
+        attempt = 0
+        while True:
+            all_headers = {"Accept": "application/json", **(headers or {})}
+            if token:
+                all_headers["Authorization"] = f"Bearer {token}"
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    headers=all_headers,
+                    params=params,
+                    json=json,
+                    data=data,
+                    auth=basic,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+            except requests.RequestException as exc:
+                if method not in IDEMPOTENT_METHODS and not _never_sent(exc):
+                    # The provider may have acted on it (e.g. burnt a single-use refresh token): never send twice.
+                    raise self._unavailable(f"{method} {_safe_url(url)}: {type(exc).__name__}") from exc
+                attempt += 1
+                self._wait_or_raise(
+                    attempt, None, self._unavailable(f"{method} {_safe_url(url)}: {type(exc).__name__}")
+                )
+                continue
+            logger.debug("%s %s -> %s", method, _safe_url(url), response.status_code)
+            if response.status_code == 401 and auth is not None and not refreshed:
+                refreshed = True
+                token = auth.after_unauthorized(token or "")
+                continue
+            if response.status_code in RETRY_STATUSES:
+                attempt += 1
+                wait = self._server_wait(response)
+                self._wait_or_raise(attempt, wait, self._retry_error(response, wait))
+                continue
+            if response.status_code >= 400:
+                raise classify(response, Attempt(method=method, url=url, refreshed=refreshed))
+            return response
+
+    def send_json(self, method: str, url: str, **kwargs: Any) -> Any:
+        """Like send, and parse the JSON answer; an unreadable answer is UnexpectedAnswer."""
+        response = self.send(method, url, **kwargs)
+        return parse_json(response, label=self.label)
+
+    # -- waiting --------------------------------------------------------------------------------------------------
+
+    def _server_wait(self, response: requests.Response) -> float | None:
+        """Seconds the provider asked us to wait (Retry-After, else X-Rate-Limit-Reset on a 429), or None."""
+        retry_after = response.headers.get("Retry-After")
+        if retry_after:
+            seconds = _parse_retry_after(retry_after, now=self._now())
+            if seconds is not None:
+                return seconds
+        reset = response.headers.get("X-Rate-Limit-Reset")
+        if response.status_code == 429 and reset:
+            try:
+                return max(0.0, float(reset) - self._now())
+            except ValueError:
+                return None
+        return None
+
+    def _backoff(self, attempt: int) -> float:
+        delay = self.base_delay * (2 ** (attempt - 1))
+        return delay * (0.5 + self.jitter() / 2)  # jitter spreads workers that failed together
+
+    def _wait_or_raise(self, attempt: int, server_wait: float | None, error: ProviderError) -> None:
+        wait = server_wait if server_wait is not None else self._backoff(attempt)
+        if attempt >= self.max_attempts or wait > self.max_wait:
+            if isinstance(error, RateLimited | ProviderUnavailable) and server_wait is not None:
+                error.retry_after = max(error.retry_after, math.ceil(server_wait))
+            raise error
+        logger.debug("waiting %.2fs before retry %d", wait, attempt)
+        (self.sleep or sleeper)(wait)
+
+    def _now(self) -> float:
+        return (self.clock or clock)()
+
+    def _retry_error(self, response: requests.Response, wait: float | None) -> ProviderError:
+        retry_after = max(1, math.ceil(wait)) if wait is not None else 60
+        detail = f"{response.request.method} {_safe_url(response.url)} -> {response.status_code}"
+        if response.status_code == 429:
+            return RateLimited.for_provider(self.label, retry_after=retry_after, detail=detail)
+        return ProviderUnavailable.for_provider(self.label, retry_after=max(retry_after, 60), detail=detail)
+
+    def _unavailable(self, detail: str) -> ProviderUnavailable:
+        return ProviderUnavailable.for_provider(self.label, retry_after=60, detail=detail)
+
+
+def _parse_retry_after(value: str, *, now: float) -> float | None:
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def parse_json(response: requests.Response, *, label: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise UnexpectedAnswer.for_provider(
+            label, detail=f"{_safe_url(response.url)} -> {response.status_code}: not JSON"
+        ) from exc
+
+
+def error_code(response: requests.Response) -> str:
+    """The OAuth `error` (or similar) code of an error answer, or ''."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        for key in ("error", "code", "errorCode"):
+            if isinstance(body.get(key), str):
+                return body[key]
+    return ""
+
+
+def error_text(response: requests.Response) -> str:
+    """A short, token-free excerpt of an error answer for support detail."""
+    return response.text[:300].replace("\n", " ")

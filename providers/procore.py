@@ -1,0 +1,153 @@
+"""Procore: OAuth 2.0 at the login host, REST at the API host. Facts from PROVIDERS.md and the endpoint JSON files.
+
+PKCE is not sent: Procore documents neither `code_challenge` nor `code_verifier`, and the portal sends only documented
+parameters (tests check every request against ../shared/reference/procore/endpoints). Every call but /me and
+/companies carries `Procore-Company-Id`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+from requests_oauthlib import OAuth2Session
+
+from providers.base import Endpoints, Provider, expect_list, require
+from providers.errors import AccessBlocked, NotFound, ProviderError
+from providers.http import Attempt, error_text
+from providers.types import Company, ProviderProject, ProviderUser, TokenSet
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount
+
+MAX_PAGES = 1000  # a guard against a provider that keeps answering rel="next"
+
+
+class Procore(Provider):
+    key = "procore"
+    label = "Procore"
+    needs_company_choice = True
+    company_word = "company"
+    supports_pkce = False
+    production = Endpoints(auth="https://login.procore.com", api="https://api.procore.com")
+    provider_sandbox = Endpoints(auth="https://login-sandbox.procore.com", api="https://sandbox.procore.com")
+
+    # -- OAuth ------------------------------------------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
+        oauth = OAuth2Session(client_id=self.app.client_id, redirect_uri=redirect_uri)
+        url, _state = oauth.authorization_url(f"{self.endpoints.auth}/oauth/authorize", state=state)
+        return url
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
+        return self._token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret,
+            }
+        )
+
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        return self._token_request(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret,
+            }
+        )
+
+    def revoke(self, *, token: str) -> None:
+        self.http.send(
+            "POST",
+            f"{self.endpoints.auth}/oauth/revoke",
+            data={"token": token, "client_id": self.app.client_id, "client_secret": self.app.client_secret},
+            classify=self.classify,
+        )
+
+    def who_am_i(self, *, access_token: str) -> ProviderUser:
+        body = self._call("GET", f"{self.endpoints.api}/rest/v1.0/me", token=access_token)
+        if not isinstance(body, dict):
+            body = {}
+        user_id = require(body, "id", label=self.label)
+        return ProviderUser(id=str(user_id), name=str(body.get("name") or ""), email=str(body.get("login") or ""))
+
+    # -- listing ----------------------------------------------------------------------------------------------------
+
+    def list_companies(self, *, account: ProviderAccount) -> list[Company]:
+        entries = self._all_pages(account, f"{self.endpoints.api}/rest/v1.0/companies", {"page": 1, "per_page": 100})
+        return [
+            Company(id=str(require(entry, "id", label=self.label)), name=str(entry.get("name") or ""))
+            for entry in entries
+            if entry.get("is_active", True) is not False
+        ]
+
+    def list_projects(self, *, account: ProviderAccount, company_id: str = "") -> list[ProviderProject]:
+        entries = self._all_pages(
+            account,
+            f"{self.endpoints.api}/rest/v1.1/projects",
+            {"company_id": company_id, "page": 1, "per_page": 300},
+            company_id=company_id,
+        )
+        return [
+            ProviderProject(
+                id=str(require(entry, "id", label=self.label)),
+                name=str(entry.get("name") or entry.get("display_name") or ""),
+                number=str(entry.get("project_number") or ""),
+                company_id=company_id,
+            )
+            for entry in entries
+        ]
+
+    def _all_pages(
+        self, account: ProviderAccount, url: str, params: dict[str, Any], *, company_id: str = ""
+    ) -> list[dict[str, Any]]:
+        """Follow rel="next" in the Link header until the last page (which has none)."""
+        headers = {"Procore-Company-Id": company_id} if company_id else {}
+        entries: list[dict[str, Any]] = []
+        next_url: str | None = url
+        page_params: dict[str, Any] | None = params
+        for _ in range(MAX_PAGES):
+            if next_url is None:
+                break
+            response = self._call_raw("GET", next_url, account=account, params=page_params, headers=headers)
+            entries.extend(expect_list(self._json(response, account), label=self.label))
+            next_url = response.links.get("next", {}).get("url")
+            page_params = None  # the next link carries every query parameter
+        return entries
+
+    def _json(self, response: requests.Response, account: ProviderAccount) -> Any:
+        from providers.http import parse_json
+        from providers.services import account_note_error
+
+        try:
+            return parse_json(response, label=self.label)
+        except ProviderError as exc:
+            account_note_error(account_id=account.pk, error=exc)
+            raise
+
+    # -- errors -----------------------------------------------------------------------------------------------------
+
+    def classify(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
+        company_call = "/rest/" in attempt.url and not attempt.url.split("?")[0].endswith(("/me", "/companies"))
+        if response.status_code == 403 and "not connected" in response.text.lower():
+            return AccessBlocked(
+                "A Procore company administrator has disconnected the connector app from this company "
+                "(Procore App Management). Ask them to reinstall it, then reconnect.",
+                detail=detail,
+            )
+        if response.status_code == 403 or (response.status_code == 401 and attempt.refreshed and company_call):
+            # A freshly refreshed token still refused on a company call: the app is not installed / allowed there.
+            return AccessBlocked(
+                "This Procore company does not allow connections from outside applications, or the connector app "
+                "is not installed in it. A Procore company administrator must install the app (App Management) or "
+                "allow user installs; then connect again.",
+                detail=detail,
+            )
+        if response.status_code == 404:
+            return NotFound(NotFound.for_provider(self.label).message, detail=detail)
+        return super().classify(response, attempt)

@@ -1,0 +1,39 @@
+"""Which module serves which provider. The rest of the portal asks here and never branches on a provider's name."""
+
+from __future__ import annotations
+
+from connector_portal.models import Connector
+from providers.autodesk import Autodesk
+from providers.base import Provider
+from providers.constructex import ConstructEx
+from providers.errors import ProviderNotAvailable
+from providers.http import HttpClient
+from providers.procore import Procore
+
+PROVIDERS: dict[str, type[Provider]] = {
+    Connector.PROCORE: Procore,
+    Connector.AUTODESK: Autodesk,
+    Connector.CONSTRUCTEX: ConstructEx,
+}
+
+
+def provider_label(provider: str) -> str:
+    cls = PROVIDERS.get(provider)
+    return cls.label if cls else provider
+
+
+def get_provider(provider: str, *, http: HttpClient | None = None) -> Provider:
+    """The provider module bound to the portal's OAuth app for it.
+
+    Raises ProviderNotAvailable ("not available — contact support") for an unknown provider, or when no enabled app
+    exists (with PROVIDER_SANDBOX on, a missing app means the local sandbox's registered client).
+    """
+    from providers.selectors import provider_app_for
+
+    cls = PROVIDERS.get(provider)
+    if cls is None:
+        raise ProviderNotAvailable.for_provider(provider)
+    app = provider_app_for(provider=provider)
+    if app is None:
+        raise ProviderNotAvailable.for_provider(cls.label)
+    return cls(app=app, http=http)

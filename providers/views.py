@@ -1,0 +1,115 @@
+"""Connect flow pages: /oauth/<provider>/start/ sends the user to the provider, /oauth/<provider>/callback/ comes back.
+
+The redirect URI is exact and repeated at the token endpoint. For production and the provider's own sandbox it is
+PORTAL_BASE_URL + /oauth/<provider>/callback/, the address registered with the provider, whatever host the request
+came in on. For the local sandbox and custom base URLs (development, end-to-end tests on random ports) it is built from
+the request's host, which ALLOWED_HOSTS has already vetted, so the browser comes back to the portal it started from.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from connector_portal.models import Connector
+from connector_portal.selectors import firm_licence
+from connector_portal.views import firm_required
+from projects.selectors import project_get
+from providers.connect import ConnectFailed, connect_complete, connect_start
+from providers.errors import ProviderNotAvailable
+from providers.models import ProviderApp
+from providers.registry import provider_label
+from providers.selectors import provider_app_for
+
+
+def _redirect_uri(request: HttpRequest, provider: str, app: ProviderApp | None) -> str:
+    path = reverse("providers:callback", kwargs={"provider": provider})
+    if app is not None and app.environment in (ProviderApp.Environment.LOCAL_SANDBOX, ProviderApp.Environment.CUSTOM):
+        return request.build_absolute_uri(path)
+    return settings.PORTAL_BASE_URL + path
+
+
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.GET.get("next", "")
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return next_url
+    return reverse("dashboard")
+
+
+def _with_account(next_url: str, account_id: int) -> str:
+    parts = urlsplit(next_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "account"]
+    query.append(("account", str(account_id)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _failure(request: HttpRequest, *, title: str, message: str, provider: str, status: int = 400) -> HttpResponse:
+    context = {"title": title, "message": message, "provider_label": provider_label(provider)}
+    return render(request, "providers/connect_failed.html", context, status=status)
+
+
+def _session_key(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key or ""
+
+
+@never_cache
+@require_GET
+@firm_required
+def start(request: HttpRequest, provider: str) -> HttpResponse:
+    if provider not in Connector.values:
+        raise Http404("No such provider.")
+    label = provider_label(provider)
+    licence = firm_licence(firm=request.firm)  # type: ignore[attr-defined]
+    if licence is None or not licence.allows(provider):
+        return _failure(
+            request,
+            title=f"{label} is not part of your licence",
+            message=f"Your firm's licence does not include the {label} connector. Contact support to add it.",
+            provider=provider,
+            status=403,
+        )
+    pc_project_id = request.GET.get("project", "")
+    project = project_get(firm=request.firm, pc_project_id=pc_project_id) if pc_project_id else None  # type: ignore[attr-defined]
+    app = provider_app_for(provider=provider)
+    try:
+        url = connect_start(
+            firm=request.firm,  # type: ignore[attr-defined]
+            user=request.user,  # type: ignore[arg-type]
+            session_key=_session_key(request),
+            provider=provider,
+            project=project,
+            redirect_uri=_redirect_uri(request, provider, app),
+            next_url=_safe_next(request),
+        )
+    except ProviderNotAvailable as exc:
+        return _failure(request, title=f"{label} is not available", message=exc.message, provider=provider, status=503)
+    return redirect(url)
+
+
+@never_cache
+@require_GET
+@firm_required
+def callback(request: HttpRequest, provider: str) -> HttpResponse:
+    if provider not in Connector.values:
+        raise Http404("No such provider.")
+    try:
+        connected = connect_complete(
+            firm=request.firm,  # type: ignore[attr-defined]
+            user=request.user,  # type: ignore[arg-type]
+            session_key=_session_key(request),
+            provider=provider,
+            params=request.GET.dict(),
+            request=request,
+        )
+    except ConnectFailed as exc:
+        return _failure(request, title=exc.title, message=exc.message, provider=provider)
+    return redirect(_with_account(connected.next_url or reverse("dashboard"), connected.account.pk))

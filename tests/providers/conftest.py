@@ -1,0 +1,90 @@
+"""Fixtures for the provider tests: mocked provider HTTP (responses), connected accounts, no sleeping, and a check
+that every Procore request a test makes is one Procore documents (see procore_reference.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+import pytest
+import responses
+from django.conf import settings
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from connector_portal.models import Firm, User
+from projects.models import ProjectCenterProject
+from providers import http
+from providers.models import ProviderAccount
+from tests.providers import procore_reference
+
+SANDBOX = settings.SANDBOX_URL
+PROCORE = f"{SANDBOX}/procore"
+AUTODESK = f"{SANDBOX}/autodesk"
+CONSTRUCTEX = f"{SANDBOX}/constructex"
+BASES = {"procore": PROCORE, "autodesk": AUTODESK, "constructex": CONSTRUCTEX}
+
+
+@pytest.fixture(autouse=True)
+def _local_sandbox_apps(settings: Settings) -> None:
+    """Without app rows, the providers use the local sandbox's clients and base URLs (mocked here with responses)."""
+    settings.PROVIDER_SANDBOX = True
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every wait the HTTP layer would have slept, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(http, "sleeper", recorded.append)
+    return recorded
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The HTTP layer's clock, frozen at a known Unix time."""
+    now = 1_900_000_000.0
+    monkeypatch.setattr(http, "clock", lambda: now)
+    return now
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    """Provider HTTP, mocked. At the end, every Procore call made must be a documented operation."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+        procore_reference.assert_documented(rsps.calls, base=PROCORE)
+
+
+@pytest.fixture
+def pc_project(firm: Firm) -> ProjectCenterProject:
+    return ProjectCenterProject.objects.create(firm=firm, pc_project_id="PC-100", name="Harbour Library", number="100")
+
+
+@pytest.fixture
+def make_account(firm: Firm, member: User) -> Callable[..., ProviderAccount]:
+    def make(provider: str = "procore", *, expires_in: int = 3600, **fields: object) -> ProviderAccount:
+        values: dict[str, object] = {
+            "firm": firm,
+            "user": member,
+            "provider": provider,
+            "provider_user_id": "4242",
+            "name": "Riley Reviewer",
+            "email": "riley@acme.example.com",
+            "access_token": f"{provider}-access-old",
+            "refresh_token": f"{provider}-refresh-old",
+            "expires_at": timezone.now() + dt.timedelta(seconds=expires_in),
+        }
+        values.update(fields)
+        return ProviderAccount.objects.create(**values)
+
+    return make
+
+
+def token_answer(access: str = "access-new", refresh: str = "refresh-new", expires_in: int = 5400) -> dict[str, object]:
+    return {
+        "access_token": access,
+        "token_type": "bearer",
+        "expires_in": expires_in,
+        "refresh_token": refresh,
+        "created_at": 1_900_000_000,
+    }
