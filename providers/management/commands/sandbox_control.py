@@ -1,0 +1,55 @@
+"""`manage.py sandbox_control <action> key=value ...`: drive a running provider sandbox through its control API.
+
+Actions: faults, rate_limits, seed, state, and every scenario (send_submittal, send_rfi, create_revision, close_item,
+reopen_item, rename_response, block_app, revoke_tokens). Examples:
+    manage.py sandbox_control send_submittal project_id=6100000001 title="Door hardware"
+    manage.py sandbox_control faults latency_ms=300 error_rate=0.1
+    manage.py sandbox_control faults reset=true
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from providers.sandbox.scenarios import SCENARIOS
+
+TIMEOUT = (3, 30)
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["faults", "rate_limits", "seed", "state", *sorted(SCENARIOS)])
+        parser.add_argument("arguments", nargs="*", metavar="key=value")
+        parser.add_argument("--url", default=None, help="sandbox base URL (default: SANDBOX_URL)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        base = (options["url"] or settings.SANDBOX_URL).rstrip("/")
+        data = dict(_pair(text) for text in options["arguments"])
+        action = options["action"]
+        path = f"/_control/scenarios/{action}" if action in SCENARIOS else f"/_control/{action}"
+        try:
+            if action == "state":
+                answer = requests.get(base + path, timeout=TIMEOUT)
+            else:
+                answer = requests.post(base + path, json=data, timeout=TIMEOUT)
+        except requests.RequestException as error:
+            raise CommandError(
+                f"The sandbox at {base} did not answer ({error}). Is `manage.py run_sandbox` running?"
+            ) from error
+        if answer.status_code >= 400:
+            raise CommandError(f"The sandbox refused {action}: {answer.text}")
+        self.stdout.write(json.dumps(answer.json(), indent=2))
+
+
+def _pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise CommandError(f"Arguments are key=value; got {text!r}.")
+    return key, value

@@ -1,0 +1,309 @@
+"""ACC RFIs (v3, and BIM 360 v2 listing) and ACC Submittals (v2) under /autodesk. Ids here are without `b.`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from .autodesk_api import AdskError, Caller, acc_project, api, body_of, updated_range
+from .items import (
+    ItemFilter,
+    approver_respond,
+    approvers_by_item,
+    ball_in_court_ids,
+    item_get,
+    items_page,
+    post_add,
+    posts_by_item,
+    responses_of,
+    uid_for,
+    users_by_id,
+)
+from .web import Request, Response, int_param, json_response
+
+if TYPE_CHECKING:
+    from .server import SandboxApp
+
+RFI = "/autodesk/construction/rfis/v3/projects/{project_id}"
+SUB = "/autodesk/construction/submittals/v2/projects/{project_id}"
+
+
+def _rfi_status(item: Any) -> str:
+    if item["status"] == "open":
+        return "answered" if item["answered"] else "open"
+    return item["status"]
+
+
+def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, Any]:
+    question = next((p["body"] for p in posts if p["kind"] == "question"), "")
+    official = next((p for p in reversed(posts) if p["kind"] == "answer" and p["official"]), None)
+    adsk = {uid: users[uid]["adsk_id"] for uid in users}
+    return {
+        "id": item["uid"],
+        "customIdentifier": item["number"],
+        "title": item["title"],
+        "question": question,
+        "status": _rfi_status(item),
+        "assignedTo": [{"id": adsk.get(item["assignee_id"]), "type": "user"}] if item["assignee_id"] else [],
+        "ballInCourt": [adsk.get(uid) for uid in ball_in_court_ids(item, [])],
+        "managerId": adsk.get(item["manager_id"]),
+        "createdBy": adsk.get(item["manager_id"]),
+        "dueDate": item["due_date"],
+        "createdAt": item["created_at"],
+        "updatedAt": item["updated_at"],
+        "closedAt": item["closed_at"],
+        "officialResponse": official["body"] if official else None,
+    }
+
+
+def _rfis(app: SandboxApp, rows: list[Any]) -> list[dict[str, Any]]:
+    posts = posts_by_item(app, [r["id"] for r in rows])
+    users = users_by_id(app, {r["manager_id"] for r in rows} | {r["assignee_id"] for r in rows})
+    return [_rfi_json(r, posts.get(r["id"], []), users) for r in rows]
+
+
+def _rfi_page(app: SandboxApp, project: Any, limit: int, offset: int, updated: str | None, states: list[str]) -> dict:
+    start, end = updated_range(updated)
+    filters = ItemFilter(updated_from=start, updated_to=end, rfi_states=states)
+    rows, total = items_page(app, project_id=project["id"], kind="rfi", filters=filters, offset=offset, limit=limit)
+    return {"pagination": {"limit": limit, "offset": offset, "totalResults": total}, "results": _rfis(app, rows)}
+
+
+@api
+def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    project = acc_project(app, caller, request.params["project_id"])
+    body = body_of(request)
+    limit = int_param(str(body.get("limit", "")), 10, low=1, high=200)
+    offset = int_param(str(body.get("offset", "")), 0)
+    flt = body.get("filter") or {}
+    return json_response(_rfi_page(app, project, limit, offset, flt.get("updatedAt"), list(flt.get("status") or [])))
+
+
+@api
+def bim360_rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    project = acc_project(app, caller, request.params["container_id"])
+    limit = int_param(request.query.get("limit"), 10, low=1, high=200)
+    offset = int_param(request.query.get("offset"), 0)
+    status = request.query.get("filter[status]")
+    states = status.split(",") if status else []
+    return json_response(_rfi_page(app, project, limit, offset, request.query.get("filter[updatedAt]"), states))
+
+
+def _rfi_item(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
+    project = acc_project(app, caller, request.params["project_id"])
+    item = item_get(app, uid=request.params["rfi_id"], kind="rfi")
+    if item is None or item["project_id"] != project["id"]:
+        raise AdskError(404, "RFI not found")
+    return project, item
+
+
+@api
+def rfi_detail(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    _project, item = _rfi_item(app, request, caller)
+    return json_response(_rfis(app, [item])[0])
+
+
+def _response_json(post: Any, item: Any) -> dict[str, Any]:
+    return {
+        "id": post["uid"],
+        "rfiId": item["uid"],
+        "content": post["body"],
+        "createdBy": post["user_adsk_id"],
+        "createdAt": post["created_at"],
+        "official": bool(post["official"]),
+    }
+
+
+@api
+def rfi_responses(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    _project, item = _rfi_item(app, request, caller)
+    posts = [p for p in posts_by_item(app, [item["id"]]).get(item["id"], []) if p["kind"] == "answer"]
+    return json_response(
+        {
+            "pagination": {"limit": len(posts), "offset": 0, "totalResults": len(posts)},
+            "results": [_response_json(p, item) for p in posts],
+        }
+    )
+
+
+@api
+def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    _project, item = _rfi_item(app, request, caller)
+    body = body_of(request)
+    text = str(body.get("content") or body.get("text") or "").strip()
+    if not text:
+        raise AdskError(400, "Bad input", "content is required.")
+    if item["status"] != "open":
+        raise AdskError(422, "RFI closed", "The RFI is closed; it no longer takes responses.")
+    post_add(
+        app,
+        item_id=item["id"],
+        kind="answer",
+        body=text,
+        official=caller.user_id == item["assignee_id"],
+        user_id=caller.user_id,
+    )
+    post = posts_by_item(app, [item["id"]])[item["id"]][-1]
+    return json_response(_response_json(post, item), 201)
+
+
+def _state(item: Any, approvers: list[Any]) -> tuple[str, str]:
+    """(statusId, stateId) as ACC reports them."""
+    if item["status"] == "closed":
+        return "3", "sbc-2"
+    if item["status"] == "draft":
+        return "1", "create"
+    return "2", "rev" if any(a["response_id"] is None for a in approvers) else "mgr-2"
+
+
+def _submittal_json(item: Any, approvers: list[Any], responses: dict[int, Any], users: dict[int, Any]) -> dict:
+    status_id, state_id = _state(item, approvers)
+    answered = [a for a in approvers if a["response_id"] is not None]
+    last = answered[-1] if answered else None
+    return {
+        "id": item["uid"],
+        "identifier": item["id"],
+        "customIdentifier": item["number"],
+        "customIdentifierHumanReadable": f"{item['spec_number']}-{item['number']}",
+        "title": item["title"],
+        "description": item["description"],
+        "revision": item["revision"],
+        "statusId": status_id,
+        "stateId": state_id,
+        "specIdentifier": item["spec_number"],
+        "ballInCourtUsers": [users[u]["adsk_id"] for u in ball_in_court_ids(item, approvers) if u in users],
+        "ballInCourtRoles": [],
+        "ballInCourtCompanies": [],
+        "responseId": responses[last["response_id"]]["uid"] if last else None,
+        "responseComment": last["comment"] if last else None,
+        "managerId": users[item["manager_id"]]["adsk_id"] if item["manager_id"] in users else None,
+        "dueDate": item["due_date"],
+        "createdAt": item["created_at"],
+        "updatedAt": item["updated_at"],
+        "closedAt": item["closed_at"],
+    }
+
+
+def _submittals(app: SandboxApp, project: Any, rows: list[Any]) -> list[dict[str, Any]]:
+    approvers = approvers_by_item(app, [r["id"] for r in rows])
+    responses = {r["id"]: r for r in responses_of(app, project["id"])}
+    user_ids = {r["manager_id"] for r in rows} | {a["user_id"] for group in approvers.values() for a in group}
+    users = users_by_id(app, user_ids)
+    return [_submittal_json(r, approvers.get(r["id"], []), responses, users) for r in rows]
+
+
+@api
+def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    project = acc_project(app, caller, request.params["project_id"])
+    limit = int_param(request.query.get("limit"), 20, low=1, high=50)
+    offset = int_param(request.query.get("offset"), 0)
+    start, end = updated_range(request.query.get("filter[updatedAt]"))
+    filters = ItemFilter(updated_from=start, updated_to=end)
+    rows, total = items_page(
+        app, project_id=project["id"], kind="submittal", filters=filters, offset=offset, limit=limit
+    )
+    next_url = None
+    if offset + limit < total:
+        query = urlencode({**request.query, "offset": str(offset + limit), "limit": str(limit)})
+        next_url = f"{request.base_url}{request.path}?{query}"
+    pagination = {"limit": limit, "offset": offset, "totalResults": total, "nextUrl": next_url}
+    return json_response({"pagination": pagination, "results": _submittals(app, project, rows)})
+
+
+def _submittal(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
+    project = acc_project(app, caller, request.params["project_id"])
+    item = item_get(app, uid=request.params["item_id"], kind="submittal")
+    if item is None or item["project_id"] != project["id"]:
+        raise AdskError(404, "Submittal item not found")
+    return project, item
+
+
+@api
+def submittal_detail(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    project, item = _submittal(app, request, caller)
+    return json_response(_submittals(app, project, [item])[0])
+
+
+@api
+def submittal_responses(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    project = acc_project(app, caller, request.params["project_id"])
+    rows = [r for r in responses_of(app, project["id"]) if r["category_id"]]
+    results = [{"id": r["uid"], "value": r["name"], "categoryId": r["category_id"]} for r in rows]
+    return json_response(
+        {"pagination": {"limit": len(results), "offset": 0, "totalResults": len(results)}, "results": results}
+    )
+
+
+def _task_json(approver: Any, step_id: str, responses: dict[int, Any]) -> dict[str, Any]:
+    response = responses.get(approver["response_id"])
+    return {
+        "id": approver["uid"],
+        "stepId": step_id,
+        "assignedTo": approver["user_adsk_id"],
+        "status": "completed" if response else "in-progress",
+        "responseId": response["uid"] if response else None,
+        "responseComment": approver["comment"] or None,
+        "completedAt": approver["returned_date"],
+    }
+
+
+def _steps(app: SandboxApp, project: Any, item: Any) -> list[dict[str, Any]]:
+    approvers = approvers_by_item(app, [item["id"]]).get(item["id"], [])
+    responses = {r["id"]: r for r in responses_of(app, project["id"])}
+    steps: dict[int, dict[str, Any]] = {}
+    for approver in approvers:
+        group = approver["workflow_group_number"]
+        step_id = uid_for("step", item["id"] * 1000 + group)
+        step = steps.setdefault(group, {"id": step_id, "stepNumber": group, "status": "completed", "tasks": []})
+        task = _task_json(approver, step_id, responses)
+        step["tasks"].append(task)
+        if task["status"] != "completed":
+            step["status"] = "in-progress"
+    return list(steps.values())
+
+
+@api
+def submittal_steps(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    project, item = _submittal(app, request, caller)
+    steps = _steps(app, project, item)
+    return json_response(
+        {"pagination": {"limit": len(steps), "offset": 0, "totalResults": len(steps)}, "results": steps}
+    )
+
+
+@api
+def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    """Close the caller's review task with a response: the ACC way to post a reviewer's answer."""
+    project, item = _submittal(app, request, caller)
+    step = next((s for s in _steps(app, project, item) if s["id"] == request.params["step_id"]), None)
+    task = next((t for t in (step or {}).get("tasks", []) if t["id"] == request.params["task_id"]), None)
+    if task is None:
+        raise AdskError(404, "Task not found")
+    if task["assignedTo"] != caller.adsk_id:
+        raise AdskError(403, "Forbidden", "Only the task's assignee can close it.")
+    body = body_of(request)
+    response = next((r for r in responses_of(app, project["id"]) if r["uid"] == body.get("responseId")), None)
+    if response is None or not response["category_id"]:
+        raise AdskError(400, "Bad input", "responseId is not a response of this project.")
+    if item["status"] != "open" or not item["current_revision"]:
+        raise AdskError(422, "Submittal closed", "The submittal item is closed; it no longer takes reviews.")
+    approver = app.store.one("SELECT id FROM approvers WHERE uid = ?", (task["id"],))
+    approver_respond(
+        app, approver_id=approver["id"], response_id=response["id"], comment=str(body.get("responseComment", ""))
+    )
+    closed = next(t for s in _steps(app, project, item) for t in s["tasks"] if t["id"] == task["id"])
+    return json_response(closed)
+
+
+ROUTES = [
+    ("POST", f"{RFI}/search:rfis", rfi_search),
+    ("GET", f"{RFI}/rfis/{{rfi_id}}", rfi_detail),
+    ("GET", f"{RFI}/rfis/{{rfi_id}}/responses", rfi_responses),
+    ("POST", f"{RFI}/rfis/{{rfi_id}}/responses", rfi_respond),
+    ("GET", "/autodesk/bim360/rfis/v2/containers/{container_id}/rfis", bim360_rfis),
+    ("GET", f"{SUB}/items", submittal_items),
+    ("GET", f"{SUB}/items/{{item_id}}", submittal_detail),
+    ("GET", f"{SUB}/responses", submittal_responses),
+    ("GET", f"{SUB}/items/{{item_id}}/steps", submittal_steps),
+    ("POST", f"{SUB}/items/{{item_id}}/steps/{{step_id}}/tasks/{{task_id}}:close", task_close),
+]

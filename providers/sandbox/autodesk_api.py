@@ -1,0 +1,127 @@
+"""What every Autodesk call goes through: the bearer token, the per-minute rate limit (429 + Retry-After), and the
+hub's "app not added under Custom Integrations" switch (403)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .faults import too_many_requests
+from .items import can_see_project, project_get
+from .ratelimit import retry_after
+from .tokens import token_lookup
+from .web import Request, Response, json_response
+
+if TYPE_CHECKING:
+    from .server import SandboxApp
+
+Row = sqlite3.Row
+NOT_PROVISIONED = (
+    "The app is not added under Custom Integrations of this account. An account administrator must add the app's "
+    "client id under Account Admin > Custom Integrations."
+)
+
+
+@dataclass
+class Caller:
+    token: Row
+    user_id: int
+    adsk_id: str
+
+
+class AdskError(Exception):
+    def __init__(self, status: int, title: str, detail: str = "") -> None:
+        super().__init__(title)
+        self.status, self.title, self.detail = status, title, detail or title
+
+
+def error_response(error: AdskError) -> Response:
+    body = {
+        "jsonapi": {"version": "1.0"},
+        "errors": [
+            {
+                "status": str(error.status),
+                "code": _CODES.get(error.status, "ERROR"),
+                "title": error.title,
+                "detail": error.detail,
+            }
+        ],
+    }
+    return json_response(body, error.status)
+
+
+_CODES = {400: "BAD_INPUT", 401: "AUTH-006", 403: "BIM360DM_ERROR", 404: "NOT_FOUND", 422: "VALIDATION_ERROR"}
+AdskHandler = Callable[["SandboxApp", Request, Caller], Response]
+
+
+def api(handler: AdskHandler) -> Callable[[SandboxApp, Request], Response]:
+    def run(app: SandboxApp, request: Request) -> Response:
+        token = token_lookup(app, provider="autodesk", token=request.bearer())
+        now = app.timestamp()
+        window = app.limiter.per_minute("autodesk", f"{token['user_id']}" if token else "anonymous", now)
+        if window is not None and window.exhausted:
+            return too_many_requests(request.path, retry_after(window, now))
+        if token is None:
+            return json_response(
+                {"developerMessage": "The access token is invalid or expired.", "errorCode": "AUTH-006"}, 401
+            )
+        try:
+            return handler(app, request, Caller(token, token["user_id"], token["adsk_id"]))
+        except AdskError as error:
+            return error_response(error)
+
+    return run
+
+
+def strip_b(raw: str) -> str | None:
+    """Data Management ids carry a `b.` prefix; None when it is missing."""
+    return raw[2:] if raw.startswith("b.") else None
+
+
+def hub_for(app: SandboxApp, caller: Caller, hub_id: str) -> Row:
+    uid = strip_b(hub_id)
+    hub = app.store.one(
+        "SELECT o.* FROM orgs o JOIN org_members m ON m.org_id = o.id"
+        " WHERE o.uid = ? AND o.provider = 'autodesk' AND m.user_id = ?",
+        (uid, caller.user_id),
+    )
+    if hub is None:
+        raise AdskError(404, "Hub not found", f"No hub {hub_id} is visible to this user.")
+    if hub["blocked"]:
+        raise AdskError(403, "Forbidden", NOT_PROVISIONED)
+    return hub
+
+
+def acc_project(app: SandboxApp, caller: Caller, project_id: str) -> Row:
+    """A project for the RFI and Submittal APIs, which take the id without `b.`."""
+    project = project_get(app, provider="autodesk", uid=project_id)
+    if project is None:
+        raise AdskError(404, "Project not found", f"No project {project_id} (these APIs take the id without 'b.').")
+    hub = app.store.one("SELECT * FROM orgs WHERE id = ?", (project["org_id"],))
+    if hub["blocked"]:
+        raise AdskError(403, "Forbidden", NOT_PROVISIONED)
+    if not can_see_project(app, project=project, user_id=caller.user_id):
+        raise AdskError(403, "Forbidden", "You are not a member of this project.")
+    return project
+
+
+def body_of(request: Request) -> dict[str, Any]:
+    data = request.json()
+    return data if isinstance(data, dict) else {}
+
+
+def updated_range(raw: str | None) -> tuple[str | None, str | None]:
+    """Autodesk's `from..to` range (two dots; either side may be empty) as ISO UTC text."""
+    from .store import iso, parse_time
+
+    if not raw:
+        return None, None
+    start, sep, end = raw.partition("..")
+    if not sep or end.startswith("."):
+        raise AdskError(400, "Bad filter", "updatedAt takes a range: from..to")
+    try:
+        return (iso(parse_time(start)) if start else None, iso(parse_time(end)) if end else None)
+    except ValueError as error:
+        raise AdskError(400, "Bad filter", f"Invalid date in {raw!r}") from error

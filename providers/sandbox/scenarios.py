@@ -1,0 +1,225 @@
+"""The other side of the project: what a general contractor (or a company admin) does, for demos and tests.
+
+Each scenario takes the app and keyword arguments (strings are accepted, as they come from forms and the command
+line), changes the sandbox's data, fires Procore webhooks where the item changed, and returns a short JSON summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import webhooks
+from .items import uid_for
+from .seed import GC
+from .tokens import user_tokens_revoke
+
+if TYPE_CHECKING:
+    from .server import SandboxApp
+
+
+class ScenarioError(ValueError):
+    """A scenario's input names something that does not exist; the message says what."""
+
+
+def _user_id(app: SandboxApp, login: str | None, default: int | None = None) -> int:
+    if not login:
+        if default is None:
+            raise ScenarioError("login is required")
+        return default
+    row = app.store.one("SELECT id FROM users WHERE login = ?", (login.strip().lower(),))
+    if row is None:
+        raise ScenarioError(f"no sandbox user {login!r}")
+    return row["id"]
+
+
+def _project(app: SandboxApp, project_id: Any) -> Any:
+    row = app.store.one("SELECT * FROM projects WHERE id = ?", (int(project_id),))
+    if row is None:
+        raise ScenarioError(f"no project {project_id}")
+    return row
+
+
+def _item(app: SandboxApp, item_id: Any) -> Any:
+    row = app.store.one("SELECT * FROM items WHERE id = ?", (int(item_id),))
+    if row is None:
+        raise ScenarioError(f"no item {item_id}")
+    return row
+
+
+def _changed(app: SandboxApp, item: Any, event: str) -> None:
+    resource = "Submittals" if item["kind"] == "submittal" else "RFIs"
+    webhooks.emit(
+        app, project_id=item["project_id"], resource=resource, resource_id=item["id"], event=event, user_id=GC
+    )
+
+
+def _next_number(app: SandboxApp, project_id: int, kind: str) -> str:
+    row = app.store.one(
+        "SELECT MAX(CAST(number AS INTEGER)) FROM items WHERE project_id = ? AND kind = ?", (project_id, kind)
+    )
+    return str((row[0] or 0) + 1)
+
+
+def _insert_item(app: SandboxApp, conn: Any, **values: Any) -> Any:
+    now = app.now_iso()
+    values = {"created_at": now, "updated_at": now, "manager_id": GC, "uid": "", **values}
+    cursor = conn.execute(
+        f"INSERT INTO items ({','.join(values)}) VALUES ({','.join('?' * len(values))})",  # noqa: S608
+        list(values.values()),
+    )
+    item_id = cursor.lastrowid
+    conn.execute("UPDATE items SET uid = ? WHERE id = ?", (uid_for(values["kind"], item_id), item_id))
+    return conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+
+
+def send_submittal(app: SandboxApp, *, project_id: Any, title: str = "New submittal", to: str = "", **_: Any) -> dict:
+    """The GC sends a new submittal to a reviewer (default: the seeded reviewer) for approval."""
+    project = _project(app, project_id)
+    reviewer = _user_id(app, to or "reviewer@sandbox.test")
+    with app.store.write() as conn:
+        item = _insert_item(
+            app,
+            conn,
+            project_id=project["id"],
+            kind="submittal",
+            title=title,
+            number=_next_number(app, project["id"], "submittal"),
+            spec_number="01 33 00",
+            spec_title="Submittal Procedures",
+            due_date=app.now_iso()[:10],
+        )
+        conn.execute(
+            "INSERT INTO approvers (item_id, user_id, uid, sent_date) VALUES (?,?,?,?)",
+            (item["id"], reviewer, uid_for("task", item["id"]), app.now_iso()[:10]),
+        )
+    _changed(app, item, "create")
+    return {"item_id": item["id"], "uid": item["uid"], "number": item["number"]}
+
+
+def send_rfi(
+    app: SandboxApp, *, project_id: Any, title: str = "New RFI", question: str = "", to: str = "", **_: Any
+) -> dict:
+    """The GC sends a new RFI to an assignee (default: the seeded reviewer)."""
+    project = _project(app, project_id)
+    assignee = _user_id(app, to or "reviewer@sandbox.test")
+    with app.store.write() as conn:
+        item = _insert_item(
+            app,
+            conn,
+            project_id=project["id"],
+            kind="rfi",
+            title=title,
+            assignee_id=assignee,
+            number=_next_number(app, project["id"], "rfi"),
+        )
+        conn.execute(
+            "INSERT INTO posts (item_id, kind, uid, body, created_by, created_at) VALUES (?,?,?,?,?,?)",
+            (
+                item["id"],
+                "question",
+                uid_for("post", item["id"]),
+                question or f"Please answer: {title}",
+                GC,
+                app.now_iso(),
+            ),
+        )
+    _changed(app, item, "create")
+    return {"item_id": item["id"], "uid": item["uid"], "number": item["number"]}
+
+
+def create_revision(app: SandboxApp, *, item_id: Any, **_: Any) -> dict:
+    """Close a submittal as superseded and open its next revision with the same approvers, pending again."""
+    old = _item(app, item_id)
+    if old["kind"] != "submittal":
+        raise ScenarioError("only submittals have revisions")
+    now = app.now_iso()
+    with app.store.write() as conn:
+        conn.execute(
+            "UPDATE items SET current_revision = 0, status = 'closed', closed_at = ?, updated_at = ? WHERE id = ?",
+            (now, now, old["id"]),
+        )
+        copy = {
+            k: old[k]
+            for k in (
+                "project_id",
+                "kind",
+                "number",
+                "title",
+                "description",
+                "spec_number",
+                "spec_title",
+                "due_date",
+                "manager_id",
+            )
+        }
+        item = _insert_item(app, conn, **copy, revision=old["revision"] + 1)
+        for approver in conn.execute("SELECT * FROM approvers WHERE item_id = ?", (old["id"],)).fetchall():
+            conn.execute(
+                "INSERT INTO approvers (item_id, user_id, uid, sent_date, workflow_group_number) VALUES (?,?,?,?,?)",
+                (
+                    item["id"],
+                    approver["user_id"],
+                    uid_for("task", item["id"] * 100 + approver["id"] % 100),
+                    now[:10],
+                    approver["workflow_group_number"],
+                ),
+            )
+    _changed(app, old, "update")
+    _changed(app, item, "create")
+    return {"item_id": item["id"], "uid": item["uid"], "revision": item["revision"], "previous_item_id": old["id"]}
+
+
+def _set_status(app: SandboxApp, item_id: Any, status: str) -> dict:
+    item = _item(app, item_id)
+    now = app.now_iso()
+    with app.store.write() as conn:
+        conn.execute(
+            "UPDATE items SET status = ?, closed_at = ?, updated_at = ? WHERE id = ?",
+            (status, now if status == "closed" else None, now, item["id"]),
+        )
+    _changed(app, item, "update")
+    return {"item_id": item["id"], "status": status}
+
+
+def close_item(app: SandboxApp, *, item_id: Any, **_: Any) -> dict:
+    return _set_status(app, item_id, "closed")
+
+
+def reopen_item(app: SandboxApp, *, item_id: Any, **_: Any) -> dict:
+    return _set_status(app, item_id, "open")
+
+
+def rename_response(app: SandboxApp, *, response_id: Any, name: str, **_: Any) -> dict:
+    """A company renames a submittal response; its `considered` meaning stays."""
+    with app.store.write() as conn:
+        if conn.execute("UPDATE responses SET name = ? WHERE id = ?", (name, int(response_id))).rowcount != 1:
+            raise ScenarioError(f"no response {response_id}")
+    return {"response_id": int(response_id), "name": name}
+
+
+def block_app(app: SandboxApp, *, org_id: Any, blocked: Any = True, **_: Any) -> dict:
+    """A Procore company stops allowing outside applications / an Autodesk hub removes the app's integration."""
+    flag = str(blocked).lower() not in ("0", "false", "no", "off", "")
+    with app.store.write() as conn:
+        if conn.execute("UPDATE orgs SET blocked = ? WHERE id = ?", (int(flag), int(org_id))).rowcount != 1:
+            raise ScenarioError(f"no company or hub {org_id}")
+    return {"org_id": int(org_id), "blocked": flag}
+
+
+def revoke_tokens(app: SandboxApp, *, login: str, provider: str = "", **_: Any) -> dict:
+    """A user (or an admin) disconnects the app: every token the user holds stops working."""
+    count = user_tokens_revoke(app, user_id=_user_id(app, login), provider=provider or None)
+    return {"login": login, "revoked": count}
+
+
+SCENARIOS: dict[str, Callable[..., dict]] = {
+    "send_submittal": send_submittal,
+    "send_rfi": send_rfi,
+    "create_revision": create_revision,
+    "close_item": close_item,
+    "reopen_item": reopen_item,
+    "rename_response": rename_response,
+    "block_app": block_app,
+    "revoke_tokens": revoke_tokens,
+}
