@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.forms import BaseModelForm
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin
@@ -26,9 +27,14 @@ class MappingRowForm(forms.ModelForm):
         model = MappingRow
         fields = ["position", "keyword", "standard", "response_name", "response_id"]
 
+    def __init__(self, *args: Any, parent_table: MappingTable | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The table being added or changed on the same page, with the provider just chosen for it.
+        self.parent_table = parent_table
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        table = getattr(self.instance, "table", None)
+        table = self.parent_table
         standard = data.get("standard")
         if table is not None and table.provider and standard and standard not in PROVIDER_STANDARDS[table.provider]:
             allowed = ", ".join(standard_label(s) for s in PROVIDER_STANDARDS[table.provider])
@@ -38,9 +44,15 @@ class MappingRowForm(forms.ModelForm):
         return data
 
 
+class MappingRowFormSet(BaseInlineFormSet):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "parent_table": self.instance}
+
+
 class MappingRowInline(admin.TabularInline):
     model = MappingRow
     form = MappingRowForm
+    formset = MappingRowFormSet
     extra = 0
     fields = ["position", "keyword", "standard", "response_name", "response_id"]
 

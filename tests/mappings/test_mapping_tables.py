@@ -46,7 +46,7 @@ def test_a_new_procore_link_gets_the_shipped_defaults_matched_to_live_options(
         "Rejected": ("rejected", "14", "Rejected"),
         "Revise and Resubmit": ("revise and resubmit", "15", "Revise and Resubmit"),
     }
-    assert [r.keyword for r in table.rows.all()][0] == "No Action Taken"  # Project Center's order is kept
+    assert table.rows.first().keyword == "No Action Taken"  # Project Center's order is kept
 
 
 def test_a_new_link_copies_the_firms_own_defaults_not_the_shipped_ones(
