@@ -196,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"ConnectorEnum": "connector_portal.models.Connector"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "connector_portal.api.schema.close_request_bodies",
+    ],
 }
 
 # django-q2: the ORM broker works on SQLite and PostgreSQL with no extra server; Redis when REDIS_URL is set.

@@ -41,17 +41,12 @@ class ProjectSerializer(StrictModelSerializer):
         read_only_fields = ("created_at", "updated_at")
 
 
-class ProjectWriteSerializer(ProjectSerializer):
-    """For PUT and PATCH: the id comes from the URL; if the body repeats it, it must be the same."""
+class ProjectWriteSerializer(StrictModelSerializer):
+    """For PUT and PATCH: the id is the one in the URL and cannot change."""
 
-    pc_project_id = serializers.CharField(
-        max_length=100, required=False, help_text="Optional; when given it must equal the id in the URL."
-    )
-
-    def validate_pc_project_id(self, value: str) -> str:
-        if value != self.context["pc_project_id"]:
-            raise serializers.ValidationError("A project's id cannot change: it must equal the id in the URL.")
-        return value
+    class Meta:
+        model = ProjectCenterProject
+        fields = ("name", "number")
 
 
 PROJECT_EXAMPLE = {
@@ -80,6 +75,7 @@ ID_PARAMETER = OpenApiParameter(
     str,
     OpenApiParameter.PATH,
     description="Project Center's own id for the project (1 to 100 characters, no '/'), percent-encoded.",
+    pattern=PC_PROJECT_ID_PATTERN,
 )
 
 
@@ -163,7 +159,7 @@ class ProjectViewSet(FirmViewSet):
             pc_project_id_validator(pc_project_id)
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"pc_project_id": exc.messages}) from exc
-        data = self._valid_write(request, pc_project_id, partial=False)
+        data = self._valid_write(request, partial=False)
         project, created = services.project_upsert(
             firm=self.firm,
             pc_project_id=pc_project_id,
@@ -177,7 +173,7 @@ class ProjectViewSet(FirmViewSet):
 
     def partial_update(self, request: Request, pc_project_id: str) -> Response:
         project = self.get_object()
-        data = self._valid_write(request, pc_project_id, partial=True)
+        data = self._valid_write(request, partial=True)
         changes = {field: data[field] for field in ("name", "number") if field in data}
         project = services.project_update(project=project, changes=changes, **audit_actor(request))
         return Response(ProjectSerializer(project).data)
@@ -186,9 +182,7 @@ class ProjectViewSet(FirmViewSet):
         services.project_delete(project=self.get_object(), **audit_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _valid_write(self, request: Request, pc_project_id: str, *, partial: bool) -> dict[str, Any]:
-        serializer = ProjectWriteSerializer(
-            data=request.data, partial=partial, context={"pc_project_id": pc_project_id}
-        )
+    def _valid_write(self, request: Request, *, partial: bool) -> dict[str, Any]:
+        serializer = ProjectWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data

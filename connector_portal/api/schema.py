@@ -59,3 +59,11 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
             examples=[OpenApiExample(f"Error {code}", value=example, status_codes=[str(code)], response_only=True)],
         )
     return responses
+
+
+def close_request_bodies(result: dict[str, Any], generator: object, request: object, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: request bodies accept no other fields, as the serializers enforce."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result

@@ -1,4 +1,4 @@
-"""Serializer bases for the API: unknown fields are refused (a typo must not be silently ignored)."""
+"""Serializer bases for the API: unknown fields and wrong types are refused (a typo must not be silently ignored)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,51 @@ from rest_framework.exceptions import ErrorDetail
 def _unknown_fields(serializer: serializers.Serializer, data: Any) -> dict[str, list[ErrorDetail]]:
     if not isinstance(data, Mapping):
         return {}  # DRF itself answers "expected an object"
-    known = set(serializer.fields)
-    return {
-        str(name)[:100]: [ErrorDetail("Unknown field: this API does not accept it.", code="unknown_field")]
-        for name in data
-        if name not in known
-    }
+    unknown = {}
+    unknown_field = "Unknown field: this API does not accept it."
+    for name in data:
+        field = serializer.fields.get(name)
+        if field is None:
+            unknown[str(name)[:100]] = [ErrorDetail(unknown_field, code="unknown_field")]
+        elif field.read_only:
+            unknown[str(name)] = [ErrorDetail("Read-only field: leave it out of the request.", code="unknown_field")]
+    return unknown
+
+
+# DRF coerces 5 to "5" and "true" to True; the API promises JSON types, so a value of another type is refused.
+JSON_TYPES: tuple[tuple[type[serializers.Field], tuple[type, ...], str], ...] = (
+    (serializers.BooleanField, (bool,), "a boolean (true or false)"),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.IntegerField, (int,), "an integer"),
+)
+
+
+def _wrong_types(serializer: serializers.Serializer, data: Mapping[str, Any]) -> dict[str, list[ErrorDetail]]:
+    wrong = {}
+    for name, value in data.items():
+        field = serializer.fields.get(name)
+        if field is None or value is None:
+            continue  # unknown fields are reported apart; null is for the field's own allow_null to judge
+        for field_type, python_types, words in JSON_TYPES:
+            is_bool = isinstance(value, bool) and bool not in python_types
+            if isinstance(field, field_type) and (is_bool or not isinstance(value, python_types)):
+                wrong[name] = [ErrorDetail(f"Must be {words}.", code="wrong_type")]
+    return wrong
 
 
 class StrictSerializerMixin:
-    """Refuses fields the serializer does not declare, listing each one. Read-only fields are accepted and ignored."""
+    """Refuses fields the request may not set (undeclared or read-only), listing each one, and wrong JSON types.
+
+    This is what the schema says too: every request body has `additionalProperties: false` (see schema_hooks).
+    """
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = _unknown_fields(self, data)  # type: ignore[arg-type]
         if unknown:
             raise serializers.ValidationError(unknown)
+        wrong = _wrong_types(self, data) if isinstance(data, Mapping) else {}  # type: ignore[arg-type]
+        if wrong:
+            raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
