@@ -12,5 +12,6 @@ urlpatterns = [
     path("connect/", include("projects.connect.urls")),
     path("api/", include("connector_portal.api.urls")),
     path("mappings/", include("mappings.urls")),
+    path("webhooks/", include("projects.urls")),
     path("admin/", admin.site.urls),
 ]

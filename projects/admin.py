@@ -1,7 +1,17 @@
-from django.contrib import admin
+"""Support staff's view of projects, links, synced items, the feed, responses and sync runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin
-from projects.models import ProjectCenterProject
+from connector_portal.services import audit_record, snapshot
+from projects.models import FeedEntry, ItemResponse, ProjectCenterProject, ProjectLink, SyncedItem, SyncRun
+from projects.services import link_sync_now, response_dismiss, response_retry
 
 
 @admin.register(ProjectCenterProject)
@@ -11,3 +21,163 @@ class ProjectCenterProjectAdmin(AuditedAdmin):
     list_select_related = ["firm"]
     search_fields = ["name", "number", "pc_project_id", "firm__name"]
     autocomplete_fields = ["firm"]
+
+
+class ReadOnlyAdmin(AuditedAdmin):
+    """Rows the engine writes: support staff read them and act through explicit actions only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ProjectLink)
+class ProjectLinkAdmin(AuditedAdmin):
+    list_display = [
+        "__str__",
+        "firm",
+        "provider",
+        "status",
+        "status_reason",
+        "last_synced_at",
+        "next_sync_at",
+        "item_count",
+        "failed_responses",
+        "webhook_healthy",
+    ]
+    list_filter = ["provider", "status", "auto_paused", "webhook_healthy", "firm"]
+    list_select_related = ["firm", "project", "account"]
+    search_fields = ["project__name", "project__pc_project_id", "provider_project_name", "firm__name"]
+    readonly_fields = [
+        "submittal_cursor",
+        "rfi_cursor",
+        "lease_owner",
+        "lease_until",
+        "queued_at",
+        "reauth_notified_at",
+        "last_run_calls",
+        "webhook_token",
+        "created_at",
+        "updated_at",
+    ]
+    exclude = ["webhook_secret_hash"]
+    raw_id_fields = ["project", "account", "created_by"]
+    actions = ["sync_now"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectLink]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                item_count=Count("items", distinct=True),
+                failed_responses=Count("responses", filter=Q(responses__status="failed"), distinct=True),
+            )
+        )
+
+    @admin.display(description="items", ordering="item_count")
+    def item_count(self, obj: ProjectLink) -> int:
+        return obj.item_count  # type: ignore[attr-defined]
+
+    @admin.display(description="failed responses", ordering="failed_responses")
+    def failed_responses(self, obj: ProjectLink) -> int:
+        return obj.failed_responses  # type: ignore[attr-defined]
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
+        for link in queryset:
+            link_sync_now(link=link, actor=request.user)
+            audit_record(action="admin.projectlink.sync_now", firm=link.firm, target=link, request=request)
+        messages.success(request, f"Queued a sync of {queryset.count()} connection(s).")
+
+
+@admin.register(SyncedItem)
+class SyncedItemAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "status", "closed", "removed", "due_date", "link", "changed_at", "entries"]
+    list_filter = ["kind", "closed", "removed", "link__provider", "firm"]
+    list_select_related = ["link__project", "firm"]
+    search_fields = ["number", "title", "provider_id", "link__project__name"]
+    raw_id_fields = ["link", "predecessor"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SyncedItem]:
+        return super().get_queryset(request).annotate(entry_count=Count("feed_entries"))
+
+    @admin.display(description="feed entries", ordering="entry_count")
+    def entries(self, obj: SyncedItem) -> int:
+        return obj.entry_count  # type: ignore[attr-defined]
+
+
+@admin.register(FeedEntry)
+class FeedEntryAdmin(ReadOnlyAdmin):
+    list_display = ["position", "firm", "change", "item", "created_at", "pc_item_id", "acknowledged_at"]
+    list_filter = ["change", ("acknowledged_at", admin.EmptyFieldListFilter), "firm"]
+    list_select_related = ["firm", "item"]
+    search_fields = ["item__number", "item__title", "pc_item_id"]
+    raw_id_fields = ["link", "item"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # append-only: Project Center's cursor depends on every position staying
+
+
+@admin.register(ItemResponse)
+class ItemResponseAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "firm", "status", "attempts", "provider_answer", "created_at", "delivered_at"]
+    list_filter = ["status", "link__provider", "firm"]
+    list_select_related = ["firm", "item", "link"]
+    search_fields = ["keyword", "comment", "idempotency_key", "item__number", "item__title"]
+    raw_id_fields = ["item", "link"]
+    actions = ["retry", "dismiss"]
+
+    @admin.action(description="Retry delivery")
+    def retry(self, request: HttpRequest, queryset: QuerySet[ItemResponse]) -> None:
+        self._act(request, queryset, response_retry, "retry", "Queued {n} response(s) again.")
+
+    @admin.action(description="Dismiss (stop trying)")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[ItemResponse]) -> None:
+        self._act(request, queryset, response_dismiss, "dismiss", "Dismissed {n} response(s).")
+
+    def _act(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ItemResponse],
+        service: Callable[..., bool],
+        verb: str,
+        done: str,
+    ) -> None:
+        acted = 0
+        for response in queryset.select_related("firm"):
+            before = snapshot(response)
+            if service(response=response):
+                acted += 1
+                audit_record(
+                    action=f"admin.itemresponse.{verb}",
+                    firm=response.firm,
+                    target=response,
+                    before=before,
+                    after=snapshot(response),
+                    request=request,
+                )
+        messages.success(request, done.format(n=acted))
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "link",
+        "started_at",
+        "finished_at",
+        "status",
+        "fetched",
+        "new",
+        "changed",
+        "unchanged",
+        "not_for_user",
+        "errors",
+        "provider_calls",
+    ]
+    list_filter = ["status", "link__provider", "firm"]
+    list_select_related = ["link__project", "firm"]
+    search_fields = ["link__project__name", "message"]
+    date_hierarchy = "started_at"
+    raw_id_fields = ["link"]

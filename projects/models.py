@@ -1,9 +1,12 @@
-"""Project Center projects and, later, their links to provider projects and the items synced for them."""
+"""Project Center projects, their links to provider projects, and what the sync engine keeps for each link."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from connector_portal.models import Connector, FirmOwned
 
@@ -66,8 +69,239 @@ class ProjectLink(FirmOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # -- sync engine state ------------------------------------------------------------------------------------------
+    # Per-kind cursors: the newest provider `updated_at` fully synced. The next pull asks from here minus a look-back.
+    submittal_cursor = models.DateTimeField(null=True, blank=True, editable=False)
+    rfi_cursor = models.DateTimeField("RFI cursor", null=True, blank=True, editable=False)
+    # The lease: one sync per link at a time; an expired lease (worker killed) can be taken over.
+    lease_owner = models.CharField(max_length=32, blank=True, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    poked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set by a webhook or “Sync now”; the sweep syncs a poked link at once."
+    )
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retry_after_until = models.DateTimeField(
+        null=True, blank=True, help_text="The provider asked the portal to wait until then (rate limit or outage)."
+    )
+    failing_since = models.DateTimeField(null=True, blank=True)
+    auto_paused = models.BooleanField(
+        default=False, help_text="Paused by the portal after failing for a day (probed now and then to recover)."
+    )
+    reauth_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_run_calls = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Provider requests of the last sync (for the rate budget)."
+    )
+    # Procore webhooks. The token names the link in the URL; the secret (sent back as Authorization) is kept hashed.
+    webhook_token = models.CharField(max_length=48, blank=True, editable=False)
+    webhook_secret_hash = models.CharField(max_length=64, blank=True, editable=False)
+    webhook_hook_id = models.CharField(max_length=100, blank=True)
+    webhook_healthy = models.BooleanField(default=False)
+    webhook_last_delivery_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["project__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook_token"], condition=~Q(webhook_token=""), name="projectlink_unique_webhook_token"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project} ↔ {self.get_provider_display()} {self.provider_project_name}"
+
+    def cursor_for(self, kind: str) -> dt.datetime | None:
+        return getattr(self, f"{kind}_cursor")
+
+    @property
+    def kinds(self) -> list[str]:
+        """The item kinds this link syncs."""
+        return [kind for kind, on in (("submittal", self.sync_submittals), ("rfi", self.sync_rfis)) if on]
+
+
+class ItemKindChoices(models.TextChoices):
+    SUBMITTAL = "submittal", "Submittal"
+    RFI = "rfi", "RFI"
+
+
+class SyncedItem(FirmOwned):
+    """One submittal or RFI of a link's provider project, as last seen. A revision is its own item."""
+
+    link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=ItemKindChoices.choices)
+    provider_id = models.CharField(max_length=100)
+    number = models.CharField(max_length=100, blank=True)
+    revision = models.CharField(max_length=20, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=100, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    ball_in_court = models.JSONField(default=list, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    closed = models.BooleanField(default=False)
+    removed = models.BooleanField(default=False, help_text="Deleted or recycled upstream.")
+    predecessor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
+    provider_updated_at = models.DateTimeField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64)
+    raw = models.JSONField(default=dict, blank=True)
+    # Set when the portal posted a response: the provider's resulting change must not come back as incoming.
+    echo_pending = models.BooleanField(default=False)
+    first_seen_at = models.DateTimeField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["link", "kind", "number", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "kind", "provider_id"], name="synceditem_unique_per_link"),
+        ]
+
+    def __str__(self) -> str:
+        label = "RFI" if self.kind == ItemKindChoices.RFI else "Submittal"
+        rev = f" rev {self.revision}" if self.revision else ""
+        return f"{label} {self.number}{rev}: {self.title}"[:200]
+
+
+class FeedSequence(models.Model):
+    """The firm's change-feed counter. Taken FOR UPDATE by the transaction that appends, so on PostgreSQL a later
+    position can never commit before an earlier one and a reader's cursor never skips a row."""
+
+    firm = models.OneToOneField("connector_portal.Firm", on_delete=models.CASCADE, related_name="+")
+    last_position = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Feed of {self.firm_id} at {self.last_position}"
+
+
+class FeedEntry(FirmOwned):
+    """One real change of a synced item, in the order Project Center must read it (append-only)."""
+
+    class Change(models.TextChoices):
+        NEW = "new", "New"
+        CHANGED = "changed", "Changed"
+        REMOVED = "removed", "Removed upstream"
+
+    position = models.BigIntegerField(help_text="Per-firm, gap-free in commit order: Project Center's cursor.")
+    link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="feed_entries")
+    item = models.ForeignKey(SyncedItem, on_delete=models.CASCADE, related_name="feed_entries")
+    change = models.CharField(max_length=10, choices=Change.choices)
+    content_hash = models.CharField(max_length=64)
+    snapshot = models.JSONField(default=dict, help_text="The item's fields as they were at this change.")
+    created_at = models.DateTimeField()
+    pc_item_id = models.CharField("Project Center item id", max_length=100, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["firm", "position"]
+        verbose_name_plural = "feed entries"
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "position"], name="feedentry_unique_position_per_firm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.get_change_display()} {self.item_id}"
+
+
+class ItemResponse(FirmOwned):
+    """A reviewer's response recorded in Project Center, on its way to the provider."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        DELIVERING = "delivering", "Being sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    item = models.ForeignKey(SyncedItem, on_delete=models.CASCADE, related_name="responses")
+    link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="responses")
+    keyword = models.CharField("Project Center keyword", max_length=100, blank=True)
+    comment = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=255)
+    request_hash = models.CharField(
+        max_length=64, help_text="Hash of the request body: a reused key with another body is refused."
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    option_id = models.CharField("provider response id", max_length=100, blank=True)
+    option_name = models.CharField("provider response", max_length=255, blank=True)
+    provider_answer = models.TextField(blank=True, help_text="What the provider said, in words.")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "idempotency_key"], name="itemresponse_unique_key_per_firm"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="itemresponse_due")]
+
+    def __str__(self) -> str:
+        return f"{self.keyword or 'Reply'} on {self.item}"[:200]
+
+
+class SyncRun(FirmOwned):
+    """One pull of a link: when, how it ended, what it counted, and its progress while running."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        FAILED = "failed", "Failed"
+
+    link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    message = models.TextField(blank=True, help_text="How it ended, in words.")
+    fetched = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    not_for_user = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    provider_calls = models.PositiveIntegerField(default=0)
+    pages_done = models.PositiveIntegerField(default=0)
+    expected_items = models.PositiveIntegerField(null=True, blank=True, help_text="When the provider tells a total.")
+    held_kinds = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["link", "-started_at"], name="syncrun_link_recent")]
+
+    def __str__(self) -> str:
+        return f"Sync of {self.link_id} at {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.expected_items:
+            return None
+        return min(100, round(100 * self.fetched / self.expected_items))
+
+
+class WebhookDelivery(models.Model):
+    """A webhook delivery already handled: providers deliver some twice."""
+
+    link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    delivery_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["link", "delivery_id"], name="webhookdelivery_unique_per_link"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} for link {self.link_id}"
+
+
+class AccountRateBudget(models.Model):
+    """The hourly request limit a provider account reported; the sweep plans its links' polling within it."""
+
+    account = models.OneToOneField("providers.ProviderAccount", on_delete=models.CASCADE, related_name="rate_budget")
+    hourly_limit = models.PositiveIntegerField()
+    observed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hourly_limit}/hour for {self.account_id}"

@@ -1,0 +1,108 @@
+"""What the sync engine needs from a provider and from the mappings app, as small seams.
+
+The engine talks only to `ProviderPort`; `provider_port_for(link)` binds a link to the provider module from the
+registry. Tests hand the engine a fake port instead. `held_kinds` and `translate_keyword` are the two calls into the
+mappings app, kept here so that they are wired in exactly one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from providers.types import ItemKind, ProviderItem, ResponseOption
+
+if TYPE_CHECKING:
+    from projects.models import ProjectLink, SyncedItem
+
+
+@dataclass(frozen=True)
+class Page:
+    """One provider page: its items, how many provider requests it cost, and the total when the provider says."""
+
+    items: Sequence[ProviderItem]
+    calls: int = 1
+    total: int | None = None
+
+
+class ProviderPort(Protocol):
+    label: str
+
+    def pages(self, kind: ItemKind, since: dt.datetime | None) -> Iterator[Page]:
+        """Items of `kind` updated at or after `since` (all when None), page by page, in any order."""
+        ...
+
+    def response_options(self, kind: ItemKind) -> Sequence[ResponseOption]: ...
+
+    def post_response(self, item: SyncedItem, option: ResponseOption | None, comment: str) -> str:
+        """Record the receiving user's response; answer what happened, in words. Raises providers.errors."""
+        ...
+
+
+class _RegistryPort:
+    """A link bound to its provider module (providers.base.Provider)."""
+
+    def __init__(self, link: ProjectLink) -> None:
+        from providers.registry import get_provider, provider_label
+
+        self.link = link
+        self.label = provider_label(link.provider)
+        self._provider = get_provider(link.provider)
+
+    def _where(self) -> dict[str, object]:
+        link = self.link
+        return {"account": link.account, "company_id": link.provider_company_id, "project_id": link.provider_project_id}
+
+    def pages(self, kind: ItemKind, since: dt.datetime | None) -> Iterator[Page]:
+        user_id = self.link.account.provider_user_id
+        for items in self._provider.list_items_changed_since(
+            **self._where(), kind=kind, since=since, receiving_user_id=user_id
+        ):
+            yield Page(items=items)
+
+    def response_options(self, kind: ItemKind) -> Sequence[ResponseOption]:
+        return self._provider.list_response_options(**self._where(), kind=kind)
+
+    def post_response(self, item: SyncedItem, option: ResponseOption | None, comment: str) -> str:
+        self._provider.post_response(
+            **self._where(),
+            kind=item.kind,  # type: ignore[arg-type]
+            item_id=item.provider_id,
+            receiving_user_id=self.link.account.provider_user_id,
+            option_id=option.id if option else "",
+            comment=comment,
+        )
+        what = f"“{option.name}”" if option else "The reply"
+        return f"{what} was recorded in {self.label}."
+
+
+def provider_port_for(link: ProjectLink) -> ProviderPort:
+    return _RegistryPort(link)
+
+
+def held_kinds(link: ProjectLink) -> dict[str, str]:
+    """Kind -> why its sync is held (the project's keyword check fails); held kinds are skipped, not failed."""
+    from mappings.selectors import held_kinds as mappings_held_kinds
+
+    return dict(mappings_held_kinds(project=link.project))
+
+
+def translate_keyword(link: ProjectLink, item: SyncedItem, keyword: str, port: ProviderPort) -> ResponseOption | None:
+    """The provider response a Project Center keyword means for this link; None for RFIs (a reply has no value).
+
+    Raises mappings.matching.TranslationError, whose words say what to do, when the keyword cannot be sent.
+    """
+    if item.kind != "submittal":
+        return None
+    from mappings.matching import TranslationError
+    from mappings.selectors import link_table_get, mapping_translate
+
+    table = link_table_get(firm=link.firm, link=link)
+    if table is None:
+        raise TranslationError(
+            f"This project has no response mapping for {port.label}. Open the project's connection in the portal, "
+            "save its response mapping, then retry."
+        )
+    return mapping_translate(table=table, keyword=keyword, options=list(port.response_options("submittal")))

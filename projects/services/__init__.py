@@ -1,0 +1,41 @@
+"""Writes of the projects app: the sync engine (pull, push, sweep, failure policy) and its feed.
+
+Import from here; the submodules are the engine's parts.
+"""
+
+from __future__ import annotations
+
+from projects.services.feed import feed_append, feed_entry_acknowledge
+from projects.services.pull import content_hash, ingest_page, link_sync, poll_interval
+from projects.services.push import (
+    IdempotencyConflict,
+    request_hash,
+    response_deliver,
+    response_dismiss,
+    response_record,
+    response_retry,
+)
+from projects.services.sweep import SweepResult, link_poke, link_sync_now, sweep_run
+from projects.services.webhooks import link_webhook_prepare, link_webhook_registered, webhook_receive
+
+__all__ = [
+    "IdempotencyConflict",
+    "SweepResult",
+    "content_hash",
+    "feed_append",
+    "feed_entry_acknowledge",
+    "ingest_page",
+    "link_poke",
+    "link_sync",
+    "link_sync_now",
+    "link_webhook_prepare",
+    "link_webhook_registered",
+    "poll_interval",
+    "request_hash",
+    "response_deliver",
+    "response_dismiss",
+    "response_record",
+    "response_retry",
+    "sweep_run",
+    "webhook_receive",
+]

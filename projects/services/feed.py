@@ -1,0 +1,73 @@
+"""Appending to and acknowledging the change feed that Project Center reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from connector_portal.models import Firm
+from projects.models import FeedEntry, FeedSequence, SyncedItem
+
+SNAPSHOT_FIELDS = ("kind", "provider_id", "number", "revision", "title", "status", "closed", "removed", "url")
+
+
+def item_snapshot(item: SyncedItem) -> dict[str, Any]:
+    data: dict[str, Any] = {name: getattr(item, name) for name in SNAPSHOT_FIELDS}
+    data["due_date"] = item.due_date.isoformat() if item.due_date else None
+    data["ball_in_court"] = list(item.ball_in_court)
+    data["predecessor_id"] = item.predecessor_id
+    return data
+
+
+def _sequence_locked(firm_id: int) -> FeedSequence:
+    try:
+        with transaction.atomic():
+            FeedSequence.objects.get_or_create(firm_id=firm_id)
+    except IntegrityError:  # created by a concurrent append a moment ago
+        pass
+    return FeedSequence.objects.select_for_update().get(firm_id=firm_id)
+
+
+def feed_append(*, firm_id: int, changes: Sequence[tuple[SyncedItem, str]], now: dt.datetime) -> list[FeedEntry]:
+    """Append one entry per (item, change) at the next positions of the firm's feed.
+
+    Must run inside the transaction that wrote the items. The counter row stays locked until that transaction
+    commits, so positions become visible to readers strictly in order: a cursor can never jump over a row that
+    commits later (which plain autoincrement ids allow on PostgreSQL). Taken last, to hold the lock briefly.
+    """
+    if not changes:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("feed_append must run inside the transaction that changed the items.")
+    sequence = _sequence_locked(firm_id)
+    first = sequence.last_position + 1
+    entries = [
+        FeedEntry(
+            firm_id=firm_id,
+            position=first + offset,
+            link_id=item.link_id,
+            item=item,
+            change=change,
+            content_hash=item.content_hash,
+            snapshot=item_snapshot(item),
+            created_at=now,
+        )
+        for offset, (item, change) in enumerate(changes)
+    ]
+    FeedEntry.objects.bulk_create(entries)
+    sequence.last_position = first + len(entries) - 1
+    sequence.save(update_fields=["last_position"])
+    return entries
+
+
+def feed_entry_acknowledge(*, firm: Firm, position: int, pc_item_id: str, now: dt.datetime) -> FeedEntry:
+    """Record that Project Center logged the entry, under its own item id. Acknowledging again changes nothing."""
+    entry = FeedEntry.objects.get(firm=firm, position=position)
+    if entry.acknowledged_at is None or entry.pc_item_id != pc_item_id:
+        entry.pc_item_id = pc_item_id
+        entry.acknowledged_at = entry.acknowledged_at or now
+        entry.save(update_fields=["pc_item_id", "acknowledged_at"])
+    return entry

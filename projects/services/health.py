@@ -1,0 +1,118 @@
+"""The failure policy: what a provider problem does to a link, and how a link recovers by itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from connector_portal.models import Membership
+from projects.constants import AUTO_PAUSED_PROBE, BLOCKED_PROBE, FAILURE_BACKOFF, PAUSE_AFTER_FAILING
+from projects.models import ProjectLink, SyncRun
+from providers.errors import AccessBlocked, NeedsReauthorization, ProviderError, Retryable
+from providers.models import ProviderAccount
+
+HEALTH_FIELDS = [
+    "status",
+    "status_reason",
+    "next_sync_at",
+    "retry_after_until",
+    "failing_since",
+    "auto_paused",
+    "reauth_notified_at",
+]
+
+
+def link_record_success(*, link: ProjectLink, now: dt.datetime, interval: int) -> None:
+    """A sync got through: clear every failure state and plan the next poll."""
+    link.status = ProjectLink.Status.ACTIVE
+    link.status_reason = ""
+    link.retry_after_until = None
+    link.failing_since = None
+    link.auto_paused = False
+    link.reauth_notified_at = None
+    link.next_sync_at = now + dt.timedelta(seconds=interval)
+    link.last_synced_at = now
+    link.save(update_fields=[*HEALTH_FIELDS, "last_synced_at", "last_run_calls", "updated_at"])
+
+
+def _failing(link: ProjectLink, exc: ProviderError, now: dt.datetime, retry_at: dt.datetime) -> None:
+    link.failing_since = link.failing_since or now
+    if now - link.failing_since >= PAUSE_AFTER_FAILING:
+        link.status = ProjectLink.Status.PAUSED
+        link.auto_paused = True
+        link.status_reason = (
+            f"Paused after failing for a day. {exc.message} The portal still tries every few hours and resumes "
+            "by itself once it gets through; you can also press Resume to try now."
+        )
+        link.next_sync_at = max(retry_at, now + AUTO_PAUSED_PROBE)
+        return
+    link.status = ProjectLink.Status.FAILING
+    link.status_reason = exc.message
+    link.next_sync_at = retry_at
+
+
+def link_record_failure(*, link: ProjectLink, exc: ProviderError, now: dt.datetime) -> str:
+    """Put the link in the state `exc` calls for; answer the run status (rescheduled or failed)."""
+    run_status = SyncRun.Status.FAILED
+    if isinstance(exc, Retryable):
+        retry_at = now + dt.timedelta(seconds=max(exc.retry_after, 1))
+        link.retry_after_until = retry_at
+        _failing(link, exc, now, retry_at)
+        # The limit belongs to the provider account: every link of it waits, not only this one.
+        ProjectLink.objects.filter(account_id=link.account_id).exclude(pk=link.pk).filter(
+            next_sync_at__lt=retry_at
+        ).update(retry_after_until=retry_at)
+        run_status = SyncRun.Status.RESCHEDULED
+    elif isinstance(exc, NeedsReauthorization):
+        link.status = ProjectLink.Status.CONNECTION_LOST
+        link.status_reason = exc.message
+        link.next_sync_at = None
+        _mark_account_needs_reauth(link.account, exc)
+        _notify_connection_lost_once(link, now)
+    elif isinstance(exc, AccessBlocked):
+        link.status = ProjectLink.Status.BLOCKED
+        link.status_reason = exc.message
+        link.next_sync_at = now + BLOCKED_PROBE
+    else:
+        _failing(link, exc, now, now + FAILURE_BACKOFF)
+    link.save(update_fields=[*HEALTH_FIELDS, "last_run_calls", "updated_at"])
+    return run_status
+
+
+def _mark_account_needs_reauth(account: ProviderAccount, exc: ProviderError) -> None:
+    if account.status == ProviderAccount.Status.ACTIVE:
+        account.status = ProviderAccount.Status.NEEDS_REAUTH
+        account.last_error = exc.message
+        account.save(update_fields=["status", "last_error", "updated_at"])
+
+
+def _notify_connection_lost_once(link: ProjectLink, now: dt.datetime) -> None:
+    """Email the firm's admins once per lost account, however many of its links notice."""
+    already = ProjectLink.objects.filter(account_id=link.account_id, reauth_notified_at__isnull=False).exists()
+    if link.reauth_notified_at is not None or already:
+        return
+    link.reauth_notified_at = now
+    recipients = list(
+        Membership.objects.filter(firm_id=link.firm_id, role=Membership.Role.ADMIN, user__is_active=True)
+        .values_list("user__email", flat=True)
+        .order_by("user__email")
+    )
+    if not recipients:
+        return
+    provider = link.get_provider_display()
+    subject = f"[Connector portal] Connection lost — reconnect {provider}"
+    body = (
+        f"The connector portal can no longer reach {provider} for the Project Center project “{link.project}”.\n\n"
+        f"{link.status_reason}\n\n"
+        f"Open the project's connection page and reconnect: {settings.PORTAL_BASE_URL}/\n"
+        "Submittals, RFIs and responses wait until then; nothing is lost.\n"
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+
+
+def account_recovered(*, account: ProviderAccount) -> bool:
+    """Whether a lost connection can be tried again (the account was reconnected)."""
+    return account.status == ProviderAccount.Status.ACTIVE

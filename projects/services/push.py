@@ -1,0 +1,204 @@
+"""Push: reviewer responses recorded in Project Center, delivered to the provider."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from connector_portal.models import Firm
+from mappings.matching import TranslationError
+from projects.constants import DELIVERY_STUCK_AFTER, FIRST_BACKOFF, MAX_ATTEMPTS
+from projects.models import ItemResponse, ProjectLink, SyncedItem
+from projects.ports import ProviderPort, provider_port_for, translate_keyword
+from providers.errors import NeedsReauthorization, ProviderError, Retryable
+
+Clock = Callable[[], dt.datetime]
+# While the connection itself is broken, responses wait (they are not failed and spend no attempt).
+WAITING_LINK_STATUSES = (ProjectLink.Status.CONNECTION_LOST, ProjectLink.Status.BLOCKED)
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before with a different request body."""
+
+    message = (
+        "This Idempotency-Key was already used for a different response. Send a new key for a new response, "
+        "or repeat the first request exactly."
+    )
+
+
+def request_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def response_record(
+    *,
+    firm: Firm,
+    item: SyncedItem,
+    keyword: str,
+    comment: str,
+    idempotency_key: str,
+    body_hash: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[ItemResponse, bool]:
+    """Store a response and queue its delivery; answer (response, created).
+
+    The same key with the same body answers the first response (created False); with another body it raises
+    IdempotencyConflict. `body_hash` defaults to the hash of the item, keyword and comment.
+    """
+    now = now or timezone.now()
+    body_hash = body_hash or request_hash({"item": item.pk, "keyword": keyword, "comment": comment})
+    existing = ItemResponse.objects.filter(firm=firm, idempotency_key=idempotency_key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                response = ItemResponse.objects.create(
+                    firm=firm,
+                    item=item,
+                    link_id=item.link_id,
+                    keyword=keyword,
+                    comment=comment,
+                    idempotency_key=idempotency_key,
+                    request_hash=body_hash,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                transaction.on_commit(lambda: _queue_delivery(response.pk))
+            return response, True
+        except IntegrityError:  # the same key raced in from a concurrent request
+            existing = ItemResponse.objects.get(firm=firm, idempotency_key=idempotency_key)
+    if existing.request_hash != body_hash:
+        raise IdempotencyConflict(IdempotencyConflict.message)
+    return existing, False
+
+
+def _queue_delivery(response_id: int) -> None:
+    from projects.queue import enqueue
+
+    enqueue("projects.tasks.deliver_response", response_id)
+
+
+def _claim(response_id: int, now: dt.datetime) -> ItemResponse | None:
+    """Mark the response as being sent (one worker only); None when there is nothing to send."""
+    with transaction.atomic():
+        response = (
+            ItemResponse.objects.select_for_update()
+            .select_related("link__account", "link__firm", "item")
+            .filter(pk=response_id)
+            .first()
+        )
+        if response is None or response.status != ItemResponse.Status.PENDING:
+            return None
+        if response.link.status in WAITING_LINK_STATUSES:
+            return None
+        response.status = ItemResponse.Status.DELIVERING
+        response.attempts += 1
+        response.save(update_fields=["status", "attempts", "updated_at"])
+    return response
+
+
+def _settle(
+    response: ItemResponse, status: str, answer: str, *, now: dt.datetime, retry_at: dt.datetime | None
+) -> None:
+    response.status = status
+    response.provider_answer = answer
+    response.next_attempt_at = retry_at
+    if status == ItemResponse.Status.DELIVERED:
+        response.delivered_at = now
+    response.save(
+        update_fields=[
+            "status",
+            "provider_answer",
+            "next_attempt_at",
+            "delivered_at",
+            "option_id",
+            "option_name",
+            "attempts",
+            "updated_at",
+        ]
+    )
+
+
+def response_deliver(
+    *, response_id: int, clock: Clock = timezone.now, port: ProviderPort | None = None
+) -> ItemResponse | None:
+    """Send one response to the provider. Safe to run twice: only a pending response is sent."""
+    response = _claim(response_id, clock())
+    if response is None:
+        return None
+    link, item = response.link, response.item
+    try:
+        port = port or provider_port_for(link)
+        option = translate_keyword(link, item, response.keyword, port)
+        if option is not None:
+            response.option_id, response.option_name = option.id, option.name
+        answer = port.post_response(item, option, response.comment)
+    except TranslationError as exc:
+        _settle(response, ItemResponse.Status.FAILED, str(exc), now=clock(), retry_at=None)
+    except NeedsReauthorization as exc:
+        from projects.services.health import link_record_failure
+
+        response.attempts -= 1  # not the response's fault: it waits for the reconnect
+        link_record_failure(link=link, exc=exc, now=clock())
+        _settle(response, ItemResponse.Status.PENDING, exc.message, now=clock(), retry_at=None)
+    except Retryable as exc:
+        now = clock()
+        if response.attempts >= MAX_ATTEMPTS:
+            _settle(response, ItemResponse.Status.FAILED, _gave_up(exc, response.attempts), now=now, retry_at=None)
+        else:
+            backoff = FIRST_BACKOFF * 2 ** (response.attempts - 1)
+            wait = max(backoff, dt.timedelta(seconds=exc.retry_after))
+            _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + wait)
+    except ProviderError as exc:
+        # A refusal (closed upstream, response not allowed for this approver, item gone): retrying cannot help.
+        _settle(response, ItemResponse.Status.FAILED, exc.message, now=clock(), retry_at=None)
+    else:
+        now = clock()
+        _settle(response, ItemResponse.Status.DELIVERED, answer, now=now, retry_at=None)
+        SyncedItem.objects.filter(pk=item.pk).update(echo_pending=True)
+    return response
+
+
+def _gave_up(exc: ProviderError, attempts: int) -> str:
+    return f"Not delivered after {attempts} attempts. {exc.message} Support can retry it from admin."
+
+
+def response_retry(*, response: ItemResponse, now: dt.datetime | None = None) -> bool:
+    """Send a failed (or dismissed) response again, with fresh attempts. Answers whether it was queued."""
+    if response.status not in (ItemResponse.Status.FAILED, ItemResponse.Status.DISMISSED):
+        return False
+    response.status = ItemResponse.Status.PENDING
+    response.attempts = 0
+    response.next_attempt_at = now or timezone.now()
+    response.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    transaction.on_commit(lambda: _queue_delivery(response.pk))
+    return True
+
+
+def response_dismiss(*, response: ItemResponse) -> bool:
+    """Stop trying to deliver a response (it stays visible as dismissed)."""
+    if response.status in (ItemResponse.Status.DELIVERED, ItemResponse.Status.DISMISSED):
+        return False
+    response.status = ItemResponse.Status.DISMISSED
+    response.next_attempt_at = None
+    response.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    return True
+
+
+def responses_fail_stuck(*, now: dt.datetime) -> int:
+    """Responses whose worker died mid-call: the provider may have recorded them, so they are not sent again blindly."""
+    return ItemResponse.objects.filter(
+        status=ItemResponse.Status.DELIVERING, updated_at__lt=now - DELIVERY_STUCK_AFTER
+    ).update(
+        status=ItemResponse.Status.FAILED,
+        next_attempt_at=None,
+        provider_answer=(
+            "The portal lost track of this response while sending it, so it may or may not have arrived. "
+            "Check the item in the provider; retry it from admin if it is missing, or dismiss it."
+        ),
+    )

@@ -1,0 +1,180 @@
+"""The sweep: every minute, queue a sync for each link that is due or poked, within each account's rate budget.
+
+It reads all syncable links in one query and decides in Python, so its query count stays the same for ten links or
+ten thousand; the queued links are marked with one UPDATE and the tasks written with one INSERT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from projects.constants import (
+    DEFAULT_HOURLY_LIMITS,
+    POLLING_SHARE_OF_BUDGET,
+    QUEUE_GRACE,
+    WEBHOOK_SAFETY_NET_INTERVAL,
+)
+from projects.models import ItemResponse, ProjectLink, SyncRun
+from projects.queue import Call, enqueue_many
+from projects.services.push import WAITING_LINK_STATUSES, responses_fail_stuck
+from providers.models import ProviderAccount
+
+SYNC_TASK = "projects.tasks.sync_link"
+DELIVER_TASK = "projects.tasks.deliver_response"
+UPDATE_CHUNK = 20_000  # under SQLite's limit of bound variables per statement
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    links: list[int]
+    responses: list[int]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    id: int
+    account_id: int
+    provider: str
+    interval: int
+    calls: int
+    next_sync_at: dt.datetime | None
+    poked: bool
+    limit: int | None
+
+
+def _interval(provider: str, interval: int, webhook_healthy: bool) -> int:
+    if provider == "procore" and webhook_healthy:
+        return max(interval, WEBHOOK_SAFETY_NET_INTERVAL)
+    return max(interval, 1)
+
+
+def _syncable_links(now: dt.datetime) -> list[_Candidate]:
+    rows = (
+        ProjectLink.objects.filter(firm__is_active=True)
+        .filter(
+            Q(status__in=[ProjectLink.Status.ACTIVE, ProjectLink.Status.FAILING, ProjectLink.Status.BLOCKED])
+            | Q(status=ProjectLink.Status.PAUSED, auto_paused=True)
+            | Q(status=ProjectLink.Status.CONNECTION_LOST, account__status=ProviderAccount.Status.ACTIVE)
+        )
+        .filter(Q(sync_submittals=True) | Q(sync_rfis=True))
+        .values_list(
+            "id",
+            "account_id",
+            "provider",
+            "sync_interval",
+            "webhook_healthy",
+            "last_run_calls",
+            "sync_submittals",
+            "sync_rfis",
+            "next_sync_at",
+            "poked_at",
+            "retry_after_until",
+            "lease_until",
+            "queued_at",
+            "account__rate_budget__hourly_limit",
+        )
+    )
+    candidates = []
+    for (
+        id_,
+        account,
+        provider,
+        interval,
+        hooked,
+        calls,
+        subs,
+        rfis,
+        next_at,
+        poked,
+        retry,
+        lease,
+        queued,
+        limit,
+    ) in rows:
+        busy = (lease and lease > now) or (queued and queued > now - QUEUE_GRACE) or (retry and retry > now)
+        candidates.append(
+            _Candidate(
+                id=id_,
+                account_id=account,
+                provider=provider,
+                interval=_interval(provider, interval, hooked),
+                calls=max(calls, int(subs) + int(rfis)),
+                next_sync_at=None if busy else (next_at or now),
+                poked=bool(poked) and not busy,
+                limit=limit,
+            )
+        )
+    return candidates
+
+
+def _stretch_factors(candidates: Sequence[_Candidate]) -> dict[int, float]:
+    """Per account: how much its links' intervals must stretch so planned polling fits the budget (>= 1)."""
+    planned: dict[int, float] = defaultdict(float)
+    limits: dict[int, int] = {}
+    for c in candidates:
+        planned[c.account_id] += 3600 / c.interval * c.calls
+        limits[c.account_id] = c.limit or DEFAULT_HOURLY_LIMITS.get(c.provider, 1000)
+    return {account: max(1.0, load / (limits[account] * POLLING_SHARE_OF_BUDGET)) for account, load in planned.items()}
+
+
+def due_links(*, now: dt.datetime) -> list[int]:
+    candidates = _syncable_links(now)
+    factors = _stretch_factors(candidates)
+    due = []
+    for c in candidates:
+        if c.next_sync_at is None:
+            continue  # leased, queued or waiting for the provider's Retry-After
+        stretch = dt.timedelta(seconds=c.interval * (factors[c.account_id] - 1))
+        if c.poked or c.next_sync_at + stretch <= now:
+            due.append(c.id)
+    return due
+
+
+def due_responses(*, now: dt.datetime) -> list[int]:
+    return list(
+        ItemResponse.objects.filter(status=ItemResponse.Status.PENDING, next_attempt_at__lte=now)
+        .exclude(link__status__in=WAITING_LINK_STATUSES)
+        .values_list("id", flat=True)
+    )
+
+
+def sweep_run(
+    *, now: dt.datetime | None = None, enqueue: Callable[[Sequence[Call]], None] = enqueue_many
+) -> SweepResult:
+    """Queue the due syncs and deliveries. Running it twice in a row queues nothing the second time."""
+    now = now or timezone.now()
+    responses_fail_stuck(now=now)
+    links = due_links(now=now)
+    for start in range(0, len(links), UPDATE_CHUNK):
+        ProjectLink.objects.filter(pk__in=links[start : start + UPDATE_CHUNK]).update(queued_at=now)
+    responses = due_responses(now=now)
+    if responses:
+        # Not queued again by the next sweep while this task waits for a worker.
+        ItemResponse.objects.filter(pk__in=responses).update(next_attempt_at=now + QUEUE_GRACE)
+    enqueue([(SYNC_TASK, (link_id,)) for link_id in links] + [(DELIVER_TASK, (rid,)) for rid in responses])
+    return SweepResult(links=links, responses=responses)
+
+
+def link_sync_now(*, link: ProjectLink, actor: object = None, now: dt.datetime | None = None) -> SyncRun:
+    """“Sync now” (portal, admin, API): answer the queued run, whose progress people can follow, and queue it.
+
+    Pressing it again while a run waits answers that same run.
+    """
+    now = now or timezone.now()
+    run = SyncRun.objects.filter(link=link, status=SyncRun.Status.QUEUED).first()
+    if run is None:
+        run = SyncRun.objects.create(firm_id=link.firm_id, link=link, status=SyncRun.Status.QUEUED, started_at=now)
+    ProjectLink.objects.filter(pk=link.pk).update(poked_at=now)
+    enqueue_many([(SYNC_TASK, (link.pk,))])
+    return run
+
+
+def link_poke(*, link_id: int, now: dt.datetime) -> None:
+    """A provider said something changed: the next sweep (or the task queued now) syncs the link."""
+    ProjectLink.objects.filter(pk=link_id).update(poked_at=now)

@@ -1,0 +1,89 @@
+"""Procore webhooks: the secret a link's hook sends back, and what a delivery does (poke the link)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from projects.models import ProjectLink, WebhookDelivery
+from projects.services.sweep import SYNC_TASK, link_poke
+
+
+class Outcome(StrEnum):
+    POKED = "poked"
+    DUPLICATE = "duplicate"
+    OWN_WRITE = "own write"
+    UNAUTHORIZED = "unauthorized"
+    UNKNOWN_LINK = "unknown link"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def link_webhook_prepare(*, link: ProjectLink) -> tuple[str, str]:
+    """A fresh (destination URL, Authorization header value) for the link's hook. The secret is shown only here."""
+    secret = secrets.token_urlsafe(32)
+    link.webhook_token = link.webhook_token or secrets.token_urlsafe(24)
+    link.webhook_secret_hash = _digest(secret)
+    link.save(update_fields=["webhook_token", "webhook_secret_hash", "updated_at"])
+    path = reverse("projects:procore_webhook", kwargs={"token": link.webhook_token})
+    return f"{settings.PORTAL_BASE_URL}{path}", f"Bearer {secret}"
+
+
+def link_webhook_registered(*, link: ProjectLink, hook_id: str) -> None:
+    link.webhook_hook_id = hook_id
+    link.webhook_healthy = bool(hook_id)
+    link.save(update_fields=["webhook_hook_id", "webhook_healthy", "updated_at"])
+
+
+def _own_application_ids() -> set[str]:
+    from providers.models import ProviderApp
+
+    ids = set(ProviderApp.objects.filter(provider="procore").values_list("client_id", flat=True))
+    extra = getattr(settings, "PROCORE_APPLICATION_ID", "")
+    return {str(i) for i in ids | ({extra} if extra else set())}
+
+
+def _authorized(link: ProjectLink, authorization: str) -> bool:
+    if not link.webhook_secret_hash:
+        return False
+    secret = authorization.removeprefix("Bearer ").strip()
+    return hmac.compare_digest(link.webhook_secret_hash, _digest(secret))
+
+
+def webhook_receive(*, token: str, authorization: str, payload: dict[str, Any], now: dt.datetime) -> Outcome:
+    """Handle one Procore delivery: check it, ignore repeats and the portal's own writes, poke the link."""
+    link = ProjectLink.objects.filter(webhook_token=token).exclude(webhook_token="").first()
+    if link is None:
+        return Outcome.UNKNOWN_LINK
+    if not _authorized(link, authorization):
+        return Outcome.UNAUTHORIZED
+    source = str((payload.get("metadata") or {}).get("source_application_id") or "")
+    if source and source in _own_application_ids():
+        return Outcome.OWN_WRITE
+    delivery_id = str(payload.get("ulid") or payload.get("id") or "")[:100]
+    if delivery_id:
+        try:
+            with transaction.atomic():
+                WebhookDelivery.objects.create(link=link, delivery_id=delivery_id, received_at=now)
+        except IntegrityError:
+            return Outcome.DUPLICATE
+    link_poke(link_id=link.pk, now=now)
+    ProjectLink.objects.filter(pk=link.pk).update(webhook_last_delivery_at=now, webhook_healthy=True)
+    _queue_sync(link.pk)
+    return Outcome.POKED
+
+
+def _queue_sync(link_id: int) -> None:
+    from projects.queue import enqueue
+
+    transaction.on_commit(lambda: enqueue(SYNC_TASK, link_id))

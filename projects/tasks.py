@@ -1,0 +1,22 @@
+"""django-q2 entry points: thin, take ids, safe to run twice."""
+
+from __future__ import annotations
+
+from projects import services
+
+SWEEP_SCHEDULE_NAME = "projects.sweep"
+
+
+def sweep() -> int:
+    result = services.sweep_run()
+    return len(result.links) + len(result.responses)
+
+
+def sync_link(link_id: int) -> str:
+    run = services.link_sync(link_id=link_id)
+    return "skipped: another sync holds the lease or the link is paused" if run is None else run.status
+
+
+def deliver_response(response_id: int) -> str:
+    response = services.response_deliver(response_id=response_id)
+    return "nothing to send" if response is None else response.status
