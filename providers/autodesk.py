@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import requests
-from requests_oauthlib import OAuth2Session
 
 from providers.base import Endpoints, Provider, expect_list, require
 from providers.errors import AccessBlocked, ProviderError
@@ -57,12 +56,13 @@ class Autodesk(Provider):
     # -- OAuth ------------------------------------------------------------------------------------------------------
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
-        oauth = OAuth2Session(client_id=self.app.client_id, redirect_uri=redirect_uri, scope=list(self.scopes))
-        extra = {"code_challenge": code_challenge, "code_challenge_method": "S256"} if code_challenge else {}
-        url, _state = oauth.authorization_url(
-            f"{self.endpoints.auth}/authentication/v2/authorize", state=state, **extra
+        return self._authorize_url(
+            "/authentication/v2/authorize",
+            redirect_uri=redirect_uri,
+            state=state,
+            code_challenge=code_challenge,
+            scope=" ".join(self.scopes),
         )
-        return url
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
         data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import requests
-from requests_oauthlib import OAuth2Session
 
 from providers.base import Provider, expect_list, require
 from providers.errors import AccessBlocked, ProviderError
@@ -33,10 +32,9 @@ class ConstructEx(Provider):
     provider_sandbox = None
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
-        oauth = OAuth2Session(client_id=self.app.client_id, redirect_uri=redirect_uri)
-        extra = {"code_challenge": code_challenge, "code_challenge_method": "S256"} if code_challenge else {}
-        url, _state = oauth.authorization_url(f"{self.endpoints.auth}/oauth/authorize", state=state, **extra)
-        return url
+        return self._authorize_url(
+            "/oauth/authorize", redirect_uri=redirect_uri, state=state, code_challenge=code_challenge
+        )
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
         data = {

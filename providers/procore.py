@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import requests
-from requests_oauthlib import OAuth2Session
 
 from providers.base import Endpoints, Provider, expect_list, require
 from providers.errors import AccessBlocked, NotFound, ProviderError
@@ -35,9 +34,7 @@ class Procore(Provider):
     # -- OAuth ------------------------------------------------------------------------------------------------------
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
-        oauth = OAuth2Session(client_id=self.app.client_id, redirect_uri=redirect_uri)
-        url, _state = oauth.authorization_url(f"{self.endpoints.auth}/oauth/authorize", state=state)
-        return url
+        return self._authorize_url("/oauth/authorize", redirect_uri=redirect_uri, state=state, code_challenge="")
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
         return self._token_request(

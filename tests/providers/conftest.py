@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import responses
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
@@ -53,6 +55,18 @@ def mocked() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         yield rsps
         procore_reference.assert_documented(rsps.calls, base=PROCORE)
+
+
+@pytest.fixture
+def support_client(db: None) -> Client:
+    """A support staff member signed in with two-factor authentication set up, as admin requires."""
+    staff = User.objects.create_user(
+        email="support@portal.example.com", password="a-long-test-password", is_staff=True, is_superuser=True
+    )
+    TOTP.activate(staff, generate_totp_secret())
+    client = Client()
+    client.force_login(staff)
+    return client
 
 
 @pytest.fixture
