@@ -79,6 +79,7 @@ def defaults_edit(request: HttpRequest, provider: str) -> HttpResponse:
     context = {
         "form": form,
         "provider_label": label,
+        "column": f"{label} response meaning",
         "can_edit": can_edit,
         "customised": table is not None,
         "table": table,

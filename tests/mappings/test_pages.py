@@ -52,6 +52,7 @@ def test_an_admin_sees_the_shipped_defaults_as_selects(member_client: Client) ->
     assert '<label for="id_defaults-keyword_0">No Action Taken</label>' in page
     assert '<option value="for record only" selected>For record only</option>' in page
     assert "Save default mapping" in page
+    assert '<th scope="col">Procore response meaning</th>' in page
 
 
 def test_an_admin_changes_the_firms_defaults(member_client: Client, firm: Firm, member: User) -> None:
