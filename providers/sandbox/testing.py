@@ -101,7 +101,7 @@ def running_sandbox(
     clock = FakeClock()
     app.clock = clock
     server = SandboxServer(app, host, port)
-    thread = threading.Thread(target=server.serve_forever, name="provider-sandbox", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="provider-sandbox", daemon=True)
     thread.start()
     handle = RunningSandbox(app=app, server=server, clock=clock)
     if seed:

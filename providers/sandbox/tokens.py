@@ -70,22 +70,33 @@ def _pair(conn: sqlite3.Connection, app: SandboxApp, row: Any, provider: str, cl
 def code_exchange(
     app: SandboxApp, *, provider: str, client_id: str, code: str, redirect_uri: str, verifier: str | None
 ) -> dict[str, Any]:
+    """Spend a code (whatever happens next) and issue its first token pair; GrantError when it does not check out."""
     with app.store.write() as conn:
         row = conn.execute("SELECT * FROM codes WHERE code = ? AND provider = ?", (code, provider)).fetchone()
-        if row is None or row["client_id"] != client_id:
-            raise GrantError("invalid_grant", "The authorization code is not valid.")
-        if row["used"]:
-            # A replayed code revokes what it granted (RFC 6749 §4.1.2).
+        problem = _code_problem(app, row, client_id, redirect_uri, verifier)
+        if row is not None and row["used"]:
+            # A replayed code revokes what it granted (RFC 6749 section 4.1.2).
             conn.execute("UPDATE tokens SET revoked = 1 WHERE family = ?", (row["family"],))
-            raise GrantError("invalid_grant", "The authorization code has already been used.")
-        conn.execute("UPDATE codes SET used = 1 WHERE code = ?", (code,))
-        if row["expires_at"] <= app.timestamp():
-            raise GrantError("invalid_grant", "The authorization code has expired.")
-        if row["redirect_uri"] != redirect_uri:
-            raise GrantError("invalid_grant", "The redirect_uri does not match the one used to authorize.")
-        if row["challenge"] and (not verifier or pkce_challenge(verifier) != row["challenge"]):
-            raise GrantError("invalid_grant", "The PKCE code_verifier does not match the code_challenge.")
-        return _pair(conn, app, row, provider, client_id)
+        elif row is not None:
+            conn.execute("UPDATE codes SET used = 1 WHERE code = ?", (code,))
+        issued = None if problem else _pair(conn, app, row, provider, client_id)
+    if issued is None:
+        raise GrantError("invalid_grant", problem)
+    return issued
+
+
+def _code_problem(app: SandboxApp, row: Any, client_id: str, redirect_uri: str, verifier: str | None) -> str:
+    if row is None or row["client_id"] != client_id:
+        return "The authorization code is not valid."
+    if row["used"]:
+        return "The authorization code has already been used."
+    if row["expires_at"] <= app.timestamp():
+        return "The authorization code has expired."
+    if row["redirect_uri"] != redirect_uri:
+        return "The redirect_uri does not match the one used to authorize."
+    if row["challenge"] and (not verifier or pkce_challenge(verifier) != row["challenge"]):
+        return "The PKCE code_verifier does not match the code_challenge."
+    return ""
 
 
 def refresh_rotate(app: SandboxApp, *, provider: str, client_id: str, refresh_token: str) -> dict[str, Any]:

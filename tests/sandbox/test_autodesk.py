@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from providers.sandbox.testing import RunningSandbox
+
+from .conftest import REVIEWER, Api
+
+ACC, BIM360, GRANITE = "Summit Builders (ACC)", "Harbor Construction (BIM 360)", "Granite Partners (ACC)"
+
+
+def _hubs(api: Api) -> dict[str, str]:
+    return {h["attributes"]["name"]: h["id"] for h in api.get("/project/v1/hubs").json()["data"]}
+
+
+def _acc_project(api: Api) -> str:
+    hub = _hubs(api)[ACC]
+    return api.get(f"/project/v1/hubs/{hub}/projects").json()["data"][0]["id"]
+
+
+def test_hubs_and_projects_carry_the_b_prefix_and_membership_filtering(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    hubs = _hubs(api)
+    assert set(hubs) == {ACC, BIM360, GRANITE} and all(h.startswith("b.") for h in hubs.values())
+    projects = api.get(f"/project/v1/hubs/{hubs[ACC]}/projects").json()["data"]
+    assert [p["attributes"]["name"] for p in projects] == ["Riverside Medical Center (ACC)"]
+    assert projects[0]["attributes"]["extension"]["data"]["projectType"] == "ACC"
+    outsider = Api(sandbox, "autodesk", "outsider@sandbox.test")
+    assert outsider.get(f"/project/v1/hubs/{hubs[ACC]}/projects").json()["data"] == []
+
+
+def test_projects_page_with_links_next(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "gc@sandbox.test")
+    hub = _hubs(api)[ACC]
+    first = api.get(f"/project/v1/hubs/{hub}/projects", params={"page[number]": 0, "page[limit]": 1}).json()
+    assert len(first["data"]) == 1 and "next" in first["links"]
+    second = api.session.get(first["links"]["next"]["href"], timeout=5).json()
+    assert "next" not in second["links"] and second["data"][0]["id"] != first["data"][0]["id"]
+
+
+def test_a_hub_without_the_custom_integration_answers_403(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    answer = api.get(f"/project/v1/hubs/{_hubs(api)[GRANITE]}/projects")
+    assert answer.status_code == 403 and "Custom Integrations" in answer.json()["errors"][0]["detail"]
+
+
+def test_rfi_and_submittal_apis_take_project_ids_without_b(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)
+    assert api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json={}).status_code == 404
+    assert api.post(f"/construction/rfis/v3/projects/{project[2:]}/search:rfis", json={}).status_code == 200
+
+
+def test_rfi_search_filters_on_updated_at_and_status(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    body = {"limit": 10, "offset": 0, "filter": {"updatedAt": "2026-01-05T11:30:00Z..2026-01-05T12:30:00Z"}}
+    found = api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json=body).json()
+    assert [r["title"] for r in found["results"]] == ["Door hardware set 7"]
+    assert found["pagination"]["totalResults"] == 1
+    open_only = api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json={"filter": {"status": ["open"]}})
+    assert [r["title"] for r in open_only.json()["results"]] == ["Beam depth at grid C/4"]
+
+
+def test_submittal_items_page_with_next_url_and_filter(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    first = api.get(f"/construction/submittals/v2/projects/{project}/items", params={"limit": 3}).json()
+    assert first["pagination"]["totalResults"] == 4 and len(first["results"]) == 3
+    rest = api.session.get(first["pagination"]["nextUrl"], timeout=5).json()
+    assert len(rest["results"]) == 1 and rest["pagination"]["nextUrl"] is None
+    ranged = api.get(f"/construction/submittals/v2/projects/{project}/items",
+                     params={"filter[updatedAt]": "2026-01-05T12:30:00Z.."}).json()  # fmt: skip
+    assert [i["title"] for i in ranged["results"]] == ["Curtain wall product data", "Fire stopping samples"]
+
+
+def test_the_reviewer_closes_their_review_task_with_a_response(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    base = f"/construction/submittals/v2/projects/{project}"
+    responses = api.get(f"{base}/responses").json()["results"]
+    assert {r["categoryId"] for r in responses} == {1, 2, 3}
+    approved = next(r for r in responses if r["categoryId"] == 1)
+    item = api.get(f"{base}/items").json()["results"][0]
+    me = sandbox.app.store.one("SELECT adsk_id FROM users WHERE id = ?", (REVIEWER,))["adsk_id"]
+    assert me in item["ballInCourtUsers"]
+    step = api.get(f"{base}/items/{item['id']}/steps").json()["results"][0]
+    task = next(t for t in step["tasks"] if t["assignedTo"] == me)
+    other = next(t for t in step["tasks"] if t["assignedTo"] != me)
+    url = f"{base}/items/{item['id']}/steps/{step['id']}/tasks/{{}}:close"
+    assert api.post(url.format(other["id"]), json={"responseId": approved["id"]}).status_code == 403
+    assert api.post(url.format(task["id"]), json={"responseId": "nope"}).status_code == 400
+    closed = api.post(url.format(task["id"]), json={"responseId": approved["id"], "responseComment": "OK"})
+    assert closed.status_code == 200 and closed.json()["status"] == "completed"
+    after = api.get(f"{base}/items/{item['id']}").json()
+    assert after["responseId"] == approved["id"] and me not in after["ballInCourtUsers"]
+
+
+def test_an_rfi_response_is_recorded(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    rfi = api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json={"filter": {"status": ["open"]}})
+    rfi_id = rfi.json()["results"][0]["id"]
+    answer = api.post(f"/construction/rfis/v3/projects/{project}/rfis/{rfi_id}/responses", json={"content": "Yes."})
+    assert answer.status_code == 201
+    after = api.get(f"/construction/rfis/v3/projects/{project}/rfis/{rfi_id}").json()
+    assert after["status"] == "answered" and after["officialResponse"] == "Yes."
+
+
+def test_bim360_rfis_list_by_container(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    hub = _hubs(api)[BIM360]
+    project = api.get(f"/project/v1/hubs/{hub}/projects").json()["data"][0]
+    container = project["relationships"]["rfis"]["data"]["id"]
+    answer = api.get(f"/bim360/rfis/v2/containers/{container}/rfis", params={"limit": 2})
+    assert answer.status_code == 200 and answer.json()["pagination"]["totalResults"] == 3
+
+
+def test_past_the_limit_autodesk_answers_429_with_retry_after(sandbox: RunningSandbox) -> None:
+    sandbox.app.limiter.configure({"autodesk_per_minute": 1})
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    assert api.get("/project/v1/hubs").status_code == 200
+    limited = api.get("/project/v1/hubs")
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
