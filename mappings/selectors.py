@@ -26,9 +26,13 @@ def default_table_get(*, firm: Firm, provider: str) -> MappingTable | None:
 def default_choices(*, firm: Firm, provider: str) -> dict[str, str]:
     """Keyword -> standard meaning a new connection starts from: the firm's defaults, else the shipped ones."""
     table = default_table_get(firm=firm, provider=provider)
+    shipped = dict(SHIPPED_DEFAULTS[provider])
     if table is None:
-        return dict(SHIPPED_DEFAULTS[provider])
-    return {row.keyword: row.standard for row in table.rows.all()}
+        return shipped
+    own = {row.keyword: row.standard for row in table.rows.all()}
+    # A default keyword missing from the firm's table (a row deleted in admin) falls back to the shipped meaning.
+    mine = {normalise(k) for k in own}
+    return {**{k: v for k, v in shipped.items() if normalise(k) not in mine}, **own}
 
 
 def link_table_get(*, firm: Firm, link: ProjectLink) -> MappingTable | None:

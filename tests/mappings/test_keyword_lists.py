@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 
 from connector_portal.models import AuditEvent
 from connector_portal.services import service_token_create
@@ -174,3 +175,24 @@ def test_record_a_response_keywords_default_when_the_list_has_none(project: Proj
 def test_an_unknown_list_kind_is_a_programming_error(project: ProjectCenterProject) -> None:
     with pytest.raises(ValueError, match="Unknown keyword list"):
         keyword_list_replace(project=project, kind="closeout", entries=[], source=UPLOAD)
+
+
+def test_the_check_partial_tells_the_configure_page_what_to_add_and_links_to_the_lists(
+    project: ProjectCenterProject,
+) -> None:
+    upload(project, RFI, RFI_OK)
+
+    html = render_to_string(
+        "mappings/_keyword_check.html", {"check": keyword_check(project=project), "project": project}
+    )
+
+    assert "Add the keyword “For Review” with type “Receive” to the Submittal Action keyword list" in html
+    assert "Request for Information" not in html
+    assert f'href="/mappings/projects/{project.pc_project_id}/keywords/"' in html
+
+
+def test_the_check_partial_is_silent_when_nothing_is_missing(project: ProjectCenterProject) -> None:
+    upload(project, SUBMITTAL, SUBMITTAL_OK)
+    upload(project, RFI, RFI_OK)
+
+    assert render_to_string("mappings/_keyword_check.html", {"check": keyword_check(project=project)}).strip() == ""

@@ -217,3 +217,14 @@ def test_a_links_table_is_found_only_for_its_own_firm(
 
     assert link_table_get(firm=firm, link=link) == table
     assert link_table_get(firm=other_firm, link=link) is None
+
+
+def test_a_default_keyword_missing_from_the_firms_table_falls_back_to_the_shipped_meaning(firm: Firm) -> None:
+    table = firm_default_table_replace(
+        firm=firm, provider="procore", choices={**default_choices(firm=firm, provider="procore"), "Approved": "void"}
+    )
+    table.rows.filter(keyword="Rejected").delete()  # as support staff might in admin
+
+    choices = default_choices(firm=firm, provider="procore")
+
+    assert choices["Approved"] == "void" and choices["Rejected"] == "rejected"

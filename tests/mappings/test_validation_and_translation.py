@@ -8,7 +8,7 @@ from mappings.keywords import KeywordInput
 from mappings.matching import TranslationError
 from mappings.models import KeywordList, MappingTable
 from mappings.selectors import mapping_check, mapping_translate
-from mappings.services import keyword_list_replace, mapping_table_create_for_link
+from mappings.services import keyword_list_replace, mapping_table_create_for_link, mapping_table_replace
 from projects.models import ProjectCenterProject, ProjectLink
 from providers.types import ResponseOption
 
@@ -142,3 +142,15 @@ def test_a_new_project_keyword_shows_as_unmapped_and_a_dropped_one_as_stale(
         mapping_translate(table=table, keyword="Reviewed", options=options)
     with pytest.raises(TranslationError, match="Use one of: “Approved”\\."):
         mapping_translate(table=table, keyword="Rejected", options=options)
+
+
+def test_saving_the_mapping_again_confirms_a_renamed_response(
+    table: MappingTable, options: list[ResponseOption]
+) -> None:
+    renamed = replaced(options, "12", name="Approved w/ Comments")
+    choices = {r.keyword: r.response_id for r in table.rows.all()}
+
+    mapping_table_replace(table=table, choices=choices, options=renamed)
+
+    assert mapping_check(table=table, options=renamed).flagged == ()
+    assert table.rows.get(keyword="Approved as Noted").response_name == "Approved w/ Comments"
