@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 
 from connector_portal.models import Membership
 from projects.constants import AUTO_PAUSED_PROBE, BLOCKED_PROBE, FAILURE_BACKOFF, PAUSE_AFTER_FAILING
@@ -63,7 +64,7 @@ def link_record_failure(*, link: ProjectLink, exc: ProviderError, now: dt.dateti
         _failing(link, exc, now, retry_at)
         # The limit belongs to the provider account: every link of it waits, not only this one.
         ProjectLink.objects.filter(account_id=link.account_id).exclude(pk=link.pk).filter(
-            next_sync_at__lt=retry_at
+            Q(retry_after_until__isnull=True) | Q(retry_after_until__lt=retry_at)
         ).update(retry_after_until=retry_at)
         run_status = SyncRun.Status.RESCHEDULED
     elif isinstance(exc, NeedsReauthorization):

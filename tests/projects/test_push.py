@@ -1,0 +1,163 @@
+"""Delivering reviewer responses to the provider: translation, retries, refusals, admin retry and dismiss."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from mappings.services import mapping_table_create_for_link
+from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem
+from projects.services import (
+    IdempotencyConflict,
+    link_sync,
+    response_deliver,
+    response_dismiss,
+    response_record,
+    response_retry,
+)
+from providers.errors import NeedsReauthorization, ProviderUnavailable, RateLimited, UnexpectedAnswer
+
+
+@pytest.fixture
+def item(link, provider, clock) -> SyncedItem:
+    mapping_table_create_for_link(link=link, options=provider.options)
+    provider.put("submittal", "42", title="Curtain wall shop drawings")
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+    return SyncedItem.objects.get(provider_id="42")
+
+
+def record(
+    item: SyncedItem, keyword: str = "Approved as Noted", key: str = "key-1", comment: str = "See notes"
+) -> ItemResponse:
+    response, _ = response_record(firm=item.firm, item=item, keyword=keyword, comment=comment, idempotency_key=key)
+    return response
+
+
+def deliver(response: ItemResponse, provider, clock) -> ItemResponse:
+    response_deliver(response_id=response.pk, clock=clock, port=provider)
+    response.refresh_from_db()
+    return response
+
+
+def test_a_response_is_translated_through_the_mapping_and_delivered(item, provider, clock):
+    response = deliver(record(item), provider, clock)
+
+    assert response.status == ItemResponse.Status.DELIVERED
+    assert provider.posts == [("42", "12", "See notes")]
+    assert response.option_name == "Approved as Noted"
+    assert "recorded in Procore" in response.provider_answer
+
+
+def test_delivering_the_same_response_twice_posts_it_once(item, provider, clock):
+    response = deliver(record(item), provider, clock)
+
+    deliver(response, provider, clock)
+
+    assert len(provider.posts) == 1
+
+
+def test_the_same_idempotency_key_and_body_answers_the_first_response(item):
+    first = record(item)
+
+    again, created = response_record(
+        firm=item.firm, item=item, keyword="Approved as Noted", comment="See notes", idempotency_key="key-1"
+    )
+
+    assert (again.pk, created) == (first.pk, False)
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused(item):
+    record(item)
+
+    with pytest.raises(IdempotencyConflict):
+        record(item, keyword="Rejected")
+
+
+def test_a_provider_refusal_fails_at_once_with_the_providers_reason(item, provider, clock):
+    provider.post_errors = [UnexpectedAnswer("Procore refused: this submittal is closed. Reopen it in Procore first.")]
+
+    response = deliver(record(item), provider, clock)
+
+    assert response.status == ItemResponse.Status.FAILED
+    assert response.attempts == 1
+    assert "submittal is closed" in response.provider_answer
+
+
+def test_a_keyword_without_a_mapping_fails_with_what_to_do(item, provider, clock):
+    response = deliver(record(item, keyword="Looks nice"), provider, clock)
+
+    assert response.status == ItemResponse.Status.FAILED
+    assert "not a response keyword of this connection" in response.provider_answer
+    assert provider.posts == []
+
+
+def test_a_transient_error_is_retried_with_backoff_then_delivered(item, provider, clock):
+    provider.post_errors = [ProviderUnavailable("Procore is not answering.", retry_after=30)]
+    response = deliver(record(item), provider, clock)
+    assert response.status == ItemResponse.Status.PENDING
+    assert response.next_attempt_at == clock() + dt.timedelta(minutes=1)
+
+    clock.advance(minutes=1)
+    response = deliver(response, provider, clock)
+
+    assert response.status == ItemResponse.Status.DELIVERED
+    assert response.attempts == 2
+
+
+def test_after_three_transient_failures_the_response_is_failed_and_visible(item, provider, clock):
+    provider.post_errors = [RateLimited("Slow down.", retry_after=60) for _ in range(3)]
+    response = record(item)
+    for _ in range(3):
+        response = deliver(response, provider, clock)
+        clock.advance(hours=1)
+
+    assert response.status == ItemResponse.Status.FAILED
+    assert response.provider_answer.startswith("Not delivered after 3 attempts.")
+
+
+def test_support_can_retry_a_failed_response_and_dismiss_another(
+    item, provider, clock, django_capture_on_commit_callbacks
+):
+    provider.post_errors = [UnexpectedAnswer("Refused.")]
+    failed = deliver(record(item), provider, clock)
+    other = deliver(record(item, key="key-2", keyword="Rejected"), provider, clock)  # delivered
+    assert other.status == ItemResponse.Status.DELIVERED
+
+    with django_capture_on_commit_callbacks():
+        assert response_retry(response=failed, now=clock())
+    failed = deliver(failed, provider, clock)
+
+    assert failed.status == ItemResponse.Status.DELIVERED
+    assert response_dismiss(response=other) is False  # delivered stays delivered
+
+
+def test_a_lost_connection_keeps_the_response_waiting_without_spending_attempts(item, provider, clock):
+    provider.post_errors = [NeedsReauthorization("Reconnect Procore.")]
+
+    response = deliver(record(item), provider, clock)
+
+    assert (response.status, response.attempts) == (ItemResponse.Status.PENDING, 0)
+    assert ProjectLink.objects.get(pk=item.link_id).status == ProjectLink.Status.CONNECTION_LOST
+
+
+def test_the_portals_own_response_does_not_come_back_as_an_incoming_change(item, link, provider, clock):
+    deliver(record(item), provider, clock)
+    entries = FeedEntry.objects.count()
+    clock.advance(minutes=2)
+
+    run = link_sync(link_id=link.pk, clock=clock, port=provider)
+
+    assert run.changed == 0
+    assert FeedEntry.objects.count() == entries
+    assert SyncedItem.objects.get(pk=item.pk).ball_in_court == ["General Contractor"]
+
+
+def test_a_real_change_after_the_portals_response_still_reaches_the_feed(item, link, provider, clock):
+    deliver(record(item), provider, clock)
+    clock.advance(minutes=2)
+    provider.put("submittal", "42", status="Closed", closed=True)
+
+    run = link_sync(link_id=link.pk, clock=clock, port=provider)
+
+    assert run.changed == 1

@@ -1,0 +1,130 @@
+"""The sweep: due and poked links are queued within each account's rate budget, with a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_q.models import Schedule
+
+from projects.models import ItemResponse, ProjectLink, SyncRun
+from projects.services import link_sync_now, response_record, sweep_run
+from projects.services.sweep import DELIVER_TASK, SYNC_TASK
+from projects.tasks import SWEEP_SCHEDULE_NAME
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def __call__(self, calls) -> None:
+        self.calls.extend(calls)
+
+
+def test_the_sweep_schedule_exists_once_by_name(db):
+    schedule = Schedule.objects.get(name=SWEEP_SCHEDULE_NAME)
+    assert (schedule.func, schedule.minutes, schedule.repeats) == ("projects.tasks.sweep", 1, -1)
+
+
+def test_a_new_link_is_due_at_once_and_not_queued_twice(link, clock):
+    queued = Recorder()
+
+    first = sweep_run(now=clock(), enqueue=queued)
+    second = sweep_run(now=clock() + dt.timedelta(minutes=1), enqueue=queued)
+
+    assert first.links == [link.pk]
+    assert second.links == []
+    assert queued.calls == [(SYNC_TASK, (link.pk,))]
+
+
+def test_a_link_is_due_again_after_its_interval(link, provider, clock):
+    from projects.services import link_sync
+
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+
+    assert sweep_run(now=clock() + dt.timedelta(seconds=119), enqueue=Recorder()).links == []
+    assert sweep_run(now=clock() + dt.timedelta(seconds=120), enqueue=Recorder()).links == [link.pk]
+
+
+def test_a_poked_link_is_queued_before_its_interval(link, provider, clock):
+    from projects.services import link_poke, link_sync
+
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+    link_poke(link_id=link.pk, now=clock())
+
+    assert sweep_run(now=clock() + dt.timedelta(seconds=5), enqueue=Recorder()).links == [link.pk]
+
+
+def test_inactive_firms_and_links_paused_by_a_person_are_not_swept(firm, make_firm, make_link, clock):
+    make_link(firm, status=ProjectLink.Status.PAUSED)
+    make_link(make_firm(active=False))
+
+    assert sweep_run(now=clock(), enqueue=Recorder()).links == []
+
+
+def test_a_procore_link_with_a_healthy_webhook_polls_only_as_a_safety_net(firm, make_link, provider, clock):
+    from projects.services import link_sync
+
+    link = make_link(firm, webhook_healthy=True)
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+
+    assert sweep_run(now=clock() + dt.timedelta(minutes=10), enqueue=Recorder()).links == []
+    assert sweep_run(now=clock() + dt.timedelta(minutes=30), enqueue=Recorder()).links == [link.pk]
+
+
+def test_links_sharing_an_account_poll_less_often_to_stay_within_its_hourly_limit(firm, make_link, clock):
+    from projects.models import AccountRateBudget
+
+    first = make_link(firm, last_synced_at=clock(), next_sync_at=clock() + dt.timedelta(minutes=2))
+    for _ in range(9):
+        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2))
+    # 10 links x 2 kinds x 30 polls an hour = 600 requests planned; 60% of 500 leaves 300: intervals double.
+    AccountRateBudget.objects.create(account=first.account, hourly_limit=500, observed_at=clock())
+
+    assert sweep_run(now=clock() + dt.timedelta(minutes=3), enqueue=Recorder()).links == []
+    assert len(sweep_run(now=clock() + dt.timedelta(minutes=4), enqueue=Recorder()).links) == 10
+
+
+def test_the_sweep_query_count_does_not_grow_with_the_number_of_links(firm, make_link, clock):
+    def queries_for_a_sweep() -> int:
+        ProjectLink.objects.update(queued_at=None, next_sync_at=None)
+        with CaptureQueriesContext(connection) as ctx:
+            sweep_run(now=clock(), enqueue=Recorder())
+        return len(ctx.captured_queries)
+
+    make_link(firm)
+    few = queries_for_a_sweep()
+    for _ in range(30):
+        make_link(firm)
+
+    assert queries_for_a_sweep() == few
+
+
+def test_due_responses_are_queued_and_then_left_alone_while_they_wait(link, provider, clock):
+    from projects.services import link_sync
+
+    provider.put("submittal", "1")
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+    item = link.items.get()
+    response, _ = response_record(
+        firm=link.firm, item=item, keyword="Approved", comment="", idempotency_key="k", now=clock()
+    )
+    queued = Recorder()
+
+    sweep_run(now=clock() + dt.timedelta(minutes=3), enqueue=queued)
+    sweep_run(now=clock() + dt.timedelta(minutes=4), enqueue=queued)
+
+    assert queued.calls.count((DELIVER_TASK, (response.pk,))) == 1
+    assert ItemResponse.objects.get().status == ItemResponse.Status.PENDING
+
+
+def test_sync_now_answers_one_queued_run_however_often_it_is_pressed(link, clock, monkeypatch):
+    monkeypatch.setattr("projects.services.sweep.enqueue_many", Recorder())
+
+    first = link_sync_now(link=link, now=clock())
+    second = link_sync_now(link=link, now=clock())
+
+    assert first.pk == second.pk
+    assert first.status == SyncRun.Status.QUEUED
+    assert ProjectLink.objects.get(pk=link.pk).poked_at == clock()

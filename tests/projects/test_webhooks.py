@@ -1,0 +1,89 @@
+"""The Procore webhook receiver: checked, de-duplicated, ignoring the portal's own writes, poking the link."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from projects.models import ProjectLink
+from projects.services import link_webhook_prepare
+from providers.models import ProviderApp
+
+
+@pytest.fixture
+def hook(link, monkeypatch) -> tuple[str, str, list[int]]:
+    queued: list[int] = []
+    monkeypatch.setattr("projects.queue.enqueue", lambda func, *args: queued.append(args[0]))
+    url, authorization = link_webhook_prepare(link=link)
+    return url.split("127.0.0.1:8000", 1)[-1], authorization, queued
+
+
+def post(path: str, payload: dict, authorization: str = ""):
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    return Client().post(path, payload, content_type="application/json", **headers)
+
+
+def delivery(n: int = 1, source: str = "") -> dict:
+    return {
+        "ulid": f"01HZ{n:022d}",
+        "resource_name": "Submittals",
+        "resource_id": 42,
+        "event_type": "update",
+        "metadata": {"source_application_id": source},
+    }
+
+
+def test_a_delivery_pokes_the_link_and_queues_a_sync(link, hook, django_capture_on_commit_callbacks):
+    path, authorization, queued = hook
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(path, delivery(), authorization)
+
+    assert response.status_code == 200
+    assert ProjectLink.objects.get(pk=link.pk).poked_at is not None
+    assert queued == [link.pk]
+
+
+def test_the_secret_is_stored_only_as_a_hash(link, hook):
+    _, authorization, _ = hook
+    stored = ProjectLink.objects.get(pk=link.pk)
+    assert authorization.removeprefix("Bearer ") not in (stored.webhook_secret_hash, stored.webhook_token)
+
+
+def test_a_wrong_or_missing_authorization_is_refused(link, hook):
+    path, _, _ = hook
+
+    assert post(path, delivery(), "Bearer wrong").status_code == 401
+    assert post(path, delivery()).status_code == 401
+    assert ProjectLink.objects.get(pk=link.pk).poked_at is None
+
+
+def test_an_unknown_webhook_is_not_found(db):
+    assert post("/webhooks/procore/nope/", delivery(), "Bearer x").status_code == 404
+
+
+def test_a_duplicate_delivery_is_ignored(link, hook, django_capture_on_commit_callbacks):
+    path, authorization, queued = hook
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(path, delivery(7), authorization)
+        again = post(path, delivery(7), authorization)
+
+    assert again.json() == {"result": "duplicate"}
+    assert queued == [link.pk]
+
+
+def test_the_portals_own_writes_are_ignored(link, hook):
+    ProviderApp.objects.create(provider="procore", client_id="portal-app-1")
+    path, authorization, _ = hook
+
+    response = post(path, delivery(source="portal-app-1"), authorization)
+
+    assert response.json() == {"result": "own write"}
+    assert ProjectLink.objects.get(pk=link.pk).poked_at is None
+
+
+def test_a_body_that_is_not_a_json_object_is_a_400(hook):
+    path, authorization, _ = hook
+    response = Client().post(path, "[1, 2]", content_type="application/json", HTTP_AUTHORIZATION=authorization)
+    assert response.status_code == 400
