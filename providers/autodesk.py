@@ -39,7 +39,7 @@ class Autodesk(Provider):
     key = "autodesk"
     label = "Autodesk"
     needs_company_choice = True
-    company_word = "BIM 360 / Autodesk Construction Cloud account (hub)"
+    company_word = "hub"
     supports_pkce = True
     scopes = ("data:read", "data:write", "data:create", "account:read", "user-profile:read")
     production = PRODUCTION
