@@ -7,7 +7,9 @@ How to add a firm-scoped endpoint
    Never define `get_queryset`, `get_object`, `queryset`, `authentication_classes`, `permission_classes` or `initial`:
    the class refuses to be defined. Every queryset is filtered by `firm` here, so another firm's row answers 404
    exactly like a missing one.
-2. Read `self.firm` (never a firm id from the request); write through a service with `**audit_actor(self.request)`.
+2. Read `self.firm` (never a firm id from the request). A nested route finds its parent with
+   `self.get_firm_object(Project.objects.all(), pc_project_id=...)`. Write through a service with
+   `**audit_actor(self.request)` so the token (or the signed-in user) is the audit actor.
 3. Serializers subclass `StrictModelSerializer` / `StrictSerializer` (unknown fields answer 400).
 4. Decorate each operation with `extend_schema(..., responses={200: X, **error_responses(404, ...)}, examples=[...])`.
 5. Register the route under `/api/v1/` in `connector_portal/api/urls.py`, run `make schema`, and add a factory for the
@@ -18,9 +20,10 @@ How to add a firm-scoped endpoint
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db import models
+from django.http import Http404
 from rest_framework import generics, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -33,7 +36,9 @@ from connector_portal.api.parsers import StrictJSONParser
 from connector_portal.api.permissions import ActsForOneFirm, request_firm
 from connector_portal.api.throttling import FirmApiThrottle
 from connector_portal.models import Firm, ServiceAccountToken
-from connector_portal.tenancy import scoped
+from connector_portal.tenancy import get_for_firm_or_404, scoped
+
+M = TypeVar("M", bound=models.Model)
 
 LOOKUP_SHAPE = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
 
@@ -45,6 +50,11 @@ def audit_actor(request: Request) -> dict[str, Any]:
     """Keyword arguments for `audit_record`: the token as actor for Project Center, else the signed-in user."""
     token = request.auth if isinstance(request.auth, ServiceAccountToken) else None
     return {"actor_token": token, "request": request}
+
+
+def _check_lookup(value: object) -> None:
+    if value is not None and not LOOKUP_SHAPE.fullmatch(str(value)):
+        raise NotFound()  # NUL or control characters cannot name a row, and must never reach the database
 
 
 def _sealed_value(name: str) -> Any:
@@ -96,12 +106,19 @@ class FirmScopedMixin:
         return scoped(self.get_firm_queryset(self.firm), firm=self.firm)
 
     def get_object(self) -> models.Model:
-        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)  # type: ignore[attr-defined]
-        if lookup is not None and not LOOKUP_SHAPE.fullmatch(str(lookup)):
-            raise NotFound()  # NUL or control characters cannot name a row, and must never reach the database
+        _check_lookup(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))  # type: ignore[attr-defined]
         try:
             return super().get_object()  # type: ignore[misc]
         except (ValueError, TypeError) as exc:  # a lookup value of the wrong type is simply not found
+            raise NotFound() from exc
+
+    def get_firm_object(self, queryset: models.QuerySet[M], **lookup: object) -> M:
+        """One of the firm's rows, e.g. the parent project of a nested route: 404 when missing or another firm's."""
+        for value in lookup.values():
+            _check_lookup(value)
+        try:
+            return get_for_firm_or_404(queryset, firm=self.firm, **lookup)
+        except Http404 as exc:
             raise NotFound() from exc
 
 

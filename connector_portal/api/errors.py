@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -106,6 +108,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF exception handler: every error, expected or not, leaves in the one shape."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):  # Django's own limit, met when DRF reads the body
+        exc = ApiError(
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            code="too_large",
+            message=f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes. Send less at once.",
+        )
     response = drf_exception_handler(exc, context)  # keeps WWW-Authenticate and Retry-After headers
     if response is None:
         logger.exception("Unexpected error in API view %s", type(context.get("view")).__name__)

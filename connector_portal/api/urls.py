@@ -22,9 +22,10 @@ v1_patterns = [
 
 urlpatterns = [
     path(API_V1_PREFIX, include((v1_patterns, "api-v1"))),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The schema is public and needs no credentials (an Authorization header meant for v1 must not break it).
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[]), name="api-schema"),
     # Redoc loads its script from a CDN (the Swagger UI sidecar is not installed): offline, the page still loads and
     # links the schema at /api/schema/.
-    path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularRedocView.as_view(url_name="api-schema", authentication_classes=[]), name="api-docs"),
     re_path(r"^.*$", api_not_found),
 ]

@@ -144,3 +144,11 @@ def test_an_unexpected_failure_answers_500_in_the_api_shape(api: Client, monkeyp
     body = assert_error_shape(api.get(PROJECTS), 500, "server_error")
 
     assert "boom" not in body["message"]
+
+
+def test_a_body_over_the_upload_limit_answers_413(api: Client, settings: object) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000  # type: ignore[attr-defined]
+
+    body = assert_error_shape(send(api, "POST", PROJECTS, json.dumps({"name": "x" * 2000})), 413, "too_large")
+
+    assert "1000 bytes" in body["message"]
