@@ -67,8 +67,9 @@ def test_submittal_items_page_with_next_url_and_filter(sandbox: RunningSandbox) 
     assert first["pagination"]["totalResults"] == 4 and len(first["results"]) == 3
     rest = api.session.get(first["pagination"]["nextUrl"], timeout=5).json()
     assert len(rest["results"]) == 1 and rest["pagination"]["nextUrl"] is None
-    ranged = api.get(f"/construction/submittals/v2/projects/{project}/items",
-                     params={"filter[updatedAt]": "2026-01-05T12:30:00Z.."}).json()  # fmt: skip
+    ranged = api.get(
+        f"/construction/submittals/v2/projects/{project}/items", params={"filter[updatedAt]": "2026-01-05T12:30:00Z.."}
+    ).json()
     assert [i["title"] for i in ranged["results"]] == ["Curtain wall product data", "Fire stopping samples"]
 
 

@@ -42,8 +42,12 @@ def test_deny_redirects_back_with_access_denied(sandbox: RunningSandbox) -> None
 def test_a_wrong_password_shows_the_sign_in_form_again(sandbox: RunningSandbox) -> None:
     params = {"response_type": "code", "client_id": PROCORE_ID, "redirect_uri": redirect_uri("procore")}
     url = sandbox.url("procore", AUTHORIZE["procore"])
-    answer = requests.post(url, params=params, data={"step": "sign_in", "login": "reviewer@sandbox.test",
-                                                     "password": "nope"}, timeout=TIMEOUT)  # fmt: skip
+    answer = requests.post(
+        url,
+        params=params,
+        data={"step": "sign_in", "login": "reviewer@sandbox.test", "password": "nope"},
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == 401
     assert "do not match" in answer.text and "<label for='password'>" in answer.text
 
@@ -54,8 +58,9 @@ def test_it_shows_an_error_page_for_an_unregistered_redirect_uri(sandbox: Runnin
         "client_id": PROCORE_ID,
         "redirect_uri": "http://evil.example/oauth/procore/callback/",
     }
-    answer = requests.get(sandbox.url("procore", AUTHORIZE["procore"]), params=params, timeout=TIMEOUT,
-                          allow_redirects=False)  # fmt: skip
+    answer = requests.get(
+        sandbox.url("procore", AUTHORIZE["procore"]), params=params, timeout=TIMEOUT, allow_redirects=False
+    )
     assert answer.status_code == 400 and "redirect_uri" in answer.text
 
 
@@ -66,8 +71,11 @@ def test_a_code_works_only_once(sandbox: RunningSandbox) -> None:
     assert first.status_code == 200
     assert second.status_code == 400 and second.json()["error"] == "invalid_grant"
     # replaying the code also revokes what it granted
-    me = requests.get(sandbox.url("procore", "/rest/v1.0/me"), timeout=TIMEOUT,
-                      headers={"Authorization": f"Bearer {first.json()['access_token']}"})  # fmt: skip
+    me = requests.get(
+        sandbox.url("procore", "/rest/v1.0/me"),
+        timeout=TIMEOUT,
+        headers={"Authorization": f"Bearer {first.json()['access_token']}"},
+    )
     assert me.status_code == 401
 
 
@@ -118,17 +126,24 @@ def test_revoking_an_unknown_token_still_answers_200(sandbox: RunningSandbox) ->
 def test_autodesk_takes_client_credentials_by_http_basic(sandbox: RunningSandbox) -> None:
     code = authorize(sandbox, "autodesk", scope="data:read account:read")["code"][0]
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri("autodesk")}
-    answer = requests.post(sandbox.url("autodesk", TOKEN["autodesk"]), data=form, auth=(ADSK_ID, ADSK_SECRET),
-                           timeout=TIMEOUT)  # fmt: skip
+    answer = requests.post(
+        sandbox.url("autodesk", TOKEN["autodesk"]), data=form, auth=(ADSK_ID, ADSK_SECRET), timeout=TIMEOUT
+    )
     assert answer.status_code == 200 and answer.json()["scope"] == "data:read account:read"
 
 
 def test_autodesk_refuses_credentials_in_both_the_header_and_the_body(sandbox: RunningSandbox) -> None:
     code = authorize(sandbox, "autodesk", scope="data:read")["code"][0]
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri("autodesk"),
-            "client_id": ADSK_ID, "client_secret": ADSK_SECRET}  # fmt: skip
-    answer = requests.post(sandbox.url("autodesk", TOKEN["autodesk"]), data=form, auth=(ADSK_ID, ADSK_SECRET),
-                           timeout=TIMEOUT)  # fmt: skip
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri("autodesk"),
+        "client_id": ADSK_ID,
+        "client_secret": ADSK_SECRET,
+    }
+    answer = requests.post(
+        sandbox.url("autodesk", TOKEN["autodesk"]), data=form, auth=(ADSK_ID, ADSK_SECRET), timeout=TIMEOUT
+    )
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_request"
 
 
@@ -144,8 +159,9 @@ def _challenge(verifier: str) -> str:
 
 def test_constructex_requires_pkce(sandbox: RunningSandbox) -> None:
     params = {"response_type": "code", "client_id": CX_ID, "redirect_uri": redirect_uri("constructex"), "state": "s"}
-    answer = requests.get(sandbox.url("constructex", AUTHORIZE["constructex"]), params=params, allow_redirects=False,
-                          timeout=TIMEOUT)  # fmt: skip
+    answer = requests.get(
+        sandbox.url("constructex", AUTHORIZE["constructex"]), params=params, allow_redirects=False, timeout=TIMEOUT
+    )
     assert answer.status_code == 302 and "error=invalid_request" in answer.headers["Location"]
 
 
@@ -153,12 +169,22 @@ def test_pkce_verifier_must_match_the_challenge(sandbox: RunningSandbox) -> None
     verifier = "v" * 50
     extra = {"code_challenge": _challenge(verifier), "code_challenge_method": "S256"}
     url = sandbox.url("constructex", TOKEN["constructex"])
-    form = {"grant_type": "authorization_code", "redirect_uri": redirect_uri("constructex"), "client_id": CX_ID,
-            "client_secret": CX_SECRET}  # fmt: skip
-    wrong = requests.post(url, data={**form, "code": authorize(sandbox, "constructex", **extra)["code"][0],
-                                     "code_verifier": "w" * 50}, timeout=TIMEOUT)  # fmt: skip
-    right = requests.post(url, data={**form, "code": authorize(sandbox, "constructex", **extra)["code"][0],
-                                     "code_verifier": verifier}, timeout=TIMEOUT)  # fmt: skip
+    form = {
+        "grant_type": "authorization_code",
+        "redirect_uri": redirect_uri("constructex"),
+        "client_id": CX_ID,
+        "client_secret": CX_SECRET,
+    }
+    wrong = requests.post(
+        url,
+        data={**form, "code": authorize(sandbox, "constructex", **extra)["code"][0], "code_verifier": "w" * 50},
+        timeout=TIMEOUT,
+    )
+    right = requests.post(
+        url,
+        data={**form, "code": authorize(sandbox, "constructex", **extra)["code"][0], "code_verifier": verifier},
+        timeout=TIMEOUT,
+    )
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     assert right.status_code == 200
 
@@ -166,6 +192,9 @@ def test_pkce_verifier_must_match_the_challenge(sandbox: RunningSandbox) -> None
 def test_revoking_a_users_tokens_ends_their_api_access(sandbox: RunningSandbox) -> None:
     token = sandbox.token("procore", "reviewer@sandbox.test")
     sandbox.scenario("revoke_tokens", login="reviewer@sandbox.test")
-    me = requests.get(sandbox.url("procore", "/rest/v1.0/me"), timeout=TIMEOUT,
-                      headers={"Authorization": f"Bearer {token['access_token']}"})  # fmt: skip
+    me = requests.get(
+        sandbox.url("procore", "/rest/v1.0/me"),
+        timeout=TIMEOUT,
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    )
     assert me.status_code == 401

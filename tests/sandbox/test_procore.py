@@ -135,8 +135,10 @@ def test_an_approver_response_is_checked(sandbox: RunningSandbox, procore: Api) 
 
 def test_the_assignee_replies_officially_to_an_rfi(procore: Api) -> None:
     rfi = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis", params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
-    answer = procore.post(f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}/replies",
-                          json={"reply": {"body": "Use the structural depth.", "official": True}})  # fmt: skip
+    answer = procore.post(
+        f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}/replies",
+        json={"reply": {"body": "Use the structural depth.", "official": True}},
+    )
     assert answer.status_code == 201 and answer.json()["official"] is True
     after = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}").json()
     assert after["ball_in_court"]["id"] == GC

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from providers.sandbox.seed import seed_bulk
+from providers.sandbox.store import Store
+from providers.sandbox.testing import RunningSandbox, running_sandbox
+
+from .conftest import REVIEWER, RIVERSIDE, SUMMIT, Api
+
+
+def test_a_new_revision_supersedes_the_old_one(sandbox: RunningSandbox, procore: Api) -> None:
+    path = f"/rest/v1.1/projects/{RIVERSIDE}/submittals"
+    old = procore.get(path, params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
+    new = sandbox.scenario("create_revision", item_id=old["id"])
+    current = procore.get(path, params={"filters[current_revision]": "true", "filters[ball_in_court_id]": REVIEWER})
+    numbers = [(s["number"], s["revision"], s["id"]) for s in current.json()]
+    assert (old["number"], "1", new["item_id"]) in numbers and old["id"] not in [n[2] for n in numbers]
+    assert procore.get(f"{path}/{old['id']}").json()["status"]["name"] == "Closed"
+
+
+def test_close_and_reopen_move_an_rfi_in_and_out_of_the_reviewers_court(sandbox: RunningSandbox, procore: Api) -> None:
+    path = f"/rest/v1.0/projects/{RIVERSIDE}/rfis"
+    rfi = procore.get(path, params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
+    sandbox.clock.advance(60)
+    sandbox.scenario("close_item", item_id=rfi["id"])
+    assert procore.get(path, params={"filters[ball_in_court_id]": REVIEWER}).json() == []
+    sandbox.scenario("reopen_item", item_id=rfi["id"])
+    again = procore.get(path, params={"filters[ball_in_court_id]": REVIEWER}).json()
+    assert [r["id"] for r in again] == [rfi["id"]] and again[0]["updated_at"] > rfi["updated_at"]
+
+
+def test_the_control_page_runs_a_scenario_from_a_plain_form(sandbox: RunningSandbox, procore: Api) -> None:
+    page = requests.get(f"{sandbox.base_url}/_control/", timeout=5)
+    assert "<label for='rename_response-name'>" in page.text
+    response = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses").json()[2]
+    done = requests.post(
+        f"{sandbox.base_url}/_control/scenarios/rename_response",
+        data={"response_id": response["id"], "name": "Approved w/ Comments"},
+        timeout=5,
+    )
+    assert done.status_code == 200 and "rename_response" in done.text
+    renamed = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses").json()[2]
+    assert renamed["name"] == "Approved w/ Comments" and renamed["considered"] == response["considered"]
+
+
+def test_a_scenario_with_bad_input_says_what_is_wrong(sandbox: RunningSandbox) -> None:
+    answer = requests.post(f"{sandbox.base_url}/_control/scenarios/close_item", json={"item_id": 1}, timeout=5)
+    assert answer.status_code == 400 and "no item 1" in answer.json()["error"]
+
+
+def test_the_request_log_masks_secrets(tmp_path: Path) -> None:
+    log = tmp_path / "requests.jsonl"
+    with running_sandbox(tmp_path / "s.sqlite3", seed=True, request_log=log) as sandbox:
+        api = Api(sandbox, "procore", "reviewer@sandbox.test", SUMMIT)
+        api.get("/rest/v1.0/me", params={"access_token": "leak-me"})
+        requests.post(
+            sandbox.url("procore", "/oauth/token"),
+            timeout=5,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": "secret-rt",
+                "client_id": "portal-procore",
+                "client_secret": "sandbox-procore-secret",
+            },
+        )
+    text = log.read_text()
+    entries = [json.loads(line) for line in text.splitlines()]
+    assert [e["path"] for e in entries] == ["/procore/rest/v1.0/me", "/procore/oauth/token"]
+    assert "authorization" in entries[0]["headers"] and entries[0]["query"]["access_token"] == "***"
+    assert entries[1]["body"]["refresh_token"] == "***" and entries[1]["body"]["grant_type"] == "refresh_token"
+    for secret in ("leak-me", "secret-rt", "sandbox-procore-secret", api.tokens["access_token"]):
+        assert secret not in text
+
+
+def test_bulk_seeding_ten_thousand_of_each_takes_seconds_and_pages_fast(tmp_path: Path) -> None:
+    with running_sandbox(tmp_path / "bulk.sqlite3", seed=True) as sandbox:
+        started = time.monotonic()
+        project = seed_bulk(sandbox.app.store, count=10_000)
+        assert time.monotonic() - started < 5
+        api = Api(sandbox, "procore", "reviewer@sandbox.test", SUMMIT)
+        page = api.get(f"/rest/v1.1/projects/{project}/submittals", params={"page": 77, "per_page": 100})
+        assert page.headers["Total"] == "10000" and len(page.json()) == 100
+        rfis = api.get(f"/rest/v1.0/projects/{project}/rfis", params={"page": 100, "per_page": 100})
+        assert len(rfis.json()) == 100 and "next" not in rfis.links
+
+
+def test_sandbox_seed_prints_the_users_and_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "seed.sqlite3"
+    call_command("sandbox_seed", "--db", str(db))
+    first = Store(db).all("SELECT * FROM items ORDER BY id")
+    call_command("sandbox_seed", "--db", str(db))
+    out = capsys.readouterr().out
+    assert "reviewer@sandbox.test" in out and "password: sandbox" in out
+    assert [tuple(r) for r in Store(db).all("SELECT * FROM items ORDER BY id")] == [tuple(r) for r in first]
+
+
+@override_settings(DEBUG=False)
+def test_run_sandbox_refuses_to_start_with_debug_off(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("run_sandbox", "--db", str(tmp_path / "x.sqlite3"))
+
+
+def test_sandbox_control_drives_a_running_sandbox(sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    call_command(
+        "sandbox_control", "send_rfi", f"project_id={RIVERSIDE}", "title=From the command", "--url", sandbox.base_url
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert (
+        sandbox.app.store.one("SELECT title FROM items WHERE id = ?", (result["item_id"],))["title"]
+        == "From the command"
+    )
