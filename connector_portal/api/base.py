@@ -10,7 +10,9 @@ How to add a firm-scoped endpoint
 2. Read `self.firm` (never a firm id from the request). A nested route finds its parent with
    `self.get_firm_object(Project.objects.all(), pc_project_id=...)`. Write through a service with
    `**audit_actor(self.request)` so the token (or the signed-in user) is the audit actor.
-3. Serializers subclass `StrictModelSerializer` / `StrictSerializer` (unknown fields answer 400).
+3. Serializers subclass `StrictModelSerializer` / `StrictSerializer` (unknown fields and wrong types answer 400).
+   For a 409 or 422, raise `connector_portal.api.errors.ApiError(status_code=..., code=..., message=..., details=...)`;
+   every error leaves as `{"code", "message", "details"}`.
 4. Decorate each operation with `extend_schema(..., responses={200: X, **error_responses(404, ...)}, examples=[...])`.
 5. Register the route under `/api/v1/` in `connector_portal/api/urls.py`, run `make schema`, and add a factory for the
    route in `tests/api/routes.py`: the generic tests then prove 401 for bad tokens and 404 for another firm's token, and

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework.exceptions import NotFound
 
 from connector_portal.api.base import FirmViewSet
 from connector_portal.models import AuditEvent, Firm, ServiceAccountToken, User
@@ -116,3 +117,16 @@ def test_a_mixin_cannot_skip_the_firm_filter_either() -> None:
 
     with pytest.raises(TypeError, match="get_queryset"):
         type("SneakyViewSet", (Unscoped, FirmViewSet), {})
+
+
+def test_a_nested_route_finds_its_parent_only_in_the_callers_firm(firm: Firm, other_firm: Firm) -> None:
+    ours = ProjectCenterProject.objects.create(firm=firm, pc_project_id="PC-1", name="Ours")
+    ProjectCenterProject.objects.create(firm=other_firm, pc_project_id="PC-2", name="Theirs")
+    view = FirmViewSet()
+    view.firm = firm
+    projects = ProjectCenterProject.objects.all()
+
+    assert view.get_firm_object(projects, pc_project_id="PC-1") == ours
+    for lookup in ("PC-2", "PC-missing", "PC\x00-1"):
+        with pytest.raises(NotFound):
+            view.get_firm_object(projects, pc_project_id=lookup)
