@@ -10,10 +10,21 @@ from django.db import transaction
 from connector_portal.models import Firm, Licence, Membership, User
 from connector_portal.selectors import firm_has_service_account
 from connector_portal.services import service_token_create
+from mappings.constants import DEFAULT_RESPONSE_KEYWORDS
+from mappings.keywords import KeywordInput
+from mappings.models import KeywordList
+from mappings.services import keyword_list_replace
 from projects.models import ProjectCenterProject
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
+DEMO_KEYWORDS = {
+    KeywordList.Kind.SUBMITTAL_ACTION: [
+        KeywordInput(name="For Review", type="Receive"),
+        *(KeywordInput(name=name, type="Record a Response") for name in DEFAULT_RESPONSE_KEYWORDS),
+    ],
+    KeywordList.Kind.RFI_ACTION: [KeywordInput(name="Request for Information", type="Receive")],
+}
 DEMO_PROJECTS = [("PC-1001", "1001", "Riverside Library"), ("PC-1002", "1002", "Harbour Street Offices")]
 
 
@@ -34,6 +45,10 @@ class Command(BaseCommand):
             ProjectCenterProject.objects.get_or_create(
                 firm=firm, pc_project_id=pc_id, defaults={"number": number, "name": name}
             )
+        # The first project has Project Center's keyword lists; the second shows what a missing keyword looks like.
+        first = ProjectCenterProject.objects.get(firm=firm, pc_project_id=DEMO_PROJECTS[0][0])
+        for kind, entries in DEMO_KEYWORDS.items():
+            keyword_list_replace(project=first, kind=kind, entries=entries, source=KeywordList.Source.PROJECT_CENTER)
         self.stdout.write(f"Demo firm: {firm.name} — sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         if not firm_has_service_account(firm=firm):
             _token, raw = service_token_create(firm=firm, name="Demo Project Center")

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+
+from connector_portal.models import Firm, ServiceAccountToken
+from connector_portal.services import service_token_authenticate
+from mappings.selectors import held_kinds
+from projects.models import ProjectCenterProject
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_a_usable_demo_and_can_run_twice(db: None, client: Client) -> None:
+    first = seed()
+    raw = first.split("(shown once, keep it): ")[1].split()[0]
+    second = seed()
+    assert "already created" in second and raw not in second
+    assert Firm.objects.count() == 1
+    assert ProjectCenterProject.objects.count() == 2
+    assert ServiceAccountToken.objects.count() == 1
+    assert service_token_authenticate(raw=raw) is not None
+    assert client.post("/accounts/login/", {"login": "demo@example.com", "password": "demo-password"}).status_code == 302
+    first_project, second_project = ProjectCenterProject.objects.order_by("pc_project_id")
+    assert held_kinds(project=first_project) == {}
+    assert set(held_kinds(project=second_project)) == {"submittal", "rfi"}
