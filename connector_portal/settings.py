@@ -178,8 +178,9 @@ STORAGES = {
     },
 }
 
-# The API's views set their own authentication, permissions, throttling and error handler (connector_portal/api/base.py);
-# only what is shared is set here. The throttle rate is per service-account token (or per signed-in user).
+# The API's views set their own authentication, permissions, throttling and error handler
+# (connector_portal/api/base.py); only what is shared is set here. The throttle rate is per service-account token
+# (or per signed-in user).
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="600/minute")},
