@@ -26,7 +26,9 @@ def test_seed_demo_creates_a_usable_demo_and_can_run_twice(db: None, client: Cli
     assert ProjectCenterProject.objects.count() == 2
     assert ServiceAccountToken.objects.count() == 1
     assert service_token_authenticate(raw=raw) is not None
-    assert client.post("/accounts/login/", {"login": "demo@example.com", "password": "demo-password"}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"login": "demo@example.com", "password": "demo-password"}).status_code == 302
+    )
     first_project, second_project = ProjectCenterProject.objects.order_by("pc_project_id")
     assert held_kinds(project=first_project) == {}
     assert set(held_kinds(project=second_project)) == {"submittal", "rfi"}
