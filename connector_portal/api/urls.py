@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from connector_portal.api.errors import api_not_found
@@ -24,8 +24,7 @@ urlpatterns = [
     path(API_V1_PREFIX, include((v1_patterns, "api-v1"))),
     # The schema is public and needs no credentials (an Authorization header meant for v1 must not break it).
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[]), name="api-schema"),
-    # Redoc loads its script from a CDN (the Swagger UI sidecar is not installed): offline, the page still loads and
-    # links the schema at /api/schema/.
-    path("docs/", SpectacularRedocView.as_view(url_name="api-schema", authentication_classes=[]), name="api-docs"),
+    # Swagger UI from drf-spectacular-sidecar: served by the portal itself, so the docs work without a CDN.
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[]), name="api-docs"),
     re_path(r"^.*$", api_not_found),
 ]
