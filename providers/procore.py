@@ -7,6 +7,7 @@ parameters (tests check every request against ../shared/reference/procore/endpoi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
     from providers.models import ProviderAccount
 
 MAX_PAGES = 1000  # a guard against a provider that keeps answering rel="next"
+
+
+def company_headers(company_id: str) -> dict[str, str]:
+    """Procore wants the company on every call but /me and /companies."""
+    return {"Procore-Company-Id": company_id} if company_id else {}
 
 
 class Procore(Provider):
@@ -102,19 +108,23 @@ class Procore(Provider):
     def _all_pages(
         self, account: ProviderAccount, url: str, params: dict[str, Any], *, company_id: str = ""
     ) -> list[dict[str, Any]]:
-        """Follow rel="next" in the Link header until the last page (which has none)."""
-        headers = {"Procore-Company-Id": company_id} if company_id else {}
-        entries: list[dict[str, Any]] = []
+        return [entry for page in self._pages(account, url, params, company_id=company_id) for entry in page]
+
+    def _pages(
+        self, account: ProviderAccount, url: str, params: dict[str, Any], *, company_id: str = ""
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Each page's objects, following rel="next" in the Link header until the last page (which has none)."""
         next_url: str | None = url
         page_params: dict[str, Any] | None = params
         for _ in range(MAX_PAGES):
             if next_url is None:
-                break
-            response = self._call_raw("GET", next_url, account=account, params=page_params, headers=headers)
-            entries.extend(expect_list(self._json(response, account), label=self.label))
+                return
+            response = self._call_raw(
+                "GET", next_url, account=account, params=page_params, headers=company_headers(company_id)
+            )
+            yield expect_list(self._json(response, account), label=self.label)
             next_url = response.links.get("next", {}).get("url")
             page_params = None  # the next link carries every query parameter
-        return entries
 
     def _json(self, response: requests.Response, account: ProviderAccount) -> Any:
         from providers.http import parse_json

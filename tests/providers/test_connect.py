@@ -233,6 +233,21 @@ def test_a_state_started_in_someone_elses_session_is_refused(
     assert_refused(response, "started by someone else or in another browser session", mocked)
 
 
+def test_a_state_used_by_a_member_of_another_firm_is_refused(
+    member_client: Client,
+    mocked: responses.RequestsMock,
+    pc_project: ProjectCenterProject,
+    other_firm: Firm,
+    make_member: Callable[..., User],
+) -> None:
+    authorize = start(member_client, "procore")
+    outsider = Client()
+    outsider.force_login(make_member(other_firm))
+    response = outsider.get("/oauth/procore/callback/", {"code": "c", "state": authorize["state"]})
+    assert_refused(response, "started by someone else", mocked)
+    assert OAuthState.objects.get().used_at is None  # the owner can still finish
+
+
 def test_a_state_from_another_browser_session_of_the_same_user_is_refused(
     member_client: Client, mocked: responses.RequestsMock, pc_project: ProjectCenterProject, member: User
 ) -> None:
