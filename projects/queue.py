@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db import connections
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
@@ -25,6 +26,24 @@ def _package(func: str, args: tuple[object, ...]) -> str:
     )
 
 
+ROWS_PER_INSERT = 10_000  # 30,000 bound values: under SQLite's 32,766 and PostgreSQL's 65,535
+
+
+def _orm_insert(key: str, payloads: Sequence[str]) -> None:
+    """One multi-row INSERT per 10,000 tasks into the ORM broker's table (bulk_create would split it into batches
+    of 333 rows on SQLite, whose old 999-variable limit Django still assumes)."""
+    connection = connections[Conf.ORM]
+    quote = connection.ops.quote_name
+    lock = connection.ops.adapt_datetimefield_value(timezone.now())
+    columns = ", ".join(quote(c) for c in ("key", "payload", "lock"))
+    for start in range(0, len(payloads), ROWS_PER_INSERT):
+        chunk = payloads[start : start + ROWS_PER_INSERT]
+        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        params = [value for payload in chunk for value in (key, payload, lock)]
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {quote(OrmQ._meta.db_table)} ({columns}) VALUES {values}", params)  # noqa: S608
+
+
 def enqueue_many(calls: Sequence[Call]) -> None:
     """Queue each (dotted function, args) as a task."""
     if not calls:
@@ -35,11 +54,7 @@ def enqueue_many(calls: Sequence[Call]) -> None:
         return
     broker = get_broker()
     if Conf.ORM:
-        now = timezone.now()
-        key = broker.list_key or Conf.CLUSTER_NAME
-        OrmQ.objects.using(Conf.ORM).bulk_create(
-            [OrmQ(key=key, payload=_package(func, args), lock=now) for func, args in calls]
-        )
+        _orm_insert(broker.list_key or Conf.CLUSTER_NAME, [_package(func, args) for func, args in calls])
         return
     for func, args in calls:
         broker.enqueue(_package(func, args))

@@ -44,7 +44,7 @@ class _Candidate:
     interval: int
     calls: int
     next_sync_at: dt.datetime | None
-    poked: bool
+    poked: bool  # or never synced: due at once, whatever the budget
     limit: int | None
 
 
@@ -106,7 +106,7 @@ def _syncable_links(now: dt.datetime) -> list[_Candidate]:
                 interval=_interval(provider, interval, hooked),
                 calls=max(calls, int(subs) + int(rfis)),
                 next_sync_at=None if busy else (next_at or now),
-                poked=bool(poked) and not busy,
+                poked=bool(poked or next_at is None) and not busy,
                 limit=limit,
             )
         )

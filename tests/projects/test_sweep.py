@@ -128,3 +128,21 @@ def test_sync_now_answers_one_queued_run_however_often_it_is_pressed(link, clock
     assert first.pk == second.pk
     assert first.status == SyncRun.Status.QUEUED
     assert ProjectLink.objects.get(pk=link.pk).poked_at == clock()
+
+
+def test_queued_tasks_are_written_for_the_worker_in_one_insert(db, monkeypatch):
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from projects.queue import enqueue_many
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    with CaptureQueriesContext(connection) as ctx:
+        enqueue_many([(SYNC_TASK, (n,)) for n in range(50)])
+
+    assert len(ctx.captured_queries) == 1
+    tasks = [SignedPackage.loads(row.payload) for row in OrmQ.objects.all()]
+    assert sorted(t["args"][0] for t in tasks) == list(range(50))
+    assert {t["func"] for t in tasks} == {SYNC_TASK}
+    assert all(row.lock is not None for row in OrmQ.objects.all())
