@@ -21,6 +21,7 @@ from projects.connect.forms import ConnectionSettingsForm
 from projects.connect.selectors import connector_choices, link_get, start_url, wizard_account
 from projects.models import ProjectLink
 from projects.selectors import project_get
+from projects.templatetags.connect_words import pluralize_word
 from providers.errors import ProviderError
 from providers.registry import get_provider
 from providers.types import Company, ProviderProject
@@ -129,7 +130,7 @@ def _company(provider: Any, account: Any, company_id: str, request: HttpRequest,
             {
                 "project": project,
                 "provider_label": provider.label,
-                "message": f"Choose one of your {provider.label} {provider.company_word}s first.",
+                "message": f"Choose one of your {provider.label} {pluralize_word(provider.company_word)} first.",
                 "retry_url": _step_url("connect:company", project.pc_project_id, account=str(account.pk)),
             },
             status=400,
