@@ -40,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "portal/dashboard.html",
         {
-            "projects": project_list(firm=firm),
+            "projects": project_list(firm=firm).select_related("link"),
             "licence": licence,
             "has_service_account": firm_has_service_account(firm=firm),
         },

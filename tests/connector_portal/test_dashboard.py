@@ -39,3 +39,8 @@ def test_staff_without_a_firm_are_pointed_to_admin(client: Client, db: None) -> 
     response = client.get("/")
     assert response.status_code == 403
     assert b"support admin" in response.content
+
+
+def test_each_project_links_to_its_configure_page(member_client: Client, firm: Firm) -> None:
+    ProjectCenterProject.objects.create(firm=firm, pc_project_id="PC-7", name="Quay", number="7")
+    assert b'href="/connect/PC-7/"' in member_client.get("/").content
