@@ -41,7 +41,7 @@ test: $(VENV)/.installed-dev
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed-dev
-	$(PY) -m pytest tests/bench -p no:randomly -s
+	BENCH=1 $(PY) -m pytest tests/bench -p no:randomly -s
 
 schema: $(VENV)/.installed-dev
 	$(PY) manage.py spectacular --validate --fail-on-warn --file openapi/schema.yaml

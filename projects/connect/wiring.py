@@ -13,7 +13,9 @@ from mappings.forms import MappingForm
 from mappings.models import MappingTable
 from mappings.selectors import keyword_check, link_table_get, mapping_check, response_keywords
 from mappings.services import mapping_table_create_for_link, mapping_table_replace
-from projects.models import ProjectCenterProject, ProjectLink
+from projects.models import ProjectCenterProject, ProjectLink, SyncRun
+from projects.selectors import sync_status
+from projects.services import link_sync_now
 from providers.base import Provider
 from providers.errors import ProviderError
 from providers.models import ProviderAccount
@@ -130,16 +132,11 @@ def connection_context(link: ProjectLink) -> dict[str, Any]:
 
 
 def sync_status_context(link: ProjectLink) -> dict[str, Any]:
-    try:
-        from projects.selectors import sync_status
-    except ImportError:
-        return {}
     return {"sync_status": sync_status(link=link)}
 
 
 def sync_now(*, link: ProjectLink, actor: User) -> str:
-    try:
-        from projects.services import link_sync_now
-    except ImportError:
-        return "Syncing is not available yet."
-    return link_sync_now(link=link, actor=actor)
+    run = link_sync_now(link=link, actor=actor)
+    if run.status == SyncRun.Status.RUNNING:
+        return "A sync is already running; its progress is shown below."
+    return "A sync has been queued; its progress is shown below."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -10,7 +11,7 @@ from connector_portal.models import Firm, User
 from projects.models import ProjectCenterProject
 from providers.errors import ProviderError
 from providers.models import ProviderAccount
-from providers.types import Company, ProviderProject, ResponseOption
+from providers.types import Company, ProviderItem, ProviderProject, ResponseOption
 
 PROCORE_OPTIONS = [
     ResponseOption(id="11", name="Approved", standard="approved"),
@@ -56,6 +57,10 @@ class FakeProvider:
         self._maybe_fail("projects")
         return [p for p in self.projects if not self.needs_company_choice or p.company_id == company_id]
 
+    def list_items_changed_since(self, **kwargs: object) -> Iterator[list[ProviderItem]]:
+        self._maybe_fail("items")
+        return iter([[]])
+
     def list_response_options(self, **kwargs: object) -> list[ResponseOption]:
         self._maybe_fail("options")
         return self.options
@@ -64,7 +69,7 @@ class FakeProvider:
 @pytest.fixture
 def fake_provider(monkeypatch: pytest.MonkeyPatch) -> FakeProvider:
     fake = FakeProvider()
-    for module in ("projects.connect.views", "projects.connect.wiring"):
+    for module in ("projects.connect.views", "projects.connect.wiring", "providers.registry"):
         monkeypatch.setattr(f"{module}.get_provider", lambda key, **kw: fake)
     return fake
 

@@ -213,12 +213,31 @@ def test_every_page_answers_404_for_another_firms_project(
     assert ProjectLink.objects.get().status == ProjectLink.Status.ACTIVE
 
 
-def test_keyword_lists_entered_for_the_project_clear_the_warning(member_client: Client, firm: Firm, pc_project) -> None:
+def enter_required_keywords(firm: Firm, project: ProjectCenterProject) -> None:
     for kind, name in (
         (KeywordList.Kind.SUBMITTAL_ACTION, "For Review"),
         (KeywordList.Kind.RFI_ACTION, "Request for Information"),
     ):
-        keyword_list = KeywordList.objects.create(firm=firm, project=pc_project, kind=kind)
+        keyword_list = KeywordList.objects.create(firm=firm, project=project, kind=kind)
         keyword_list.entries.create(firm=firm, name=name, type="Receive")
+
+
+def test_keyword_lists_entered_for_the_project_clear_the_warning(member_client: Client, firm: Firm, pc_project) -> None:
+    enter_required_keywords(firm, pc_project)
     content = member_client.get("/connect/PC-1/").content.decode()
     assert "with type “Receive”" not in content
+
+
+def test_saving_queues_the_first_sync_and_sync_now_runs_another(
+    member_client: Client, account, fake_provider: FakeProvider, django_capture_on_commit_callbacks, firm, pc_project
+) -> None:
+    enter_required_keywords(firm, pc_project)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(settings_url(account), mapping_post(account))
+    link = ProjectLink.objects.get()
+    assert link.runs.count() == 1
+    assert "items" in fake_provider.calls  # the first sync asked the provider for items
+    with django_capture_on_commit_callbacks(execute=True):
+        response = member_client.post("/connect/PC-1/connection/sync/", follow=True)
+    assert b"A sync has been queued" in response.content or b"already running" in response.content
+    assert link.runs.count() == 2
