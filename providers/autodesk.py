@@ -8,19 +8,41 @@ Hub and project ids keep Autodesk's `b.` prefix; `api_id()` strips it for the RF
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
 
-from providers.base import Endpoints, Provider, expect_list, require
-from providers.errors import AccessBlocked, ProviderError
+from mappings.constants import AUTODESK_CATEGORY_STANDARDS
+from providers.base import (
+    FAR_FUTURE,
+    Endpoints,
+    Provider,
+    expect_list,
+    link_revisions,
+    parse_date,
+    parse_time,
+    require,
+    utc_text,
+)
+from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import Company, ProviderProject, ProviderUser, TokenSet
+from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption, TokenSet
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
 
 MAX_PAGES = 1000
+RFI_LIMIT = 200  # the largest page of the RFI APIs (v3 search and BIM 360 v2)
+SUBMITTAL_LIMIT = 50  # the largest page of ACC submittal items
+CLOSED_RFI = frozenset({"closed", "void"})
+# ACC submittal item statusId -> words (the sandbox and ACC's defaults; unknown ids are shown as they come).
+SUBMITTAL_STATUSES = {"1": "Draft", "2": "Open", "3": "Closed", "4": "Void"}
+CLOSED_SUBMITTAL = frozenset({"3", "4"})
+# Projects found to be BIM 360 (the ACC RFI and submittal APIs answer 404 for them), so later syncs go straight to
+# BIM 360's RFI API and skip submittals. Per process: a restart costs one extra request per BIM 360 project.
+_BIM360_PROJECTS: set[str] = set()
 # BIM 360 and ACC accounts are both this hub type; personal and team (Fusion) hubs have no projects for us.
 CONSTRUCTION_HUB = "hubs:autodesk.bim360:Account"
 PRODUCTION = Endpoints(
@@ -33,6 +55,15 @@ PRODUCTION = Endpoints(
 def api_id(dm_id: str) -> str:
     """The id the RFI and Submittal APIs take: the Data Management id without its `b.` prefix."""
     return dm_id.removeprefix("b.")
+
+
+def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = False) -> str:
+    """The item's page in Autodesk Construction Cloud (or BIM 360 for its RFIs)."""
+    if bim360:
+        return f"https://docs.b360.autodesk.com/projects/{project_id}/rfis?preview={item_id}"
+    if kind == "submittal":
+        return f"https://acc.autodesk.com/build/submittals/projects/{project_id}/items/{item_id}"
+    return f"https://acc.autodesk.com/build/rfis/projects/{project_id}?preview={item_id}"
 
 
 class Autodesk(Provider):
@@ -123,6 +154,227 @@ class Autodesk(Provider):
                 )
             )
         return projects
+
+    # -- sync -------------------------------------------------------------------------------------------------------
+
+    def list_items_changed_since(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        since: dt.datetime | None,
+        receiving_user_id: str,
+    ) -> Iterator[list[ProviderItem]]:
+        pid = api_id(project_id)
+        updated = f"{utc_text(since)}..{utc_text(FAR_FUTURE)}" if since is not None else None
+        if kind == "submittal":
+            pages = self._submittal_pages(account, pid, updated)
+        elif pid in _BIM360_PROJECTS:
+            pages = self._bim360_rfi_pages(account, pid, updated)
+        else:
+            pages = self._rfi_pages(account, pid, updated)
+        for page in pages:
+            yield link_revisions([self._item(kind, entry, pid, receiving_user_id) for entry in page])
+
+    def _offset_pages(self, fetch: Any, limit: int) -> Iterator[list[dict[str, Any]]]:
+        """Offset paging until `totalResults` is reached (or a short page, when the total is missing)."""
+        offset = 0
+        for _ in range(MAX_PAGES):
+            body = fetch(offset)
+            if not isinstance(body, dict):
+                raise UnexpectedAnswer.for_provider(self.label, detail="a page that is not an object")
+            results = expect_list(body, label=self.label, key="data" if "results" not in body else "results")
+            yield results
+            offset += len(results)
+            total = (body.get("pagination") or {}).get("totalResults")
+            if not results or (offset >= total if isinstance(total, int) else len(results) < limit):
+                return
+
+    def _rfi_pages(self, account: ProviderAccount, pid: str, updated: str | None) -> Iterator[list[dict[str, Any]]]:
+        url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/search:rfis"
+
+        def fetch(offset: int) -> Any:
+            body: dict[str, Any] = {"limit": RFI_LIMIT, "offset": offset}
+            if updated:
+                body["filter"] = {"updatedAt": updated}
+            return self._call("POST", url, account=account, json=body)
+
+        try:
+            first = fetch(0)
+        except NotFound:
+            _BIM360_PROJECTS.add(pid)  # ACC's RFI API does not know BIM 360 projects
+            yield from self._bim360_rfi_pages(account, pid, updated)
+            return
+        yield from self._offset_pages(lambda offset: first if offset == 0 else fetch(offset), RFI_LIMIT)
+
+    def _bim360_rfi_pages(
+        self, account: ProviderAccount, pid: str, updated: str | None
+    ) -> Iterator[list[dict[str, Any]]]:
+        # The sandbox (and this client) take the project id as the RFI container id.
+        url = f"{self.endpoints.api}/bim360/rfis/v2/containers/{pid}/rfis"
+        params: dict[str, Any] = {"limit": RFI_LIMIT}
+        if updated:
+            params["filter[updatedAt]"] = updated
+        yield from self._offset_pages(
+            lambda offset: self._call("GET", url, account=account, params={**params, "offset": offset}), RFI_LIMIT
+        )
+
+    def _submittal_pages(
+        self, account: ProviderAccount, pid: str, updated: str | None
+    ) -> Iterator[list[dict[str, Any]]]:
+        if pid in _BIM360_PROJECTS:
+            return  # BIM 360 has no public submittals API
+        url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items"
+        params: dict[str, Any] = {"limit": SUBMITTAL_LIMIT}
+        if updated:
+            params["filter[updatedAt]"] = updated
+        try:
+            first = self._call("GET", url, account=account, params={**params, "offset": 0})
+        except NotFound:
+            _BIM360_PROJECTS.add(pid)
+            return
+        yield from self._offset_pages(
+            lambda offset: (
+                first if offset == 0 else self._call("GET", url, account=account, params={**params, "offset": offset})
+            ),
+            SUBMITTAL_LIMIT,
+        )
+
+    def _item(self, kind: ItemKind, entry: dict[str, Any], pid: str, user_id: str) -> ProviderItem:
+        attributes = entry.get("attributes") if isinstance(entry.get("attributes"), dict) else entry  # BIM 360 v2
+        item_id = str(require(entry, "id", label=self.label))
+        updated_at = parse_time(attributes.get("updatedAt"), label=self.label)
+        if kind == "submittal":
+            status_id = str(attributes.get("statusId") or "")
+            ball = tuple(str(u) for u in attributes.get("ballInCourtUsers") or [])
+            return ProviderItem(
+                kind=kind,
+                provider_id=item_id,
+                number=str(attributes.get("customIdentifierHumanReadable") or attributes.get("customIdentifier") or ""),
+                revision=str(attributes.get("revision") if attributes.get("revision") is not None else ""),
+                title=str(attributes.get("title") or ""),
+                status=SUBMITTAL_STATUSES.get(status_id, status_id),
+                updated_at=updated_at,
+                due_date=parse_date(attributes.get("dueDate")),
+                ball_in_court=ball,
+                url=item_url(kind, pid, item_id),
+                # Reviewers live in the item's steps (a request per item): ball-in-court is what the list tells.
+                for_receiving_user=user_id in ball,
+                closed=status_id in CLOSED_SUBMITTAL,
+                raw=entry,
+            )
+        status = str(attributes.get("status") or "")
+        assigned = {str(a.get("id")) for a in attributes.get("assignedTo") or [] if isinstance(a, dict)}
+        ball = tuple(str(u) for u in attributes.get("ballInCourt") or [] if u)
+        return ProviderItem(
+            kind=kind,
+            provider_id=item_id,
+            number=str(attributes.get("customIdentifier") or ""),
+            title=str(attributes.get("title") or ""),
+            status=status.capitalize(),
+            updated_at=updated_at,
+            due_date=parse_date(attributes.get("dueDate")),
+            ball_in_court=ball,
+            url=item_url(kind, pid, item_id, bim360=pid in _BIM360_PROJECTS),
+            for_receiving_user=user_id in assigned or user_id in ball,
+            closed=status.lower() in CLOSED_RFI,
+            raw=entry,
+        )
+
+    def list_response_options(
+        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+    ) -> list[ResponseOption]:
+        if kind != "submittal" or api_id(project_id) in _BIM360_PROJECTS:
+            return []
+        url = f"{self.endpoints.api}/construction/submittals/v2/projects/{api_id(project_id)}/responses"
+        body = self._call("GET", url, account=account)
+        entries = expect_list(body, label=self.label, key="results") if isinstance(body, dict) else body
+        return [
+            ResponseOption(
+                id=str(e["id"]),
+                name=str(e.get("value") or ""),
+                standard=AUTODESK_CATEGORY_STANDARDS.get(int(e.get("categoryId") or 0), str(e.get("value")).lower()),
+            )
+            for e in expect_list(entries, label=self.label)
+            if e.get("id") is not None
+        ]
+
+    def post_response(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        item_id: str,
+        receiving_user_id: str,
+        option_id: str,
+        comment: str,
+    ) -> None:
+        pid = api_id(project_id)
+        if kind == "rfi":
+            if pid in _BIM360_PROJECTS:
+                raise UnexpectedAnswer(
+                    "The portal cannot answer BIM 360 RFIs yet (only Autodesk Construction Cloud ones). "
+                    "Answer this RFI in BIM 360.",
+                    detail="BIM 360 RFI response",
+                )
+            url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}/responses"
+            self._call("POST", url, account=account, json={"content": comment}, classify=self._refusal)
+            return
+        base = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}"
+        step_id, task_id = self._my_task(account, base, receiving_user_id)
+        body: dict[str, Any] = {"responseId": option_id}
+        if comment:
+            body["responseComment"] = comment
+        self._call(
+            "POST", f"{base}/steps/{step_id}/tasks/{task_id}:close", account=account, json=body, classify=self._refusal
+        )
+
+    def _my_task(self, account: ProviderAccount, base: str, user_id: str) -> tuple[str, str]:
+        """(step id, task id) of the receiving user's review task; the open one when there are several."""
+        steps = expect_list(self._call("GET", f"{base}/steps", account=account), label=self.label, key="results")
+        mine: list[tuple[str, dict[str, Any]]] = []
+        for step in steps:
+            tasks = step.get("tasks")
+            if tasks is None:
+                body = self._call("GET", f"{base}/steps/{step.get('id')}/tasks", account=account)
+                tasks = expect_list(body, label=self.label, key="results")
+            mine += [(str(step.get("id")), t) for t in tasks if isinstance(t, dict) and t.get("assignedTo") == user_id]
+        if not mine:
+            raise NotFound(
+                "You have no review task on this submittal in Autodesk, so your response cannot be recorded there. "
+                "Check the submittal's review steps in Autodesk Construction Cloud.",
+                detail=f"no task for user {user_id}",
+            )
+        open_tasks = [(s, t) for s, t in mine if t.get("status") != "completed"]
+        step_id, task = (open_tasks or mine)[0]
+        return step_id, str(task.get("id"))
+
+    def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
+        what = "RFI" if "/rfis/" in attempt.url else "submittal"
+        if response.status_code == 422:
+            return UnexpectedAnswer(
+                f"Autodesk refused the response: the {what} is closed and no longer takes responses. If it was "
+                "reopened, record the response again; otherwise there is nothing to do.",
+                detail=detail,
+            )
+        if response.status_code == 400:
+            return UnexpectedAnswer(
+                f"Autodesk did not accept this response on the {what}. Check the project's response mapping in the "
+                "portal, then retry.",
+                detail=detail,
+            )
+        if response.status_code == 403 and "custom integrations" not in response.text.lower():
+            return UnexpectedAnswer(
+                f"Autodesk does not allow your account to respond on this {what} (only its reviewer or assignee "
+                "can). Ask the project's administrator to check your role on it.",
+                detail=detail,
+            )
+        return self.classify(response, attempt)
 
     def _all_pages(self, account: ProviderAccount, url: str, params: dict[str, Any] | None) -> list[dict[str, Any]]:
         """JSON:API pages: follow links.next.href until absent."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
@@ -199,8 +199,9 @@ class Provider(ABC):
     ) -> Any:
         """Send an API request as `account` (or with a bare `token` during connect) and return its JSON."""
         auth = self._auth(account) if account is not None else StaticToken(token, self.label)
+        classify = kw.pop("classify", None) or self.classify  # posting a response refuses in its own words
         try:
-            return self.http.send_json(method, url, auth=auth, classify=self.classify, **kw)
+            return self.http.send_json(method, url, auth=auth, classify=classify, **kw)
         except ProviderError as exc:
             if account is not None:
                 from providers.services import account_note_error
@@ -269,6 +270,56 @@ class Provider(ABC):
         if response.status_code == 404:
             return NotFound(NotFound.for_provider(self.label).message, detail=detail)
         return UnexpectedAnswer(UnexpectedAnswer.for_provider(self.label).message, detail=detail)
+
+
+# -- sync helpers shared by the modules ---------------------------------------------------------------------------
+
+# The open end of an `updated_at` range: the providers take a closed range, and nothing is updated after this.
+FAR_FUTURE = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """A time as the providers' filters take it: UTC, whole seconds (rounded down, so the range stays inclusive)."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: Any, *, label: str) -> dt.datetime:
+    """A provider's ISO-8601 timestamp as an aware UTC datetime; UnexpectedAnswer when it is missing or unreadable."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UnexpectedAnswer.for_provider(label, detail=f"unreadable time {str(value)[:40]!r}") from exc
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A due date (a date, or a timestamp whose date part counts); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def link_revisions(items: list[ProviderItem]) -> list[ProviderItem]:
+    """Set `predecessor_id` where the same page holds an earlier revision (same number, lower revision)."""
+    by_number: dict[str, list[ProviderItem]] = {}
+    for item in items:
+        if item.revision.isdigit():
+            by_number.setdefault(item.number, []).append(item)
+    linked = []
+    for item in items:
+        earlier = [
+            other
+            for other in by_number.get(item.number, [])
+            if item.revision.isdigit() and int(other.revision) < int(item.revision)
+        ]
+        if earlier and not item.predecessor_id:
+            previous = max(earlier, key=lambda other: int(other.revision))
+            item = replace(item, predecessor_id=previous.provider_id)
+        linked.append(item)
+    return linked
 
 
 def expect_list(body: Any, *, label: str, key: str | None = None) -> list[dict[str, Any]]:

@@ -3,23 +3,45 @@ in the portal depends on it, so it can be replaced when a published API exists.
 
 Assumed beyond PROVIDERS.md: who-am-I is `GET {api}/api/v1/me` → `{id, name, email}` and revocation is
 `POST {auth}/oauth/revoke` (RFC 7009); the client authenticates with client_id/client_secret in the token form.
+Item lists take `limit` (at most 200) besides `updated_since` and `cursor`, and list an item deleted upstream with
+`deleted: true` (a tombstone) when it changed since `updated_since`. There is no endpoint for review responses: the
+five of PROVIDERS.md are fixed, and a review posts the response's name.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import requests
 
-from providers.base import Provider, expect_list, require
-from providers.errors import AccessBlocked, ProviderError
+from providers.base import Provider, expect_list, link_revisions, parse_date, parse_time, require, utc_text
+from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import ProviderProject, ProviderUser, TokenSet
+from providers.types import ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption, TokenSet
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
 
 MAX_PAGES = 1000
+PAGE_LIMIT = 200  # the largest page ConstructEx serves
+REVIEW_RESPONSES = ("Approved", "Approved as Noted", "Revise and Resubmit", "Rejected", "For Record Only")
+WEB = "https://app.constructex.com"
+
+
+def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
+    """The item's page in ConstructEx's web app."""
+    return f"{WEB}/projects/{project_id}/{'submittals' if kind == 'submittal' else 'rfis'}/{item_id}"
+
+
+def _ids(*people: Any) -> set[str]:
+    found: set[str] = set()
+    for entry in people:
+        for person in entry if isinstance(entry, list) else [entry]:
+            if isinstance(person, dict) and person.get("id") is not None:
+                found.add(str(person["id"]))
+    return found
 
 
 class ConstructEx(Provider):
@@ -91,6 +113,111 @@ class ConstructEx(Provider):
             if not cursor:
                 break
         return projects
+
+    # -- sync -------------------------------------------------------------------------------------------------------
+
+    def list_items_changed_since(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        since: dt.datetime | None,
+        receiving_user_id: str,
+    ) -> Iterator[list[ProviderItem]]:
+        url = f"{self.endpoints.api}/api/v1/projects/{project_id}/{'submittals' if kind == 'submittal' else 'rfis'}"
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        if since is not None:
+            params["updated_since"] = utc_text(since)
+        cursor = ""
+        for _ in range(MAX_PAGES):
+            body = self._call("GET", url, account=account, params={**params, **({"cursor": cursor} if cursor else {})})
+            entries = expect_list(body, label=self.label, key="results")
+            yield link_revisions([self._item(kind, e, project_id, receiving_user_id) for e in entries])
+            cursor = str(body.get("next_cursor") or "")
+            if not cursor:
+                return
+
+    def _item(self, kind: ItemKind, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+        item_id = str(require(entry, "id", label=self.label))
+        ball = [p for p in entry.get("ball_in_court") or [] if isinstance(p, dict)]
+        if kind == "submittal":
+            people = _ids(ball, [r.get("reviewer") for r in entry.get("reviews") or [] if isinstance(r, dict)])
+        else:
+            people = _ids(ball, entry.get("assignee"))
+        status = str(entry.get("status") or "")
+        revision = entry.get("revision")
+        return ProviderItem(
+            kind=kind,
+            provider_id=item_id,
+            number=str(entry.get("number") or ""),
+            revision=str(revision) if kind == "submittal" and revision is not None else "",
+            title=str(entry.get("title") or entry.get("subject") or ""),
+            status=status.capitalize(),
+            updated_at=parse_time(entry.get("updated_at"), label=self.label),
+            due_date=parse_date(entry.get("due_date")),
+            ball_in_court=tuple(str(p.get("name") or p["id"]) for p in ball if p.get("id") is not None),
+            url=item_url(kind, project_id, item_id),
+            for_receiving_user=user_id in people,
+            closed=status.lower() == "closed",
+            deleted=bool(entry.get("deleted")),
+            raw=entry,
+        )
+
+    def list_response_options(
+        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+    ) -> list[ResponseOption]:
+        if kind != "submittal":
+            return []
+        return [ResponseOption(id=name, name=name, standard=name.lower()) for name in REVIEW_RESPONSES]
+
+    def post_response(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        item_id: str,
+        receiving_user_id: str,
+        option_id: str,
+        comment: str,
+    ) -> None:
+        api = self.endpoints.api
+        if kind == "rfi":
+            url, body = f"{api}/api/v1/rfis/{item_id}/answers", {"body": comment}
+        else:
+            url, body = f"{api}/api/v1/submittals/{item_id}/reviews", {"response": option_id, "comment": comment}
+        self._call("POST", url, account=account, json=body, classify=self._refusal)
+
+    def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
+        what = "RFI" if "/rfis/" in attempt.url else "submittal"
+        code = ""
+        try:
+            code = str(((response.json() or {}).get("error") or {}).get("code") or "")
+        except (ValueError, AttributeError):
+            code = ""
+        if response.status_code == 409:
+            return UnexpectedAnswer(
+                f"ConstructEx refused the response: the {what} is closed and no longer takes responses. If it was "
+                "reopened, record the response again; otherwise there is nothing to do.",
+                detail=detail,
+            )
+        if response.status_code in (400, 422):
+            return UnexpectedAnswer(
+                f"ConstructEx did not accept this response on the {what}. Check the project's response mapping in "
+                "the portal, then retry.",
+                detail=detail,
+            )
+        if response.status_code == 403 and code == "not_reviewer":
+            return UnexpectedAnswer(
+                f"ConstructEx says you are not a reviewer of this {what}, so your response cannot be recorded there. "
+                "Ask the project's ConstructEx administrator to add you as a reviewer.",
+                detail=detail,
+            )
+        return self.classify(response, attempt)
 
     def classify(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         if response.status_code == 403:

@@ -7,20 +7,59 @@ parameters (tests check every request against ../shared/reference/procore/endpoi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
 
-from providers.base import Endpoints, Provider, expect_list, require
-from providers.errors import AccessBlocked, NotFound, ProviderError
+from providers.base import (
+    FAR_FUTURE,
+    Endpoints,
+    Provider,
+    expect_list,
+    link_revisions,
+    parse_date,
+    parse_time,
+    require,
+    utc_text,
+)
+from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import Company, ProviderProject, ProviderUser, TokenSet
+from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption, TokenSet
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
 
 MAX_PAGES = 1000  # a guard against a provider that keeps answering rel="next"
+# Procore's largest page (PROVIDERS.md: per_page max 300 on v1.1 lists). The RFI operation documents no maximum;
+# asking for 300 is safe either way because every page's rel="next" link is followed.
+PER_PAGE = 300
+WEB = "https://app.procore.com"
+WEBHOOK_RESOURCES = ("RFIs", "Submittals")
+WEBHOOK_EVENTS = ("create", "update", "delete")
+WEBHOOK_NAMESPACE = "newforma-connector"
+
+
+def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
+    """The item's page in Procore's web app."""
+    tool = "submittals" if kind == "submittal" else "rfi"
+    return f"{WEB}/{project_id}/project/{tool}/{'show/' if kind == 'rfi' else ''}{item_id}"
+
+
+def _user_ids(*people: Any) -> set[str]:
+    """The ids of users given as objects, lists of objects or None."""
+    found: set[str] = set()
+    for entry in people:
+        for person in entry if isinstance(entry, list) else [entry]:
+            if isinstance(person, dict) and person.get("id") is not None:
+                found.add(str(person["id"]))
+    return found
+
+
+def _names(people: Any) -> tuple[str, ...]:
+    people = people if isinstance(people, list) else [people]
+    return tuple(str(p.get("name") or p.get("id")) for p in people if isinstance(p, dict) and p.get("id") is not None)
 
 
 def company_headers(company_id: str) -> dict[str, str]:
@@ -104,6 +143,216 @@ class Procore(Provider):
             )
             for entry in entries
         ]
+
+    # -- sync -------------------------------------------------------------------------------------------------------
+
+    def list_items_changed_since(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        since: dt.datetime | None,
+        receiving_user_id: str,
+    ) -> Iterator[list[ProviderItem]]:
+        path = "/rest/v1.1/projects/{}/submittals" if kind == "submittal" else "/rest/v1.0/projects/{}/rfis"
+        params: dict[str, Any] = {"page": 1, "per_page": PER_PAGE}
+        if since is not None:
+            params["filters[updated_at]"] = f"{utc_text(since)}...{utc_text(FAR_FUTURE)}"
+        read = self._submittal if kind == "submittal" else self._rfi
+        url = f"{self.endpoints.api}{path.format(project_id)}"
+        for page in self._pages(account, url, params, company_id=company_id):
+            yield link_revisions([read(entry, project_id, receiving_user_id) for entry in page])
+
+    def _submittal(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+        status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
+        words = str(status.get("name") or status.get("status") or "")
+        approvers = [a for a in entry.get("approvers") or [] if isinstance(a, dict)]
+        people = _user_ids(entry.get("ball_in_court"), [a.get("user") for a in approvers])
+        item_id = str(require(entry, "id", label=self.label))
+        return ProviderItem(
+            kind="submittal",
+            provider_id=item_id,
+            number=str(entry.get("number") or ""),
+            revision=str(entry.get("revision") if entry.get("revision") is not None else ""),
+            title=str(entry.get("title") or ""),
+            status=words,
+            updated_at=parse_time(entry.get("updated_at"), label=self.label),
+            due_date=parse_date(entry.get("due_date")),
+            ball_in_court=_names(entry.get("ball_in_court")),
+            url=item_url("submittal", project_id, item_id),
+            for_receiving_user=user_id in people,
+            closed=str(status.get("status") or words).lower() == "closed",
+            raw=entry,
+        )
+
+    def _rfi(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+        ball = entry.get("ball_in_courts") or entry.get("ball_in_court")
+        people = _user_ids(ball, entry.get("assignee"), entry.get("assignees"))
+        item_id = str(require(entry, "id", label=self.label))
+        status = str(entry.get("status") or "")
+        return ProviderItem(
+            kind="rfi",
+            provider_id=item_id,
+            number=str(entry.get("number") or ""),
+            title=str(entry.get("subject") or ""),
+            status=status.capitalize(),
+            updated_at=parse_time(entry.get("updated_at"), label=self.label),
+            due_date=parse_date(entry.get("due_date")),
+            ball_in_court=_names(ball),
+            url=item_url("rfi", project_id, item_id),
+            for_receiving_user=user_id in people,
+            closed=status.lower() == "closed",
+            raw=entry,
+        )
+
+    def list_response_options(
+        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+    ) -> list[ResponseOption]:
+        if kind != "submittal":
+            return []
+        url = f"{self.endpoints.api}/rest/v1.0/projects/{project_id}/submittal_responses"
+        entries = self._all_pages(account, url, {"page": 1, "per_page": PER_PAGE}, company_id=company_id)
+        # Companies rename responses; `considered` keeps the meaning. "Pending" is no answer a reviewer can give.
+        return [
+            ResponseOption(id=str(e["id"]), name=str(e.get("name") or ""), standard=str(e.get("considered")).lower())
+            for e in entries
+            if e.get("id") is not None and str(e.get("considered") or "").lower() not in ("", "pending")
+        ]
+
+    def post_response(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        item_id: str,
+        receiving_user_id: str,
+        option_id: str,
+        comment: str,
+    ) -> None:
+        headers = company_headers(company_id)
+        api = self.endpoints.api
+        if kind == "rfi":
+            self._call(
+                "POST",
+                f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}/replies",
+                account=account,
+                headers=headers,
+                json={"reply": {"body": comment, "official": True}},
+                classify=self._refusal,
+            )
+            return
+        submittal = self._call(
+            "GET", f"{api}/rest/v1.1/projects/{project_id}/submittals/{item_id}", account=account, headers=headers
+        )
+        approver_id = self._approver_id(submittal, receiving_user_id)
+        body: dict[str, Any] = {"submittal_response_id": int(option_id) if option_id.isdigit() else option_id}
+        if comment:
+            body["comment"] = comment
+        self._call(
+            "PATCH",
+            f"{api}/rest/v1.0/submittal_approvers/{approver_id}",
+            account=account,
+            headers=headers,
+            params={"project_id": project_id, "submittal_id": item_id},
+            json={"submittal_approver": body},
+            classify=self._refusal,
+        )
+
+    def _approver_id(self, submittal: Any, user_id: str) -> str:
+        """The receiving user's approver step; the one still waiting for an answer when they have several."""
+        mine = [
+            a
+            for a in (submittal.get("approvers") or [] if isinstance(submittal, dict) else [])
+            if isinstance(a, dict) and str((a.get("user") or {}).get("id")) == user_id and a.get("id") is not None
+        ]
+        if not mine:
+            raise NotFound(
+                "You are no longer an approver of this submittal in Procore, so your response cannot be recorded "
+                "there. Check the submittal's workflow in Procore.",
+                detail=f"no approver for user {user_id}",
+            )
+        waiting = [a for a in mine if not a.get("returned_date")]
+        return str((waiting or mine)[0]["id"])
+
+    def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        """Why Procore refused a response or reply, in words; access problems keep their usual meaning."""
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
+        what = "submittal" if "submittal" in attempt.url else "RFI"
+        if response.status_code == 422:
+            return UnexpectedAnswer(
+                f"Procore refused the response: the {what} is closed (or replaced by a newer revision) and no longer "
+                f"takes responses. If it was reopened, record the response again; otherwise there is nothing to do.",
+                detail=detail,
+            )
+        if response.status_code == 400:
+            return UnexpectedAnswer(
+                f"Procore did not accept this response for your approver step on the {what}. Check the project's "
+                "response mapping in the portal (the response may not be allowed for you), then retry.",
+                detail=detail,
+            )
+        if response.status_code == 403 and "not connected" not in response.text.lower():
+            return UnexpectedAnswer(
+                f"Procore does not allow your account to respond on this {what} (only the approver or assignee "
+                "can). Ask the project's Procore administrator to check your role on it.",
+                detail=detail,
+            )
+        return self.classify(response, attempt)
+
+    # -- webhooks ---------------------------------------------------------------------------------------------------
+
+    def register_webhooks(
+        self, *, account: ProviderAccount, company_id: str, project_id: str, destination_url: str, authorization: str
+    ) -> str:
+        """Create a project hook that POSTs to `destination_url` with `authorization` as its Authorization header,
+        with create/update/delete triggers for RFIs and Submittals. Answers the hook id (keep it to unregister)."""
+        api, headers = self.endpoints.api, company_headers(company_id)
+        hook = self._call(
+            "POST",
+            f"{api}/rest/v1.0/webhooks/hooks",
+            account=account,
+            headers=headers,
+            json={
+                "project_id": int(project_id),
+                "hook": {
+                    "api_version": "v2",
+                    "namespace": WEBHOOK_NAMESPACE,
+                    "destination_url": destination_url,
+                    "destination_headers": {"Authorization": authorization},
+                },
+            },
+        )
+        hook_id = str(require(hook if isinstance(hook, dict) else {}, "id", label=self.label))
+        for resource in WEBHOOK_RESOURCES:
+            for event in WEBHOOK_EVENTS:
+                self._call(
+                    "POST",
+                    f"{api}/rest/v1.0/webhooks/hooks/{hook_id}/triggers",
+                    account=account,
+                    headers=headers,
+                    json={
+                        "project_id": int(project_id),
+                        "api_version": "v2",
+                        "trigger": {"resource_name": resource, "event_type": event},
+                    },
+                )
+        return hook_id
+
+    def unregister_webhooks(self, *, account: ProviderAccount, company_id: str, project_id: str, hook_id: str) -> None:
+        """Delete the hook (and its triggers). A hook already gone is not an error."""
+        try:  # raw: Procore may answer 204 without a body
+            self._call_raw(
+                "DELETE",
+                f"{self.endpoints.api}/rest/v1.0/webhooks/hooks/{hook_id}",
+                account=account,
+                headers=company_headers(company_id),
+                params={"company_id": company_id, "project_id": project_id},
+            )
+        except NotFound:
+            return
 
     def _all_pages(
         self, account: ProviderAccount, url: str, params: dict[str, Any], *, company_id: str = ""

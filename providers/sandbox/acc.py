@@ -81,7 +81,7 @@ def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
 
 @api
 def bim360_rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project = acc_project(app, caller, request.params["container_id"])
+    project = acc_project(app, caller, request.params["container_id"], acc_only=False)
     limit = int_param(request.query.get("limit"), 10, low=1, high=200)
     offset = int_param(request.query.get("offset"), 0)
     status = request.query.get("filter[status]")

@@ -94,12 +94,15 @@ def hub_for(app: SandboxApp, caller: Caller, hub_id: str) -> Row:
     return hub
 
 
-def acc_project(app: SandboxApp, caller: Caller, project_id: str) -> Row:
-    """A project for the RFI and Submittal APIs, which take the id without `b.`."""
+def acc_project(app: SandboxApp, caller: Caller, project_id: str, *, acc_only: bool = True) -> Row:
+    """A project for the RFI and Submittal APIs, which take the id without `b.`. The ACC APIs (RFIs v3, Submittals)
+    do not know BIM 360 projects: 404, as for an unknown project; BIM 360's own RFI API passes `acc_only=False`."""
     project = project_get(app, provider="autodesk", uid=project_id)
     if project is None:
         raise AdskError(404, "Project not found", f"No project {project_id} (these APIs take the id without 'b.').")
     hub = app.store.one("SELECT * FROM orgs WHERE id = ?", (project["org_id"],))
+    if acc_only and hub["kind"] == "bim360":
+        raise AdskError(404, "Project not found", f"{project_id} is a BIM 360 project; this is an ACC API.")
     if hub["blocked"]:
         raise AdskError(403, "Forbidden", NOT_PROVISIONED)
     if not can_see_project(app, project=project, user_id=caller.user_id):

@@ -104,6 +104,7 @@ _FORMS = [
     ("create_revision", "GC creates the next revision of a submittal", ["item_id"]),
     ("close_item", "Close an item upstream", ["item_id"]),
     ("reopen_item", "Reopen an item upstream", ["item_id"]),
+    ("delete_item", "Delete (recycle) an item upstream", ["item_id"]),
     ("rename_response", "Rename a submittal response", ["response_id", "name"]),
     ("block_app", "Block (1) or allow (0) the app for a company or hub", ["org_id", "blocked"]),
     ("revoke_tokens", "Revoke a user's tokens", ["login", "provider"]),

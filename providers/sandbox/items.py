@@ -31,6 +31,7 @@ class ItemFilter:
     current_revision: bool | None = None
     ids: list[int] = field(default_factory=list)
     rfi_states: list[str] = field(default_factory=list)  # Autodesk's RFI statuses: draft, open, answered, closed
+    include_deleted: bool = False  # ConstructEx lists deleted items as tombstones; Procore and Autodesk drop them
 
 
 _RFI_STATES = {
@@ -44,6 +45,8 @@ _PENDING = "SELECT 1 FROM approvers a WHERE a.item_id = items.id AND a.response_
 
 def _where(project_id: int, kind: str, f: ItemFilter) -> tuple[str, list[Any]]:
     sql, params = ["project_id = ?", "kind = ?"], [project_id, kind]
+    if not f.include_deleted:
+        sql.append("status != 'deleted'")
     if f.updated_from:
         sql.append("updated_at >= ?")
         params.append(f.updated_from)
@@ -94,9 +97,10 @@ def items_page(
 
 
 def item_get(app: SandboxApp, *, item_id: int | None = None, uid: str | None = None, kind: str) -> Row | None:
+    """An item that is not deleted (a deleted one is gone for every API)."""
     if uid is not None:
-        return app.store.one("SELECT * FROM items WHERE uid = ? AND kind = ?", (uid, kind))
-    return app.store.one("SELECT * FROM items WHERE id = ? AND kind = ?", (item_id, kind))
+        return app.store.one("SELECT * FROM items WHERE uid = ? AND kind = ? AND status != 'deleted'", (uid, kind))
+    return app.store.one("SELECT * FROM items WHERE id = ? AND kind = ? AND status != 'deleted'", (item_id, kind))
 
 
 def approvers_by_item(app: SandboxApp, item_ids: list[int]) -> dict[int, list[Row]]:

@@ -190,6 +190,15 @@ def reopen_item(app: SandboxApp, *, item_id: Any, **_: Any) -> dict:
     return _set_status(app, item_id, "open")
 
 
+def delete_item(app: SandboxApp, *, item_id: Any, **_: Any) -> dict:
+    """Delete (recycle) an item upstream: it leaves every list and read; ConstructEx lists it as a tombstone."""
+    item = _item(app, item_id)
+    with app.store.write() as conn:
+        conn.execute("UPDATE items SET status = 'deleted', updated_at = ? WHERE id = ?", (app.now_iso(), item["id"]))
+    _changed(app, item, "delete")
+    return {"item_id": item["id"], "status": "deleted"}
+
+
 def rename_response(app: SandboxApp, *, response_id: Any, name: str, **_: Any) -> dict:
     """A company renames a submittal response; its `considered` meaning stays."""
     with app.store.write() as conn:
@@ -219,6 +228,7 @@ SCENARIOS: dict[str, Callable[..., dict]] = {
     "create_revision": create_revision,
     "close_item": close_item,
     "reopen_item": reopen_item,
+    "delete_item": delete_item,
     "rename_response": rename_response,
     "block_app": block_app,
     "revoke_tokens": revoke_tokens,
