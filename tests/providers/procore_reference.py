@@ -30,6 +30,8 @@ class Operation:
     required_query: frozenset[str]
     body: frozenset[str] | None  # None: the operation takes no body
     required_body: frozenset[str]
+    # An empty schema (`{}`) documents a body without describing it (webhook hooks and triggers): any key passes.
+    body_undescribed: bool = False
 
 
 def reference_available() -> bool:
@@ -49,6 +51,7 @@ def _operation(spec: dict[str, Any]) -> Operation:
         required_query=frozenset(p["name"] for p in query if p.get("required")),
         body=body,
         required_body=frozenset(schema.get("required", [])),
+        body_undescribed=bool(spec.get("requestBody")) and not schema,
     )
 
 
@@ -82,7 +85,7 @@ def problems_of(method: str, url: str, headers: dict[str, str], request: Any, *,
     body = _body_keys(request)
     if op.body is None and body:
         found.append(f"{op.name}: takes no body, got {sorted(body)}")
-    if op.body is not None:
+    if op.body is not None and not op.body_undescribed:
         found += [f"{op.name}: undocumented body key {key!r}" for key in sorted(body - op.body)]
         found += [f"{op.name}: required body key {key!r} missing" for key in sorted(op.required_body - body)]
     if path.startswith("/rest/") and path not in NO_COMPANY_HEADER and not headers.get("Procore-Company-Id"):

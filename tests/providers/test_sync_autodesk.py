@@ -1,0 +1,282 @@
+"""Autodesk's side of the sync engine with mocked HTTP: ACC RFIs (v3 search) and BIM 360 RFIs (v2), ACC submittal
+items, response categories, and closing the reviewer's task / answering an RFI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from providers import autodesk
+from providers.errors import AccessBlocked, NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
+from providers.models import ProviderAccount
+from providers.registry import get_provider
+from tests.providers.conftest import AUTODESK
+
+PROJECT, HUB, ME = "b.proj-1", "b.hub-1", "ADSK-ME"
+RFI_SEARCH = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/search:rfis"
+BIM360_RFIS = f"{AUTODESK}/bim360/rfis/v2/containers/proj-1/rfis"
+ITEMS = f"{AUTODESK}/construction/submittals/v2/projects/proj-1/items"
+
+
+@pytest.fixture(autouse=True)
+def _forget_bim360_projects() -> Iterator[None]:
+    autodesk._BIM360_PROJECTS.clear()
+    yield
+    autodesk._BIM360_PROJECTS.clear()
+
+
+@pytest.fixture
+def account(make_account: Callable[..., ProviderAccount]) -> ProviderAccount:
+    return make_account("autodesk", provider_user_id=ME)
+
+
+def rfi(n: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": f"rfi-{n}",
+        "customIdentifier": str(n),
+        "title": f"Question {n}",
+        "status": "open",
+        "assignedTo": [{"id": "OTHER", "type": "user"}],
+        "ballInCourt": ["OTHER"],
+        "dueDate": "2026-04-01",
+        "updatedAt": "2026-03-02T09:00:00.000Z",
+        **fields,
+    }
+
+
+def item(n: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": f"item-{n}",
+        "customIdentifierHumanReadable": f"05 12 00-{n}",
+        "title": f"Shop drawings {n}",
+        "revision": 0,
+        "statusId": "2",
+        "stateId": "rev",
+        "ballInCourtUsers": ["OTHER"],
+        "responseId": None,
+        "updatedAt": "2026-03-02T09:00:00Z",
+        **fields,
+    }
+
+
+def page(results: list[dict[str, Any]], offset: int, total: int, limit: int) -> dict[str, Any]:
+    return {"pagination": {"limit": limit, "offset": offset, "totalResults": total}, "results": results}
+
+
+def list_items(account: ProviderAccount, kind: str, since: dt.datetime | None = None) -> list[list]:
+    return list(
+        get_provider("autodesk").list_items_changed_since(
+            account=account, company_id=HUB, project_id=PROJECT, kind=kind, since=since, receiving_user_id=ME
+        )
+    )
+
+
+def test_acc_rfis_are_searched_200_at_a_time_to_the_end_with_the_date_filter(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.post(RFI_SEARCH, json=page([rfi(n) for n in range(200)], 0, 201, 200))
+    mocked.post(RFI_SEARCH, json=page([rfi(200)], 200, 201, 200))
+
+    pages = list_items(account, "rfi", since=dt.datetime(2026, 3, 1, 8, 55, tzinfo=dt.UTC))
+
+    assert [len(p) for p in pages] == [200, 1]
+    bodies = [json.loads(c.request.body) for c in mocked.calls]
+    assert bodies == [
+        {"limit": 200, "offset": 0, "filter": {"updatedAt": "2026-03-01T08:55:00Z..2100-01-01T00:00:00Z"}},
+        {"limit": 200, "offset": 200, "filter": {"updatedAt": "2026-03-01T08:55:00Z..2100-01-01T00:00:00Z"}},
+    ]
+
+
+def test_a_bim360_project_falls_back_to_the_bim360_rfi_api_and_remembers_it(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.post(RFI_SEARCH, json={"errors": [{"title": "Project not found"}]}, status=404)
+    mocked.get(BIM360_RFIS, json=page([rfi(1)], 0, 1, 200))
+
+    first = list_items(account, "rfi")
+    again = list_items(account, "rfi")
+    submittals = list_items(account, "submittal")
+
+    assert [len(p) for p in first] == [1] and [len(p) for p in again] == [1]
+    assert submittals == []
+    assert [c.request.method for c in mocked.calls] == ["POST", "GET", "GET"]
+    assert parse_qs(urlsplit(mocked.calls[1].request.url).query) == {"limit": ["200"], "offset": ["0"]}
+
+
+def test_submittal_items_are_read_50_at_a_time(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    mocked.get(ITEMS, json=page([item(n) for n in range(50)], 0, 60, 50))
+    mocked.get(ITEMS, json=page([item(n) for n in range(50, 60)], 50, 60, 50))
+
+    pages = list_items(account, "submittal", since=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+
+    assert [len(p) for p in pages] == [50, 10]
+    queries = [parse_qs(urlsplit(c.request.url).query) for c in mocked.calls]
+    assert [q["offset"] for q in queries] == [["0"], ["50"]]
+    assert all(q["limit"] == ["50"] for q in queries)
+    assert queries[0]["filter[updatedAt]"] == ["2026-03-01T00:00:00Z..2100-01-01T00:00:00Z"]
+
+
+def test_only_items_where_the_user_is_assignee_or_ball_in_court_are_for_them(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.post(
+        RFI_SEARCH,
+        json=page([rfi(1), rfi(2, assignedTo=[{"id": ME, "type": "user"}]), rfi(3, ballInCourt=[ME])], 0, 3, 200),
+    )
+    mocked.get(ITEMS, json=page([item(1), item(2, ballInCourtUsers=[ME])], 0, 2, 50))
+
+    rfis = list_items(account, "rfi")[0]
+    submittals = list_items(account, "submittal")[0]
+
+    assert [i.for_receiving_user for i in rfis] == [False, True, True]
+    assert [i.for_receiving_user for i in submittals] == [False, True]
+
+
+def test_items_read_with_status_closed_revision_and_url(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(
+        ITEMS,
+        json=page(
+            [item(1, statusId="3"), item(2, id="item-2b", customIdentifierHumanReadable="05 12 00-1", revision=1)],
+            0,
+            2,
+            50,
+        ),
+    )
+    mocked.post(RFI_SEARCH, json=page([rfi(1, status="closed"), rfi(2, status="answered")], 0, 2, 200))
+
+    old, new = list_items(account, "submittal")[0]
+    closed, answered = list_items(account, "rfi")[0]
+
+    assert old.closed and old.status == "Closed" and old.number == "05 12 00-1"
+    assert new.predecessor_id == "item-1" and new.revision == "1" and not new.closed
+    assert new.url == "https://acc.autodesk.com/build/submittals/projects/proj-1/items/item-2b"
+    assert closed.closed and not answered.closed and answered.status == "Answered"
+    assert answered.due_date == dt.date(2026, 4, 1)
+    assert answered.updated_at == dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def test_response_options_take_their_meaning_from_the_category(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(
+        f"{AUTODESK}/construction/submittals/v2/projects/proj-1/responses",
+        json=page(
+            [
+                {"id": "r1", "value": "Reviewed - no exceptions", "categoryId": 1},
+                {"id": "r2", "value": "Revise and resubmit", "categoryId": 2},
+                {"id": "r3", "value": "Rejected", "categoryId": 3},
+            ],
+            0,
+            3,
+            3,
+        ),
+    )
+
+    options = get_provider("autodesk").list_response_options(
+        account=account, company_id=HUB, project_id=PROJECT, kind="submittal"
+    )
+
+    assert [(o.id, o.name, o.standard) for o in options] == [
+        ("r1", "Reviewed - no exceptions", "approved"),
+        ("r2", "Revise and resubmit", "revise and resubmit"),
+        ("r3", "Rejected", "rejected"),
+    ]
+
+
+def post(account: ProviderAccount, kind: str = "submittal", item_id: str = "item-1") -> None:
+    get_provider("autodesk").post_response(
+        account=account,
+        company_id=HUB,
+        project_id=PROJECT,
+        kind=kind,
+        item_id=item_id,
+        receiving_user_id=ME,
+        option_id="r2",
+        comment="Revise the anchors.",
+    )
+
+
+def with_steps(mocked: responses.RequestsMock) -> str:
+    tasks = [
+        {"id": "t-other", "assignedTo": "OTHER", "status": "in-progress"},
+        {"id": "t-mine", "assignedTo": ME, "status": "in-progress"},
+    ]
+    mocked.get(f"{ITEMS}/item-1/steps", json=page([{"id": "s1", "status": "in-progress", "tasks": tasks}], 0, 1, 1))
+    return f"{ITEMS}/item-1/steps/s1/tasks/t-mine:close"
+
+
+def test_a_response_closes_the_receiving_users_review_task(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    close = with_steps(mocked)
+    mocked.post(close, json={"id": "t-mine", "status": "completed"})
+
+    post(account)
+
+    assert mocked.calls[-1].request.url == close
+    assert json.loads(mocked.calls[-1].request.body) == {"responseId": "r2", "responseComment": "Revise the anchors."}
+
+
+def test_without_a_review_task_the_refusal_says_so(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    mocked.get(f"{ITEMS}/item-1/steps", json=page([], 0, 0, 0))
+
+    with pytest.raises(NotFound, match="no review task"):
+        post(account)
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [(422, "closed"), (400, "did not accept"), (403, "does not allow your account")],
+)
+def test_a_refused_review_says_why(
+    mocked: responses.RequestsMock, account: ProviderAccount, status: int, words: str
+) -> None:
+    close = with_steps(mocked)
+    mocked.post(close, json={"errors": [{"detail": "no"}]}, status=status)
+
+    with pytest.raises(UnexpectedAnswer, match=words):
+        post(account)
+
+
+def test_a_hub_without_the_app_is_still_an_access_problem(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    close = with_steps(mocked)
+    mocked.post(close, json={"errors": [{"detail": "not added under Custom Integrations"}]}, status=403)
+
+    with pytest.raises(AccessBlocked, match="Custom Integrations"):
+        post(account)
+
+
+def test_429_and_503_carry_retry_after(
+    mocked: responses.RequestsMock, account: ProviderAccount, sleeps: list[float]
+) -> None:
+    url = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1/responses"
+    mocked.post(url, status=429, headers={"Retry-After": "90"})
+    mocked.post(url, status=503, headers={"Retry-After": "300"})
+
+    with pytest.raises(RateLimited) as limited:
+        post(account, "rfi", "rfi-1")
+    with pytest.raises(ProviderUnavailable) as down:
+        post(account, "rfi", "rfi-1")
+
+    assert limited.value.retry_after == 90 and down.value.retry_after == 300 and sleeps == []
+
+
+def test_an_rfi_answer_posts_the_comment_as_the_response(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    url = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1/responses"
+    mocked.post(url, json={"id": "resp-1"}, status=201)
+
+    post(account, "rfi", "rfi-1")
+
+    assert json.loads(mocked.calls[0].request.body) == {"content": "Revise the anchors."}

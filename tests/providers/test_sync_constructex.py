@@ -1,0 +1,172 @@
+"""ConstructEx's side of the sync engine with mocked HTTP: cursor pages of changed items (with tombstones for
+deleted ones), the fixed review responses, and posting a review or an RFI answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from providers.errors import ProviderUnavailable, RateLimited, UnexpectedAnswer
+from providers.models import ProviderAccount
+from providers.registry import get_provider
+from tests.providers.conftest import CONSTRUCTEX
+
+PROJECT, ME = "63", "4242"
+SUBMITTALS = f"{CONSTRUCTEX}/api/v1/projects/{PROJECT}/submittals"
+RFIS = f"{CONSTRUCTEX}/api/v1/projects/{PROJECT}/rfis"
+OTHER = {"id": 9, "name": "Gina Contractor", "email": "gc@example.com"}
+MINE = {"id": int(ME), "name": "Riley Reviewer", "email": "riley@example.com"}
+
+
+@pytest.fixture
+def account(make_account: Callable[..., ProviderAccount]) -> ProviderAccount:
+    return make_account("constructex", provider_user_id=ME)
+
+
+def submittal(n: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": 100 + n,
+        "number": str(n),
+        "revision": 0,
+        "title": f"Shop drawings {n}",
+        "status": "open",
+        "due_date": "2026-04-01",
+        "updated_at": "2026-03-02T09:00:00Z",
+        "ball_in_court": [OTHER],
+        "reviews": [{"id": 1, "reviewer": OTHER, "response": None}],
+        **fields,
+    }
+
+
+def rfi(n: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": 200 + n,
+        "number": str(n),
+        "subject": f"Question {n}",
+        "status": "open",
+        "updated_at": "2026-03-02T09:00:00Z",
+        "assignee": OTHER,
+        "ball_in_court": [OTHER],
+        **fields,
+    }
+
+
+def list_items(account: ProviderAccount, kind: str, since: dt.datetime | None = None) -> list[list]:
+    return list(
+        get_provider("constructex").list_items_changed_since(
+            account=account, company_id="", project_id=PROJECT, kind=kind, since=since, receiving_user_id=ME
+        )
+    )
+
+
+def test_pages_are_followed_by_cursor_200_at_a_time_from_the_given_time(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(SUBMITTALS, json={"results": [submittal(n) for n in range(200)], "next_cursor": "MjAw"})
+    mocked.get(SUBMITTALS, json={"results": [submittal(200)], "next_cursor": None})
+
+    pages = list_items(account, "submittal", since=dt.datetime(2026, 3, 1, 8, 55, tzinfo=dt.UTC))
+
+    assert [len(p) for p in pages] == [200, 1]
+    queries = [parse_qs(urlsplit(c.request.url).query) for c in mocked.calls]
+    assert queries[0] == {"limit": ["200"], "updated_since": ["2026-03-01T08:55:00Z"]}
+    assert queries[1] == {"limit": ["200"], "updated_since": ["2026-03-01T08:55:00Z"], "cursor": ["MjAw"]}
+
+
+def test_only_items_where_the_user_reviews_holds_the_ball_or_is_assignee_are_for_them(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mine = [{"id": 2, "reviewer": MINE, "response": "Approved"}]
+    mocked.get(SUBMITTALS, json={"results": [submittal(1), submittal(2, reviews=mine)], "next_cursor": None})
+    mocked.get(RFIS, json={"results": [rfi(1), rfi(2, assignee=MINE), rfi(3, ball_in_court=[MINE])]})
+
+    assert [i.for_receiving_user for i in list_items(account, "submittal")[0]] == [False, True]
+    assert [i.for_receiving_user for i in list_items(account, "rfi")[0]] == [False, True, True]
+
+
+def test_closed_deleted_and_revised_items_say_so(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    items = [
+        submittal(1, status="closed"),
+        submittal(2, id=150, number="1", revision=1),
+        submittal(3, status="deleted", deleted=True, ball_in_court=[]),
+    ]
+    mocked.get(SUBMITTALS, json={"results": items, "next_cursor": None})
+
+    closed, revision, deleted = list_items(account, "submittal")[0]
+
+    assert closed.closed and closed.status == "Closed"
+    assert revision.predecessor_id == "101" and revision.url == "https://app.constructex.com/projects/63/submittals/150"
+    assert deleted.deleted and not closed.deleted
+
+
+def test_the_five_review_responses_are_the_options(account: ProviderAccount) -> None:
+    options = get_provider("constructex").list_response_options(
+        account=account, company_id="", project_id=PROJECT, kind="submittal"
+    )
+
+    assert [(o.id, o.standard) for o in options] == [
+        ("Approved", "approved"),
+        ("Approved as Noted", "approved as noted"),
+        ("Revise and Resubmit", "revise and resubmit"),
+        ("Rejected", "rejected"),
+        ("For Record Only", "for record only"),
+    ]
+
+
+def post(account: ProviderAccount, kind: str = "submittal", item_id: str = "101") -> None:
+    get_provider("constructex").post_response(
+        account=account,
+        company_id="",
+        project_id=PROJECT,
+        kind=kind,
+        item_id=item_id,
+        receiving_user_id=ME,
+        option_id="Approved as Noted",
+        comment="Minor notes.",
+    )
+
+
+def test_a_review_and_an_answer_are_posted(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    mocked.post(f"{CONSTRUCTEX}/api/v1/submittals/101/reviews", json={"id": 1}, status=201)
+    mocked.post(f"{CONSTRUCTEX}/api/v1/rfis/201/answers", json={"id": 2}, status=201)
+
+    post(account)
+    post(account, "rfi", "201")
+
+    assert json.loads(mocked.calls[0].request.body) == {"response": "Approved as Noted", "comment": "Minor notes."}
+    assert json.loads(mocked.calls[1].request.body) == {"body": "Minor notes."}
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "words"),
+    [(409, "closed", "is closed"), (422, "bad_response", "did not accept"), (403, "not_reviewer", "not a reviewer")],
+)
+def test_a_refused_review_says_why(
+    mocked: responses.RequestsMock, account: ProviderAccount, status: int, code: str, words: str
+) -> None:
+    error = {"error": {"code": code, "message": "no"}}
+    mocked.post(f"{CONSTRUCTEX}/api/v1/submittals/101/reviews", json=error, status=status)
+
+    with pytest.raises(UnexpectedAnswer, match=words):
+        post(account)
+
+
+def test_429_and_503_carry_retry_after(
+    mocked: responses.RequestsMock, account: ProviderAccount, sleeps: list[float]
+) -> None:
+    url = f"{CONSTRUCTEX}/api/v1/submittals/101/reviews"
+    mocked.post(url, status=429, headers={"Retry-After": "60"})
+    mocked.post(url, status=503, headers={"Retry-After": "600"})
+
+    with pytest.raises(RateLimited) as limited:
+        post(account)
+    with pytest.raises(ProviderUnavailable) as down:
+        post(account)
+
+    assert limited.value.retry_after == 60 and down.value.retry_after == 600 and sleeps == []

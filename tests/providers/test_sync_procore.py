@@ -1,0 +1,325 @@
+"""Procore's side of the sync engine with mocked HTTP: changed items page by page, response options, posting a
+reviewer's response or an RFI reply, and webhook registration. Every request is checked against Procore's published
+operations by the `mocked` fixture."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from providers.errors import NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
+from providers.models import ProviderAccount
+from providers.registry import get_provider
+from tests.providers.conftest import PROCORE
+
+PROJECT, COMPANY, ME = "61", "51", "4242"
+SUBMITTALS = f"{PROCORE}/rest/v1.1/projects/{PROJECT}/submittals"
+RFIS = f"{PROCORE}/rest/v1.0/projects/{PROJECT}/rfis"
+
+
+def submittal(n: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": 1000 + n,
+        "number": str(n),
+        "revision": "0",
+        "title": f"Shop drawings {n}",
+        "status": {"id": 2, "name": "Open", "status": "Open"},
+        "due_date": "2026-04-01",
+        "updated_at": "2026-03-02T09:00:00Z",
+        "ball_in_court": [{"id": 9, "name": "Gina Contractor"}],
+        "approvers": [{"id": 500 + n, "user": {"id": 9, "name": "Gina"}, "response": None, "returned_date": None}],
+        **fields,
+    }
+
+
+def rfi(n: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": 2000 + n,
+        "number": n,
+        "subject": f"Question {n}",
+        "status": "open",
+        "due_date": None,
+        "updated_at": "2026-03-02T09:00:00Z",
+        "assignee": {"id": 9, "name": "Gina"},
+        "assignees": [{"id": 9, "name": "Gina"}],
+        "ball_in_court": None,
+        **fields,
+    }
+
+
+def link_header(url: str, page: int, last: int) -> dict[str, str]:
+    links = [f'<{url}?page=1&per_page=300>; rel="first"', f'<{url}?page={last}&per_page=300>; rel="last"']
+    if page < last:
+        links.append(f'<{url}?page={page + 1}&per_page=300>; rel="next"')
+    return {"Link": ", ".join(links), "Total": "301", "Per-Page": "300"}
+
+
+def list_items(account: ProviderAccount, kind: str = "submittal", since: dt.datetime | None = None) -> list[list]:
+    return list(
+        get_provider("procore").list_items_changed_since(
+            account=account, company_id=COMPANY, project_id=PROJECT, kind=kind, since=since, receiving_user_id=ME
+        )
+    )
+
+
+@pytest.fixture
+def account(make_account: Callable[..., ProviderAccount]) -> ProviderAccount:
+    return make_account("procore", provider_user_id=ME)
+
+
+def test_it_pages_submittals_to_the_end_at_300_a_page(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    mocked.get(SUBMITTALS, json=[submittal(n) for n in range(300)], headers=link_header(SUBMITTALS, 1, 2))
+    mocked.get(SUBMITTALS, json=[submittal(300)], headers=link_header(SUBMITTALS, 2, 2))
+
+    pages = list_items(account)
+
+    assert [len(p) for p in pages] == [300, 1]
+    first = parse_qs(urlsplit(mocked.calls[0].request.url).query)
+    assert first["per_page"] == ["300"] and first["page"] == ["1"]
+    assert mocked.calls[0].request.headers["Procore-Company-Id"] == COMPANY
+    assert len(mocked.calls) == 2
+
+
+def test_it_asks_only_for_items_updated_since_the_given_time(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFIS, json=[], headers=link_header(RFIS, 1, 1))
+
+    list_items(account, "rfi", since=dt.datetime(2026, 3, 1, 8, 55, 30, 500, tzinfo=dt.UTC))
+
+    query = parse_qs(urlsplit(mocked.calls[0].request.url).query)
+    assert query["filters[updated_at]"] == ["2026-03-01T08:55:30Z...2100-01-01T00:00:00Z"]
+    assert query["per_page"] == ["300"]
+
+
+def test_a_first_sync_sends_no_date_filter(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    mocked.get(SUBMITTALS, json=[], headers=link_header(SUBMITTALS, 1, 1))
+
+    assert list_items(account) == [[]]
+    assert "filters" not in mocked.calls[0].request.url
+
+
+def test_only_items_where_the_user_is_approver_ball_in_court_or_assignee_are_for_them(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    me = {"id": int(ME), "name": "Riley Reviewer"}
+    approver = {"id": 77, "user": me, "response": None, "returned_date": "2026-03-01"}
+    mocked.get(
+        SUBMITTALS,
+        json=[submittal(1), submittal(2, approvers=[approver]), submittal(3, ball_in_court=[me])],
+        headers=link_header(SUBMITTALS, 1, 1),
+    )
+    mocked.get(
+        RFIS,
+        json=[rfi(1), rfi(2, assignee=me, assignees=[me]), rfi(3, ball_in_court=me)],
+        headers=link_header(RFIS, 1, 1),
+    )
+
+    submittals = list_items(account)[0]
+    rfis = list_items(account, "rfi")[0]
+
+    assert [i.for_receiving_user for i in submittals] == [False, True, True]
+    assert [i.for_receiving_user for i in rfis] == [False, True, True]
+    assert submittals[2].ball_in_court == ("Riley Reviewer",)
+
+
+def test_an_item_reads_as_the_engine_needs_it(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    mocked.get(SUBMITTALS, json=[submittal(7)], headers=link_header(SUBMITTALS, 1, 1))
+
+    item = list_items(account)[0][0]
+
+    assert (item.kind, item.provider_id, item.number, item.revision) == ("submittal", "1007", "7", "0")
+    assert (item.title, item.status, item.due_date) == ("Shop drawings 7", "Open", dt.date(2026, 4, 1))
+    assert item.updated_at == dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    assert item.url == f"https://app.procore.com/{PROJECT}/project/submittals/1007"
+    assert item.raw["id"] == 1007 and not item.closed and not item.deleted
+
+
+def test_a_revision_points_at_the_earlier_revision_of_the_same_number(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    closed = {"id": 3, "name": "Closed", "status": "Closed"}
+    old = submittal(2, revision="0", status=closed, current_revision=False)
+    new = submittal(2, id=1099, revision="1")
+    mocked.get(SUBMITTALS, json=[old, new], headers=link_header(SUBMITTALS, 1, 1))
+
+    items = list_items(account)[0]
+
+    assert items[0].closed and items[0].predecessor_id == ""
+    assert items[1].predecessor_id == "1002" and not items[1].closed
+
+
+def test_closed_and_reopened_rfis_say_so(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    mocked.get(RFIS, json=[rfi(1, status="closed"), rfi(2, status="open")], headers=link_header(RFIS, 1, 1))
+
+    closed, reopened = list_items(account, "rfi")[0]
+
+    assert closed.closed and closed.status == "Closed"
+    assert not reopened.closed and reopened.status == "Open"
+
+
+def test_response_options_map_on_considered_so_a_renamed_response_keeps_its_meaning(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(
+        f"{PROCORE}/rest/v1.0/projects/{PROJECT}/submittal_responses",
+        json=[
+            {"id": 1, "name": "Pending", "considered": "pending"},
+            {"id": 2, "name": "Reviewed - No Exceptions", "considered": "approved"},
+            {"id": 3, "name": "Revise and Resubmit", "considered": "revise and resubmit"},
+        ],
+    )
+
+    options = get_provider("procore").list_response_options(
+        account=account, company_id=COMPANY, project_id=PROJECT, kind="submittal"
+    )
+
+    assert [(o.id, o.name, o.standard) for o in options] == [
+        ("2", "Reviewed - No Exceptions", "approved"),
+        ("3", "Revise and Resubmit", "revise and resubmit"),
+    ]
+    rfi_options = get_provider("procore").list_response_options(
+        account=account, company_id=COMPANY, project_id=PROJECT, kind="rfi"
+    )
+    assert rfi_options == []
+
+
+def post(account: ProviderAccount, kind: str = "submittal", item_id: str = "1001") -> None:
+    get_provider("procore").post_response(
+        account=account,
+        company_id=COMPANY,
+        project_id=PROJECT,
+        kind=kind,
+        item_id=item_id,
+        receiving_user_id=ME,
+        option_id="2",
+        comment="See markups.",
+    )
+
+
+def with_my_approver(mocked: responses.RequestsMock) -> None:
+    mine = [
+        {"id": 801, "user": {"id": int(ME)}, "returned_date": "2026-02-01"},
+        {"id": 802, "user": {"id": int(ME)}, "returned_date": None},
+        {"id": 803, "user": {"id": 9}, "returned_date": None},
+    ]
+    mocked.get(f"{SUBMITTALS}/1001", json=submittal(1, approvers=mine))
+
+
+APPROVER = f"{PROCORE}/rest/v1.0/submittal_approvers/802"
+
+
+def test_a_response_patches_the_receiving_users_waiting_approver_step(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    with_my_approver(mocked)
+    mocked.patch(APPROVER, json=[{"id": 802, "submittal_response_id": 2, "comment": "See markups."}])
+
+    post(account)
+
+    patch = mocked.calls[-1].request
+    assert parse_qs(urlsplit(patch.url).query) == {"project_id": [PROJECT], "submittal_id": ["1001"]}
+    assert json.loads(patch.body) == {"submittal_approver": {"submittal_response_id": 2, "comment": "See markups."}}
+    assert patch.headers["Procore-Company-Id"] == COMPANY
+
+
+def test_a_user_who_is_not_an_approver_gets_a_clear_refusal(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(f"{SUBMITTALS}/1001", json=submittal(1))
+
+    with pytest.raises(NotFound, match="no longer an approver"):
+        post(account)
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [(422, "closed"), (400, "did not accept this response"), (403, "does not allow your account")],
+)
+def test_a_refused_response_says_why_in_plain_words(
+    mocked: responses.RequestsMock, account: ProviderAccount, status: int, words: str
+) -> None:
+    with_my_approver(mocked)
+    mocked.patch(APPROVER, json={"errors": "no"}, status=status)
+
+    with pytest.raises(UnexpectedAnswer, match=words):
+        post(account)
+    account.refresh_from_db()
+    assert account.status == "active"  # a refusal of one response is not a broken connection
+
+
+def test_a_rate_limited_response_carries_when_to_retry(
+    mocked: responses.RequestsMock, account: ProviderAccount, clock: float, sleeps: list[float]
+) -> None:
+    with_my_approver(mocked)
+    headers = {"X-Rate-Limit-Limit": "3600", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(int(clock) + 900)}
+    mocked.patch(
+        APPROVER, body="You have surpassed the max number of requests for an hour.", status=429, headers=headers
+    )
+
+    with pytest.raises(RateLimited) as caught:
+        post(account)
+
+    assert caught.value.retry_after == 900
+    assert sleeps == []
+
+
+def test_an_overloaded_procore_is_retried_after_its_retry_after(
+    mocked: responses.RequestsMock, account: ProviderAccount, sleeps: list[float]
+) -> None:
+    mocked.post(f"{RFIS}/2001/replies", status=503, headers={"Retry-After": "120"})
+
+    with pytest.raises(ProviderUnavailable) as caught:
+        post(account, "rfi", "2001")
+
+    assert caught.value.retry_after == 120 and sleeps == []
+
+
+def test_an_rfi_answer_is_an_official_reply(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    mocked.post(f"{RFIS}/2001/replies", json={"id": 1, "official": True}, status=201)
+
+    post(account, "rfi", "2001")
+
+    assert json.loads(mocked.calls[0].request.body) == {"reply": {"body": "See markups.", "official": True}}
+
+
+def test_webhooks_register_a_project_hook_with_create_update_delete_triggers_for_rfis_and_submittals(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    hooks = f"{PROCORE}/rest/v1.0/webhooks/hooks"
+    mocked.post(hooks, json={"id": 31, "destination_url": "https://portal.example.com/hook/"}, status=201)
+    mocked.post(f"{hooks}/31/triggers", json={"id": 1}, status=201)
+    mocked.delete(f"{hooks}/31", status=204)
+    procore = get_provider("procore")
+
+    hook_id = procore.register_webhooks(
+        account=account,
+        company_id=COMPANY,
+        project_id=PROJECT,
+        destination_url="https://portal.example.com/hook/",
+        authorization="Bearer s3cret",
+    )
+    procore.unregister_webhooks(account=account, company_id=COMPANY, project_id=PROJECT, hook_id=hook_id)
+
+    bodies = [json.loads(c.request.body) for c in mocked.calls[:7]]
+    assert hook_id == "31"
+    assert bodies[0] == {
+        "project_id": 61,
+        "hook": {
+            "api_version": "v2",
+            "namespace": "newforma-connector",
+            "destination_url": "https://portal.example.com/hook/",
+            "destination_headers": {"Authorization": "Bearer s3cret"},
+        },
+    }
+    triggers = {(b["trigger"]["resource_name"], b["trigger"]["event_type"]) for b in bodies[1:]}
+    assert triggers == {(r, e) for r in ("RFIs", "Submittals") for e in ("create", "update", "delete")}
+    assert all(b["project_id"] == 61 and b["api_version"] == "v2" for b in bodies[1:])
+    delete = mocked.calls[7].request
+    assert parse_qs(urlsplit(delete.url).query) == {"company_id": [COMPANY], "project_id": [PROJECT]}
