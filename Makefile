@@ -29,11 +29,7 @@ run: $(VENV)/.installed-run
 	@echo "  Health:            http://$(HOST):$(PORT)/healthz"
 	@echo "  Press Ctrl-C to stop the portal, the worker and the provider sandbox."
 	@echo ""
-	@trap 'kill 0' INT TERM; \
-	  if $(PY) manage.py help run_sandbox >/dev/null 2>&1; then $(PY) manage.py run_sandbox & fi; \
-	  $(PY) manage.py qcluster & \
-	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
-	  wait
+	@$(PY) manage.py run_dev --addr $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
