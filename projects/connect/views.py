@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from connector_portal.selectors import firm_has_service_account
 from connector_portal.views import firm_required
-from projects.connect import services
+from projects.connect import services, wiring
 from projects.connect.forms import ConnectionSettingsForm
 from projects.connect.selectors import connector_choices, link_get, start_url, wizard_account
 from projects.models import ProjectLink
@@ -78,15 +78,9 @@ def configure(request: HttpRequest, pc_project_id: str) -> HttpResponse:
             "project": project,
             "connectors": connector_choices(firm=request.firm, project=project),
             "has_service_account": firm_has_service_account(firm=request.firm),
-            "keyword_problems": _keyword_problems(project),
+            "keyword_problems": wiring.keyword_problems(project),
         },
     )
-
-
-def _keyword_problems(project: Any) -> list[str]:
-    from projects.connect.wiring import keyword_problems
-
-    return keyword_problems(project)
 
 
 @_wizard_step
@@ -215,8 +209,6 @@ def connection_settings(request: HttpRequest, pc_project_id: str) -> HttpRespons
     provider = get_provider(account.provider)
     company = _company(provider, account, params.get("company", ""), request, project)
     provider_project = _provider_project(provider, account, company, params.get("project", ""), request, project)
-    from projects.connect import wiring
-
     mapping = wiring.mapping_form(
         request,
         provider=provider,
@@ -272,8 +264,6 @@ def connection_settings(request: HttpRequest, pc_project_id: str) -> HttpRespons
 def connection(request: HttpRequest, pc_project_id: str) -> HttpResponse:
     """The connection page: status, recent syncs and everything that can be changed later."""
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
-    from projects.connect import wiring
-
     return render(
         request,
         "connect/connection.html",
@@ -285,46 +275,35 @@ def connection(request: HttpRequest, pc_project_id: str) -> HttpResponse:
                 project=link.project,
                 next_url=reverse("connect:receiving_user", args=[pc_project_id]),
             ),
-            "keyword_problems": _keyword_problems(link.project),
+            "keyword_problems": wiring.keyword_problems(link.project),
             **wiring.connection_context(link),
         },
     )
 
 
-@firm_required
-@require_POST
-def pause(request: HttpRequest, pc_project_id: str) -> HttpResponse:
-    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
-    services.link_pause(link=link, actor=request.user, request=request)
-    messages.success(request, "Syncing is paused. Nothing is fetched or sent until you resume.")
-    return redirect("connect:connection", pc_project_id)
+def _link_action(act: Callable[..., str | None], done: str = "") -> Callable[..., HttpResponse]:
+    """A connection-page button: POST only, on the firm's own link, then back to the page with what happened."""
+
+    @firm_required
+    @require_POST
+    def view(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+        link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+        said = act(link=link, actor=request.user, request=request)
+        messages.success(request, said or done)
+        return redirect("connect:connection", pc_project_id)
+
+    return view
 
 
-@firm_required
-@require_POST
-def resume(request: HttpRequest, pc_project_id: str) -> HttpResponse:
-    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
-    services.link_resume(link=link, actor=request.user, request=request)
-    messages.success(request, "Syncing has resumed.")
-    return redirect("connect:connection", pc_project_id)
-
-
-@firm_required
-@require_POST
-def sync_now(request: HttpRequest, pc_project_id: str) -> HttpResponse:
-    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
-    from projects.connect import wiring
-
-    messages.success(request, wiring.sync_now(link=link, actor=request.user))
-    return redirect("connect:connection", pc_project_id)
+pause = _link_action(services.link_pause, "Syncing is paused. Nothing is fetched or sent until you resume.")
+resume = _link_action(services.link_resume, "Syncing has resumed.")
+sync_now = _link_action(lambda *, link, actor, request: wiring.sync_now(link=link, actor=actor))
 
 
 @firm_required
 @require_http_methods(["GET", "POST"])
 def edit_mapping(request: HttpRequest, pc_project_id: str) -> HttpResponse:
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
-    from projects.connect import wiring
-
     try:
         mapping = wiring.link_mapping_form(request, link=link, data=request.POST or None)
     except ProviderError as exc:
