@@ -241,3 +241,52 @@ def test_saving_queues_the_first_sync_and_sync_now_runs_another(
         response = member_client.post("/connect/PC-1/connection/sync/", follow=True)
     assert b"A sync has been queued" in response.content or b"already running" in response.content
     assert link.runs.count() == 2
+
+
+def connect(member_client: Client, account: ProviderAccount) -> ProjectLink:
+    member_client.post(settings_url(account), mapping_post(account))
+    return ProjectLink.objects.get()
+
+
+def test_reconnecting_the_same_account_restores_a_lost_connection(
+    member_client: Client, account, fake_provider
+) -> None:
+    link = connect(member_client, account)
+    ProjectLink.objects.filter(pk=link.pk).update(status=ProjectLink.Status.CONNECTION_LOST, status_reason="expired")
+    page = member_client.get("/connect/PC-1/connection/").content.decode()
+    assert "was lost" in page and "Reconnect" in page
+    response = member_client.get(f"/connect/PC-1/connection/receiving-user/?account={account.pk}", follow=True)
+    assert b"receives this project" in response.content
+    link.refresh_from_db()
+    assert (link.status, link.account) == (ProjectLink.Status.ACTIVE, account)
+
+
+def test_switching_the_receiving_user_asks_first(
+    member_client: Client, account, fake_provider, firm: Firm, member
+) -> None:
+    link = connect(member_client, account)
+    other = ProviderAccount.objects.create(
+        firm=firm, user=member, provider="procore", provider_user_id="43", name="Sam Second"
+    )
+    page = member_client.get(f"/connect/PC-1/connection/receiving-user/?account={other.pk}")
+    assert b"Switch to Sam Second" in page.content
+    link.refresh_from_db()
+    assert link.account == account  # nothing changes before the confirmation
+    member_client.post("/connect/PC-1/connection/receiving-user/", {"account": other.pk})
+    link.refresh_from_db()
+    assert link.account == other
+    assert AuditEvent.objects.filter(action="link.receiving_user").exists()
+
+
+def test_a_receiving_user_off_the_project_team_is_refused(
+    member_client: Client, account, fake_provider: FakeProvider, firm: Firm, member
+) -> None:
+    link = connect(member_client, account)
+    other = ProviderAccount.objects.create(
+        firm=firm, user=member, provider="procore", provider_user_id="44", name="Olly Outsider"
+    )
+    fake_provider.projects = [p for p in fake_provider.projects if p.id != "100"]
+    response = member_client.post("/connect/PC-1/connection/receiving-user/", {"account": other.pk}, follow=True)
+    assert b"is not on the team of Procore project" in response.content
+    link.refresh_from_db()
+    assert link.account == account
