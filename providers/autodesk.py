@@ -37,6 +37,9 @@ MAX_PAGES = 1000
 RFI_LIMIT = 200  # the largest page of the RFI APIs (v3 search and BIM 360 v2)
 SUBMITTAL_LIMIT = 50  # the largest page of ACC submittal items
 CLOSED_RFI = frozenset({"closed", "void"})
+# "answered" is an open RFI with an official response, waiting for its manager to close it. Shown as "Open" (like a
+# Procore RFI with an official reply): otherwise the portal's own answer would come back as a status change.
+RFI_STATUS_WORDS = {"answered": "Open"}
 # ACC submittal item statusId -> words (the sandbox and ACC's defaults; unknown ids are shown as they come).
 SUBMITTAL_STATUSES = {"1": "Draft", "2": "Open", "3": "Closed", "4": "Void"}
 CLOSED_SUBMITTAL = frozenset({"3", "4"})
@@ -273,7 +276,7 @@ class Autodesk(Provider):
             provider_id=item_id,
             number=str(attributes.get("customIdentifier") or ""),
             title=str(attributes.get("title") or ""),
-            status=status.capitalize(),
+            status=RFI_STATUS_WORDS.get(status.lower(), status.capitalize()),
             updated_at=updated_at,
             due_date=parse_date(attributes.get("dueDate")),
             ball_in_court=ball,

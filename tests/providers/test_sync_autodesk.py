@@ -158,7 +158,7 @@ def test_items_read_with_status_closed_revision_and_url(
     assert old.closed and old.status == "Closed" and old.number == "05 12 00-1"
     assert new.predecessor_id == "item-1" and new.revision == "1" and not new.closed
     assert new.url == "https://acc.autodesk.com/build/submittals/projects/proj-1/items/item-2b"
-    assert closed.closed and not answered.closed and answered.status == "Answered"
+    assert closed.closed and not answered.closed and answered.status == "Open"
     assert answered.due_date == dt.date(2026, 4, 1)
     assert answered.updated_at == dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 

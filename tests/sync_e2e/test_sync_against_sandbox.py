@@ -1,0 +1,189 @@
+"""Each provider's sync, end to end against the provider sandbox: pull (first, incremental, revisions, closed,
+reopened, deleted, other users' items), push (delivered, refused, retried), rate-limit storms and echoes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+
+from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
+from projects.services import response_deliver, response_record
+from providers.sandbox.testing import RunningSandbox
+from tests.sync_e2e.conftest import REVIEWER_ID, Case, EngineClock
+
+pytestmark = pytest.mark.sandbox
+Sync = Callable[[], SyncRun]
+ITEM_PATHS = ("/submittals", "/rfis", "search:rfis", "/items")
+
+
+def item(case: Case, kind: str, n: int) -> SyncedItem:
+    return SyncedItem.objects.get(kind=kind, provider_id=case.provider_id(kind, case.item_row(kind, n)))
+
+
+def listing_calls(calls: list[SimpleNamespace]) -> list[str]:
+    """The item-list requests among the recorded ones, as '<METHOD> <path>'."""
+    paths = [f"{c.request.method} {c.request.path_url.split('?')[0]}" for c in calls]
+    return [p for p in paths if p.endswith(ITEM_PATHS)]
+
+
+def respond(item: SyncedItem, clock: EngineClock, *, keyword: str = "Approved", key: str = "k1") -> ItemResponse:
+    response, _ = response_record(
+        firm=item.firm, item=item, keyword=keyword, comment="Checked by the portal.", idempotency_key=key
+    )
+    response_deliver(response_id=response.pk, clock=clock)
+    response.refresh_from_db()
+    return response
+
+
+def test_a_first_sync_brings_in_the_reviewers_items_and_skips_the_others(case: Case, sync: Sync) -> None:
+    run = sync()
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.message
+    assert SyncedItem.objects.filter(kind="submittal").count() == case.submittals_for_reviewer
+    assert SyncedItem.objects.filter(kind="rfi").count() == 3
+    assert run.not_for_user == 4 - case.submittals_for_reviewer
+    assert not SyncedItem.objects.filter(provider_id=case.provider_id("submittal", case.item_row("submittal", 4)))
+    first = item(case, "submittal", 1)
+    assert first.title == "Structural steel shop drawings" and not first.closed and first.url.startswith("https://")
+    assert item(case, "rfi", 3).closed
+    assert FeedEntry.objects.count() == case.submittals_for_reviewer + 3
+
+
+def test_an_incremental_sync_with_nothing_changed_asks_once_per_kind_and_changes_nothing(
+    sync: Sync, recorded: list[SimpleNamespace]
+) -> None:
+    sync()
+    feed = FeedEntry.objects.count()
+    recorded.clear()
+
+    again = sync()
+    third = sync()
+
+    assert len(listing_calls(recorded)) == 4  # two syncs, one request per kind each
+    assert len(set(listing_calls(recorded))) == 2
+    assert (again.new, again.changed, again.removed, third.new, third.changed) == (0, 0, 0, 0, 0)
+    assert FeedEntry.objects.count() == feed
+
+
+def test_a_revision_arrives_as_a_new_item_linked_to_its_predecessor(
+    case: Case, sync: Sync, sandbox: RunningSandbox
+) -> None:
+    sync()
+    created = sandbox.scenario("create_revision", item_id=case.item_row("submittal", 1))
+
+    run = sync()
+
+    revision = SyncedItem.objects.get(provider_id=case.provider_id("submittal", created["item_id"]))
+    assert revision.revision == "1" and revision.predecessor == item(case, "submittal", 1)
+    assert item(case, "submittal", 1).closed
+    assert run.new == 1 and run.changed == 1
+
+
+def test_closed_and_reopened_items_are_reported_as_changes(case: Case, sync: Sync, sandbox: RunningSandbox) -> None:
+    sync()
+    row = case.item_row("rfi", 1)
+
+    sandbox.scenario("close_item", item_id=row)
+    closed_run = sync()
+    closed = item(case, "rfi", 1).closed
+    sandbox.scenario("reopen_item", item_id=row)
+    reopened_run = sync()
+
+    assert closed and closed_run.changed == 1
+    assert not item(case, "rfi", 1).closed and reopened_run.changed == 1
+    changes = FeedEntry.objects.filter(item=item(case, "rfi", 1)).values_list("change", flat=True)
+    assert list(changes) == ["new", "changed", "changed"]
+
+
+def test_an_item_deleted_upstream(case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock) -> None:
+    sync()
+    sandbox.scenario("delete_item", item_id=case.item_row("submittal", 1))
+
+    run = sync()
+    deleted = item(case, "submittal", 1)
+
+    if case.provider == "constructex":  # lists a tombstone: the feed says "removed upstream"
+        assert deleted.removed and run.removed == 1
+        assert FeedEntry.objects.filter(item=deleted, change=FeedEntry.Change.REMOVED).count() == 1
+    else:  # Procore and Autodesk drop deleted items from their lists (Procore says so only by webhook)
+        assert not deleted.removed and run.removed == 0
+    response = respond(deleted, clock)
+    assert response.status == ItemResponse.Status.FAILED and response.provider_answer
+
+
+def test_a_response_is_delivered_visible_upstream_and_not_echoed_back(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
+) -> None:
+    sync()
+    submittal, rfi = item(case, "submittal", 1), item(case, "rfi", 1)
+    feed = FeedEntry.objects.count()
+
+    delivered = respond(submittal, clock)
+    answered = respond(rfi, clock, keyword="", key="k2")
+    run = sync()
+
+    assert delivered.status == ItemResponse.Status.DELIVERED, delivered.provider_answer
+    assert answered.status == ItemResponse.Status.DELIVERED, answered.provider_answer
+    approver = sandbox.app.store.one(
+        "SELECT response_id, comment FROM approvers WHERE item_id = ? AND user_id = ?",
+        (case.item_row("submittal", 1), REVIEWER_ID),
+    )
+    assert approver["response_id"] is not None and approver["comment"] == "Checked by the portal."
+    post = sandbox.app.store.one(
+        "SELECT body FROM posts WHERE item_id = ? AND kind = 'answer'", (case.item_row("rfi", 1),)
+    )
+    assert post["body"] == "Checked by the portal."
+    assert run.changed == 0
+    assert FeedEntry.objects.filter(item=submittal).count() == 1
+    assert FeedEntry.objects.count() - feed == run.changed
+
+
+def test_a_response_to_an_item_closed_upstream_is_refused_at_once(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
+) -> None:
+    sync()
+    sandbox.scenario("close_item", item_id=case.item_row("submittal", 1))
+
+    response = respond(item(case, "submittal", 1), clock)
+
+    assert response.status == ItemResponse.Status.FAILED and response.attempts == 1
+    assert "closed" in response.provider_answer
+
+
+def test_a_response_is_retried_after_an_outage_then_delivered(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock, sleeps: list[float]
+) -> None:
+    sync()
+    sandbox.app.faults.configure({"error_rate": 1.0, "error_status": 503, "retry_after": 120})
+
+    waiting = respond(item(case, "submittal", 1), clock)
+    sandbox.app.faults.configure({}, replace=True)
+    clock.advance(180)
+    response_deliver(response_id=waiting.pk, clock=clock)
+    waiting_status = waiting.status
+    waiting.refresh_from_db()
+
+    assert waiting_status == ItemResponse.Status.PENDING
+    assert waiting.status == ItemResponse.Status.DELIVERED and waiting.attempts == 2
+    assert sleeps == []
+
+
+def test_a_429_storm_reschedules_the_link_without_sleeping_then_it_recovers(
+    sync: Sync, sandbox: RunningSandbox, link: ProjectLink, sleeps: list[float]
+) -> None:
+    sandbox.app.faults.configure({"storm_rate": 1.0, "retry_after": 600})
+
+    stormed = sync()
+    link.refresh_from_db()
+    waited_until = link.retry_after_until
+    sandbox.app.faults.configure({}, replace=True)
+    recovered = sync()
+    link.refresh_from_db()
+
+    assert stormed.status == SyncRun.Status.RESCHEDULED
+    assert waited_until is not None and (waited_until - stormed.started_at).total_seconds() >= 600
+    assert sleeps == []
+    assert recovered.status == SyncRun.Status.SUCCEEDED and recovered.new > 0
+    assert link.status == ProjectLink.Status.ACTIVE and link.retry_after_until is None
