@@ -1,0 +1,112 @@
+"""Sync engine benchmarks against the provider sandbox (issue 6, items 1-2), run with `BENCH=1 pytest tests/bench -s`;
+skipped otherwise.
+
+1. full first sync of a project with 5,000 submittals and 5,000 RFIs: provider requests made ÷ the minimum possible
+   (pages at the provider's largest page size, per kind) — target 1.0;
+2. incremental sync with nothing changed: requests per kind — target 1.
+For each provider; requests are counted on the wire (every item-list request sent to the sandbox).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from pytest_django.fixtures import Settings
+
+from connector_portal.models import Firm, User
+from projects.services import link_sync
+from providers import autodesk, constructex, http, procore
+from providers.sandbox.items import uid_for
+from providers.sandbox.testing import RunningSandbox, running_sandbox
+from tests.sync_e2e.conftest import REVIEWER_ID, Case, EngineClock, link_for
+
+pytestmark = pytest.mark.skipif(os.environ.get("BENCH") != "1", reason="benchmarks run only with BENCH=1 (make bench)")
+RESULTS: list[tuple[str, str, str]] = []
+COUNT = 5_000
+# (submittal page size, RFI page size): the largest each provider allows.
+PAGE_SIZES = {
+    "procore": (procore.PER_PAGE, procore.PER_PAGE),
+    "autodesk": (autodesk.SUBMITTAL_LIMIT, autodesk.RFI_LIMIT),
+    "constructex": (constructex.PAGE_LIMIT, constructex.PAGE_LIMIT),
+}
+LISTINGS = {"submittal": ("/submittals", "/items"), "rfi": ("/rfis", "search:rfis")}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def print_table() -> Iterator[None]:
+    yield
+    print("\n\nSync requests benchmark (provider sandbox)")
+    print(f"{'measure':<58} {'result':>16}  target")
+    for name, result, target in RESULTS:
+        print(f"{name:<58} {result:>16}  {target}")
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    monkeypatch.setattr(http, "sleeper", lambda seconds: None)
+    autodesk._BIM360_PROJECTS.clear()
+    with running_sandbox(tmp_path / "sandbox.sqlite3", seed=True) as handle:
+        handle.app.limiter.configure({"enabled": False})  # measuring requests, not the provider's patience
+        settings.SANDBOX_URL = handle.base_url
+        settings.PROVIDER_SANDBOX = True
+        yield handle
+
+
+def count_listings(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    counts = {"submittal": 0, "rfi": 0}
+    send = requests.Session.send
+
+    def counting_send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> Any:
+        path = (request.path_url or "").split("?")[0]
+        for kind, endings in LISTINGS.items():
+            if path.endswith(endings):
+                counts[kind] += 1
+        return send(session, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", counting_send)
+    return counts
+
+
+@pytest.mark.parametrize("provider", ["procore", "autodesk", "constructex"])
+def test_requests_of_a_first_and_an_incremental_sync(
+    provider: str, firm: Firm, member: User, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = sandbox.seed_bulk(provider=provider, count=COUNT)
+    company = {"procore": "5100000001", "autodesk": "b." + uid_for("org", 5_200_000_001), "constructex": ""}[provider]
+    project_id = "b." + uid_for("project", project) if provider == "autodesk" else str(project)
+    user = "SBX" + format(REVIEWER_ID, "X") if provider == "autodesk" else str(REVIEWER_ID)
+    link = link_for(firm, member, sandbox, Case(provider, project, company, project_id, user, COUNT))
+    clock = EngineClock(sandbox)
+    counts = count_listings(monkeypatch)
+
+    first = link_sync(link_id=link.pk, clock=clock)
+    made = dict(counts)
+    clock.advance(120)
+    counts.update(submittal=0, rfi=0)
+    again = link_sync(link_id=link.pk, clock=clock)
+
+    assert first is not None and first.new == 2 * COUNT, first and first.message
+    assert again is not None and again.new == again.changed == 0
+    minimum = sum(math.ceil(COUNT / size) for size in PAGE_SIZES[provider])
+    ratio = (made["submittal"] + made["rfi"]) / minimum
+    RESULTS.append(
+        (
+            f"1. first sync, 5,000+5,000 items: requests ÷ minimum ({provider})",
+            f"{made['submittal'] + made['rfi']}/{minimum} = {ratio:.2f}",
+            "1.0",
+        )
+    )
+    RESULTS.append(
+        (
+            f"2. nothing changed: requests per kind ({provider})",
+            f"{counts['submittal']} + {counts['rfi']}",
+            "1 + 1",
+        )
+    )
+    assert ratio == 1.0 and counts == {"submittal": 1, "rfi": 1}
