@@ -200,7 +200,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ConnectorEnum": "connector_portal.models.Connector"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConnectorEnum": "connector_portal.models.Connector",
+        "ItemKindEnum": "projects.models.ItemKindChoices",
+        "KeywordListKindEnum": "mappings.models.KeywordList.Kind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "connector_portal.api.schema.close_request_bodies",

@@ -28,6 +28,7 @@ from django.db import models
 from django.http import Http404
 from rest_framework import generics, viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 
@@ -37,7 +38,7 @@ from connector_portal.api.pagination import FirmCursorPagination
 from connector_portal.api.parsers import StrictJSONParser
 from connector_portal.api.permissions import ActsForOneFirm, request_firm
 from connector_portal.api.throttling import FirmApiThrottle
-from connector_portal.models import Firm, ServiceAccountToken
+from connector_portal.models import Firm, ServiceAccountToken, User
 from connector_portal.tenancy import get_for_firm_or_404, scoped
 
 M = TypeVar("M", bound=models.Model)
@@ -54,6 +55,11 @@ def audit_actor(request: Request) -> dict[str, Any]:
     return {"actor_token": token, "request": request}
 
 
+def acting_user(request: Request) -> User | None:
+    """The signed-in person using the browsable API, or None for Project Center's token (for `updated_by` fields)."""
+    return None if isinstance(request.auth, ServiceAccountToken) or not request.user.is_authenticated else request.user
+
+
 def _check_lookup(value: object) -> None:
     if value is not None and not LOOKUP_SHAPE.fullmatch(str(value)):
         raise NotFound()  # NUL or control characters cannot name a row, and must never reach the database
@@ -61,6 +67,17 @@ def _check_lookup(value: object) -> None:
 
 def _sealed_value(name: str) -> Any:
     return getattr(FirmScopedMixin, name, None)
+
+
+class FirmMetadata(SimpleMetadata):
+    """OPTIONS: the request body of each write, described without looking up an object (DRF's default calls
+    `get_object()`, which views with their own lookups do not use)."""
+
+    def determine_actions(self, request: Request, view: Any) -> dict[str, Any]:
+        return {
+            method: self.get_serializer_info(view.get_serializer())
+            for method in sorted({"PUT", "POST"} & set(view.allowed_methods))
+        }
 
 
 class FirmScopedMixin:
@@ -76,6 +93,7 @@ class FirmScopedMixin:
     renderer_classes = (JSONRenderer, BrowsableAPIRenderer)
     parser_classes = (StrictJSONParser,)
     pagination_class = FirmCursorPagination
+    metadata_class = FirmMetadata
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -12,9 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from providers.errors import ProviderError, Retryable
 
 logger = logging.getLogger(__name__)
 
@@ -127,9 +130,25 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
+@csrf_exempt  # it changes nothing; a POST to a wrong address must get this JSON 404, not Django's HTML CSRF page
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
     """Django-level 404 for any /api/ address that matches no route, in the API's error shape."""
     message = f"There is no API endpoint at {request.path}. See the API documentation at /api/docs/."
     if not request.path.endswith("/"):
         message += " API addresses end with a slash."
     return JsonResponse(error_body(code="not_found", message=message), status=404)
+
+
+def provider_failure(exc: ProviderError) -> ApiError:
+    """A provider problem met while answering: 503 with Retry-After when it passes by itself, else 502. Never a 500."""
+    if isinstance(exc, Retryable):
+        wait = max(int(exc.retry_after), 1)
+        error = ApiError(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            code="provider_unavailable",
+            message=exc.message,
+            details={"retry_after_seconds": wait},
+        )
+        error.wait = wait  # type: ignore[attr-defined]  # DRF's handler turns `wait` into the Retry-After header
+        return error
+    return ApiError(status_code=status.HTTP_502_BAD_GATEWAY, code="provider_error", message=exc.message)

@@ -42,17 +42,38 @@ _ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
         "Too many requests with this token; the Retry-After header says how many seconds to wait.",
         error_body(code="throttled", message=MESSAGES["throttled"], details={"retry_after_seconds": 42}),
     ),
+    502: (
+        "The provider refused or could not answer the portal's question; the message says what to do.",
+        error_body(
+            code="provider_error",
+            message="Procore could not find this project. It may have been deleted, or your Procore account may no "
+            "longer have access to it. Check it in Procore, then try again.",
+        ),
+    ),
+    503: (
+        "The provider is busy or down for a moment; the Retry-After header says how many seconds to wait.",
+        error_body(
+            code="provider_unavailable",
+            message="Procore is not answering right now. Try again in a minute.",
+            details={"retry_after_seconds": 60},
+        ),
+    ),
 }
 
 # Every operation can answer these: authentication, firm resolution and throttling happen before the view.
 COMMON_ERRORS = (401, 403, 429)
 
 
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """The documented error responses for an operation: the common ones plus `statuses`."""
+def error_responses(
+    *statuses: int, examples: dict[int, tuple[str, dict[str, Any]]] | None = None
+) -> dict[int, OpenApiResponse]:
+    """The documented error responses for an operation: the common ones plus `statuses`.
+
+    `examples` replaces the generic description and example of a status with the operation's own (description, body).
+    """
     responses = {}
-    for code in sorted({*COMMON_ERRORS, *statuses}):
-        description, example = _ERRORS[code]
+    for code in sorted({*COMMON_ERRORS, *statuses, *(examples or {})}):
+        description, example = (examples or {}).get(code) or _ERRORS[code]
         responses[code] = OpenApiResponse(
             response=ErrorSerializer,
             description=description,

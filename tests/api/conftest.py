@@ -6,9 +6,27 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django_q.conf import Conf
 
 from connector_portal.models import Firm
 from connector_portal.services import service_token_create
+from projects.connect import wiring
+from tests.api.factories import OPTIONS
+
+
+@pytest.fixture(autouse=True)
+def provider_offline(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """No provider is reached from API tests: the live response options are OPTIONS, and a queued sync only waits in
+    the queue (django-q2 would otherwise run it at once under tests, against the provider)."""
+    calls: list[object] = []
+
+    def live_options(link: object, *, fresh: bool = False) -> list[object]:
+        calls.append(link)
+        return list(OPTIONS)
+
+    monkeypatch.setattr(wiring, "live_options", live_options)
+    monkeypatch.setattr(Conf, "SYNC", False)
+    return calls
 
 
 @pytest.fixture

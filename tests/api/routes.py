@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from connector_portal.models import Firm
 from projects.models import ProjectCenterProject
+from tests.api.factories import full_mapping, linked_add
 
 API_V1 = "api/v1/"
 
@@ -72,6 +73,8 @@ class RouteCase:
     body: Callable[[Firm], dict[str, Any]] = lambda firm: {}
     # Methods that create when nothing is found (PUT upsert): another firm's call makes its own row instead of a 404.
     upsert_methods: frozenset[str] = field(default_factory=frozenset)
+    # Request headers a valid call needs (e.g. Idempotency-Key).
+    headers: Callable[[Firm], dict[str, str]] = lambda firm: {}
 
 
 def make_project(firm: Firm) -> dict[str, str]:
@@ -94,3 +97,33 @@ ROUTE_CASES: dict[str, RouteCase] = {
         upsert_methods=frozenset({"PUT"}),
     ),
 }
+
+
+def linked_project(firm: Firm) -> dict[str, str]:
+    return {"pc_project_id": linked_add(firm).project.pc_project_id}
+
+
+ROUTE_CASES.update(
+    {
+        "api-v1:project-keyword-lists": RouteCase(make=linked_project),
+        "api-v1:project-keyword-list": RouteCase(
+            make=lambda firm: {**linked_project(firm), "kind": "rfi_action"},
+            body=lambda firm: {"entries": [{"name": "Request for Information", "type": "Receive"}]},
+        ),
+        "api-v1:project-connection": RouteCase(make=linked_project),
+        "api-v1:project-sync": RouteCase(make=linked_project),
+        "api-v1:project-mapping": RouteCase(make=linked_project, body=lambda firm: {"rows": full_mapping()}),
+        "api-v1:run-detail": RouteCase(make=lambda firm: {"run_id": str(linked_add(firm).run.pk)}),
+        "api-v1:feed": RouteCase(make=lambda firm: (linked_add(firm), {})[1]),
+        "api-v1:feed-acknowledge": RouteCase(
+            make=lambda firm: {"position": str(linked_add(firm).entry.position)},
+            body=lambda firm: {"pc_item_id": f"PCI-{firm.pk}"},
+        ),
+        "api-v1:item-responses": RouteCase(
+            make=lambda firm: {"item_id": str(linked_add(firm).item.pk)},
+            body=lambda firm: {"keyword": "Approved", "comment": "Fine."},
+            headers=lambda firm: {"Idempotency-Key": f"route-case-{firm.pk}"},
+        ),
+        "api-v1:response-detail": RouteCase(make=lambda firm: {"response_id": str(linked_add(firm).response.pk)}),
+    }
+)

@@ -22,9 +22,11 @@ OPERATIONS = [(route, method) for route in ROUTES for method in route.methods]
 OPERATION_IDS = [f"{method} {route.name}" for route, method in OPERATIONS]
 
 
-def call(client: Client, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+def call(
+    client: Client, method: str, url: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Any:
     data = json.dumps(body) if body is not None and method in ("POST", "PUT", "PATCH") else None
-    return client.generic(method, url, data=data or "", content_type="application/json")
+    return client.generic(method, url, data=data or "", content_type="application/json", headers=headers)
 
 
 def visible_state(client: Client, route: Route, url: str) -> str | None:
@@ -94,7 +96,7 @@ def test_a_bad_token_gets_401_on_every_operation(route: Route, method: str, kind
     header = bad_authorization(kind, firm)
     client = Client(headers={"Authorization": header}) if header else Client()
 
-    response = call(client, method, url, case.body(firm))
+    response = call(client, method, url, case.body(firm), case.headers(firm))
 
     assert response.status_code == 401, response.content
     assert response.json()["code"] in ("not_authenticated", "authentication_failed")
@@ -113,12 +115,12 @@ def test_another_firms_token_cannot_see_or_change_this_firms_objects(
     url = reverse(route.name, kwargs=kwargs)
     before = visible_state(api, route, url)
 
-    response = call(other_api, method, url, case.body(other_firm))
+    response = call(other_api, method, url, case.body(other_firm), case.headers(other_firm))
 
     assert response.status_code < 500, response.content
     if route.is_detail and method not in case.upsert_methods:
         missing_url = reverse(route.name, kwargs={key: missing_value(value) for key, value in kwargs.items()})
-        missing = call(other_api, method, missing_url, case.body(other_firm))
+        missing = call(other_api, method, missing_url, case.body(other_firm), case.headers(other_firm))
         assert response.status_code == 404, response.content
         assert response.json() == missing.json(), "another firm's object must answer exactly like a missing one"
     if method not in case.upsert_methods:
@@ -134,6 +136,6 @@ def test_the_firms_own_token_is_served_on_every_operation(
     case = ROUTE_CASES[route.name]
     url = reverse(route.name, kwargs=case.make(firm))
 
-    response = call(bearer_client(make_token(firm)), method, url, case.body(firm))
+    response = call(bearer_client(make_token(firm)), method, url, case.body(firm), case.headers(firm))
 
     assert 200 <= response.status_code < 300, response.content

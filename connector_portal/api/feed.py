@@ -1,0 +1,260 @@
+"""`/api/v1/feed/`: the firm's change feed, read after a cursor and acknowledged entry by entry.
+
+The cursor is the position of the last entry Project Center has read (0 to start). Positions are per firm, gap-free and
+become visible strictly in order, so reading again from `next_cursor` never skips or repeats an entry, even while the
+portal appends new ones. A page costs the same few SQL queries whatever its size and however large the feed is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from connector_portal.api.base import FirmAPIView
+from connector_portal.api.errors import ApiError
+from connector_portal.api.schema import error_responses
+from connector_portal.api.selectors import allowed_keywords_by_link, feed_page
+from connector_portal.api.serializers import StrictSerializer
+from connector_portal.models import Connector
+from projects.models import FeedEntry, ItemKindChoices
+from projects.services import feed_entry_acknowledge
+
+FEED_MAX_PAGE_SIZE = 100
+MAX_CURSOR_DIGITS = 18  # a 64-bit position
+MAX_CURSOR = 10**MAX_CURSOR_DIGITS - 1
+ITEM_FIELDS = ("kind", "provider_id", "number", "revision", "title", "status")
+
+CURSOR_PARAMETER = OpenApiParameter(
+    "cursor",
+    {"type": "integer", "minimum": 0, "maximum": MAX_CURSOR},
+    OpenApiParameter.QUERY,
+    description="The `next_cursor` of the last page read (the position of the last entry seen); 0 or absent to start.",
+)
+PAGE_SIZE_PARAMETER = OpenApiParameter(
+    "page_size",
+    {"type": "integer", "minimum": 1, "maximum": FEED_MAX_PAGE_SIZE},
+    OpenApiParameter.QUERY,
+    description=f"Entries per page, 1 to {FEED_MAX_PAGE_SIZE} (default {FEED_MAX_PAGE_SIZE}).",
+)
+POSITION_PARAMETER = OpenApiParameter(
+    "position", int, OpenApiParameter.PATH, description="The entry's `position` in the feed."
+)
+
+
+class FeedItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The portal's id of the item: record responses at /items/{id}/responses/.")
+    kind = serializers.ChoiceField(choices=ItemKindChoices.choices)
+    provider_id = serializers.CharField(help_text="The provider's own id of the item.")
+    number = serializers.CharField(allow_blank=True)
+    revision = serializers.CharField(allow_blank=True)
+    title = serializers.CharField(allow_blank=True)
+    status = serializers.CharField(allow_blank=True, help_text="The provider's status, as the provider names it.")
+    due_date = serializers.DateField(allow_null=True)
+    ball_in_court = serializers.ListField(child=serializers.CharField(), help_text="Who has to act, by name.")
+    closed = serializers.BooleanField()
+    removed = serializers.BooleanField(help_text="Deleted or recycled in the provider.")
+    predecessor_id = serializers.IntegerField(allow_null=True, help_text="The item this revision follows.")
+    provider_url = serializers.CharField(allow_blank=True, help_text="The item's page in the provider.")
+
+
+class FeedEntrySerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="The entry's place in the firm's feed: the next cursor.")
+    change = serializers.ChoiceField(choices=FeedEntry.Change.choices)
+    created_at = serializers.DateTimeField()
+    pc_project_id = serializers.CharField(help_text="Project Center's id of the project the item belongs to.")
+    provider = serializers.ChoiceField(choices=Connector.choices)
+    item = FeedItemSerializer(help_text="The item's fields as they were at this change.")
+    response_keywords = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The Record a Response keywords a reviewer may answer this item with (mapped for this connection). "
+        "Empty for RFIs, which take a reply.",
+    )
+    pc_item_id = serializers.CharField(allow_blank=True, help_text="Project Center's item id, once acknowledged.")
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+
+
+class FeedPageSerializer(serializers.Serializer):
+    entries = FeedEntrySerializer(many=True, help_text="Oldest first.")
+    next_cursor = serializers.IntegerField(
+        min_value=0, help_text="Send it as `cursor` next time; the same cursor when the page is empty."
+    )
+    has_more = serializers.BooleanField(help_text="True when more entries are already waiting: ask again at once.")
+
+
+class AcknowledgeSerializer(StrictSerializer):
+    pc_item_id = serializers.CharField(max_length=100, help_text="Project Center's own id of the item it logged.")
+
+
+class AcknowledgementSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    item_id = serializers.IntegerField()
+    pc_item_id = serializers.CharField()
+    acknowledged_at = serializers.DateTimeField()
+
+
+def _item_data(entry: FeedEntry) -> dict[str, Any]:
+    snapshot = entry.snapshot or {}
+    data: dict[str, Any] = {"id": entry.item_id}
+    data.update((name, snapshot.get(name) or "") for name in ITEM_FIELDS)
+    data.update(
+        due_date=snapshot.get("due_date"),
+        ball_in_court=list(snapshot.get("ball_in_court") or []),
+        closed=bool(snapshot.get("closed")),
+        removed=bool(snapshot.get("removed")),
+        predecessor_id=snapshot.get("predecessor_id"),
+        provider_url=snapshot.get("url") or "",
+    )
+    return data
+
+
+def entry_data(entry: FeedEntry, *, keywords: dict[int, list[str]]) -> dict[str, Any]:
+    item = _item_data(entry)
+    return {
+        "position": entry.position,
+        "change": entry.change,
+        "created_at": entry.created_at,
+        "pc_project_id": entry.link.project.pc_project_id,
+        "provider": entry.link.provider,
+        "item": item,
+        "response_keywords": keywords.get(entry.link_id, []) if item["kind"] == ItemKindChoices.SUBMITTAL else [],
+        "pc_item_id": entry.pc_item_id,
+        "acknowledged_at": entry.acknowledged_at,
+    }
+
+
+def _whole_number(request: Request, name: str, *, default: int, low: int, high: int, code: str) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_CURSOR_DIGITS and low <= int(raw) <= high):
+        message = {
+            "invalid_cursor": "The cursor is not valid. Send the `next_cursor` of the last page, or 0 to start.",
+            "invalid_page_size": f"page_size must be a whole number from 1 to {FEED_MAX_PAGE_SIZE}.",
+        }[code]
+        raise ApiError(status_code=status.HTTP_400_BAD_REQUEST, code=code, message=message, details={name: raw[:50]})
+    return int(raw)
+
+
+ENTRY_EXAMPLE = {
+    "position": 1042,
+    "change": "new",
+    "created_at": "2026-03-02T09:00:03Z",
+    "pc_project_id": "PC-2024-017",
+    "provider": "procore",
+    "item": {
+        "id": 5531,
+        "kind": "submittal",
+        "provider_id": "88213",
+        "number": "05 12 00-3",
+        "revision": "1",
+        "title": "Structural steel shop drawings",
+        "status": "Open",
+        "due_date": "2026-03-16",
+        "ball_in_court": ["Rita Reviewer"],
+        "closed": False,
+        "removed": False,
+        "predecessor_id": 5530,
+        "provider_url": "https://app.procore.com/562949953443/project/submittals/88213",
+    },
+    "response_keywords": ["Approved", "Approved as Noted", "Revise and Resubmit", "Rejected"],
+    "pc_item_id": "",
+    "acknowledged_at": None,
+}
+ACK_EXAMPLE = {"position": 1042, "item_id": 5531, "pc_item_id": "SUB-0042", "acknowledged_at": "2026-03-02T09:01:00Z"}
+BAD_CURSOR = (
+    "The cursor or page_size is not valid.",
+    {
+        "code": "invalid_cursor",
+        "message": "The cursor is not valid. Send the `next_cursor` of the last page, or 0 to start.",
+        "details": {"cursor": "abc"},
+    },
+)
+
+
+class FeedView(FirmAPIView):
+    serializer_class = FeedPageSerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="feed_list",
+        summary="Read the change feed after a cursor",
+        description=(
+            "The firm's new, changed and removed submittals and RFIs, oldest first, after `cursor`. Log each item, "
+            "acknowledge it with your own item id, then ask again with `next_cursor`. While `has_more` is false "
+            "you are up to date: poll again in a minute."
+        ),
+        parameters=[CURSOR_PARAMETER, PAGE_SIZE_PARAMETER],
+        responses={200: FeedPageSerializer, **error_responses(400, examples={400: BAD_CURSOR})},
+        examples=[
+            OpenApiExample(
+                "One new submittal",
+                value={"entries": [ENTRY_EXAMPLE], "next_cursor": 1042, "has_more": False},
+                response_only=True,
+            )
+        ],
+        tags=["feed"],
+    )
+    def get(self, request: Request) -> Response:
+        after = _whole_number(request, "cursor", default=0, low=0, high=MAX_CURSOR, code="invalid_cursor")
+        size = _whole_number(
+            request,
+            "page_size",
+            default=FEED_MAX_PAGE_SIZE,
+            low=1,
+            high=FEED_MAX_PAGE_SIZE,
+            code="invalid_page_size",
+        )
+        page = feed_page(firm=self.firm, after=after, limit=size)
+        links = {entry.link_id: entry.link for entry in page.entries}
+        keywords = allowed_keywords_by_link(firm=self.firm, links=links.values())
+        entries = [entry_data(entry, keywords=keywords) for entry in page.entries]
+        next_cursor = page.entries[-1].position if page.entries else after
+        return Response({"entries": entries, "next_cursor": next_cursor, "has_more": page.has_more})
+
+
+class FeedAcknowledgeView(FirmAPIView):
+    serializer_class = AcknowledgeSerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="feed_entry_acknowledge",
+        summary="Acknowledge a feed entry with Project Center's item id",
+        description=(
+            "Records that Project Center logged the entry's item under its own item id. Sending it again is "
+            "harmless: the first acknowledgement time is kept."
+        ),
+        parameters=[POSITION_PARAMETER],
+        request=AcknowledgeSerializer,
+        responses={200: AcknowledgementSerializer, **error_responses(400, 404)},
+        examples=[
+            OpenApiExample("Logged as SUB-0042", value={"pc_item_id": "SUB-0042"}, request_only=True),
+            OpenApiExample("Acknowledged", value=ACK_EXAMPLE, response_only=True),
+        ],
+        tags=["feed"],
+    )
+    def post(self, request: Request, position: int) -> Response:
+        serializer = AcknowledgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            entry = feed_entry_acknowledge(
+                firm=self.firm,
+                position=position,
+                pc_item_id=serializer.validated_data["pc_item_id"],
+                now=timezone.now(),
+            )
+        except FeedEntry.DoesNotExist as exc:
+            raise NotFound() from exc
+        return Response(
+            {
+                "position": entry.position,
+                "item_id": entry.item_id,
+                "pc_item_id": entry.pc_item_id,
+                "acknowledged_at": entry.acknowledged_at,
+            }
+        )

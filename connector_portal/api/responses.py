@@ -1,0 +1,284 @@
+"""Reviewer responses: record one (`POST /items/{item_id}/responses/`), read its delivery (`/responses/{id}/`).
+
+Recording is idempotent by the `Idempotency-Key` header (the rule lives in projects.services.push.response_record):
+the same key with the same body answers the first result again, the same key with another body is a 409. The answer
+to a recording is a receipt that never changes; the delivery to the provider is followed at the response's `url`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from connector_portal.api.base import FirmAPIView
+from connector_portal.api.errors import ApiError
+from connector_portal.api.schema import error_responses
+from connector_portal.api.selectors import allowed_keywords_by_link, response_by_key
+from connector_portal.api.serializers import StrictSerializer
+from connector_portal.models import Firm
+from mappings.constants import normalise
+from projects.models import ItemKindChoices, ItemResponse, SyncedItem
+from projects.selectors import item_get, response_get
+from projects.services import IdempotencyConflict, response_record
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_SHAPE = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII: it is stored and compared as sent
+COMMENT_MAX = 10_000
+
+ITEM_ID_PARAMETER = OpenApiParameter(
+    "item_id", int, OpenApiParameter.PATH, description="The item's `id` from the change feed."
+)
+RESPONSE_ID_PARAMETER = OpenApiParameter("response_id", int, OpenApiParameter.PATH, description="The response's id.")
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    pattern=r"^[\x21-\x7e]{1,255}$",
+    description=(
+        "A key you choose for this response (e.g. a UUID), 1 to 255 visible ASCII characters. Repeat the request "
+        "with the same key and body after a timeout: you get the first result, and the response is recorded once."
+    ),
+)
+
+
+class ResponseRequestSerializer(StrictSerializer):
+    keyword = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For a submittal: a Record a Response keyword from the feed entry's `response_keywords`. "
+        "For an RFI it is kept but not sent (an RFI takes a reply).",
+    )
+    comment = serializers.CharField(
+        max_length=COMMENT_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="The reviewer's comment; for an RFI, the reply itself (required).",
+    )
+
+
+class ResponseReceiptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField(help_text="Where to follow its delivery to the provider.")
+    item_id = serializers.IntegerField()
+    keyword = serializers.CharField(allow_blank=True)
+    comment = serializers.CharField(allow_blank=True)
+    idempotency_key = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ProviderResponseSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ResponseDeliverySerializer(ResponseReceiptSerializer):
+    status = serializers.ChoiceField(choices=ItemResponse.Status.choices)
+    status_label = serializers.CharField()
+    delivered = serializers.BooleanField()
+    attempts = serializers.IntegerField(help_text="How many times the portal has tried to send it.")
+    next_attempt_at = serializers.DateTimeField(allow_null=True, help_text="When it tries again, while pending.")
+    provider_response = ProviderResponseSerializer(
+        allow_null=True, help_text="The provider response the keyword was sent as; null before or for RFIs."
+    )
+    provider_answer = serializers.CharField(allow_blank=True, help_text="What happened at the provider, in words.")
+    updated_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField(allow_null=True)
+
+
+def receipt_data(response: ItemResponse, request: Request) -> dict[str, Any]:
+    return {
+        "id": response.pk,
+        "url": request.build_absolute_uri(reverse("api-v1:response-detail", args=[response.pk])),
+        "item_id": response.item_id,
+        "keyword": response.keyword,
+        "comment": response.comment,
+        "idempotency_key": response.idempotency_key,
+        "created_at": response.created_at,
+    }
+
+
+def delivery_data(response: ItemResponse, request: Request) -> dict[str, Any]:
+    sent_as = {"id": response.option_id, "name": response.option_name} if response.option_id else None
+    return {
+        **receipt_data(response, request),
+        "status": response.status,
+        "status_label": response.get_status_display(),
+        "delivered": response.status == ItemResponse.Status.DELIVERED,
+        "attempts": response.attempts,
+        "next_attempt_at": response.next_attempt_at,
+        "provider_response": sent_as,
+        "provider_answer": response.provider_answer,
+        "updated_at": response.updated_at,
+        "delivered_at": response.delivered_at,
+    }
+
+
+def _idempotency_key(request: Request) -> str:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        raise ApiError(
+            status_code=status.HTTP_400_BAD_REQUEST,
+            code="idempotency_key_required",
+            message="Send an Idempotency-Key header (e.g. a new UUID) so that a repeated request is recorded once.",
+        )
+    if not IDEMPOTENCY_KEY_SHAPE.fullmatch(key):
+        raise ApiError(
+            status_code=status.HTTP_400_BAD_REQUEST,
+            code="invalid_idempotency_key",
+            message="The Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces). A UUID fits.",
+        )
+    return key
+
+
+def _check_content(firm: Firm, item: SyncedItem, keyword: str, comment: str) -> None:
+    """A submittal's keyword must be mapped for its connection; an RFI needs a reply. Raises a 422 saying what fits."""
+    if item.kind == ItemKindChoices.RFI:
+        if not comment.strip():
+            raise ApiError(
+                status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                code="reply_required",
+                message="An RFI response is a reply: send its text as `comment`.",
+            )
+        return
+    allowed = allowed_keywords_by_link(firm=firm, links=[item.link])[item.link_id]
+    if normalise(keyword) not in {normalise(k) for k in allowed}:
+        words = ", ".join(f"“{k}”" for k in allowed) or "none yet (the connection's response mapping needs fixing)"
+        raise ApiError(
+            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            code="keyword_not_allowed",
+            message=f"“{keyword}” is not a response keyword of this project's connection. Use one of: {words}.",
+            details={"keyword": keyword, "allowed_keywords": allowed},
+        )
+
+
+RECEIPT_EXAMPLE = {
+    "id": 377,
+    "url": "https://portal.example.com/api/v1/responses/377/",
+    "item_id": 5531,
+    "keyword": "Approved as Noted",
+    "comment": "See markups on sheet S-201.",
+    "idempotency_key": "0b9e6d1c-5d4f-4d55-9a43-1f0e6f1b2a11",
+    "created_at": "2026-03-02T10:15:00Z",
+}
+DELIVERY_EXAMPLE = {
+    **RECEIPT_EXAMPLE,
+    "status": "delivered",
+    "status_label": "Delivered",
+    "delivered": True,
+    "attempts": 1,
+    "next_attempt_at": None,
+    "provider_response": {"id": "12", "name": "Approved as Noted"},
+    "provider_answer": "“Approved as Noted” was recorded in Procore.",
+    "updated_at": "2026-03-02T10:15:04Z",
+    "delivered_at": "2026-03-02T10:15:04Z",
+}
+NOT_ALLOWED = (
+    "The keyword is not mapped for this connection (or an RFI reply has no text); `details.allowed_keywords` lists "
+    "the ones that are.",
+    {
+        "code": "keyword_not_allowed",
+        "message": "“Approved with Comments” is not a response keyword of this project's connection. Use one of: "
+        "“Approved”, “Approved as Noted”, “Revise and Resubmit”, “Rejected”.",
+        "details": {
+            "keyword": "Approved with Comments",
+            "allowed_keywords": ["Approved", "Approved as Noted", "Revise and Resubmit", "Rejected"],
+        },
+    },
+)
+KEY_REUSED = (
+    "The Idempotency-Key was already used with a different body.",
+    {"code": "idempotency_conflict", "message": IdempotencyConflict.message, "details": {}},
+)
+NO_KEY = (
+    "No or a malformed Idempotency-Key header, or the body is not valid.",
+    {
+        "code": "idempotency_key_required",
+        "message": "Send an Idempotency-Key header (e.g. a new UUID) so that a repeated request is recorded once.",
+        "details": {},
+    },
+)
+
+
+class ItemResponsesView(FirmAPIView):
+    serializer_class = ResponseRequestSerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="item_response_record",
+        summary="Record a reviewer's response for an item",
+        description=(
+            "Stores the response and queues its delivery to the provider; answers 201 with a receipt whose `url` "
+            "shows the delivery. Repeating the request with the same Idempotency-Key and body answers the same 201 "
+            "and receipt (with the header `Idempotent-Replayed: true`) and records nothing new; the same key with "
+            "a different body is refused with 409."
+        ),
+        parameters=[ITEM_ID_PARAMETER, IDEMPOTENCY_PARAMETER],
+        request=ResponseRequestSerializer,
+        responses={
+            201: ResponseReceiptSerializer,
+            **error_responses(400, 404, 409, 422, examples={400: NO_KEY, 409: KEY_REUSED, 422: NOT_ALLOWED}),
+        },
+        examples=[
+            OpenApiExample(
+                "Approved as noted",
+                value={"keyword": "Approved as Noted", "comment": "See markups on sheet S-201."},
+                request_only=True,
+            ),
+            OpenApiExample("Recorded", value=RECEIPT_EXAMPLE, response_only=True, status_codes=["201"]),
+        ],
+        tags=["responses"],
+    )
+    def post(self, request: Request, item_id: int) -> Response:
+        item = item_get(firm=self.firm, item_id=item_id)
+        key = _idempotency_key(request)
+        serializer = ResponseRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        keyword, comment = serializer.validated_data["keyword"], serializer.validated_data["comment"]
+        if response_by_key(firm=self.firm, idempotency_key=key) is None:
+            _check_content(
+                self.firm, item, keyword, comment
+            )  # a repeat is judged by its key alone, as the first one was
+        try:
+            response, created = response_record(
+                firm=self.firm, item=item, keyword=keyword, comment=comment, idempotency_key=key
+            )
+        except IdempotencyConflict as exc:
+            raise ApiError(
+                status_code=status.HTTP_409_CONFLICT, code="idempotency_conflict", message=exc.message
+            ) from exc
+        body = receipt_data(response, request)
+        headers = {"Location": body["url"]}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+
+
+class ResponseView(FirmAPIView):
+    serializer_class = ResponseDeliverySerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="response_retrieve",
+        summary="Read a response's delivery to the provider",
+        description=(
+            "`status` is pending (waiting or retrying: see `next_attempt_at`), delivering, delivered, failed "
+            "(`provider_answer` says why and what to do) or dismissed."
+        ),
+        parameters=[RESPONSE_ID_PARAMETER],
+        responses={200: ResponseDeliverySerializer, **error_responses(404)},
+        examples=[OpenApiExample("Delivered", value=DELIVERY_EXAMPLE, response_only=True)],
+        tags=["responses"],
+    )
+    def get(self, request: Request, response_id: int) -> Response:
+        return Response(delivery_data(response_get(firm=self.firm, response_id=response_id), request))
