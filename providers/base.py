@@ -54,6 +54,8 @@ class Provider(ABC):
     scopes: ClassVar[tuple[str, ...]] = ()
     production: ClassVar[Endpoints | None] = None
     provider_sandbox: ClassVar[Endpoints | None] = None
+    # Whether register_webhooks/unregister_webhooks work (Procore); the others are polled.
+    supports_webhooks: ClassVar[bool] = False
 
     def __init__(self, *, app: ProviderApp, http: HttpClient | None = None) -> None:
         self.app = app
@@ -169,6 +171,16 @@ class Provider(ABC):
         errors carry `retry_after`. Never retried on a lost answer (it may have been recorded): the caller decides.
         """
         raise NotImplementedError(f"{self.label}: posting responses is built by the sync issue.")
+
+    def register_webhooks(
+        self, *, account: ProviderAccount, company_id: str, project_id: str, destination_url: str, authorization: str
+    ) -> str:
+        """Ask the provider to POST item changes of the project to `destination_url` (with `authorization` as the
+        Authorization header); answers the hook id. Only where `supports_webhooks`."""
+        raise NotImplementedError(f"{self.label} has no webhooks for submittals and RFIs: links are polled.")
+
+    def unregister_webhooks(self, *, account: ProviderAccount, company_id: str, project_id: str, hook_id: str) -> None:
+        raise NotImplementedError(f"{self.label} has no webhooks for submittals and RFIs.")
 
     # -- shared plumbing for the modules ----------------------------------------------------------------------------
 

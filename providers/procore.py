@@ -73,6 +73,7 @@ class Procore(Provider):
     needs_company_choice = True
     company_word = "company"
     supports_pkce = False
+    supports_webhooks = True
     production = Endpoints(auth="https://login.procore.com", api="https://api.procore.com")
     provider_sandbox = Endpoints(auth="https://login-sandbox.procore.com", api="https://sandbox.procore.com")
 
