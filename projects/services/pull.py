@@ -147,6 +147,26 @@ def _predecessor_for(item: ProviderItem, found: dict[str, SyncedItem]) -> Synced
     return None
 
 
+def _link_revisions(link: ProjectLink, kind: str, to_create: list[tuple[SyncedItem, ProviderItem]]) -> None:
+    """Save the page's new items, each linked to its earlier revision: stored before, or new on this same page."""
+    found = _predecessors(link, kind, [i for _, i in to_create])
+    on_page: dict[str, SyncedItem] = {}
+    later: list[tuple[SyncedItem, SyncedItem]] = []  # (item, predecessor saved in the same bulk insert)
+    for new, item in sorted(to_create, key=lambda pair: _revision_key(pair[1].revision)):
+        new.predecessor = _predecessor_for(item, found)
+        earlier = None if new.predecessor else _predecessor_for(item, on_page)
+        if earlier is not None:
+            later.append((new, earlier))
+        on_page[item.provider_id] = new
+        if item.revision:
+            on_page[f"number:{item.number}"] = new
+    SyncedItem.objects.bulk_create([new for new, _ in to_create])
+    for new, earlier in later:
+        new.predecessor = earlier
+    if later:
+        SyncedItem.objects.bulk_update([new for new, _ in later], ["predecessor"])
+
+
 def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], now: dt.datetime) -> PageCounts:
     """Upsert one page of items and append their real changes to the feed. Call inside a transaction."""
     counts = PageCounts(fetched=len(items))
@@ -191,10 +211,7 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
             counts.changed += 1
             counts.changes.append((stored, FeedEntry.Change.CHANGED))
     if to_create:
-        found = _predecessors(link, kind, [i for _, i in to_create])
-        for new, item in to_create:
-            new.predecessor = _predecessor_for(item, found)
-        SyncedItem.objects.bulk_create([new for new, _ in to_create])
+        _link_revisions(link, kind, to_create)
         counts.new += len(to_create)
         counts.changes[:0] = [(new, FeedEntry.Change.NEW) for new, _ in to_create]
     if to_update:

@@ -90,6 +90,20 @@ def test_a_revision_is_a_new_item_linked_to_its_predecessor(link, provider, cloc
     assert feed(link)[-1] == ("101", "new")
 
 
+def test_revisions_first_seen_on_the_same_page_are_linked_in_order(link, provider, clock):
+    provider.page_size = 100
+    provider.put("submittal", "402", number="07 10 00", revision="2")
+    provider.put("submittal", "400", number="07 10 00", revision="0")
+    provider.put("submittal", "401", number="07 10 00", revision="1", predecessor_id="400")
+
+    sync(link, provider, clock)
+
+    items = {i.provider_id: i for i in SyncedItem.objects.filter(link=link)}
+    assert items["400"].predecessor is None
+    assert items["401"].predecessor == items["400"]
+    assert items["402"].predecessor == items["401"]
+
+
 def test_the_providers_own_predecessor_id_wins_over_the_number(link, provider, clock):
     provider.put("submittal", "200", number="A", revision="0")
     provider.put("submittal", "300", number="B", revision="0")
