@@ -20,3 +20,7 @@ def sync_link(link_id: int) -> str:
 def deliver_response(response_id: int) -> str:
     response = services.response_deliver(response_id=response_id)
     return "nothing to send" if response is None else response.status
+
+
+def register_webhooks(link_id: int) -> str:
+    return services.link_webhooks_register(link_id=link_id)

@@ -14,6 +14,7 @@ from mappings.models import MappingTable
 from mappings.selectors import keyword_check, link_table_get, mapping_check, response_keywords
 from mappings.services import mapping_table_create_for_link, mapping_table_replace
 from projects.models import ProjectCenterProject, ProjectLink, SyncRun
+from projects.queue import enqueue
 from projects.selectors import sync_status
 from projects.services import link_sync_now
 from providers.base import Provider
@@ -84,6 +85,7 @@ def link_created(
 
 def link_saved(*, link: ProjectLink, actor: User) -> None:
     """After the link is committed: register provider webhooks and queue the first sync."""
+    enqueue("projects.tasks.register_webhooks", link.pk)
     sync_now(link=link, actor=actor)
 
 

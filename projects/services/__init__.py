@@ -16,7 +16,12 @@ from projects.services.push import (
     response_retry,
 )
 from projects.services.sweep import SweepResult, link_poke, link_sync_now, sweep_run
-from projects.services.webhooks import link_webhook_prepare, link_webhook_registered, webhook_receive
+from projects.services.webhooks import (
+    link_webhook_prepare,
+    link_webhook_registered,
+    link_webhooks_register,
+    webhook_receive,
+)
 
 __all__ = [
     "IdempotencyConflict",
@@ -30,6 +35,7 @@ __all__ = [
     "link_sync_now",
     "link_webhook_prepare",
     "link_webhook_registered",
+    "link_webhooks_register",
     "poll_interval",
     "request_hash",
     "response_deliver",

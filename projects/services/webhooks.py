@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 from enum import StrEnum
 from typing import Any
@@ -13,8 +14,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from projects.models import ProjectLink, WebhookDelivery
+from projects.models import FeedEntry, ItemKindChoices, ProjectLink, SyncedItem, WebhookDelivery
+from projects.services.feed import feed_append
 from projects.services.sweep import SYNC_TASK, link_poke
+from providers.errors import ProviderError
+from providers.registry import get_provider
+
+logger = logging.getLogger(__name__)
+# Procore's webhook resource names -> our item kinds.
+RESOURCE_KINDS = {"Submittals": ItemKindChoices.SUBMITTAL, "RFIs": ItemKindChoices.RFI}
 
 
 class Outcome(StrEnum):
@@ -43,6 +51,49 @@ def link_webhook_registered(*, link: ProjectLink, hook_id: str) -> None:
     link.webhook_hook_id = hook_id
     link.webhook_healthy = bool(hook_id)
     link.save(update_fields=["webhook_hook_id", "webhook_healthy", "updated_at"])
+
+
+def link_webhooks_register(*, link_id: int) -> str:
+    """Ask the provider to call the portal when the link's items change. Safe to run twice; without a hook the link is
+    simply polled at its normal interval, so a refusal here is logged, not raised."""
+    link = ProjectLink.objects.select_related("account").filter(pk=link_id).first()
+    if link is None:
+        return "the link is gone"
+    provider = get_provider(link.provider)
+    if not getattr(provider, "supports_webhooks", False):
+        return f"{provider.label} has no webhooks for these items: the link is polled"
+    if link.webhook_hook_id:
+        return "already registered"
+    url, authorization = link_webhook_prepare(link=link)
+    try:
+        hook_id = provider.register_webhooks(
+            account=link.account,
+            company_id=link.provider_company_id,
+            project_id=link.provider_project_id,
+            destination_url=url,
+            authorization=authorization,
+        )
+    except ProviderError as exc:
+        logger.warning("Webhook registration for link %s failed: %s", link.pk, exc.detail or exc.message)
+        link_webhook_registered(link=link, hook_id="")
+        return f"not registered, polling instead: {exc.message}"
+    link_webhook_registered(link=link, hook_id=hook_id)
+    return "registered"
+
+
+def _item_removed(link: ProjectLink, payload: dict[str, Any], now: dt.datetime) -> None:
+    """Procore reports deletions only through webhooks: mark the item removed and tell Project Center once."""
+    kind = RESOURCE_KINDS.get(str(payload.get("resource_name") or ""))
+    resource_id = str(payload.get("resource_id") or "")
+    if kind is None or not resource_id:
+        return
+    with transaction.atomic():
+        item = SyncedItem.objects.select_for_update().filter(link=link, kind=kind, provider_id=resource_id).first()
+        if item is None or item.removed:
+            return
+        item.removed, item.changed_at = True, now
+        item.save(update_fields=["removed", "changed_at"])
+        feed_append(firm_id=link.firm_id, changes=[(item, FeedEntry.Change.REMOVED)], now=now)
 
 
 def _own_application_ids() -> set[str]:
@@ -77,6 +128,8 @@ def webhook_receive(*, token: str, authorization: str, payload: dict[str, Any], 
                 WebhookDelivery.objects.create(link=link, delivery_id=delivery_id, received_at=now)
         except IntegrityError:
             return Outcome.DUPLICATE
+    if payload.get("event_type") == "delete":
+        _item_removed(link, payload, now)
     link_poke(link_id=link.pk, now=now)
     ProjectLink.objects.filter(pk=link.pk).update(webhook_last_delivery_at=now, webhook_healthy=True)
     _queue_sync(link.pk)

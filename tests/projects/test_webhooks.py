@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from projects.models import ProjectLink
-from projects.services import link_webhook_prepare
+from projects.models import FeedEntry, ProjectLink, SyncedItem
+from projects.services import link_sync, link_webhook_prepare, link_webhooks_register
+from providers.errors import AccessBlocked
 from providers.models import ProviderApp
 
 
@@ -87,3 +88,57 @@ def test_a_body_that_is_not_a_json_object_is_a_400(hook):
     path, authorization, _ = hook
     response = Client().post(path, "[1, 2]", content_type="application/json", HTTP_AUTHORIZATION=authorization)
     assert response.status_code == 400
+
+
+def test_a_delete_delivery_marks_the_item_removed_once(link, hook, provider, clock):
+
+    provider.put("submittal", "42")
+
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+    path, authorization, _queued = hook
+
+    post(path, {**delivery(1), "event_type": "delete"}, authorization)
+    post(path, {**delivery(2), "event_type": "delete"}, authorization)  # Procore repeats itself under a new id
+
+    assert SyncedItem.objects.get(link=link, provider_id="42").removed
+    changes = list(FeedEntry.objects.filter(link=link).order_by("position").values_list("change", flat=True))
+    assert changes == ["new", "removed"]
+
+
+class HookingProvider:
+    label = "Procore"
+    supports_webhooks = True
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.fail, self.calls = fail, []
+
+    def register_webhooks(self, **kwargs: object) -> str:
+        self.calls.append(kwargs)
+        if self.fail:
+            raise self.fail
+        return "hook-77"
+
+
+def test_saving_a_link_registers_its_webhook_once(link, monkeypatch):
+
+    provider = HookingProvider()
+    monkeypatch.setattr("projects.services.webhooks.get_provider", lambda key: provider)
+
+    assert link_webhooks_register(link_id=link.pk) == "registered"
+    assert link_webhooks_register(link_id=link.pk) == "already registered"
+
+    link.refresh_from_db()
+    assert (link.webhook_hook_id, link.webhook_healthy) == ("hook-77", True)
+    assert len(provider.calls) == 1
+    assert provider.calls[0]["authorization"].startswith("Bearer ")
+    assert provider.calls[0]["destination_url"].endswith(f"/webhooks/procore/{link.webhook_token}/")
+
+
+def test_a_refused_webhook_leaves_the_link_polled(link, monkeypatch):
+
+    provider = HookingProvider(fail=AccessBlocked("Procore refused to create the webhook."))
+    monkeypatch.setattr("projects.services.webhooks.get_provider", lambda key: provider)
+
+    assert link_webhooks_register(link_id=link.pk).startswith("not registered, polling instead")
+    link.refresh_from_db()
+    assert (link.webhook_hook_id, link.webhook_healthy) == ("", False)
