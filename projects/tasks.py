@@ -24,3 +24,9 @@ def deliver_response(response_id: int) -> str:
 
 def register_webhooks(link_id: int) -> str:
     return services.link_webhooks_register(link_id=link_id)
+
+
+def unregister_webhooks(provider: str, account_id: int, company_id: str, project_id: str, hook_id: str) -> str:
+    return services.webhooks_unregister(
+        provider=provider, account_id=account_id, company_id=company_id, project_id=project_id, hook_id=hook_id
+    )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from connector_portal.models import Firm, User
 from connector_portal.services import audit_record, snapshot
 from projects.models import ProjectCenterProject, ProjectLink
+from projects.queue import enqueue
 from providers.models import ProviderAccount
 from providers.types import Company, ProviderProject
 
@@ -126,5 +127,14 @@ def link_set_account(
 def link_delete(*, link: ProjectLink, actor: User, request: HttpRequest | None = None) -> None:
     before = snapshot(link)
     firm = link.firm
+    if link.webhook_hook_id:
+        hook = (
+            link.provider,
+            link.account_id,
+            link.provider_company_id,
+            link.provider_project_id,
+            link.webhook_hook_id,
+        )
+        transaction.on_commit(lambda: enqueue("projects.tasks.unregister_webhooks", *hook))
     link.delete()
     audit_record(action="link.delete", firm=firm, actor_user=actor, target=link, before=before, request=request)

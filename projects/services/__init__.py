@@ -21,6 +21,7 @@ from projects.services.webhooks import (
     link_webhook_registered,
     link_webhooks_register,
     webhook_receive,
+    webhooks_unregister,
 )
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "response_retry",
     "sweep_run",
     "webhook_receive",
+    "webhooks_unregister",
 ]

@@ -81,6 +81,23 @@ def link_webhooks_register(*, link_id: int) -> str:
     return "registered"
 
 
+def webhooks_unregister(*, provider: str, account_id: int, company_id: str, project_id: str, hook_id: str) -> str:
+    """Remove a disconnected link's hook at the provider (best effort: a hook left behind only calls a dead URL)."""
+    from providers.models import ProviderAccount
+
+    account = ProviderAccount.objects.filter(pk=account_id).first()
+    if account is None or not hook_id:
+        return "nothing to remove"
+    try:
+        get_provider(provider).unregister_webhooks(
+            account=account, company_id=company_id, project_id=project_id, hook_id=hook_id
+        )
+    except ProviderError as exc:
+        logger.warning("Removing webhook %s failed: %s", hook_id, exc.detail or exc.message)
+        return f"not removed: {exc.message}"
+    return "removed"
+
+
 def _item_removed(link: ProjectLink, payload: dict[str, Any], now: dt.datetime) -> None:
     """Procore reports deletions only through webhooks: mark the item removed and tell Project Center once."""
     kind = RESOURCE_KINDS.get(str(payload.get("resource_name") or ""))

@@ -290,3 +290,16 @@ def test_a_receiving_user_off_the_project_team_is_refused(
     assert b"is not on the team of Procore project" in response.content
     link.refresh_from_db()
     assert link.account == account
+
+
+def test_disconnecting_removes_the_providers_webhook(
+    member_client: Client, account, fake_provider, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    link = connect(member_client, account)
+    ProjectLink.objects.filter(pk=link.pk).update(webhook_hook_id="hook-9")
+    removed: list[dict] = []
+    fake_provider.unregister_webhooks = lambda **kwargs: removed.append(kwargs)  # type: ignore[attr-defined]
+    monkeypatch.setattr("projects.services.webhooks.get_provider", lambda key: fake_provider)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post("/connect/PC-1/connection/disconnect/")
+    assert removed == [{"account": account, "company_id": "1", "project_id": "100", "hook_id": "hook-9"}]
