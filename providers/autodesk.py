@@ -28,7 +28,7 @@ from providers.base import (
 )
 from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption, TokenSet
+from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -98,23 +98,12 @@ class Autodesk(Provider):
             scope=" ".join(self.scopes),
         )
 
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
-        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        if code_verifier:
-            data["code_verifier"] = code_verifier
-        return self._token_request(data, basic=self._client)
+    revoke_path = "/authentication/v2/revoke"
+    revoke_extra = {"token_type_hint": "refresh_token"}
 
-    def refresh(self, *, refresh_token: str) -> TokenSet:
-        return self._token_request({"grant_type": "refresh_token", "refresh_token": refresh_token}, basic=self._client)
-
-    def revoke(self, *, token: str) -> None:
-        self.http.send(
-            "POST",
-            f"{self.endpoints.auth}/authentication/v2/revoke",
-            data={"token": token, "token_type_hint": "refresh_token"},
-            basic=self._client,
-            classify=self.classify,
-        )
+    def _client_credentials(self) -> tuple[dict[str, str], tuple[str, str] | None]:
+        # Confidential clients authenticate with HTTP Basic only: credentials also in the body are a 400.
+        return {}, self._client
 
     def who_am_i(self, *, access_token: str) -> ProviderUser:
         body = self._call("GET", f"{self.endpoints.profile}/userinfo", token=access_token)

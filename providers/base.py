@@ -85,17 +85,39 @@ class Provider(ABC):
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
         """Where to send the user's browser to sign in and consent. `code_challenge` is PKCE S256, when supported."""
 
-    @abstractmethod
+    # How the portal proves who it is at the token and revoke endpoints: client id and secret in the form body
+    # (Procore, ConstructEx); Autodesk overrides `_client_credentials` to use HTTP Basic instead.
+    revoke_path: ClassVar[str] = "/oauth/revoke"
+    revoke_extra: ClassVar[dict[str, str]] = {}
+
+    def _client_credentials(self) -> tuple[dict[str, str], tuple[str, str] | None]:
+        return {"client_id": self.app.client_id, "client_secret": self.app.client_secret}, None
+
+    def _token_grant(self, data: dict[str, str]) -> TokenSet:
+        form, basic = self._client_credentials()
+        return self._token_request({**data, **form}, basic=basic)
+
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
         """Trade an authorization code for tokens. `invalid_grant` raises InvalidGrant (never retried)."""
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        if code_verifier:
+            data["code_verifier"] = code_verifier
+        return self._token_grant(data)
 
-    @abstractmethod
     def refresh(self, *, refresh_token: str) -> TokenSet:
         """Trade a refresh token for a new pair (they rotate: the old one is dead at once). InvalidGrant on refusal."""
+        return self._token_grant({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
-    @abstractmethod
     def revoke(self, *, token: str) -> None:
         """Revoke a refresh or access token at the provider. Unknown tokens are not an error."""
+        form, basic = self._client_credentials()
+        self.http.send(
+            "POST",
+            f"{self.endpoints.auth}{self.revoke_path}",
+            data={"token": token, **self.revoke_extra, **form},
+            basic=basic,
+            classify=self.classify,
+        )
 
     @abstractmethod
     def who_am_i(self, *, access_token: str) -> ProviderUser:

@@ -26,7 +26,7 @@ from providers.base import (
 )
 from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption, TokenSet
+from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -81,35 +81,6 @@ class Procore(Provider):
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
         return self._authorize_url("/oauth/authorize", redirect_uri=redirect_uri, state=state, code_challenge="")
-
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
-        return self._token_request(
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "client_id": self.app.client_id,
-                "client_secret": self.app.client_secret,
-            }
-        )
-
-    def refresh(self, *, refresh_token: str) -> TokenSet:
-        return self._token_request(
-            {
-                "grant_type": "refresh_token",
-                "refresh_token": refresh_token,
-                "client_id": self.app.client_id,
-                "client_secret": self.app.client_secret,
-            }
-        )
-
-    def revoke(self, *, token: str) -> None:
-        self.http.send(
-            "POST",
-            f"{self.endpoints.auth}/oauth/revoke",
-            data={"token": token, "client_id": self.app.client_id, "client_secret": self.app.client_secret},
-            classify=self.classify,
-        )
 
     def who_am_i(self, *, access_token: str) -> ProviderUser:
         body = self._call("GET", f"{self.endpoints.api}/rest/v1.0/me", token=access_token)
