@@ -38,3 +38,6 @@ DEFAULT_HOURLY_LIMITS: Final[dict[str, int]] = {
     Connector.CONSTRUCTEX: 1800,
 }
 POLLING_SHARE_OF_BUDGET: Final = 0.6
+
+# How often a sync lists every item instead of the changed ones, to find items deleted upstream.
+RECONCILE_INTERVAL: Final = dt.timedelta(hours=24)

@@ -73,6 +73,9 @@ class ProjectLink(FirmOwned):
     # Per-kind cursors: the newest provider `updated_at` fully synced. The next pull asks from here minus a look-back.
     submittal_cursor = models.DateTimeField(null=True, blank=True, editable=False)
     rfi_cursor = models.DateTimeField("RFI cursor", null=True, blank=True, editable=False)
+    # When the provider's whole item list was last compared with ours: how deletions that no provider reports on its
+    # incremental lists (Autodesk, Procore without a webhook) are found.
+    reconciled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The lease: one sync per link at a time; an expired lease (worker killed) can be taken over.
     lease_owner = models.CharField(max_length=32, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from projects.constants import LOOKBACK, WEBHOOK_SAFETY_NET_INTERVAL
+from projects.constants import LOOKBACK, RECONCILE_INTERVAL, WEBHOOK_SAFETY_NET_INTERVAL
 from projects.models import FeedEntry, ProjectLink, SyncedItem, SyncRun
 from projects.ports import ProviderPort, held_kinds, provider_port_for
 from projects.services.feed import feed_append
@@ -237,15 +237,26 @@ def _record_page(run: SyncRun, counts: PageCounts, calls: int, total: int | None
     run.provider_calls += calls
 
 
-def pull_kind(*, link: ProjectLink, kind: ItemKind, port: ProviderPort, run: SyncRun, owner: str, clock: Clock) -> None:
-    """Every page of items of `kind` changed since the cursor (minus the look-back).
+def pull_kind(
+    *,
+    link: ProjectLink,
+    kind: ItemKind,
+    port: ProviderPort,
+    run: SyncRun,
+    owner: str,
+    clock: Clock,
+    full: bool = False,
+) -> None:
+    """Every page of items of `kind` changed since the cursor (minus the look-back); with `full`, every item.
 
     Each page commits with its items and feed entries. The cursor moves only when every page is in: providers page
     in their own order, not by `updated_at`, so an earlier cursor is the only one that can never skip an item. A
     crashed run is therefore simply run again; re-read items match their stored hash and add nothing.
+    A full listing also finds the stored items the provider no longer lists: they were deleted upstream.
     """
     cursor = link.cursor_for(kind)
-    since = cursor - LOOKBACK if cursor else None
+    since = cursor - LOOKBACK if cursor and not full else None
+    listed: set[str] = set()
     started = clock()
     newest = cursor
     first_page = True
@@ -259,9 +270,14 @@ def pull_kind(*, link: ProjectLink, kind: ItemKind, port: ProviderPort, run: Syn
             SyncRun.objects.filter(pk=run.pk).update(expected_items=run.expected_items)
         first_page = False
         _record_page(run, counts, page.calls, page.total)
+        listed.update(i.provider_id for i in page.items)
         seen = max((i.updated_at for i in page.items), default=None)
         if seen is not None and (newest is None or seen > newest):
             newest = seen
+    if since is None:
+        removed = _mark_unlisted_removed(link, kind, listed, clock())
+        SyncRun.objects.filter(pk=run.pk).update(removed=F("removed") + removed)
+        run.removed += removed
     if newest is not None and newest != cursor:
         # Never past the run's start: an item changed while we paged may have slipped between offset pages.
         new_cursor = min(newest, started)
@@ -269,6 +285,18 @@ def pull_kind(*, link: ProjectLink, kind: ItemKind, port: ProviderPort, run: Syn
             new_cursor = max(new_cursor, cursor)
         setattr(link, f"{kind}_cursor", new_cursor)
         ProjectLink.objects.filter(pk=link.pk).update(**{f"{kind}_cursor": new_cursor})
+
+
+def _mark_unlisted_removed(link: ProjectLink, kind: str, listed: set[str], now: dt.datetime) -> int:
+    """After a full listing: stored items the provider no longer lists were deleted upstream; say so once each."""
+    with transaction.atomic():
+        stored = SyncedItem.objects.filter(link=link, kind=kind, removed=False).only("id", "provider_id")
+        gone = [item for item in stored.iterator(chunk_size=2000) if item.provider_id not in listed]
+        for item in gone:
+            item.removed, item.changed_at = True, now
+        SyncedItem.objects.bulk_update(gone, ["removed", "changed_at"], batch_size=1000)
+        feed_append(firm_id=link.firm_id, changes=[(item, FeedEntry.Change.REMOVED) for item in gone], now=now)
+    return len(gone)
 
 
 def poll_interval(link: ProjectLink) -> int:
@@ -321,9 +349,13 @@ def _sync(link: ProjectLink, owner: str, clock: Clock, port: ProviderPort | None
         port = port or provider_port_for(link)
         held = held_kinds(link)
         run.held_kinds = sorted(k for k in link.kinds if k in held)
+        full = link.reconciled_at is None or clock() - link.reconciled_at >= RECONCILE_INTERVAL
         for kind in link.kinds:
             if kind not in held:
-                pull_kind(link=link, kind=kind, port=port, run=run, owner=owner, clock=clock)  # type: ignore[arg-type]
+                pull_kind(link=link, kind=kind, port=port, run=run, owner=owner, clock=clock, full=full)  # type: ignore[arg-type]
+        if full:
+            link.reconciled_at = clock()
+            ProjectLink.objects.filter(pk=link.pk).update(reconciled_at=link.reconciled_at)
     except ProviderError as exc:
         now = clock()
         run.errors += 1

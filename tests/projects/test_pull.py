@@ -258,3 +258,20 @@ def test_feed_positions_are_per_firm_and_gap_free_across_links(firm, other_firm,
     theirs = list(FeedEntry.objects.filter(firm=other_firm).values_list("position", flat=True))
     assert mine == [1, 2, 3, 4]
     assert theirs == [1, 2]
+
+
+def test_a_daily_full_listing_finds_items_deleted_without_a_word(link, provider, clock):
+    provider.seed("submittal", 3)
+    sync(link, provider, clock)
+    del provider.items[("submittal", "2")]  # gone upstream; the provider's incremental list cannot say so
+    clock.advance(hours=1)
+    assert sync(link, provider, clock).removed == 0
+
+    clock.advance(hours=24)
+    run = sync(link, provider, clock)
+
+    assert run.removed == 1
+    assert SyncedItem.objects.get(link=link, provider_id="2").removed
+    assert feed(link)[-1] == ("2", "removed")
+    clock.advance(hours=25)
+    assert sync(link, provider, clock).removed == 0  # said once

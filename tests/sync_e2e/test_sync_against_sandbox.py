@@ -107,8 +107,13 @@ def test_an_item_deleted_upstream(case: Case, sync: Sync, sandbox: RunningSandbo
     if case.provider == "constructex":  # lists a tombstone: the feed says "removed upstream"
         assert deleted.removed and run.removed == 1
         assert FeedEntry.objects.filter(item=deleted, change=FeedEntry.Change.REMOVED).count() == 1
-    else:  # Procore and Autodesk drop deleted items from their lists (Procore says so only by webhook)
+    else:  # Procore and Autodesk drop deleted items from their lists (Procore says so only by webhook) ...
         assert not deleted.removed and run.removed == 0
+        clock.advance(25 * 3600)  # ... so the daily full listing finds them
+        run = sync()
+        deleted = item(case, "submittal", 1)
+        assert deleted.removed and run.removed == 1
+    assert FeedEntry.objects.filter(item=deleted, change=FeedEntry.Change.REMOVED).count() == 1
     response = respond(deleted, clock)
     assert response.status == ItemResponse.Status.FAILED and response.provider_answer
 
