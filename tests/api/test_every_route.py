@@ -139,3 +139,15 @@ def test_the_firms_own_token_is_served_on_every_operation(
     response = call(bearer_client(make_token(firm)), method, url, case.body(firm), case.headers(firm))
 
     assert 200 <= response.status_code < 300, response.content
+
+
+@pytest.mark.parametrize("route", [route for route in ROUTES if "GET" in route.methods], ids=lambda route: route.name)
+def test_a_signed_in_member_can_browse_every_readable_route(route: Route, firm: Firm, member_client: Client) -> None:
+    url = reverse(route.name, kwargs=ROUTE_CASES[route.name].make(firm))
+
+    page = member_client.get(url, headers={"Accept": "text/html"})
+    options = member_client.options(url)
+
+    assert page.status_code == 200, page.content[:500]
+    assert page["Content-Type"].startswith("text/html")
+    assert options.status_code == 200, options.content[:500]
