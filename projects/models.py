@@ -141,6 +141,8 @@ class SyncedItem(FirmOwned):
     url = models.URLField(max_length=500, blank=True)
     closed = models.BooleanField(default=False)
     removed = models.BooleanField(default=False, help_text="Deleted or recycled upstream.")
+    # Missing from a full listing: removed only if the next full listing misses it too (offset paging can skip a row).
+    unlisted_at = models.DateTimeField(null=True, blank=True)
     predecessor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
     provider_updated_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from connector_portal.models import Membership
 from projects.constants import AUTO_PAUSED_PROBE, BLOCKED_PROBE, FAILURE_BACKOFF, PAUSE_AFTER_FAILING
@@ -36,7 +37,16 @@ def link_record_success(*, link: ProjectLink, now: dt.datetime, interval: int) -
     link.reauth_notified_at = None
     link.next_sync_at = now + dt.timedelta(seconds=interval)
     link.last_synced_at = now
-    link.save(update_fields=[*HEALTH_FIELDS, "last_synced_at", "last_run_calls", "updated_at"])
+    _save_health(link, [*HEALTH_FIELDS, "last_synced_at", "last_run_calls"])
+
+
+def _save_health(link: ProjectLink, fields: list[str]) -> None:
+    """Write the sync's verdict, unless a person paused the link while the sync ran: their choice wins."""
+    values = {name: getattr(link, name) for name in fields}
+    paused_by_person = Q(status=ProjectLink.Status.PAUSED, auto_paused=False)
+    if not ProjectLink.objects.filter(pk=link.pk).exclude(paused_by_person).update(**values, updated_at=timezone.now()):
+        kept = {name: values[name] for name in ("last_synced_at", "last_run_calls") if name in values}
+        ProjectLink.objects.filter(pk=link.pk).update(**kept)
 
 
 def _failing(link: ProjectLink, exc: ProviderError, now: dt.datetime, retry_at: dt.datetime) -> None:
@@ -79,7 +89,7 @@ def link_record_failure(*, link: ProjectLink, exc: ProviderError, now: dt.dateti
         link.next_sync_at = now + BLOCKED_PROBE
     else:
         _failing(link, exc, now, now + FAILURE_BACKOFF)
-    link.save(update_fields=[*HEALTH_FIELDS, "last_run_calls", "updated_at"])
+    _save_health(link, [*HEALTH_FIELDS, "last_run_calls"])
     return run_status
 
 

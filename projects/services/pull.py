@@ -43,6 +43,7 @@ UPDATE_FIELDS = [
     "raw",
     "echo_pending",
     "changed_at",
+    "unlisted_at",
 ]
 
 
@@ -83,6 +84,7 @@ def _apply(stored: SyncedItem, item: ProviderItem, digest: str, now: dt.datetime
     stored.url = item.url
     stored.closed = item.closed
     stored.removed = item.deleted
+    stored.unlisted_at = None
     stored.provider_updated_at = item.updated_at
     stored.content_hash = digest
     stored.raw = item.raw
@@ -288,15 +290,36 @@ def pull_kind(
 
 
 def _mark_unlisted_removed(link: ProjectLink, kind: str, listed: set[str], now: dt.datetime) -> int:
-    """After a full listing: stored items the provider no longer lists were deleted upstream; say so once each."""
+    """After a full listing: a stored item missing from two full listings in a row was deleted upstream.
+
+    One miss is not enough: an offset-paged list can skip a row when another is deleted while we page.
+    """
     with transaction.atomic():
-        stored = SyncedItem.objects.filter(link=link, kind=kind, removed=False).only("id", "provider_id")
-        gone = [item for item in stored.iterator(chunk_size=2000) if item.provider_id not in listed]
-        for item in gone:
-            item.removed, item.changed_at = True, now
-        SyncedItem.objects.bulk_update(gone, ["removed", "changed_at"], batch_size=1000)
+        stored = SyncedItem.objects.filter(link=link, kind=kind, removed=False).only("id", "provider_id", "unlisted_at")
+        back, first_miss, gone = [], [], []
+        for item in stored.iterator(chunk_size=2000):
+            if item.provider_id in listed:
+                if item.unlisted_at is not None:
+                    item.unlisted_at = None
+                    back.append(item)
+            elif item.unlisted_at is None:
+                item.unlisted_at = now
+                first_miss.append(item)
+            else:
+                item_mark_removed(item, now)
+                gone.append(item)
+        SyncedItem.objects.bulk_update(back + first_miss, ["unlisted_at"], batch_size=1000)
+        SyncedItem.objects.bulk_update(gone, REMOVED_FIELDS, batch_size=1000)
         feed_append(firm_id=link.firm_id, changes=[(item, FeedEntry.Change.REMOVED) for item in gone], now=now)
     return len(gone)
+
+
+REMOVED_FIELDS = ["removed", "content_hash", "changed_at"]
+
+
+def item_mark_removed(item: SyncedItem, now: dt.datetime) -> None:
+    """Deleted upstream. The hash is cleared so that, should the item come back, it reads as a change."""
+    item.removed, item.content_hash, item.changed_at = True, "", now
 
 
 def poll_interval(link: ProjectLink) -> int:

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from projects.models import FeedEntry, ItemKindChoices, ProjectLink, SyncedItem, WebhookDelivery
 from projects.services.feed import feed_append
+from projects.services.pull import REMOVED_FIELDS, item_mark_removed
 from projects.services.sweep import SYNC_TASK, link_poke
 from providers.errors import ProviderError
 from providers.registry import get_provider
@@ -108,8 +109,8 @@ def _item_removed(link: ProjectLink, payload: dict[str, Any], now: dt.datetime) 
         item = SyncedItem.objects.select_for_update().filter(link=link, kind=kind, provider_id=resource_id).first()
         if item is None or item.removed:
             return
-        item.removed, item.changed_at = True, now
-        item.save(update_fields=["removed", "changed_at"])
+        item_mark_removed(item, now)
+        item.save(update_fields=REMOVED_FIELDS)
         feed_append(firm_id=link.firm_id, changes=[(item, FeedEntry.Change.REMOVED)], now=now)
 
 

@@ -106,3 +106,18 @@ def test_a_link_failing_for_a_day_is_paused_with_its_reason_and_recovers_by_itse
 
     recovered = reload(link)
     assert (recovered.status, recovered.auto_paused, recovered.failing_since) == ("active", False, None)
+
+
+def test_a_pause_pressed_while_a_sync_runs_is_kept(link, provider, clock):
+    provider.seed("submittal", 7)
+    provider.on_page = lambda number: (
+        ProjectLink.objects.filter(pk=link.pk).update(status=ProjectLink.Status.PAUSED, status_reason="Paused by Pat.")
+        if number == 2
+        else None
+    )
+
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+
+    link.refresh_from_db()
+    assert (link.status, link.status_reason) == (ProjectLink.Status.PAUSED, "Paused by Pat.")
+    assert link.last_synced_at == clock()

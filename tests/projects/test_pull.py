@@ -260,13 +260,15 @@ def test_feed_positions_are_per_firm_and_gap_free_across_links(firm, other_firm,
     assert theirs == [1, 2]
 
 
-def test_a_daily_full_listing_finds_items_deleted_without_a_word(link, provider, clock):
+def test_daily_full_listings_find_items_deleted_without_a_word(link, provider, clock):
     provider.seed("submittal", 3)
     sync(link, provider, clock)
     del provider.items[("submittal", "2")]  # gone upstream; the provider's incremental list cannot say so
     clock.advance(hours=1)
     assert sync(link, provider, clock).removed == 0
 
+    clock.advance(hours=24)
+    assert sync(link, provider, clock).removed == 0  # one miss could be a row skipped by offset paging
     clock.advance(hours=24)
     run = sync(link, provider, clock)
 
@@ -275,3 +277,36 @@ def test_a_daily_full_listing_finds_items_deleted_without_a_word(link, provider,
     assert feed(link)[-1] == ("2", "removed")
     clock.advance(hours=25)
     assert sync(link, provider, clock).removed == 0  # said once
+
+
+def test_an_item_missed_by_one_full_listing_only_is_kept(link, provider, clock):
+    provider.seed("submittal", 3)
+    sync(link, provider, clock)
+    skipped = provider.items.pop(("submittal", "2"))
+    clock.advance(hours=25)
+    sync(link, provider, clock)
+    provider.items[("submittal", "2")] = skipped
+    clock.advance(hours=25)
+    sync(link, provider, clock)
+    clock.advance(hours=25)
+
+    assert sync(link, provider, clock).removed == 0
+    assert not SyncedItem.objects.get(link=link, provider_id="2").removed
+    assert [change for _, change in feed(link)] == ["new", "new", "new"]
+
+
+def test_an_item_that_comes_back_after_removal_is_reported_again(link, provider, clock):
+    provider.seed("submittal", 2)
+    sync(link, provider, clock)
+    back = provider.items.pop(("submittal", "2"))
+    for _ in range(2):
+        clock.advance(hours=25)
+        sync(link, provider, clock)
+    assert SyncedItem.objects.get(link=link, provider_id="2").removed
+    provider.items[("submittal", "2")] = back  # restored upstream with the very same content
+
+    clock.advance(hours=25)
+    sync(link, provider, clock)
+
+    assert not SyncedItem.objects.get(link=link, provider_id="2").removed
+    assert feed(link)[-2:] == [("2", "removed"), ("2", "changed")]
