@@ -1,10 +1,10 @@
 """The one place requests to providers are sent.
 
 Every request has a (connect, read) timeout. 429, 502, 503, 504 and connection errors are retried with exponential
-backoff and jitter, honouring `Retry-After` and Procore's `X-Rate-Limit-Reset`; a wait longer than `max_wait`
-seconds is never slept (web requests and workers must stay responsive) but raised as RateLimited /
-ProviderUnavailable so the caller reschedules. A 401 triggers one token refresh and one retry. Sleeping and the
-clock are injectable so tests never sleep.
+backoff and jitter (POST and PATCH only on 429, 503 and connections never made: they may have been acted on),
+honouring `Retry-After` and Procore's `X-Rate-Limit-Reset`; a wait longer than `max_wait` seconds is never slept (web
+requests and workers must stay responsive) but raised as RateLimited / ProviderUnavailable so the caller reschedules.
+A 401 triggers one token refresh and one retry. Sleeping and the clock are injectable so tests never sleep.
 Nothing here logs a token: log lines carry the method, the URL without query string and the status only.
 """
 
@@ -37,6 +37,9 @@ sleeper: Callable[[float], None] = time.sleep
 clock: Callable[[], float] = time.time
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# The answers that say the request was not processed. A gateway's 502/504 may come after the provider acted (burnt a
+# single-use refresh token, posted an RFI reply), so a request that is not idempotent is retried only on these.
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
@@ -157,6 +160,8 @@ class HttpClient:
                 token = auth.after_unauthorized(token or "")
                 continue
             if response.status_code in RETRY_STATUSES:
+                if method not in IDEMPOTENT_METHODS and response.status_code not in NOT_PROCESSED_STATUSES:
+                    raise self._retry_error(response, self._server_wait(response))
                 attempt += 1
                 wait = self._server_wait(response)
                 self._wait_or_raise(attempt, wait, self._retry_error(response, wait))

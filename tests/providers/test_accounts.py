@@ -90,6 +90,22 @@ def test_a_refresh_that_times_out_changes_nothing_and_is_not_resent(
     assert len(token_calls(mocked)) == 1
 
 
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_refresh_answered_by_a_gateway_error_is_not_resent_and_keeps_the_account_usable(
+    mocked: responses.RequestsMock, make_account: MakeAccount, status: int
+) -> None:
+    # Procore may have rotated the pair before the gateway failed; sending the old refresh token again would be
+    # refused (invalid_grant) and force the user to reconnect.
+    account = make_account(expires_in=0)
+    mocked.post(TOKEN, status=status)
+    mocked.post(TOKEN, json={"error": "invalid_grant"}, status=400)
+    with pytest.raises(ProviderUnavailable):
+        account_get_access_token(account_id=account.pk)
+    account.refresh_from_db()
+    assert account.status == ProviderAccount.Status.ACTIVE
+    assert len(token_calls(mocked)) == 1
+
+
 # -- access problems on API calls ------------------------------------------------------------------------------------
 
 

@@ -173,3 +173,41 @@ def test_a_token_that_cannot_be_refreshed_asks_the_user_to_reconnect(client: Htt
     responses.get(URL, status=401)
     with pytest.raises(NeedsReauthorization, match="Reconnect your Procore account"):
         client.send("GET", URL, auth=StaticToken("just-issued", "Procore"), classify=classify)
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.parametrize("status", [502, 504])
+@responses.activate
+def test_a_post_or_patch_answered_by_a_gateway_error_is_never_sent_twice(
+    client: HttpClient, sleeps: list[float], method: str, status: int
+) -> None:
+    # A gateway error may come after the provider acted (burnt a refresh token, posted an RFI reply): do not repeat.
+    responses.add(method, URL, status=status)
+    responses.add(method, URL, json={})
+    with pytest.raises(ProviderUnavailable) as caught:
+        client.send(method, URL, json={"reply": {"body": "Approved."}}, classify=classify)
+    assert len(responses.calls) == 1
+    assert sleeps == []
+    assert caught.value.retry_after >= 60
+    assert "Procore is not answering right now" in caught.value.message
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@responses.activate
+def test_a_post_refused_as_not_processed_is_sent_again(client: HttpClient, sleeps: list[float], status: int) -> None:
+    responses.post(URL, status=status, headers={"Retry-After": "1"})
+    responses.post(URL, json={"id": 7})
+    assert client.send_json("POST", URL, json={"a": "b"}, classify=classify) == {"id": 7}
+    assert len(responses.calls) == 2
+    assert sleeps == [1.0]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@responses.activate
+def test_idempotent_requests_are_still_retried_after_a_gateway_error(
+    client: HttpClient, sleeps: list[float], method: str
+) -> None:
+    responses.add(method, URL, status=504)
+    responses.add(method, URL, json={})
+    client.send(method, URL, classify=classify)
+    assert len(responses.calls) == 2
