@@ -10,8 +10,10 @@ from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin
 from connector_portal.services import audit_record, snapshot
+from projects.connect.services import link_delete
 from projects.models import FeedEntry, ItemResponse, ProjectCenterProject, ProjectLink, SyncedItem, SyncRun
 from projects.services import link_sync_now, response_dismiss, response_retry
+from projects.services.pull import link_is_syncable
 
 
 @admin.register(ProjectCenterProject)
@@ -86,10 +88,22 @@ class ProjectLinkAdmin(AuditedAdmin):
 
     @admin.action(description="Sync now")
     def sync_now(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
+        queued = 0
         for link in queryset:
+            if not link_is_syncable(link):
+                messages.warning(request, f"{link}: not queued, syncing is paused or the connection is lost.")
+                continue
             link_sync_now(link=link, actor=request.user)
             audit_record(action="admin.projectlink.sync_now", firm=link.firm, target=link, request=request)
-        messages.success(request, f"Queued a sync of {queryset.count()} connection(s).")
+            queued += 1
+        messages.success(request, f"Queued a sync of {queued} connection(s).")
+
+    def delete_model(self, request: HttpRequest, obj: ProjectLink) -> None:
+        link_delete(link=obj, actor=request.user, request=request)  # also removes the provider's webhook
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
+        for link in queryset:
+            self.delete_model(request, link)
 
 
 @admin.register(SyncedItem)

@@ -58,6 +58,9 @@ class ProjectLink(FirmOwned):
     provider_project_name = models.CharField(max_length=255)
     sync_submittals = models.BooleanField(default=True)
     sync_rfis = models.BooleanField("sync RFIs", default=True)
+    supports_submittals = models.BooleanField(
+        default=True, help_text="False for BIM 360 projects: Autodesk offers no submittals API for them."
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True, help_text="What is wrong and what to do, in words.")
     sync_interval = models.PositiveIntegerField("sync interval (seconds)", default=120)

@@ -22,7 +22,10 @@ class ConnectionSettingsForm(forms.Form):
             initial = {"sync_submittals": link.sync_submittals, "sync_rfis": link.sync_rfis}
         super().__init__(data, initial=initial)
         self.submittals_unavailable = ""
-        if provider_project is not None and not provider_project.supports_submittals:
+        supported = (
+            provider_project.supports_submittals if provider_project else link is None or link.supports_submittals
+        )
+        if not supported:
             self.submittals_unavailable = (
                 "This is a BIM 360 project: Autodesk offers no submittals API for BIM 360, so only RFIs can sync. "
                 "Projects on Autodesk Construction Cloud sync both."

@@ -69,3 +69,8 @@ def link_get(*, firm: Firm, pc_project_id: str) -> ProjectLink:
     return get_for_firm_or_404(
         ProjectLink.objects.select_related("project", "account"), firm=firm, project__pc_project_id=pc_project_id
     )
+
+
+def link_exists(*, project: ProjectCenterProject) -> bool:
+    """Whether the Project Center project is connected (the project is already the firm's own)."""
+    return ProjectLink.objects.filter(firm=project.firm, project=project).exists()

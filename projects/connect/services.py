@@ -49,6 +49,7 @@ def link_create(
                 provider_project_name=provider_project.name,
                 sync_submittals=sync_submittals and provider_project.supports_submittals,
                 sync_rfis=sync_rfis and provider_project.supports_rfis,
+                supports_submittals=provider_project.supports_submittals,
                 next_sync_at=timezone.now(),
                 created_by=actor,
             )
@@ -110,7 +111,13 @@ def link_set_kinds(
 def link_set_account(
     *, link: ProjectLink, account: ProviderAccount, actor: User, request: HttpRequest | None = None
 ) -> None:
-    """Point the link at another receiving user's account (or the same one, reconnected) and let it sync again."""
+    """Point the link at another receiving user's account (or the same one, reconnected) and let it sync again.
+
+    A pause a person chose stays: signing in again is not a request to resume.
+    """
+    if link.status == ProjectLink.Status.PAUSED and not link.auto_paused:
+        _change(link, action="link.receiving_user", actor=actor, request=request, account=account)
+        return
     _change(
         link,
         action="link.receiving_user",

@@ -18,12 +18,10 @@ from connector_portal.selectors import firm_has_service_account
 from connector_portal.views import firm_required
 from projects.connect import services, wiring
 from projects.connect.forms import ConnectionSettingsForm
-from projects.connect.selectors import connector_choices, link_get, start_url, wizard_account
-from projects.models import ProjectLink
+from projects.connect.selectors import connector_choices, link_exists, link_get, start_url, wizard_account
 from projects.selectors import project_get
 from projects.templatetags.connect_words import pluralize_word
 from providers.errors import ProviderError
-from providers.registry import get_provider
 from providers.types import Company, ProviderProject
 
 T = TypeVar("T")
@@ -69,7 +67,7 @@ def _step_url(name: str, pc_project_id: str, **query: str) -> str:
 def configure(request: HttpRequest, pc_project_id: str) -> HttpResponse:
     """Steps 1 and 2: the page Project Center's Configure button opens; choose the connector type."""
     project = project_get(firm=request.firm, pc_project_id=pc_project_id)
-    if ProjectLink.objects.filter(project=project).exists():
+    if link_exists(project=project):
         return redirect("connect:connection", pc_project_id)
     return render(
         request,
@@ -88,7 +86,7 @@ def choose_company(request: HttpRequest, pc_project_id: str) -> HttpResponse:
     """Step 4a: Procore companies / Autodesk hubs, when the user has several."""
     project = project_get(firm=request.firm, pc_project_id=pc_project_id)
     account = wizard_account(request=request, firm=request.firm)
-    provider = get_provider(account.provider)
+    provider = wiring.provider_for_page(account.provider)
     if not provider.needs_company_choice:
         return redirect(_step_url("connect:project", pc_project_id, account=str(account.pk)))
     companies = _ask(
@@ -137,7 +135,7 @@ def choose_project(request: HttpRequest, pc_project_id: str) -> HttpResponse:
     """Steps 4b and 5: the provider projects this user can access; long lists can be searched."""
     project = project_get(firm=request.firm, pc_project_id=pc_project_id)
     account = wizard_account(request=request, firm=request.firm)
-    provider = get_provider(account.provider)
+    provider = wiring.provider_for_page(account.provider)
     company = _company(provider, account, request.GET.get("company", ""), request, project)
     found = _ask(
         request,
@@ -200,22 +198,26 @@ def _provider_project(
 def connection_settings(request: HttpRequest, pc_project_id: str) -> HttpResponse:
     """Steps 6 and 7: Configure Project Connection (response mapping, item kinds, receiving user), then Save."""
     project = project_get(firm=request.firm, pc_project_id=pc_project_id)
-    existing = ProjectLink.objects.filter(project=project).first()
-    if existing is not None:
+    if link_exists(project=project):
         messages.info(request, "This project is already connected. Change its settings here.")
         return redirect("connect:connection", pc_project_id)
     params = request.POST if request.method == "POST" else request.GET
     account = wizard_account(request=request, firm=request.firm)
-    provider = get_provider(account.provider)
+    provider = wiring.provider_for_page(account.provider)
     company = _company(provider, account, params.get("company", ""), request, project)
     provider_project = _provider_project(provider, account, company, params.get("project", ""), request, project)
-    mapping = wiring.mapping_form(
+    mapping = _ask(
         request,
-        provider=provider,
-        account=account,
-        company=company,
-        provider_project=provider_project,
-        data=request.POST or None,
+        lambda: wiring.mapping_form(
+            request,
+            provider=provider,
+            account=account,
+            company=company,
+            provider_project=provider_project,
+            data=request.POST or None,
+        ),
+        project=project,
+        provider_label=provider.label,
     )
     form = ConnectionSettingsForm(request.POST or None, provider_project=provider_project)
     if request.method == "POST" and form.is_valid() and mapping.is_valid():
@@ -304,8 +306,9 @@ sync_now = _link_action(lambda *, link, actor, request: wiring.sync_now(link=lin
 @require_http_methods(["GET", "POST"])
 def edit_mapping(request: HttpRequest, pc_project_id: str) -> HttpResponse:
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    data = request.POST or None
     try:
-        mapping = wiring.link_mapping_form(request, link=link, data=request.POST or None)
+        mapping = wiring.link_mapping_form(request, link=link, data=data)
     except ProviderError as exc:
         return render(
             request,
@@ -313,56 +316,56 @@ def edit_mapping(request: HttpRequest, pc_project_id: str) -> HttpResponse:
             {"project": link.project, "message": exc.message, "provider_label": link.get_provider_display()},
             status=502,
         )
-    kinds = ConnectionSettingsForm(request.POST or None, link=link)
+    kinds = ConnectionSettingsForm(data, link=link)
     if request.method == "POST" and mapping.is_valid() and kinds.is_valid():
-        wiring.link_mapping_save(link=link, mapping=mapping, actor=request.user, request=request)
-        services.link_set_kinds(
-            link=link,
-            sync_submittals=kinds.cleaned_data["sync_submittals"],
-            sync_rfis=kinds.cleaned_data["sync_rfis"],
-            actor=request.user,
-            request=request,
-        )
-        messages.success(request, "The connection settings are saved.")
-        return redirect("connect:connection", pc_project_id)
-    return render(
-        request, "connect/edit_mapping.html", {"link": link, "project": link.project, "mapping": mapping, "form": kinds}
-    )
+        try:
+            with transaction.atomic():  # the mapping and the item kinds are saved together or not at all
+                wiring.link_mapping_save(link=link, mapping=mapping, actor=request.user, request=request)
+                services.link_set_kinds(
+                    link=link,
+                    sync_submittals=kinds.cleaned_data["sync_submittals"],
+                    sync_rfis=kinds.cleaned_data["sync_rfis"],
+                    actor=request.user,
+                    request=request,
+                )
+        except ValidationError as exc:
+            mapping.add_service_errors(exc)
+        else:
+            messages.success(request, "The connection settings are saved.")
+            return redirect("connect:connection", pc_project_id)
+    context = {"link": link, "project": link.project, "mapping": mapping, "form": kinds}
+    return render(request, "connect/edit_mapping.html", context)
 
 
 @firm_required
 @require_http_methods(["GET", "POST"])
 def receiving_user(request: HttpRequest, pc_project_id: str) -> HttpResponse:
-    """After signing in again at the provider: keep the reconnected account, or switch to another receiving user."""
+    """After signing in again at the provider: confirm the reconnected account, or the switch to another person."""
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
     account = wizard_account(request=request, firm=request.firm)
     if account.provider != link.provider:
         messages.error(request, f"Sign in to {link.get_provider_display()}, the provider this project is connected to.")
         return redirect("connect:connection", pc_project_id)
-    if request.method == "POST" or account.pk == link.account_id:
-        provider = get_provider(account.provider)
-        company = Company(id=link.provider_company_id, name=link.provider_company_name)
-        try:
-            visible = provider.list_projects(account=account, company_id=company.id)
-        except ProviderError as exc:
-            return render(
-                request,
-                "connect/problem.html",
-                {"project": link.project, "message": exc.message, "provider_label": provider.label},
-                status=502,
-            )
-        if not any(p.id == link.provider_project_id for p in visible):
-            messages.error(
-                request,
-                f"{account.name or account.email} is not on the team of {provider.label} project "
-                f"{link.provider_project_name}. Ask a {provider.label} administrator to add them, "
-                "or sign in as someone who is.",
-            )
-            return redirect("connect:connection", pc_project_id)
-        services.link_set_account(link=link, account=account, actor=request.user, request=request)
-        messages.success(request, f"{account.name or account.email} receives this project's submittals and RFIs.")
+    if request.method == "GET":
+        context = {"link": link, "project": link.project, "account": account, "same": account.pk == link.account_id}
+        return render(request, "connect/receiving_user.html", context)
+    provider = wiring.provider_for_page(account.provider)
+    try:
+        visible = provider.list_projects(account=account, company_id=link.provider_company_id)
+    except ProviderError as exc:
+        context = {"project": link.project, "message": exc.message, "provider_label": provider.label}
+        return render(request, "connect/problem.html", context, status=502)
+    who = account.name or account.email
+    if not any(p.id == link.provider_project_id for p in visible):
+        messages.error(
+            request,
+            f"{who} is not on the team of {provider.label} project {link.provider_project_name}. "
+            f"Ask a {provider.label} administrator to add them, or sign in as someone who is.",
+        )
         return redirect("connect:connection", pc_project_id)
-    return render(request, "connect/receiving_user.html", {"link": link, "project": link.project, "account": account})
+    services.link_set_account(link=link, account=account, actor=request.user, request=request)
+    messages.success(request, f"{who} receives this project's submittals and RFIs.")
+    return redirect("connect:connection", pc_project_id)
 
 
 @firm_required

@@ -17,13 +17,20 @@ from projects.models import ProjectCenterProject, ProjectLink, SyncRun
 from projects.queue import enqueue
 from projects.selectors import sync_status
 from projects.services import link_sync_now
+from projects.services.pull import link_is_syncable
 from providers.base import Provider
 from providers.errors import ProviderError
+from providers.http import HttpClient
 from providers.models import ProviderAccount
 from providers.registry import get_provider
 from providers.types import Company, ProviderProject, ResponseOption
 
 OPTIONS_CACHE_SECONDS = 300  # the connection page re-checks the mapping against the provider at most this often
+
+
+def provider_for_page(key: str) -> Provider:
+    """A provider client for calls made while a person waits for a page: few retries, short waits, never minutes."""
+    return get_provider(key, http=HttpClient(timeout=(5.0, 10.0), max_attempts=2, max_wait=1.0))
 
 
 class NoMapping:
@@ -93,7 +100,7 @@ def live_options(link: ProjectLink, *, fresh: bool = False) -> list[ResponseOpti
     key = f"link-options:{link.pk}:{link.account_id}"
     options = None if fresh else cache.get(key)
     if options is None:
-        options = get_provider(link.provider).list_response_options(
+        options = provider_for_page(link.provider).list_response_options(
             account=link.account,
             company_id=link.provider_company_id,
             project_id=link.provider_project_id,
@@ -103,14 +110,22 @@ def live_options(link: ProjectLink, *, fresh: bool = False) -> list[ResponseOpti
     return options
 
 
-def link_mapping_form(request: HttpRequest, *, link: ProjectLink, data: Mapping[str, Any] | None) -> MappingForm:
+def link_mapping_form(
+    request: HttpRequest, *, link: ProjectLink, data: Mapping[str, Any] | None
+) -> MappingForm | NoMapping:
+    if not link.supports_submittals:
+        return NoMapping()
     table = link_table_get(firm=link.firm, link=link) or mapping_table_create_for_link(link=link)
     return MappingForm.for_table(
         data, table=table, keywords=response_keywords(project=link.project), options=live_options(link, fresh=True)
     )
 
 
-def link_mapping_save(*, link: ProjectLink, mapping: MappingForm, actor: User, request: HttpRequest) -> None:
+def link_mapping_save(
+    *, link: ProjectLink, mapping: MappingForm | NoMapping, actor: User, request: HttpRequest
+) -> None:
+    if isinstance(mapping, NoMapping):
+        return
     table = link_table_get(firm=link.firm, link=link)
     assert isinstance(table, MappingTable)
     mapping_table_replace(table=table, choices=mapping.chosen(), options=mapping.options, actor=actor, request=request)
@@ -138,6 +153,8 @@ def sync_status_context(link: ProjectLink) -> dict[str, Any]:
 
 
 def sync_now(*, link: ProjectLink, actor: User) -> str:
+    if not link_is_syncable(link):
+        return "Nothing was queued: syncing is paused or the connection needs attention. Resume or reconnect first."
     run = link_sync_now(link=link, actor=actor)
     if run.status == SyncRun.Status.RUNNING:
         return "A sync is already running; its progress is shown below."

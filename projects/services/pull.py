@@ -360,6 +360,9 @@ def link_sync(*, link_id: int, clock: Clock = timezone.now, port: ProviderPort |
     try:
         link = ProjectLink.objects.select_related("firm", "account", "project").get(pk=link_id)
         if not link_is_syncable(link):
+            SyncRun.objects.filter(link=link, status=SyncRun.Status.QUEUED).update(
+                status=SyncRun.Status.RESCHEDULED, finished_at=clock(), message="Not run: syncing is paused."
+            )
             return None
         return _sync(link, owner, clock, port)
     finally:

@@ -69,7 +69,7 @@ class FakeProvider:
 @pytest.fixture
 def fake_provider(monkeypatch: pytest.MonkeyPatch) -> FakeProvider:
     fake = FakeProvider()
-    for module in ("projects.connect.views", "projects.connect.wiring", "providers.registry"):
+    for module in ("projects.connect.wiring", "providers.registry"):
         monkeypatch.setattr(f"{module}.get_provider", lambda key, **kw: fake)
     return fake
 

@@ -255,7 +255,11 @@ def test_reconnecting_the_same_account_restores_a_lost_connection(
     ProjectLink.objects.filter(pk=link.pk).update(status=ProjectLink.Status.CONNECTION_LOST, status_reason="expired")
     page = member_client.get("/connect/PC-1/connection/").content.decode()
     assert "was lost" in page and "Reconnect" in page
-    response = member_client.get(f"/connect/PC-1/connection/receiving-user/?account={account.pk}", follow=True)
+    confirm = member_client.get(f"/connect/PC-1/connection/receiving-user/?account={account.pk}")
+    assert b"Reconnect" in confirm.content
+    link.refresh_from_db()
+    assert link.status == ProjectLink.Status.CONNECTION_LOST  # a GET changes nothing
+    response = member_client.post("/connect/PC-1/connection/receiving-user/", {"account": account.pk}, follow=True)
     assert b"receives this project" in response.content
     link.refresh_from_db()
     assert (link.status, link.account) == (ProjectLink.Status.ACTIVE, account)
@@ -303,3 +307,42 @@ def test_disconnecting_removes_the_providers_webhook(
     with django_capture_on_commit_callbacks(execute=True):
         member_client.post("/connect/PC-1/connection/disconnect/")
     assert removed == [{"account": account, "company_id": "1", "project_id": "100", "hook_id": "hook-9"}]
+
+
+def test_reconnecting_does_not_lift_a_pause_a_person_chose(member_client: Client, account, fake_provider) -> None:
+    link = connect(member_client, account)
+    member_client.post("/connect/PC-1/connection/pause/")
+    member_client.post("/connect/PC-1/connection/receiving-user/", {"account": account.pk})
+    link.refresh_from_db()
+    assert link.status == ProjectLink.Status.PAUSED
+
+
+def test_sync_now_on_a_paused_connection_queues_nothing(member_client: Client, account, fake_provider) -> None:
+    link = connect(member_client, account)
+    member_client.post("/connect/PC-1/connection/pause/")
+    response = member_client.post("/connect/PC-1/connection/sync/", follow=True)
+    assert b"Nothing was queued: syncing is paused" in response.content
+    assert not link.runs.filter(status="queued").exists()
+
+
+def test_a_provider_failure_on_the_settings_step_is_shown_not_a_server_error(
+    member_client: Client, account, fake_provider: FakeProvider
+) -> None:
+    fake_provider.list_response_options = lambda **kw: (_ for _ in ()).throw(  # type: ignore[method-assign]
+        ProviderUnavailable("Procore is not answering right now. Try again in a minute.", retry_after=60)
+    )
+    response = member_client.get(settings_url(account))
+    assert response.status_code == 502
+    assert b"Try again in a minute" in response.content
+
+
+def test_a_bim360_connection_edits_only_its_item_kinds(member_client: Client, account, fake_provider) -> None:
+    fake_provider.projects = [ProviderProject("100", "Old BIM 360 job", "", "1", supports_submittals=False)]
+    member_client.post(
+        settings_url(account), {"account": account.pk, "company": "1", "project": "100", "sync_rfis": "on"}
+    )
+    page = member_client.get("/connect/PC-1/connection/mapping/").content.decode()
+    assert "only RFIs can sync" in page and "mapping-keyword_0" not in page
+    member_client.post("/connect/PC-1/connection/mapping/", {"sync_submittals": "on", "sync_rfis": "on"})
+    link = ProjectLink.objects.get()
+    assert (link.sync_submittals, link.sync_rfis) == (False, True)
