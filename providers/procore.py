@@ -7,6 +7,7 @@ parameters (tests check every request against ../shared/reference/procore/endpoi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -280,7 +281,8 @@ class Procore(Provider):
         self, *, account: ProviderAccount, company_id: str, project_id: str, destination_url: str, authorization: str
     ) -> str:
         """Create a project hook that POSTs to `destination_url` with `authorization` as its Authorization header,
-        with create/update/delete triggers for RFIs and Submittals. Answers the hook id (keep it to unregister)."""
+        with create/update/delete triggers for RFIs and Submittals. Answers the hook id (keep it to unregister).
+        All or nothing: when a trigger fails, the new hook is deleted again (best effort) before the error is raised."""
         api, headers = self.endpoints.api, company_headers(company_id)
         hook = self._call(
             "POST",
@@ -298,19 +300,26 @@ class Procore(Provider):
             },
         )
         hook_id = str(require(hook if isinstance(hook, dict) else {}, "id", label=self.label))
-        for resource in WEBHOOK_RESOURCES:
-            for event in WEBHOOK_EVENTS:
-                self._call(
-                    "POST",
-                    f"{api}/rest/v1.0/webhooks/hooks/{hook_id}/triggers",
-                    account=account,
-                    headers=headers,
-                    json={
-                        "project_id": int(project_id),
-                        "api_version": "v2",
-                        "trigger": {"resource_name": resource, "event_type": event},
-                    },
-                )
+        try:
+            for resource in WEBHOOK_RESOURCES:
+                for event in WEBHOOK_EVENTS:
+                    self._call(
+                        "POST",
+                        f"{api}/rest/v1.0/webhooks/hooks/{hook_id}/triggers",
+                        account=account,
+                        headers=headers,
+                        json={
+                            "project_id": int(project_id),
+                            "api_version": "v2",
+                            "trigger": {"resource_name": resource, "event_type": event},
+                        },
+                    )
+        except ProviderError:
+            # The caller keeps no hook id unless every trigger is in, so a hook left here would be orphaned at Procore
+            # and a rerun would add a second one: remove it (best effort) before reporting the failure.
+            with contextlib.suppress(ProviderError):
+                self.unregister_webhooks(account=account, company_id=company_id, project_id=project_id, hook_id=hook_id)
+            raise
         return hook_id
 
     def unregister_webhooks(self, *, account: ProviderAccount, company_id: str, project_id: str, hook_id: str) -> None:

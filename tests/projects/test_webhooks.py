@@ -142,3 +142,42 @@ def test_a_refused_webhook_leaves_the_link_polled(link, monkeypatch):
     assert link_webhooks_register(link_id=link.pk).startswith("not registered, polling instead")
     link.refresh_from_db()
     assert (link.webhook_hook_id, link.webhook_healthy) == ("", False)
+
+
+def test_a_trigger_refused_midway_removes_the_new_hook_and_a_rerun_registers_cleanly(link, settings):
+    import datetime as dt
+
+    import responses
+
+    from tests.providers import procore_reference
+
+    settings.PROVIDER_SANDBOX = True
+    hooks = f"{settings.SANDBOX_URL}/procore/rest/v1.0/webhooks/hooks"
+    ProjectLink.objects.filter(pk=link.pk).update(provider_company_id="51", provider_project_id="61")
+    link.account.expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    link.account.save(update_fields=["expires_at"])
+    with responses.RequestsMock() as mocked:
+        mocked.post(hooks, json={"id": 31}, status=201)
+        mocked.post(f"{hooks}/31/triggers", json={"id": 1}, status=201)
+        mocked.post(f"{hooks}/31/triggers", status=500)
+        mocked.delete(f"{hooks}/31", status=204)
+
+        outcome = link_webhooks_register(link_id=link.pk)
+
+        procore_reference.assert_documented(mocked.calls, base=f"{settings.SANDBOX_URL}/procore")
+        sent = [(c.request.method, c.request.path_url.split("?")[0]) for c in mocked.calls]
+    assert outcome.startswith("not registered, polling instead")
+    assert sent[-1] == ("DELETE", "/procore/rest/v1.0/webhooks/hooks/31")  # Procore keeps no half-made hook
+    assert sent.count(("POST", "/procore/rest/v1.0/webhooks/hooks")) == 1
+    link.refresh_from_db()
+    assert (link.webhook_hook_id, link.webhook_healthy) == ("", False)
+
+    with responses.RequestsMock() as mocked:
+        mocked.post(hooks, json={"id": 32}, status=201)
+        mocked.post(f"{hooks}/32/triggers", json={"id": 2}, status=201)
+
+        assert link_webhooks_register(link_id=link.pk) == "registered"
+
+        assert [c.request.method for c in mocked.calls] == ["POST"] * 7  # one hook, six triggers, nothing else
+    link.refresh_from_db()
+    assert (link.webhook_hook_id, link.webhook_healthy) == ("32", True)

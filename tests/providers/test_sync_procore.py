@@ -323,3 +323,24 @@ def test_webhooks_register_a_project_hook_with_create_update_delete_triggers_for
     assert all(b["project_id"] == 61 and b["api_version"] == "v2" for b in bodies[1:])
     delete = mocked.calls[7].request
     assert parse_qs(urlsplit(delete.url).query) == {"company_id": [COMPANY], "project_id": [PROJECT]}
+
+
+def test_a_failed_trigger_reports_its_own_error_even_when_removing_the_half_made_hook_fails(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    hooks = f"{PROCORE}/rest/v1.0/webhooks/hooks"
+    mocked.post(hooks, json={"id": 31}, status=201)
+    mocked.post(f"{hooks}/31/triggers", json={"error": "no access"}, status=422)
+    mocked.delete(f"{hooks}/31", status=500)
+
+    with pytest.raises(UnexpectedAnswer) as caught:
+        get_provider("procore").register_webhooks(
+            account=account,
+            company_id=COMPANY,
+            project_id=PROJECT,
+            destination_url="https://portal.example.com/hook/",
+            authorization="Bearer s3cret",
+        )
+
+    assert "triggers -> 422" in caught.value.detail
+    assert [c.request.method for c in mocked.calls] == ["POST", "POST", "DELETE"]
