@@ -15,7 +15,12 @@ from django.utils.html import format_html
 
 from connector_portal.audit_admin import AuditedAdmin
 from connector_portal.models import AuditEvent, Firm, Licence, Membership, ServiceAccountToken, User
-from connector_portal.services import service_token_create, service_token_revoke, user_send_set_password_email
+from connector_portal.services import (
+    audit_record,
+    service_token_create,
+    service_token_revoke,
+    user_send_set_password_email,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -191,6 +196,7 @@ class PortalUserAdmin(AuditedAdmin, UserAdmin):
     def send_set_password_email(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             user_send_set_password_email(user=user)
+            audit_record(action="admin.user.send_set_password_email", target=user, request=request)
         messages.success(request, f"Sent {queryset.count()} set-password email(s).")
 
 

@@ -46,7 +46,11 @@ FIELD_ENCRYPTION_KEYS: list[str] = [
 ]
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-PORTAL_BASE_URL: str = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+DEV_PORTAL_BASE_URL = "http://127.0.0.1:8000"
+# The portal's public address: OAuth redirect URIs, webhook destinations and emails are built from it.
+PORTAL_BASE_URL: str = _required_in_production(
+    "PORTAL_BASE_URL", env.str("PORTAL_BASE_URL", default=DEV_PORTAL_BASE_URL), DEV_PORTAL_BASE_URL
+).rstrip("/")
 
 # The local provider sandbox (providers/sandbox): on by default in development only.
 PROVIDER_SANDBOX: bool = env.bool("PROVIDER_SANDBOX", default=DEBUG)

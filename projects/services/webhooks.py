@@ -129,6 +129,7 @@ def _authorized(link: ProjectLink, authorization: str) -> bool:
     return hmac.compare_digest(link.webhook_secret_hash, _digest(secret))
 
 
+@transaction.atomic  # the delivery is recorded as seen only together with what it did
 def webhook_receive(*, token: str, authorization: str, payload: dict[str, Any], now: dt.datetime) -> Outcome:
     """Handle one Procore delivery: check it, ignore repeats and the portal's own writes, poke the link."""
     link = ProjectLink.objects.filter(webhook_token=token).exclude(webhook_token="").first()

@@ -175,3 +175,12 @@ def test_audit_events_cannot_be_changed_or_deleted(admin_client: Client, firm: F
     assert (
         admin_client.post(f"/admin/connector_portal/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     )
+
+
+def test_sending_a_set_password_email_from_admin_is_audited(admin_client: Client, member: User) -> None:
+    admin_client.post(
+        "/admin/connector_portal/user/", {"action": "send_set_password_email", "_selected_action": [member.pk]}
+    )
+    assert len(mail.outbox) == 1
+    event = AuditEvent.objects.get(action="admin.user.send_set_password_email")
+    assert event.target_label == member.email

@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def start_portal(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG"}}
+    names = {"SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG", "PORTAL_BASE_URL"}
+    clean = {k: v for k, v in os.environ.items() if k not in names}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
@@ -35,6 +36,7 @@ GOOD_SECRET = "x" * 60
         ({}, "SECRET_KEY"),
         ({"SECRET_KEY": "dev-insecure-secret-key-change-me-in-production-0123456789"}, "SECRET_KEY"),
         ({"SECRET_KEY": GOOD_SECRET}, "FIELD_ENCRYPTION_KEYS"),
+        ({"SECRET_KEY": GOOD_SECRET, "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()}, "PORTAL_BASE_URL"),
     ],
 )
 def test_production_mode_stops_on_a_missing_or_default_secret(env: dict[str, str], named: str) -> None:
@@ -44,7 +46,12 @@ def test_production_mode_stops_on_a_missing_or_default_secret(env: dict[str, str
 
 
 def test_production_mode_starts_with_real_secrets() -> None:
-    result = start_portal(DEBUG="false", SECRET_KEY=GOOD_SECRET, FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode())
+    result = start_portal(
+        DEBUG="false",
+        SECRET_KEY=GOOD_SECRET,
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        PORTAL_BASE_URL="https://portal.example.com",
+    )
     assert result.returncode == 0, result.stderr
 
 
