@@ -346,3 +346,9 @@ def test_a_bim360_connection_edits_only_its_item_kinds(member_client: Client, ac
     member_client.post("/connect/PC-1/connection/mapping/", {"sync_submittals": "on", "sync_rfis": "on"})
     link = ProjectLink.objects.get()
     assert (link.sync_submittals, link.sync_rfis) == (False, True)
+
+
+def test_the_connection_page_shows_no_template_source(member_client: Client, account, fake_provider) -> None:
+    connect(member_client, account)
+    page = member_client.get("/connect/PC-1/connection/").content.decode()
+    assert "{#" not in page and "{%" not in page and "{{" not in page
