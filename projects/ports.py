@@ -60,7 +60,8 @@ class _RegistryPort:
         for items in self._provider.list_items_changed_since(
             **self._where(), kind=kind, since=since, receiving_user_id=user_id
         ):
-            yield Page(items=items)
+            # Provider pages are ItemPages; a plain list (a provider that does not count) is one call, total unknown.
+            yield Page(items=items, calls=getattr(items, "calls", 1), total=getattr(items, "total", None))
 
     def response_options(self, kind: ItemKind) -> Sequence[ResponseOption]:
         return self._provider.list_response_options(**self._where(), kind=kind)

@@ -19,16 +19,18 @@ from providers.base import (
     FAR_FUTURE,
     Endpoints,
     Provider,
+    counted,
     expect_list,
     link_revisions,
     parse_date,
     parse_time,
     require,
+    total_of,
     utc_text,
 )
 from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption
+from providers.types import Company, ItemKind, ItemPage, ProviderItem, ProviderProject, ProviderUser, ResponseOption
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -158,7 +160,7 @@ class Autodesk(Provider):
         kind: ItemKind,
         since: dt.datetime | None,
         receiving_user_id: str,
-    ) -> Iterator[list[ProviderItem]]:
+    ) -> Iterator[ItemPage[ProviderItem]]:
         pid = api_id(project_id)
         updated = f"{utc_text(since)}..{utc_text(FAR_FUTURE)}" if since is not None else None
         if kind == "submittal":
@@ -167,10 +169,10 @@ class Autodesk(Provider):
             pages = self._bim360_rfi_pages(account, pid, updated)
         else:
             pages = self._rfi_pages(account, pid, updated)
-        for page in pages:
-            yield link_revisions([self._item(kind, entry, pid, receiving_user_id) for entry in page])
+        for page in counted(pages):
+            yield page.carrying(link_revisions([self._item(kind, entry, pid, receiving_user_id) for entry in page]))
 
-    def _offset_pages(self, fetch: Any, limit: int) -> Iterator[list[dict[str, Any]]]:
+    def _offset_pages(self, fetch: Any, limit: int) -> Iterator[ItemPage[dict[str, Any]]]:
         """Offset paging until `totalResults` is reached (or a short page, when the total is missing)."""
         offset = 0
         for _ in range(MAX_PAGES):
@@ -178,13 +180,14 @@ class Autodesk(Provider):
             if not isinstance(body, dict):
                 raise UnexpectedAnswer.for_provider(self.label, detail="a page that is not an object")
             results = expect_list(body, label=self.label, key="data" if "results" not in body else "results")
-            yield results
+            pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
+            total = total_of(pagination.get("totalResults", body.get("totalResults")))
+            yield ItemPage(results, total=total)
             offset += len(results)
-            total = (body.get("pagination") or {}).get("totalResults")
             if not results or (offset >= total if isinstance(total, int) else len(results) < limit):
                 return
 
-    def _rfi_pages(self, account: ProviderAccount, pid: str, updated: str | None) -> Iterator[list[dict[str, Any]]]:
+    def _rfi_pages(self, account: ProviderAccount, pid: str, updated: str | None) -> Iterator[ItemPage[dict[str, Any]]]:
         url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/search:rfis"
 
         def fetch(offset: int) -> Any:
@@ -203,7 +206,7 @@ class Autodesk(Provider):
 
     def _bim360_rfi_pages(
         self, account: ProviderAccount, pid: str, updated: str | None
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[ItemPage[dict[str, Any]]]:
         # The sandbox (and this client) take the project id as the RFI container id.
         url = f"{self.endpoints.api}/bim360/rfis/v2/containers/{pid}/rfis"
         params: dict[str, Any] = {"limit": RFI_LIMIT}
@@ -215,7 +218,7 @@ class Autodesk(Provider):
 
     def _submittal_pages(
         self, account: ProviderAccount, pid: str, updated: str | None
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[ItemPage[dict[str, Any]]]:
         if pid in _BIM360_PROJECTS:
             return  # BIM 360 has no public submittals API
         url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items"

@@ -12,7 +12,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
 import requests
@@ -27,9 +27,18 @@ from providers.errors import (
     ProviderNotAvailable,
     UnexpectedAnswer,
 )
-from providers.http import Attempt, HttpClient, StaticToken, TokenSource, error_code, error_text
+from providers.http import Attempt, HttpClient, StaticToken, TokenSource, error_code, error_text, requests_sent
 from providers.sandbox.constants import SANDBOX_PREFIXES
-from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption, TokenSet
+from providers.types import (
+    Company,
+    ItemKind,
+    ItemPage,
+    ProviderItem,
+    ProviderProject,
+    ProviderUser,
+    ResponseOption,
+    TokenSet,
+)
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount, ProviderApp
@@ -144,7 +153,7 @@ class Provider(ABC):
         kind: ItemKind,
         since: dt.datetime | None,
         receiving_user_id: str,
-    ) -> Iterator[list[ProviderItem]]:
+    ) -> Iterator[ItemPage[ProviderItem]]:
         """Yield the project's submittals or RFIs updated at or after `since` (all of them when None), page by page.
 
         - `company_id` / `project_id` are the ids of ProviderProject/Company as listed (Autodesk keeps the `b.` prefix
@@ -154,7 +163,10 @@ class Provider(ABC):
           cursor. Every item of the page is yielded, with `for_receiving_user` telling whether the receiving user is
           its assignee, ball-in-court or one of its approvers (the caller keeps only those).
         - ProviderItem.updated_at is aware (UTC); `raw` holds the provider's JSON for the item.
-        - A kind the project does not support (Autodesk BIM 360 submittals) yields nothing.
+        - Each page is an ItemPage (a list) with `total`, the number of items the whole listing holds when the provider
+          says, and `calls`, the HTTP requests it cost (see `counted`).
+        - A kind the project does not support (Autodesk BIM 360 submittals) yields nothing, or one empty page carrying
+          the requests spent finding that out.
         - Raises the errors of providers.errors (RateLimited / ProviderUnavailable carry `retry_after`).
         """
         raise NotImplementedError(f"{self.label}: listing changed items is built by the sync issue.")
@@ -334,6 +346,37 @@ def parse_date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+P = TypeVar("P")
+
+
+def counted(pages: Iterator[ItemPage[P]]) -> Iterator[ItemPage[P]]:
+    """The pages with `calls` set to the requests sent while each was fetched (retries, token refreshes and extra
+    look-ups included; the caller's own work between pages is not). Requests sent after the last page, or when there
+    was none, are reported on one more, empty, page so that no request goes uncounted."""
+    while True:
+        before = requests_sent()
+        try:
+            page = next(pages)
+        except StopIteration:
+            if requests_sent() > before:
+                yield ItemPage(calls=requests_sent() - before)
+            return
+        page.calls = requests_sent() - before
+        yield page
+
+
+def total_of(value: Any) -> int | None:
+    """A listing's size as the provider gives it (a number, or text like Procore's `Total` header); None when absent
+    or unreadable."""
+    if isinstance(value, bool):
+        return None
+    try:
+        total = int(value)
+    except (TypeError, ValueError):
+        return None
+    return total if total >= 0 else None
 
 
 def link_revisions(items: list[ProviderItem]) -> list[ProviderItem]:

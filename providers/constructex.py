@@ -16,10 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from providers.base import Provider, expect_list, link_revisions, parse_date, parse_time, require, utc_text
+from providers.base import (
+    Provider,
+    counted,
+    expect_list,
+    link_revisions,
+    parse_date,
+    parse_time,
+    require,
+    total_of,
+    utc_text,
+)
 from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption
+from providers.types import ItemKind, ItemPage, ProviderItem, ProviderProject, ProviderUser, ResponseOption
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -95,7 +105,13 @@ class ConstructEx(Provider):
         kind: ItemKind,
         since: dt.datetime | None,
         receiving_user_id: str,
-    ) -> Iterator[list[ProviderItem]]:
+    ) -> Iterator[ItemPage[ProviderItem]]:
+        for page in counted(self._item_pages(account, project_id, kind, since)):
+            yield page.carrying(link_revisions([self._item(kind, e, project_id, receiving_user_id) for e in page]))
+
+    def _item_pages(
+        self, account: ProviderAccount, project_id: str, kind: ItemKind, since: dt.datetime | None
+    ) -> Iterator[ItemPage[dict[str, Any]]]:
         url = f"{self.endpoints.api}/api/v1/projects/{project_id}/{'submittals' if kind == 'submittal' else 'rfis'}"
         params: dict[str, Any] = {"limit": PAGE_LIMIT}
         if since is not None:
@@ -104,7 +120,8 @@ class ConstructEx(Provider):
         for _ in range(MAX_PAGES):
             body = self._call("GET", url, account=account, params={**params, **({"cursor": cursor} if cursor else {})})
             entries = expect_list(body, label=self.label, key="results")
-            yield link_revisions([self._item(kind, e, project_id, receiving_user_id) for e in entries])
+            # No total is documented; one given as `total` (or `total_count`) is passed on for the progress bar.
+            yield ItemPage(entries, total=total_of(body.get("total", body.get("total_count"))))
             cursor = str(body.get("next_cursor") or "")
             if not cursor:
                 return

@@ -14,6 +14,7 @@ import email.utils
 import logging
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,21 @@ logger = logging.getLogger(__name__)
 # Process-wide defaults an HttpClient uses unless given its own; tests replace them so nothing sleeps on the clock.
 sleeper: Callable[[float], None] = time.sleep
 clock: Callable[[], float] = time.time
+
+# Requests sent per thread, by every HttpClient (token refreshes use their own client): see requests_sent().
+_sent = threading.local()
+
+
+def requests_sent() -> int:
+    """How many requests this thread has sent to providers so far; the difference across a piece of work is its cost.
+
+    Counts what reached the wire: retries and token refreshes included, connections never made not."""
+    return getattr(_sent, "count", 0)
+
+
+def _count_sent() -> None:
+    _sent.count = requests_sent() + 1
+
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # The answers that say the request was not processed. A gateway's 502/504 may come after the provider acted (burnt a
@@ -146,7 +162,10 @@ class HttpClient:
                     allow_redirects=False,
                 )
             except requests.RequestException as exc:
-                if method not in IDEMPOTENT_METHODS and not _never_sent(exc):
+                never_sent = _never_sent(exc)
+                if not never_sent:
+                    _count_sent()
+                if method not in IDEMPOTENT_METHODS and not never_sent:
                     # The provider may have acted on it (e.g. burnt a single-use refresh token): never send twice.
                     raise self._unavailable(f"{method} {_safe_url(url)}: {type(exc).__name__}") from exc
                 attempt += 1
@@ -154,6 +173,7 @@ class HttpClient:
                     attempt, None, self._unavailable(f"{method} {_safe_url(url)}: {type(exc).__name__}")
                 )
                 continue
+            _count_sent()
             logger.debug("%s %s -> %s", method, _safe_url(url), response.status_code)
             if response.status_code == 401 and auth is not None and not refreshed:
                 refreshed = True

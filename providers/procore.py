@@ -18,16 +18,18 @@ from providers.base import (
     FAR_FUTURE,
     Endpoints,
     Provider,
+    counted,
     expect_list,
     link_revisions,
     parse_date,
     parse_time,
     require,
+    total_of,
     utc_text,
 )
 from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import Company, ItemKind, ProviderItem, ProviderProject, ProviderUser, ResponseOption
+from providers.types import Company, ItemKind, ItemPage, ProviderItem, ProviderProject, ProviderUser, ResponseOption
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -128,15 +130,15 @@ class Procore(Provider):
         kind: ItemKind,
         since: dt.datetime | None,
         receiving_user_id: str,
-    ) -> Iterator[list[ProviderItem]]:
+    ) -> Iterator[ItemPage[ProviderItem]]:
         path = "/rest/v1.1/projects/{}/submittals" if kind == "submittal" else "/rest/v1.0/projects/{}/rfis"
         params: dict[str, Any] = {"page": 1, "per_page": PER_PAGE}
         if since is not None:
             params["filters[updated_at]"] = f"{utc_text(since)}...{utc_text(FAR_FUTURE)}"
         read = self._submittal if kind == "submittal" else self._rfi
         url = f"{self.endpoints.api}{path.format(project_id)}"
-        for page in self._pages(account, url, params, company_id=company_id):
-            yield link_revisions([read(entry, project_id, receiving_user_id) for entry in page])
+        for page in counted(self._pages(account, url, params, company_id=company_id)):
+            yield page.carrying(link_revisions([read(entry, project_id, receiving_user_id) for entry in page]))
 
     def _submittal(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
         status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
@@ -342,8 +344,9 @@ class Procore(Provider):
 
     def _pages(
         self, account: ProviderAccount, url: str, params: dict[str, Any], *, company_id: str = ""
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Each page's objects, following rel="next" in the Link header until the last page (which has none)."""
+    ) -> Iterator[ItemPage[dict[str, Any]]]:
+        """Each page's objects, following rel="next" in the Link header until the last page (which has none), with the
+        listing's size from the `Total` header."""
         next_url: str | None = url
         page_params: dict[str, Any] | None = params
         for _ in range(MAX_PAGES):
@@ -352,7 +355,8 @@ class Procore(Provider):
             response = self._call_raw(
                 "GET", next_url, account=account, params=page_params, headers=company_headers(company_id)
             )
-            yield expect_list(self._json(response, account), label=self.label)
+            entries = expect_list(self._json(response, account), label=self.label)
+            yield ItemPage(entries, total=total_of(response.headers.get("Total")))
             next_url = response.links.get("next", {}).get("url")
             page_params = None  # the next link carries every query parameter
 

@@ -6,10 +6,31 @@ Provider modules turn each provider's JSON into these; nothing outside `provider
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 ItemKind = Literal["submittal", "rfi"]
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+class ItemPage(list[T], Generic[T]):
+    """One page of a provider listing: a plain list of its entries (so callers that only iterate need not care), plus
+    `total`, the size of the whole listing when the provider tells it, and `calls`, the HTTP requests sent to get this
+    page (retries, token refreshes and extra look-ups included)."""
+
+    def __init__(self, entries: Iterable[T] = (), *, total: int | None = None, calls: int = 1) -> None:
+        super().__init__(entries)
+        self.total = total
+        self.calls = calls
+
+    def carrying(self, entries: Iterable[U]) -> ItemPage[U]:
+        """Other entries (e.g. this page's JSON read into ProviderItems) with this page's total and calls."""
+        return ItemPage(entries, total=self.total, calls=self.calls)
+
+    def __repr__(self) -> str:
+        return f"ItemPage({list.__repr__(self)}, total={self.total!r}, calls={self.calls!r})"
 
 
 @dataclass(frozen=True)

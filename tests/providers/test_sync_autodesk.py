@@ -280,3 +280,26 @@ def test_an_rfi_answer_posts_the_comment_as_the_response(
     post(account, "rfi", "rfi-1")
 
     assert json.loads(mocked.calls[0].request.body) == {"content": "Revise the anchors."}
+
+
+def test_pages_tell_autodesks_total_results_and_the_requests_they_took(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(ITEMS, json=page([item(n) for n in range(50)], 0, 60, 50))
+    mocked.get(ITEMS, json=page([item(n) for n in range(50, 60)], 50, 60, 50))
+
+    pages = list_items(account, "submittal")
+
+    assert [(len(p), p.total, p.calls) for p in pages] == [(50, 60, 1), (10, 60, 1)]
+
+
+def test_the_request_that_finds_a_bim360_project_has_no_submittals_is_still_counted(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(ITEMS, json={"errors": [{"title": "Project not found"}]}, status=404)
+
+    first = list_items(account, "submittal")
+    again = list_items(account, "submittal")
+
+    assert [(len(p), p.calls) for p in first] == [(0, 1)]
+    assert again == []  # known to be BIM 360: nothing asked, nothing to count

@@ -170,3 +170,14 @@ def test_429_and_503_carry_retry_after(
         post(account)
 
     assert limited.value.retry_after == 60 and down.value.retry_after == 600 and sleeps == []
+
+
+def test_pages_pass_on_a_total_when_constructex_gives_one(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFIS, json={"results": [rfi(1)], "next_cursor": "MQ", "total": 2})
+    mocked.get(RFIS, json={"results": [rfi(2)], "next_cursor": None})
+
+    pages = list_items(account, "rfi")
+
+    assert [(len(p), p.total, p.calls) for p in pages] == [(1, 2, 1), (1, None, 1)]

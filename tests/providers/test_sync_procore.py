@@ -16,7 +16,7 @@ import responses
 from providers.errors import NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
 from providers.models import ProviderAccount
 from providers.registry import get_provider
-from tests.providers.conftest import PROCORE
+from tests.providers.conftest import PROCORE, token_answer
 
 PROJECT, COMPANY, ME = "61", "51", "4242"
 SUBMITTALS = f"{PROCORE}/rest/v1.1/projects/{PROJECT}/submittals"
@@ -344,3 +344,28 @@ def test_a_failed_trigger_reports_its_own_error_even_when_removing_the_half_made
 
     assert "triggers -> 422" in caught.value.detail
     assert [c.request.method for c in mocked.calls] == ["POST", "POST", "DELETE"]
+
+
+def test_each_page_tells_the_listings_total_and_the_requests_it_took(
+    mocked: responses.RequestsMock, account: ProviderAccount, make_account: Callable[..., ProviderAccount]
+) -> None:
+    mocked.get(SUBMITTALS, json=[submittal(n) for n in range(300)], headers=link_header(SUBMITTALS, 1, 2))
+    mocked.get(SUBMITTALS, status=503, headers={"Retry-After": "1"})  # busy once: the second page costs two requests
+    mocked.get(SUBMITTALS, json=[submittal(300)], headers=link_header(SUBMITTALS, 2, 2))
+
+    pages = list_items(account)
+
+    assert [(len(p), p.total, p.calls) for p in pages] == [(300, 301, 1), (1, 301, 2)]
+    assert pages[1] == pages[1][:]  # still a plain list to callers that only iterate
+
+
+def test_a_token_refresh_before_a_page_is_counted_on_that_page(
+    mocked: responses.RequestsMock, make_account: Callable[..., ProviderAccount]
+) -> None:
+    account = make_account("procore", provider_user_id=ME, expires_in=0)
+    mocked.post(f"{PROCORE}/oauth/token", json=token_answer())
+    mocked.get(RFIS, json=[rfi(1)], headers={"Total": "1"})
+
+    [page] = list_items(account, "rfi")
+
+    assert (page.total, page.calls) == (1, 2)

@@ -82,7 +82,7 @@ class EngineClock:
 
 @pytest.fixture
 def sandbox(tmp_path: Path, settings: Settings) -> Iterator[RunningSandbox]:
-    with running_sandbox(tmp_path / "sandbox.sqlite3", seed=True) as handle:
+    with running_sandbox(tmp_path / "sandbox.sqlite3", seed=True, request_log=tmp_path / "requests.jsonl") as handle:
         settings.SANDBOX_URL = handle.base_url
         settings.PROVIDER_SANDBOX = True
         yield handle
