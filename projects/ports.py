@@ -8,14 +8,19 @@ mappings app, kept here so that they are wired in exactly one place.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from django.utils import timezone
 
 from providers.types import ItemKind, ProviderItem, ResponseOption
 
 if TYPE_CHECKING:
     from projects.models import ProjectLink, SyncedItem
+
+# Every Procore answer carries the rate-limit headers: an account's budget row is written at most this often.
+RATE_BUDGET_WRITE_EVERY = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,24 @@ class ProviderPort(Protocol):
 class _RegistryPort:
     """A link bound to its provider module (providers.base.Provider)."""
 
-    def __init__(self, link: ProjectLink) -> None:
+    def __init__(self, link: ProjectLink, *, clock: Callable[[], dt.datetime] = timezone.now) -> None:
         from providers.registry import get_provider, provider_label
 
         self.link = link
         self.label = provider_label(link.provider)
         self._provider = get_provider(link.provider)
+        # The sweep plans each account's polling within the hourly limit its provider reports (AccountRateBudget).
+        self._provider.on_hourly_limit = self._hourly_limit_seen
+        self._clock = clock
+        self._budget_noted: dict[int, dt.datetime] = {}
+
+    def _hourly_limit_seen(self, account_id: int, hourly_limit: int) -> None:
+        now = self._clock()
+        noted = self._budget_noted.get(account_id)
+        if noted is not None and now - noted < RATE_BUDGET_WRITE_EVERY:
+            return  # remembered here so that most answers cost no query at all
+        self._budget_noted[account_id] = now
+        account_rate_budget_record(account_id=account_id, hourly_limit=hourly_limit, now=now)
 
     def _where(self) -> dict[str, object]:
         link = self.link
@@ -81,6 +98,22 @@ class _RegistryPort:
 
 def provider_port_for(link: ProjectLink) -> ProviderPort:
     return _RegistryPort(link)
+
+
+def account_rate_budget_record(*, account_id: int, hourly_limit: int, now: dt.datetime) -> bool:
+    """Keep the hourly request limit a provider reported for an account; answers whether a row was written.
+
+    Written at most once a minute per account (whichever worker sees it first), since every answer repeats it.
+    """
+    from projects.models import AccountRateBudget
+
+    due = AccountRateBudget.objects.filter(account_id=account_id, observed_at__lte=now - RATE_BUDGET_WRITE_EVERY)
+    if due.update(hourly_limit=hourly_limit, observed_at=now):
+        return True
+    _, created = AccountRateBudget.objects.get_or_create(
+        account_id=account_id, defaults={"hourly_limit": hourly_limit, "observed_at": now}
+    )
+    return created
 
 
 def held_kinds(link: ProjectLink) -> dict[str, str]:

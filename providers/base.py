@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlencode
@@ -27,7 +27,16 @@ from providers.errors import (
     ProviderNotAvailable,
     UnexpectedAnswer,
 )
-from providers.http import Attempt, HttpClient, StaticToken, TokenSource, error_code, error_text, requests_sent
+from providers.http import (
+    Attempt,
+    HttpClient,
+    RateLimitObserver,
+    StaticToken,
+    TokenSource,
+    error_code,
+    error_text,
+    requests_sent,
+)
 from providers.sandbox.constants import SANDBOX_PREFIXES
 from providers.types import (
     Company,
@@ -36,12 +45,16 @@ from providers.types import (
     ProviderItem,
     ProviderProject,
     ProviderUser,
+    RateLimit,
     ResponseOption,
     TokenSet,
 )
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount, ProviderApp
+
+
+HourlyLimitObserver = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -66,11 +79,16 @@ class Provider(ABC):
     # Whether register_webhooks/unregister_webhooks work (Procore); the others are polled.
     supports_webhooks: ClassVar[bool] = False
 
-    def __init__(self, *, app: ProviderApp, http: HttpClient | None = None) -> None:
+    def __init__(
+        self, *, app: ProviderApp, http: HttpClient | None = None, on_hourly_limit: HourlyLimitObserver | None = None
+    ) -> None:
         self.app = app
         self.http = http or HttpClient()
         self.http.label = self.label
         self.endpoints = self._endpoints()
+        # Told (account id, hourly request limit) whenever an account's answers reveal its limit, so that whoever plans
+        # the account's polling (projects.ports) can keep within it; this package never stores it itself.
+        self.on_hourly_limit = on_hourly_limit
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.app.environment}>"
@@ -246,8 +264,9 @@ class Provider(ABC):
         """Send an API request as `account` (or with a bare `token` during connect) and return its JSON."""
         auth = self._auth(account) if account is not None else StaticToken(token, self.label)
         classify = kw.pop("classify", None) or self.classify  # posting a response refuses in its own words
+        observe = self._rate_limit_observer(account)
         try:
-            return self.http.send_json(method, url, auth=auth, classify=classify, **kw)
+            return self.http.send_json(method, url, auth=auth, classify=classify, on_rate_limit=observe, **kw)
         except ProviderError as exc:
             if account is not None:
                 from providers.services import account_note_error
@@ -257,13 +276,29 @@ class Provider(ABC):
 
     def _call_raw(self, method: str, url: str, *, account: ProviderAccount, **kw: Any) -> requests.Response:
         """Like _call, for answers whose headers matter (pagination)."""
+        observe = self._rate_limit_observer(account)
         try:
-            return self.http.send(method, url, auth=self._auth(account), classify=self.classify, **kw)
+            return self.http.send(
+                method, url, auth=self._auth(account), classify=self.classify, on_rate_limit=observe, **kw
+            )
         except ProviderError as exc:
             from providers.services import account_note_error
 
             account_note_error(account_id=account.pk, error=exc)
             raise
+
+    def _rate_limit_observer(self, account: ProviderAccount | None) -> RateLimitObserver | None:
+        """Passes an account's hourly limit on to `on_hourly_limit` when its answers' headers reveal it."""
+        report = self.on_hourly_limit
+        if account is None or report is None:
+            return None
+        account_id = account.pk
+
+        def observe(seen: RateLimit) -> None:
+            if seen.hourly_limit is not None:
+                report(account_id, seen.hourly_limit)
+
+        return observe
 
     def _token_request(self, data: dict[str, str], *, basic: tuple[str, str] | None = None) -> TokenSet:
         body = self.http.send_json("POST", self.token_url, data=data, basic=basic, classify=self.classify_token_error)

@@ -30,6 +30,7 @@ from providers.errors import (
     RateLimited,
     UnexpectedAnswer,
 )
+from providers.types import RateLimit
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ class Attempt:
 
 # Turns a final non-2xx answer into the right typed error; each provider module supplies its own.
 Classifier = Callable[[requests.Response, Attempt], ProviderError]
+# Told the rate-limit headers of every answer that carries them (whoever plans the account's polling listens).
+RateLimitObserver = Callable[[RateLimit], None]
 
 
 def _never_sent(exc: requests.RequestException) -> bool:
@@ -139,8 +142,11 @@ class HttpClient:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         basic: tuple[str, str] | None = None,
+        on_rate_limit: RateLimitObserver | None = None,
     ) -> requests.Response:
-        """Send one logical request (with retries) and return a 2xx/3xx answer, or raise a ProviderError."""
+        """Send one logical request (with retries) and return a 2xx/3xx answer, or raise a ProviderError.
+
+        `on_rate_limit` is told the `X-Rate-Limit-*` headers of each answer that has them, 429s included."""
         method = method.upper()
         token = auth.current() if auth else None
         refreshed = False
@@ -175,6 +181,10 @@ class HttpClient:
                 continue
             _count_sent()
             logger.debug("%s %s -> %s", method, _safe_url(url), response.status_code)
+            if on_rate_limit is not None:
+                seen = rate_limit_of(response, now=self._now())
+                if seen is not None:
+                    on_rate_limit(seen)
             if response.status_code == 401 and auth is not None and not refreshed:
                 refreshed = True
                 token = auth.after_unauthorized(token or "")
@@ -237,6 +247,18 @@ class HttpClient:
 
     def _unavailable(self, detail: str) -> ProviderUnavailable:
         return ProviderUnavailable.for_provider(self.label, retry_after=60, detail=detail)
+
+
+def rate_limit_of(response: requests.Response, *, now: float) -> RateLimit | None:
+    """The `X-Rate-Limit-Limit/-Remaining/-Reset` (Unix seconds) headers of an answer, or None when any is missing."""
+    headers = response.headers
+    try:
+        limit = int(headers["X-Rate-Limit-Limit"])
+        remaining = int(headers["X-Rate-Limit-Remaining"])
+        reset = float(headers["X-Rate-Limit-Reset"])
+    except (KeyError, ValueError):
+        return None
+    return RateLimit(limit=limit, remaining=remaining, resets_in=reset - now)
 
 
 def _parse_retry_after(value: str, *, now: float) -> float | None:

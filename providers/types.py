@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 ItemKind = Literal["submittal", "rfi"]
 T = TypeVar("T")
@@ -31,6 +31,25 @@ class ItemPage(list[T], Generic[T]):
 
     def __repr__(self) -> str:
         return f"ItemPage({list.__repr__(self)}, total={self.total!r}, calls={self.calls!r})"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """What a provider's `X-Rate-Limit-*` headers said (Procore): the window closest to running out, which is either
+    the hourly window or the 10-second spike window."""
+
+    limit: int
+    remaining: int
+    resets_in: float  # seconds from now, by our clock
+
+    # A window resetting further away than this cannot be the 10-second spike window, even with our clock a little off
+    # the provider's; an hourly window about to reset is simply not learned from.
+    SPIKE_WINDOW_BOUND: ClassVar[float] = 60.0
+
+    @property
+    def hourly_limit(self) -> int | None:
+        """The account's hourly limit when these headers describe the hourly window, else None."""
+        return self.limit if self.resets_in > self.SPIKE_WINDOW_BOUND and self.limit > 0 else None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from projects.models import ItemResponse, ProjectLink, SyncRun
 from projects.services import link_sync_now, response_record, sweep_run
 from projects.services.sweep import DELIVER_TASK, SYNC_TASK
 from projects.tasks import SWEEP_SCHEDULE_NAME
+from providers.models import ProviderAccount
 
 
 class Recorder:
@@ -146,3 +147,80 @@ def test_queued_tasks_are_written_for_the_worker_in_one_insert(db, monkeypatch):
     assert sorted(t["args"][0] for t in tasks) == list(range(50))
     assert {t["func"] for t in tasks} == {SYNC_TASK}
     assert all(row.lock is not None for row in OrmQ.objects.all())
+
+
+def test_a_procore_account_reporting_600_requests_an_hour_has_its_links_polled_less_often(
+    firm, make_link, clock, settings, monkeypatch
+):
+    """Nothing assumes Procore's limit (600 to 3,600 an hour): the sweep plans with the one the answers report."""
+    import responses
+
+    from projects.services import link_sync
+    from providers import http
+
+    settings.PROVIDER_SANDBOX = True
+    unix_now = 1_900_000_000.0
+    monkeypatch.setattr(http, "clock", lambda: unix_now)
+    first = make_link(firm, provider_company_id="51")
+    ProjectLink.objects.filter(pk=first.pk).update(provider_project_id="61")
+    ProviderAccount.objects.filter(pk=first.account_id).update(
+        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    )
+    for _ in range(9):
+        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2))
+    api = f"{settings.SANDBOX_URL}/procore/rest"
+    # The hourly window (it resets in half an hour): 600 an hour, so 10 links x 2 kinds every 2 minutes is too much.
+    limits = {
+        "X-Rate-Limit-Limit": "600",
+        "X-Rate-Limit-Remaining": "598",
+        "X-Rate-Limit-Reset": str(int(unix_now) + 1800),
+    }
+    with responses.RequestsMock() as mocked:
+        mocked.get(f"{api}/v1.1/projects/61/submittals", json=[], headers={**limits, "Total": "0"})
+        mocked.get(f"{api}/v1.0/projects/61/rfis", json=[], headers={**limits, "Total": "0"})
+        run = link_sync(link_id=first.pk, clock=clock)
+    assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.message
+
+    # 600 requests planned an hour against 60% of 600: every interval stretches from 120 to 200 seconds.
+    assert sweep_run(now=clock() + dt.timedelta(minutes=3), enqueue=Recorder()).links == []
+    assert len(sweep_run(now=clock() + dt.timedelta(minutes=4), enqueue=Recorder()).links) == 10
+
+
+def test_the_spike_window_is_not_taken_for_the_hourly_limit(firm, make_link, clock, settings, monkeypatch):
+    import responses
+
+    from projects.models import AccountRateBudget
+    from projects.services import link_sync
+    from providers import http
+
+    settings.PROVIDER_SANDBOX = True
+    unix_now = 1_900_000_000.0
+    monkeypatch.setattr(http, "clock", lambda: unix_now)
+    link = make_link(firm, provider_company_id="51")
+    ProjectLink.objects.filter(pk=link.pk).update(provider_project_id="61")
+    ProviderAccount.objects.filter(pk=link.account_id).update(
+        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    )
+    spike = {"X-Rate-Limit-Limit": "25", "X-Rate-Limit-Remaining": "23", "X-Rate-Limit-Reset": str(int(unix_now) + 7)}
+    api = f"{settings.SANDBOX_URL}/procore/rest"
+    with responses.RequestsMock() as mocked:
+        mocked.get(f"{api}/v1.1/projects/61/submittals", json=[], headers=spike)
+        mocked.get(f"{api}/v1.0/projects/61/rfis", json=[], headers=spike)
+        link_sync(link_id=link.pk, clock=clock)
+
+    assert not AccountRateBudget.objects.exists()
+
+
+def test_an_accounts_reported_limit_is_written_at_most_once_a_minute(link, clock):
+    from projects.models import AccountRateBudget
+    from projects.ports import account_rate_budget_record
+
+    def record(limit: int, seconds: int) -> bool:
+        return account_rate_budget_record(
+            account_id=link.account_id, hourly_limit=limit, now=clock() + dt.timedelta(seconds=seconds)
+        )
+
+    assert (record(600, 0), record(900, 30), record(900, 59)) == (True, False, False)
+    assert AccountRateBudget.objects.get().hourly_limit == 600
+    assert record(900, 60) is True
+    assert AccountRateBudget.objects.get().hourly_limit == 900

@@ -10,6 +10,7 @@ import responses
 
 from providers.errors import NeedsReauthorization, ProviderError, ProviderUnavailable, RateLimited, UnexpectedAnswer
 from providers.http import Attempt, HttpClient, StaticToken
+from providers.types import RateLimit
 
 URL = "https://api.example.test/rest/v1.0/things"
 
@@ -211,3 +212,22 @@ def test_idempotent_requests_are_still_retried_after_a_gateway_error(
     responses.add(method, URL, json={})
     client.send(method, URL, classify=classify)
     assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_the_rate_limit_headers_of_every_answer_are_reported_429s_included(client: HttpClient, clock: float) -> None:
+    hourly = {"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(int(clock) + 2)}
+    responses.get(URL, status=429, headers=hourly)
+    responses.get(URL, json=[], headers={**hourly, "X-Rate-Limit-Remaining": "599"})
+    responses.get(URL, json=[])  # an answer without the headers tells nothing
+    seen: list[RateLimit] = []
+
+    client.send("GET", URL, classify=classify, on_rate_limit=seen.append)
+    client.send("GET", URL, classify=classify, on_rate_limit=seen.append)
+
+    assert seen == [RateLimit(600, 0, 2.0), RateLimit(600, 599, 2.0)]
+
+
+def test_only_a_window_resetting_well_beyond_ten_seconds_tells_the_hourly_limit() -> None:
+    assert RateLimit(limit=600, remaining=12, resets_in=1800).hourly_limit == 600
+    assert RateLimit(limit=25, remaining=3, resets_in=9).hourly_limit is None  # the 10-second spike window
