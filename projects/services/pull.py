@@ -322,11 +322,15 @@ def item_mark_removed(item: SyncedItem, now: dt.datetime) -> None:
     item.removed, item.content_hash, item.changed_at = True, "", now
 
 
+def planned_interval(*, sync_interval: int, webhook_healthy: bool) -> int:
+    """Seconds between planned polls. A link whose provider webhook works is polled only as a slow safety net."""
+    if webhook_healthy:
+        return max(sync_interval, WEBHOOK_SAFETY_NET_INTERVAL)
+    return max(sync_interval, 1)
+
+
 def poll_interval(link: ProjectLink) -> int:
-    """Seconds until the next planned poll: a Procore link with a working webhook is only polled as a safety net."""
-    if link.provider == "procore" and link.webhook_healthy:
-        return max(link.sync_interval, WEBHOOK_SAFETY_NET_INTERVAL)
-    return link.sync_interval
+    return planned_interval(sync_interval=link.sync_interval, webhook_healthy=link.webhook_healthy)
 
 
 def _start_run(link: ProjectLink, now: dt.datetime) -> SyncRun:

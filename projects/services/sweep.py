@@ -18,10 +18,10 @@ from projects.constants import (
     DEFAULT_HOURLY_LIMITS,
     POLLING_SHARE_OF_BUDGET,
     QUEUE_GRACE,
-    WEBHOOK_SAFETY_NET_INTERVAL,
 )
 from projects.models import ItemResponse, ProjectLink, SyncRun
 from projects.queue import Call, enqueue_many
+from projects.services.pull import planned_interval
 from projects.services.push import WAITING_LINK_STATUSES, responses_fail_stuck
 from providers.models import ProviderAccount
 
@@ -46,12 +46,6 @@ class _Candidate:
     next_sync_at: dt.datetime | None
     poked: bool  # or never synced: due at once, whatever the budget
     limit: int | None
-
-
-def _interval(provider: str, interval: int, webhook_healthy: bool) -> int:
-    if provider == "procore" and webhook_healthy:
-        return max(interval, WEBHOOK_SAFETY_NET_INTERVAL)
-    return max(interval, 1)
 
 
 def _syncable_links(now: dt.datetime) -> list[_Candidate]:
@@ -103,7 +97,7 @@ def _syncable_links(now: dt.datetime) -> list[_Candidate]:
                 id=id_,
                 account_id=account,
                 provider=provider,
-                interval=_interval(provider, interval, hooked),
+                interval=planned_interval(sync_interval=interval, webhook_healthy=hooked),
                 calls=max(calls, int(subs) + int(rfis)),
                 next_sync_at=None if busy else (next_at or now),
                 poked=bool(poked or next_at is None) and not busy,
