@@ -125,7 +125,8 @@ def mapping_table_create_for_link(
     provider (else the shipped ones), matched to `options` when given; keywords with no default stay unmapped and
     are flagged on the connection page.
     """
-    existing = MappingTable.objects.select_for_update().filter(link=link).first()
+    ProjectLink.objects.select_for_update().filter(pk=link.pk).first()  # a missing table cannot be locked: its link can
+    existing = MappingTable.objects.filter(link=link).first()
     if existing is not None:
         return existing
     keywords = response_keywords(project=link.project)
@@ -282,6 +283,9 @@ def keyword_list_replace(
     if source not in KeywordList.Source.values:
         raise ValueError(f"Unknown keyword list source {source!r}.")
     cleaned = _clean_entries(entries)
+    # Lock the project first: locking a list that does not exist yet would lock nothing, and two first uploads
+    # at once would both try to create it.
+    ProjectCenterProject.objects.select_for_update().filter(pk=project.pk).first()
     keyword_list = KeywordList.objects.select_for_update().filter(project=project, kind=kind).first()
     before = _list_state(keyword_list)
     after = {"kind": kind, "source": source, "entries": [{"name": e.name, "type": e.type} for e in cleaned]}

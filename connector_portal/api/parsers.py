@@ -37,8 +37,15 @@ def _find_bad_text(data: Any, path: str = "") -> str | None:
 
 class StrictJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
-        data = super().parse(stream, media_type, parser_context)
-        where = _find_bad_text(data)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            where = _find_bad_text(data)
+        except RecursionError as exc:  # JSON nested deeper than Python will follow
+            raise ApiError(
+                status_code=status.HTTP_400_BAD_REQUEST,
+                code="parse_error",
+                message="The JSON body is nested too deeply. Send a flat object as the documentation shows.",
+            ) from exc
         if where is not None:
             raise ApiError(
                 status_code=status.HTTP_400_BAD_REQUEST,

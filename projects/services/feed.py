@@ -64,10 +64,11 @@ def feed_append(*, firm_id: int, changes: Sequence[tuple[SyncedItem, str]], now:
 
 
 def feed_entry_acknowledge(*, firm: Firm, position: int, pc_item_id: str, now: dt.datetime) -> FeedEntry:
-    """Record that Project Center logged the entry, under its own item id. Acknowledging again changes nothing."""
-    entry = FeedEntry.objects.get(firm=firm, position=position)
-    if entry.acknowledged_at is None or entry.pc_item_id != pc_item_id:
-        entry.pc_item_id = pc_item_id
-        entry.acknowledged_at = entry.acknowledged_at or now
-        entry.save(update_fields=["pc_item_id", "acknowledged_at"])
-    return entry
+    """Record that Project Center logged the entry, under its own item id.
+
+    The first acknowledgement's time is kept, also when several arrive at once; a later one may correct the item id.
+    """
+    entries = FeedEntry.objects.filter(firm=firm, position=position)
+    entries.filter(acknowledged_at__isnull=True).update(acknowledged_at=now)
+    entries.exclude(pc_item_id=pc_item_id).update(pc_item_id=pc_item_id)
+    return entries.get()

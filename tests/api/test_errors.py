@@ -152,3 +152,10 @@ def test_a_body_over_the_upload_limit_answers_413(api: Client, settings: object)
     body = assert_error_shape(send(api, "POST", PROJECTS, json.dumps({"name": "x" * 2000})), 413, "too_large")
 
     assert "1000 bytes" in body["message"]
+
+
+@pytest.mark.parametrize("raw", ['{"a":' * 1000 + "1" + "}" * 1000, "[" * 1000 + "]" * 1000])
+def test_json_nested_too_deeply_answers_400(api: Client, raw: str) -> None:
+    response = api.post("/api/v1/projects/", raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"

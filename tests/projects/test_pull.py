@@ -310,3 +310,17 @@ def test_an_item_that_comes_back_after_removal_is_reported_again(link, provider,
 
     assert not SyncedItem.objects.get(link=link, provider_id="2").removed
     assert feed(link)[-2:] == [("2", "removed"), ("2", "changed")]
+
+
+def test_the_first_acknowledgement_time_is_kept_and_the_item_id_can_be_corrected(link, provider, clock):
+    from projects.services import feed_entry_acknowledge
+
+    provider.seed("submittal", 1)
+    sync(link, provider, clock)
+    first = clock()
+    feed_entry_acknowledge(firm=link.firm, position=1, pc_item_id="PC-77", now=first)
+    clock.advance(hours=1)
+
+    entry = feed_entry_acknowledge(firm=link.firm, position=1, pc_item_id="PC-78", now=clock())
+
+    assert (entry.acknowledged_at, entry.pc_item_id) == (first, "PC-78")
