@@ -46,7 +46,16 @@ M = TypeVar("M", bound=models.Model)
 LOOKUP_SHAPE = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
 
 # What a subclass may not define: each would let it skip authentication or the firm filter.
-SEALED = ("get_queryset", "get_object", "queryset", "authentication_classes", "permission_classes", "initial")
+SEALED = (
+    "get_queryset",
+    "get_object",
+    "queryset",
+    "authentication_classes",
+    "permission_classes",
+    "throttle_classes",
+    "parser_classes",
+    "initial",
+)
 
 
 def audit_actor(request: Request) -> dict[str, Any]:
