@@ -6,7 +6,8 @@ Import from here; the submodules are the engine's parts.
 from __future__ import annotations
 
 from projects.services.feed import feed_append, feed_entry_acknowledge
-from projects.services.pull import content_hash, ingest_page, link_sync, poll_interval
+from projects.services.ingest import content_hash, ingest_page
+from projects.services.pull import link_sync, poll_interval
 from projects.services.push import (
     IdempotencyConflict,
     request_hash,

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from projects.models import FeedEntry, ItemKindChoices, ProjectLink, SyncedItem, WebhookDelivery
 from projects.services.feed import feed_append
-from projects.services.pull import REMOVED_FIELDS, item_mark_removed
+from projects.services.ingest import REMOVED_FIELDS, item_mark_removed
 from projects.services.sweep import SYNC_TASK, link_poke
 from providers.errors import ProviderError
 from providers.registry import get_provider
