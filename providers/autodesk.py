@@ -4,6 +4,11 @@ Facts from PROVIDERS.md and ../shared/reference/autodesk/*.yaml. The token endpo
 refuses it also in the body. Who-am-I is the OIDC userinfo endpoint, which lives on its own host in production
 (api.userprofile.autodesk.com) and needs the `user-profile:read` scope besides the data/account scopes.
 Hub and project ids keep Autodesk's `b.` prefix; `api_id()` strips it for the RFI and Submittal APIs.
+
+Posting is safe to retry after a lost answer: an RFI answer is skipped when the RFI already holds a response by the
+receiving user with the same text (read from the RFI's `responses` when its JSON has them, else from
+`GET .../rfis/{rfiId}/responses`, which ACC's published v3 list does not name: a 404 there means "none known"); a
+review task already completed with the same response counts as done rather than being closed again.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from providers.base import (
     Provider,
     counted,
     expect_list,
+    holds_answer,
     link_revisions,
     parse_date,
     parse_time,
     require,
+    same_text,
     total_of,
     utc_text,
 )
@@ -48,6 +55,9 @@ CLOSED_SUBMITTAL = frozenset({"3", "4"})
 # Projects found to be BIM 360 (the ACC RFI and submittal APIs answer 404 for them), so later syncs go straight to
 # BIM 360's RFI API and skip submittals. Per process: a restart costs one extra request per BIM 360 project.
 _BIM360_PROJECTS: set[str] = set()
+# Fields of an RFI response that name its author and hold its text, first found first.
+AUTHORS = ("createdBy", "createdById")
+TEXTS = ("content", "text", "body")
 # BIM 360 and ACC accounts are both this hub type; personal and team (Fusion) hubs have no projects for us.
 CONSTRUCTION_HUB = "hubs:autodesk.bim360:Account"
 PRODUCTION = Endpoints(
@@ -69,6 +79,13 @@ def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = Fa
     if kind == "submittal":
         return f"https://acc.autodesk.com/build/submittals/projects/{project_id}/items/{item_id}"
     return f"https://acc.autodesk.com/build/rfis/projects/{project_id}?preview={item_id}"
+
+
+def _closed_with(task: dict[str, Any], option_id: str, comment: str) -> bool:
+    """Whether a review task is already completed with this response (and this comment, when the task shows one)."""
+    if task.get("status") != "completed" or str(task.get("responseId")) != option_id:
+        return False
+    return "responseComment" not in task or same_text(task.get("responseComment") or "", comment)
 
 
 class Autodesk(Provider):
@@ -316,20 +333,42 @@ class Autodesk(Provider):
                     "Answer this RFI in BIM 360.",
                     detail="BIM 360 RFI response",
                 )
-            url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}/responses"
-            self._call("POST", url, account=account, json={"content": comment}, classify=self._refusal)
+            rfi = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}"
+            answers = self._rfi_responses(account, rfi)
+            if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS):
+                return  # an earlier attempt's response reached Autodesk although its answer was lost: never twice
+            self._call("POST", f"{rfi}/responses", account=account, json={"content": comment}, classify=self._refusal)
             return
         base = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}"
-        step_id, task_id = self._my_task(account, base, receiving_user_id)
+        step_id, task = self._my_task(account, base, receiving_user_id)
+        if _closed_with(task, option_id, comment):
+            return  # an earlier attempt closed it with this response and its answer was lost: that is success
         body: dict[str, Any] = {"responseId": option_id}
         if comment:
             body["responseComment"] = comment
         self._call(
-            "POST", f"{base}/steps/{step_id}/tasks/{task_id}:close", account=account, json=body, classify=self._refusal
+            "POST",
+            f"{base}/steps/{step_id}/tasks/{task.get('id')}:close",
+            account=account,
+            json=body,
+            classify=self._refusal,
         )
 
-    def _my_task(self, account: ProviderAccount, base: str, user_id: str) -> tuple[str, str]:
-        """(step id, task id) of the receiving user's review task; the open one when there are several."""
+    def _rfi_responses(self, account: ProviderAccount, rfi_url: str) -> list[Any]:
+        """The responses an RFI already has: the RFI's own `responses` when its JSON lists them, else its responses
+        listing (GET .../responses; unconfirmed upstream, so a 404 there means "none known")."""
+        rfi = self._call("GET", rfi_url, account=account)
+        if isinstance(rfi, dict) and isinstance(rfi.get("responses"), list):
+            return rfi["responses"]
+        try:
+            listing = self._call("GET", f"{rfi_url}/responses", account=account)
+        except NotFound:
+            return []
+        found = listing.get("results") if isinstance(listing, dict) else listing
+        return found if isinstance(found, list) else []
+
+    def _my_task(self, account: ProviderAccount, base: str, user_id: str) -> tuple[str, dict[str, Any]]:
+        """(step id, task) of the receiving user's review task; the open one when there are several."""
         steps = expect_list(self._call("GET", f"{base}/steps", account=account), label=self.label, key="results")
         mine: list[tuple[str, dict[str, Any]]] = []
         for step in steps:
@@ -345,8 +384,7 @@ class Autodesk(Provider):
                 detail=f"no task for user {user_id}",
             )
         open_tasks = [(s, t) for s, t in mine if t.get("status") != "completed"]
-        step_id, task = (open_tasks or mine)[0]
-        return step_id, str(task.get("id"))
+        return (open_tasks or mine)[0]
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"

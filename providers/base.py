@@ -443,6 +443,31 @@ def expect_list(body: Any, *, label: str, key: str | None = None) -> list[dict[s
     return body
 
 
+def same_text(stored: Any, sent: str) -> bool:
+    """Whether text a provider stored is the text the portal sent: providers trim and re-wrap whitespace."""
+    return isinstance(stored, str) and " ".join(stored.split()) == " ".join(sent.split())
+
+
+def person_id(value: Any) -> str:
+    """The id of a person given as an id or as an object with `id` ('' when neither)."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return "" if value is None or isinstance(value, bool | dict | list) else str(value)
+
+
+def holds_answer(answers: Any, *, user_id: str, body: str, authors: tuple[str, ...], texts: tuple[str, ...]) -> bool:
+    """Whether a provider's list of RFI answers holds one by `user_id` whose text is `body`: how a retried answer
+    whose first POST reached the provider (its answer lost) is recognised. `authors` and `texts` name the answer's
+    fields to read, first found first."""
+    for answer in answers if isinstance(answers, list) else []:
+        if not isinstance(answer, dict):
+            continue
+        author = next((person_id(answer.get(key)) for key in authors if person_id(answer.get(key))), "")
+        if author == user_id and any(same_text(answer.get(key), body) for key in texts):
+            return True
+    return False
+
+
 def require(entry: dict[str, Any], name: str, *, label: str) -> Any:
     value = entry.get(name)
     if value in (None, ""):

@@ -6,6 +6,12 @@ Assumed beyond PROVIDERS.md: who-am-I is `GET {api}/api/v1/me` → `{id, name, e
 Item lists take `limit` (at most 200) besides `updated_since` and `cursor`, and list an item deleted upstream with
 `deleted: true` (a tombstone) when it changed since `updated_since`. There is no endpoint for review responses: the
 five of PROVIDERS.md are fixed, and a review posts the response's name.
+
+No read of a single RFI or of its answers is documented either. Assumed (the sandbox does this): each RFI of the
+project listing carries `answers[{id, body, official, author{id, name}, created_at}]`. Before answering an RFI the
+portal lists the project's RFIs changed in the last ANSWER_LOOKBACK (posting an answer changes the RFI, so one posted
+by an earlier attempt is in that window) and skips the POST when the RFI holds an answer by the receiving user with
+the same body: a retry whose first POST reached ConstructEx but lost its answer does not post twice.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
+from django.utils import timezone
 
 from providers.base import (
     Provider,
     counted,
     expect_list,
+    holds_answer,
     link_revisions,
     parse_date,
     parse_time,
@@ -38,6 +46,10 @@ MAX_PAGES = 1000
 PAGE_LIMIT = 200  # the largest page ConstructEx serves
 REVIEW_RESPONSES = ("Approved", "Approved as Noted", "Revise and Resubmit", "Rejected", "For Record Only")
 WEB = "https://app.constructex.com"
+# How far back an RFI's own earlier answer is looked for before answering it (the push engine's retries come within
+# hours; support may retry a failed answer days later).
+ANSWER_LOOKBACK = dt.timedelta(days=30)
+AUTHORS = ("author", "created_by_id", "created_by")  # fields naming an answer's author, first found first
 
 
 def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
@@ -173,10 +185,21 @@ class ConstructEx(Provider):
     ) -> None:
         api = self.endpoints.api
         if kind == "rfi":
+            if self._answered(account, project_id, item_id, receiving_user_id, comment):
+                return  # an earlier attempt's answer reached ConstructEx although its reply was lost: never post twice
             url, body = f"{api}/api/v1/rfis/{item_id}/answers", {"body": comment}
         else:
             url, body = f"{api}/api/v1/submittals/{item_id}/reviews", {"response": option_id, "comment": comment}
         self._call("POST", url, account=account, json=body, classify=self._refusal)
+
+    def _answered(self, account: ProviderAccount, project_id: str, item_id: str, user_id: str, body: str) -> bool:
+        """Whether the RFI already holds an answer by `user_id` with this body (see the module docstring)."""
+        since = timezone.now() - ANSWER_LOOKBACK
+        for page in self._item_pages(account, project_id, "rfi", since):
+            rfi = next((entry for entry in page if str(entry.get("id")) == item_id), None)
+            if rfi is not None:
+                return holds_answer(rfi.get("answers"), user_id=user_id, body=body, authors=AUTHORS, texts=("body",))
+        return False
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"

@@ -20,6 +20,7 @@ from providers.base import (
     Provider,
     counted,
     expect_list,
+    holds_answer,
     link_revisions,
     parse_date,
     parse_time,
@@ -42,6 +43,9 @@ WEB = "https://app.procore.com"
 WEBHOOK_RESOURCES = ("RFIs", "Submittals")
 WEBHOOK_EVENTS = ("create", "update", "delete")
 WEBHOOK_NAMESPACE = "newforma-connector"
+# Fields of an RFI answer that name its author and hold its text, first found first.
+AUTHORS = ("created_by_id", "created_by")
+TEXTS = ("plain_text_body", "body")
 
 
 def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
@@ -63,6 +67,17 @@ def _user_ids(*people: Any) -> set[str]:
 def _names(people: Any) -> tuple[str, ...]:
     people = people if isinstance(people, list) else [people]
     return tuple(str(p.get("name") or p.get("id")) for p in people if isinstance(p, dict) and p.get("id") is not None)
+
+
+def rfi_answers(rfi: Any) -> list[Any]:
+    """The answers of every question of an RFI (Procore's Show RFI JSON: `questions[].answers[]`)."""
+    questions = rfi.get("questions") if isinstance(rfi, dict) else None
+    return [
+        answer
+        for question in (questions if isinstance(questions, list) else [])
+        if isinstance(question, dict) and isinstance(question.get("answers"), list)
+        for answer in question["answers"]
+    ]
 
 
 def company_headers(company_id: str) -> dict[str, str]:
@@ -211,6 +226,12 @@ class Procore(Provider):
         headers = company_headers(company_id)
         api = self.endpoints.api
         if kind == "rfi":
+            rfi = self._call(
+                "GET", f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}", account=account, headers=headers
+            )
+            # The author is `created_by_id` in Procore's reply JSON (its `created_by` is a name), or an object's id.
+            if holds_answer(rfi_answers(rfi), user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS):
+                return  # an earlier attempt's reply reached Procore although its answer was lost: never post twice
             self._call(
                 "POST",
                 f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}/replies",
@@ -223,7 +244,7 @@ class Procore(Provider):
         submittal = self._call(
             "GET", f"{api}/rest/v1.1/projects/{project_id}/submittals/{item_id}", account=account, headers=headers
         )
-        approver_id = self._approver_id(submittal, receiving_user_id)
+        approver_id = self._approver_id(submittal, receiving_user_id, option_id)
         body: dict[str, Any] = {"submittal_response_id": int(option_id) if option_id.isdigit() else option_id}
         if comment:
             body["comment"] = comment
@@ -237,8 +258,10 @@ class Procore(Provider):
             classify=self._refusal,
         )
 
-    def _approver_id(self, submittal: Any, user_id: str) -> str:
-        """The receiving user's approver step; the one still waiting for an answer when they have several."""
+    def _approver_id(self, submittal: Any, user_id: str, option_id: str) -> str:
+        """The receiving user's approver step: the one still waiting for an answer when they have several, else the
+        one already holding this response (a retry whose first PATCH landed sends the same PATCH to the same step,
+        which Procore takes as a no-op), else the first."""
         mine = [
             a
             for a in (submittal.get("approvers") or [] if isinstance(submittal, dict) else [])
@@ -251,7 +274,8 @@ class Procore(Provider):
                 detail=f"no approver for user {user_id}",
             )
         waiting = [a for a in mine if not a.get("returned_date")]
-        return str((waiting or mine)[0]["id"])
+        holding = [a for a in mine if str((a.get("response") or {}).get("id")) == option_id]
+        return str((waiting or holding or mine)[0]["id"])
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         """Why Procore refused a response or reply, in words; access problems keep their usual meaning."""
@@ -284,8 +308,15 @@ class Procore(Provider):
     ) -> str:
         """Create a project hook that POSTs to `destination_url` with `authorization` as its Authorization header,
         with create/update/delete triggers for RFIs and Submittals. Answers the hook id (keep it to unregister).
-        All or nothing: when a trigger fails, the new hook is deleted again (best effort) before the error is raised."""
+        All or nothing: when a trigger fails, the new hook is deleted again (best effort) before the error is raised.
+
+        Safe to rerun: hooks of the portal's namespace already sending to `destination_url` (one whose creation answer
+        was lost, so its id was never kept) are deleted first, so the project ends with exactly one such hook."""
         api, headers = self.endpoints.api, company_headers(company_id)
+        for stale in self._our_hooks(account, company_id, project_id, destination_url):
+            # Deleted rather than reused: Procore shows only the last 5 characters of a hook's Authorization header,
+            # and the caller has just issued a new secret, so an old hook's deliveries would be refused.
+            self.unregister_webhooks(account=account, company_id=company_id, project_id=project_id, hook_id=stale)
         hook = self._call(
             "POST",
             f"{api}/rest/v1.0/webhooks/hooks",
@@ -323,6 +354,23 @@ class Procore(Provider):
                 self.unregister_webhooks(account=account, company_id=company_id, project_id=project_id, hook_id=hook_id)
             raise
         return hook_id
+
+    def _our_hooks(self, account: ProviderAccount, company_id: str, project_id: str, destination_url: str) -> list[str]:
+        """Ids of the project's hooks in the portal's namespace that send to `destination_url`."""
+        hooks = self._call(
+            "GET",
+            f"{self.endpoints.api}/rest/v1.0/webhooks/hooks",
+            account=account,
+            headers=company_headers(company_id),
+            params={"company_id": company_id, "project_id": project_id, "namespace": WEBHOOK_NAMESPACE},
+        )
+        return [
+            str(hook["id"])
+            for hook in expect_list(hooks, label=self.label)
+            if hook.get("id") is not None
+            and hook.get("namespace", WEBHOOK_NAMESPACE) == WEBHOOK_NAMESPACE
+            and hook.get("destination_url") == destination_url
+        ]
 
     def unregister_webhooks(self, *, account: ProviderAccount, company_id: str, project_id: str, hook_id: str) -> None:
         """Delete the hook (and its triggers). A hook already gone is not an error."""

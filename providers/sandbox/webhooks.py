@@ -136,13 +136,21 @@ def _payload(app, project, hook, resource, resource_id, event, user_id, applicat
     }
 
 
+def _masked(headers: dict[str, Any]) -> dict[str, Any]:
+    """Procore shows only the last 5 characters of a hook's Authorization header."""
+    if "Authorization" not in headers:
+        return headers
+    secret = str(headers["Authorization"])
+    return {**headers, "Authorization": "*" * max(len(secret) - 5, 0) + secret[-5:]}
+
+
 def _hook_json(hook: Any) -> dict[str, Any]:
     return {
         "id": hook["id"],
         "api_version": hook["api_version"],
         "namespace": hook["namespace"],
         "destination_url": hook["destination_url"],
-        "destination_headers": json.loads(hook["destination_headers"]),
+        "destination_headers": _masked(json.loads(hook["destination_headers"])),
         "owned_by_company_id": hook["company_id"],
         "owned_by_project_id": hook["project_id"],
         "owned_by_user_id": hook["owner_user_id"],
@@ -175,7 +183,9 @@ def hooks_list(app: SandboxApp, request: Request, caller: Caller) -> Response:
     rows = app.store.all(
         "SELECT * FROM hooks WHERE company_id = ? AND project_id IS ? ORDER BY id", (company_id, project_id)
     )
-    return json_response([_hook_json(h) for h in rows])
+    # The documented filters: a hook namespace and an API version.
+    wanted = {key: request.query[key] for key in ("namespace", "api_version") if request.query.get(key)}
+    return json_response([_hook_json(h) for h in rows if all(h[key] == value for key, value in wanted.items())])
 
 
 @api()

@@ -157,6 +157,7 @@ def test_a_trigger_refused_midway_removes_the_new_hook_and_a_rerun_registers_cle
     link.account.expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     link.account.save(update_fields=["expires_at"])
     with responses.RequestsMock() as mocked:
+        mocked.get(hooks, json=[])  # the provider first looks for a hook of this link left at Procore
         mocked.post(hooks, json={"id": 31}, status=201)
         mocked.post(f"{hooks}/31/triggers", json={"id": 1}, status=201)
         mocked.post(f"{hooks}/31/triggers", status=500)
@@ -173,11 +174,12 @@ def test_a_trigger_refused_midway_removes_the_new_hook_and_a_rerun_registers_cle
     assert (link.webhook_hook_id, link.webhook_healthy) == ("", False)
 
     with responses.RequestsMock() as mocked:
+        mocked.get(hooks, json=[])
         mocked.post(hooks, json={"id": 32}, status=201)
         mocked.post(f"{hooks}/32/triggers", json={"id": 2}, status=201)
 
         assert link_webhooks_register(link_id=link.pk) == "registered"
 
-        assert [c.request.method for c in mocked.calls] == ["POST"] * 7  # one hook, six triggers, nothing else
+        assert [c.request.method for c in mocked.calls] == ["GET"] + ["POST"] * 7  # one hook, six triggers
     link.refresh_from_db()
     assert (link.webhook_hook_id, link.webhook_healthy) == ("32", True)

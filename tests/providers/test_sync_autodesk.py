@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 import responses
 
 from providers import autodesk
@@ -256,10 +257,14 @@ def test_a_hub_without_the_app_is_still_an_access_problem(
         post(account)
 
 
+RFI_1 = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1"
+
+
 def test_429_and_503_carry_retry_after(
     mocked: responses.RequestsMock, account: ProviderAccount, sleeps: list[float]
 ) -> None:
-    url = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1/responses"
+    url = f"{RFI_1}/responses"
+    mocked.get(RFI_1, json=rfi(1, responses=[]))
     mocked.post(url, status=429, headers={"Retry-After": "90"})
     mocked.post(url, status=503, headers={"Retry-After": "300"})
 
@@ -271,15 +276,95 @@ def test_429_and_503_carry_retry_after(
     assert limited.value.retry_after == 90 and down.value.retry_after == 300 and sleeps == []
 
 
+def response(author: str, content: str = "Revise the anchors.") -> dict[str, Any]:
+    return {"id": "resp-0", "rfiId": "rfi-1", "content": content, "createdBy": author, "official": True}
+
+
 def test_an_rfi_answer_posts_the_comment_as_the_response(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    url = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1/responses"
-    mocked.post(url, json={"id": "resp-1"}, status=201)
+    mocked.get(RFI_1, json=rfi(1))  # no `responses` in the RFI: its responses are listed
+    mocked.get(f"{RFI_1}/responses", json=page([response("OTHER"), response(ME, "Use M16.")], 0, 2, 2))
+    mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
 
     post(account, "rfi", "rfi-1")
 
-    assert json.loads(mocked.calls[0].request.body) == {"content": "Revise the anchors."}
+    assert [c.request.method for c in mocked.calls] == ["GET", "GET", "POST"]
+    assert json.loads(mocked.calls[-1].request.body) == {"content": "Revise the anchors."}
+
+
+def test_an_rfi_answer_is_posted_when_autodesk_cannot_list_the_rfis_responses(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFI_1, json=rfi(1))
+    mocked.get(f"{RFI_1}/responses", json={"errors": [{"title": "Not found"}]}, status=404)
+    mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
+
+    post(account, "rfi", "rfi-1")
+
+    assert mocked.calls[-1].request.method == "POST"
+
+
+@pytest.mark.parametrize("where", ["in the rfi", "in its responses"])
+def test_an_rfi_answer_already_at_autodesk_from_the_user_is_not_posted_again(
+    mocked: responses.RequestsMock, account: ProviderAccount, where: str
+) -> None:
+    mine = response(ME, "Revise the\nanchors. ")
+    if where == "in the rfi":
+        mocked.get(RFI_1, json=rfi(1, responses=[mine]))
+    else:
+        mocked.get(RFI_1, json=rfi(1))
+        mocked.get(f"{RFI_1}/responses", json=page([mine], 0, 1, 1))
+
+    post(account, "rfi", "rfi-1")
+
+    assert {c.request.method for c in mocked.calls} == {"GET"}
+
+
+def test_a_retried_rfi_answer_whose_first_answer_was_lost_is_posted_once(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFI_1, json=rfi(1, responses=[]))
+    mocked.post(f"{RFI_1}/responses", body=requests.exceptions.ReadTimeout("answer lost"))
+    mocked.get(RFI_1, json=rfi(1, responses=[response(ME)]))
+
+    with pytest.raises(ProviderUnavailable):
+        post(account, "rfi", "rfi-1")
+    post(account, "rfi", "rfi-1")
+
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "GET"]
+
+
+def closed_steps(mocked: responses.RequestsMock, response_id: str, comment: str | None) -> str:
+    task = {"id": "t-mine", "assignedTo": ME, "status": "completed", "responseId": response_id}
+    task["responseComment"] = comment
+    mocked.get(f"{ITEMS}/item-1/steps", json=page([{"id": "s1", "status": "completed", "tasks": [task]}], 0, 1, 1))
+    return f"{ITEMS}/item-1/steps/s1/tasks/t-mine:close"
+
+
+def test_a_retried_review_whose_task_was_closed_by_the_lost_first_attempt_counts_as_delivered(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    close = with_steps(mocked)
+    mocked.post(close, body=requests.exceptions.ReadTimeout("answer lost"))
+    closed_steps(mocked, "r2", "Revise the anchors.")
+
+    with pytest.raises(ProviderUnavailable):
+        post(account)
+    post(account)
+
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "GET"]
+
+
+@pytest.mark.parametrize(("response_id", "comment"), [("r1", "Revise the anchors."), ("r2", "Something else.")])
+def test_a_task_closed_with_another_response_is_left_for_autodesk_to_judge(
+    mocked: responses.RequestsMock, account: ProviderAccount, response_id: str, comment: str
+) -> None:
+    close = closed_steps(mocked, response_id, comment)
+    mocked.post(close, json={"errors": [{"detail": "Task already closed"}]}, status=422)
+
+    with pytest.raises(UnexpectedAnswer, match="closed"):
+        post(account)
 
 
 def test_pages_tell_autodesks_total_results_and_the_requests_they_took(

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 import responses
 
 from providers.errors import ProviderUnavailable, RateLimited, UnexpectedAnswer
@@ -132,15 +133,52 @@ def post(account: ProviderAccount, kind: str = "submittal", item_id: str = "101"
     )
 
 
+ANSWERS = f"{CONSTRUCTEX}/api/v1/rfis/201/answers"
+
+
+def answer(author: dict[str, Any], body: str = "Minor notes.") -> dict[str, Any]:
+    return {"id": 5, "body": body, "official": True, "author": author, "created_at": "2026-03-02T09:00:00Z"}
+
+
 def test_a_review_and_an_answer_are_posted(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
     mocked.post(f"{CONSTRUCTEX}/api/v1/submittals/101/reviews", json={"id": 1}, status=201)
-    mocked.post(f"{CONSTRUCTEX}/api/v1/rfis/201/answers", json={"id": 2}, status=201)
+    answers = [answer(OTHER), answer(MINE, "Use M16.")]
+    mocked.get(RFIS, json={"results": [rfi(1, answers=answers), rfi(2)], "next_cursor": None})
+    mocked.post(ANSWERS, json={"id": 2}, status=201)
 
     post(account)
+    before = dt.datetime.now(dt.UTC)
     post(account, "rfi", "201")
 
     assert json.loads(mocked.calls[0].request.body) == {"response": "Approved as Noted", "comment": "Minor notes."}
-    assert json.loads(mocked.calls[1].request.body) == {"body": "Minor notes."}
+    since = dt.datetime.fromisoformat(parse_qs(urlsplit(mocked.calls[1].request.url).query)["updated_since"][0])
+    assert dt.timedelta(days=29) < before - since < dt.timedelta(days=31)  # the RFIs changed in the last 30 days
+    assert json.loads(mocked.calls[2].request.body) == {"body": "Minor notes."}
+
+
+def test_an_rfi_answer_already_at_constructex_from_the_user_is_not_posted_again(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFIS, json={"results": [rfi(2)], "next_cursor": "Mg"})
+    mocked.get(RFIS, json={"results": [rfi(1, answers=[answer(MINE, " Minor  notes.")])], "next_cursor": None})
+
+    post(account, "rfi", "201")
+
+    assert [c.request.method for c in mocked.calls] == ["GET", "GET"]
+
+
+def test_a_retried_rfi_answer_whose_first_answer_was_lost_is_posted_once(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFIS, json={"results": [rfi(1, answers=[])], "next_cursor": None})
+    mocked.post(ANSWERS, body=requests.exceptions.ReadTimeout("answer lost"))
+    mocked.get(RFIS, json={"results": [rfi(1, answers=[answer(MINE)])], "next_cursor": None})
+
+    with pytest.raises(ProviderUnavailable):
+        post(account, "rfi", "201")
+    post(account, "rfi", "201")
+
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "GET"]
 
 
 @pytest.mark.parametrize(

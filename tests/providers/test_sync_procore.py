@@ -1,5 +1,6 @@
 """Procore's side of the sync engine with mocked HTTP: changed items page by page, response options, posting a
-reviewer's response or an RFI reply, and webhook registration. Every request is checked against Procore's published
+reviewer's response or an RFI reply (once, even when retried after a lost answer), and webhook registration (one hook,
+even when rerun after a lost answer). Every request is checked against Procore's published
 operations by the `mocked` fixture."""
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 import responses
 
-from providers.errors import NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
+from providers.errors import AccessBlocked, NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
 from providers.models import ProviderAccount
 from providers.registry import get_provider
 from tests.providers.conftest import PROCORE, token_answer
@@ -273,6 +275,7 @@ def test_a_rate_limited_response_carries_when_to_retry(
 def test_an_overloaded_procore_is_retried_after_its_retry_after(
     mocked: responses.RequestsMock, account: ProviderAccount, sleeps: list[float]
 ) -> None:
+    mocked.get(f"{RFIS}/2001", json=rfi(1, questions=[]))
     mocked.post(f"{RFIS}/2001/replies", status=503, headers={"Retry-After": "120"})
 
     with pytest.raises(ProviderUnavailable) as caught:
@@ -281,33 +284,115 @@ def test_an_overloaded_procore_is_retried_after_its_retry_after(
     assert caught.value.retry_after == 120 and sleeps == []
 
 
+def answer(author: Any, body: str = "See markups.", **fields: Any) -> dict[str, Any]:
+    """An answer as Procore's reply JSON writes it: `created_by` is the author's name, `created_by_id` their id."""
+    return {
+        "id": 7,
+        "official": True,
+        "plain_text_body": body,
+        "created_by": "Someone",
+        "created_by_id": author,
+        **fields,
+    }
+
+
+def with_answers(mocked: responses.RequestsMock, *answers: dict[str, Any]) -> None:
+    question = {"id": 1, "body": "Which anchor?", "answers": list(answers)}
+    mocked.get(f"{RFIS}/2001", json=rfi(1, questions=[{"id": 0, "body": "Context", "answers": []}, question]))
+
+
 def test_an_rfi_answer_is_an_official_reply(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    # Someone else's answer with the same words, and the user's own earlier answer saying something else.
+    with_answers(mocked, answer(9), answer(int(ME), "Use the longer anchors."))
     mocked.post(f"{RFIS}/2001/replies", json={"id": 1, "official": True}, status=201)
 
     post(account, "rfi", "2001")
 
-    assert json.loads(mocked.calls[0].request.body) == {"reply": {"body": "See markups.", "official": True}}
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST"]
+    assert json.loads(mocked.calls[1].request.body) == {"reply": {"body": "See markups.", "official": True}}
+
+
+@pytest.mark.parametrize(
+    "mine",
+    [
+        answer(int(ME)),
+        answer(int(ME), "  See\n markups. ", official=False),  # Procore re-wraps; a non-assignee's reply is unofficial
+        {"id": 7, "body": "See markups.", "created_by": {"id": int(ME), "name": "Riley"}},  # an author object
+    ],
+)
+def test_an_rfi_answer_already_at_procore_from_the_user_is_not_posted_again(
+    mocked: responses.RequestsMock, account: ProviderAccount, mine: dict[str, Any]
+) -> None:
+    with_answers(mocked, answer(9, "Noted."), mine)
+
+    post(account, "rfi", "2001")
+
+    assert [c.request.method for c in mocked.calls] == ["GET"]
+
+
+def test_a_retried_rfi_answer_whose_first_answer_was_lost_is_posted_once(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    with_answers(mocked)  # the first attempt finds no answer ...
+    mocked.post(f"{RFIS}/2001/replies", body=requests.exceptions.ReadTimeout("answer lost"))
+    with_answers(mocked, answer(int(ME)))  # ... which Procore did record, so the retry finds it
+
+    with pytest.raises(ProviderUnavailable):
+        post(account, "rfi", "2001")
+    post(account, "rfi", "2001")
+
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "GET"]
+
+
+def test_a_retried_response_whose_first_answer_was_lost_patches_the_same_approver_step_again(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    with_my_approver(mocked)  # 801 answered long ago, 802 waiting
+    mocked.patch(APPROVER, body=requests.exceptions.ReadTimeout("answer lost"))
+    answered = [
+        {"id": 801, "user": {"id": int(ME)}, "returned_date": "2026-02-01", "response": {"id": 3}},
+        {"id": 802, "user": {"id": int(ME)}, "returned_date": "2026-03-03", "response": {"id": 2}},
+    ]
+    mocked.get(f"{SUBMITTALS}/1001", json=submittal(1, approvers=answered))
+    mocked.patch(APPROVER, json=[{"id": 802, "submittal_response_id": 2, "comment": "See markups."}])
+
+    with pytest.raises(ProviderUnavailable):
+        post(account)
+    post(account)
+
+    patches = [c.request for c in mocked.calls if c.request.method == "PATCH"]
+    assert [p.url.split("?")[0] for p in patches] == [APPROVER, APPROVER]  # not 801, the step answered before
+    assert json.loads(patches[0].body) == json.loads(patches[1].body)
+
+
+HOOKS = f"{PROCORE}/rest/v1.0/webhooks/hooks"
+
+
+def register(account: ProviderAccount, url: str = "https://portal.example.com/hook/") -> str:
+    return get_provider("procore").register_webhooks(
+        account=account, company_id=COMPANY, project_id=PROJECT, destination_url=url, authorization="Bearer s3cret"
+    )
 
 
 def test_webhooks_register_a_project_hook_with_create_update_delete_triggers_for_rfis_and_submittals(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    hooks = f"{PROCORE}/rest/v1.0/webhooks/hooks"
-    mocked.post(hooks, json={"id": 31, "destination_url": "https://portal.example.com/hook/"}, status=201)
-    mocked.post(f"{hooks}/31/triggers", json={"id": 1}, status=201)
-    mocked.delete(f"{hooks}/31", status=204)
+    mocked.get(HOOKS, json=[])
+    mocked.post(HOOKS, json={"id": 31, "destination_url": "https://portal.example.com/hook/"}, status=201)
+    mocked.post(f"{HOOKS}/31/triggers", json={"id": 1}, status=201)
+    mocked.delete(f"{HOOKS}/31", status=204)
     procore = get_provider("procore")
 
-    hook_id = procore.register_webhooks(
-        account=account,
-        company_id=COMPANY,
-        project_id=PROJECT,
-        destination_url="https://portal.example.com/hook/",
-        authorization="Bearer s3cret",
-    )
+    hook_id = register(account)
     procore.unregister_webhooks(account=account, company_id=COMPANY, project_id=PROJECT, hook_id=hook_id)
 
-    bodies = [json.loads(c.request.body) for c in mocked.calls[:7]]
+    listing = mocked.calls[0].request
+    assert parse_qs(urlsplit(listing.url).query) == {
+        "company_id": [COMPANY],
+        "project_id": [PROJECT],
+        "namespace": ["newforma-connector"],
+    }
+    bodies = [json.loads(c.request.body) for c in mocked.calls[1:8]]
     assert hook_id == "31"
     assert bodies[0] == {
         "project_id": 61,
@@ -321,29 +406,64 @@ def test_webhooks_register_a_project_hook_with_create_update_delete_triggers_for
     triggers = {(b["trigger"]["resource_name"], b["trigger"]["event_type"]) for b in bodies[1:]}
     assert triggers == {(r, e) for r in ("RFIs", "Submittals") for e in ("create", "update", "delete")}
     assert all(b["project_id"] == 61 and b["api_version"] == "v2" for b in bodies[1:])
-    delete = mocked.calls[7].request
+    delete = mocked.calls[8].request
     assert parse_qs(urlsplit(delete.url).query) == {"company_id": [COMPANY], "project_id": [PROJECT]}
+
+
+def test_a_rerun_removes_the_hook_whose_creation_answer_was_lost_and_ends_with_one_hook(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    url = "https://portal.example.com/hook/"
+    mocked.get(HOOKS, json=[])
+    mocked.post(HOOKS, body=requests.exceptions.ReadTimeout("answer lost"))  # Procore made hook 30 all the same
+    mocked.get(
+        HOOKS,
+        json=[
+            {"id": 30, "namespace": "newforma-connector", "destination_url": url, "destination_headers": {}},
+            {"id": 29, "namespace": "another-app", "destination_url": url},
+            {"id": 28, "namespace": "newforma-connector", "destination_url": "https://portal.example.com/other/"},
+        ],
+    )
+    mocked.delete(f"{HOOKS}/30", status=204)
+    mocked.post(HOOKS, json={"id": 32}, status=201)
+    mocked.post(f"{HOOKS}/32/triggers", json={"id": 1}, status=201)
+
+    with pytest.raises(ProviderUnavailable):
+        register(account, url)
+    hook_id = register(account, url)
+
+    sent = [f"{c.request.method} {c.request.path_url.split('?')[0].removeprefix('/procore')}" for c in mocked.calls]
+    hooks = "/rest/v1.0/webhooks/hooks"
+    assert hook_id == "32"
+    assert sent[:3] == [f"GET {hooks}", f"POST {hooks}", f"GET {hooks}"]
+    assert sent[3] == f"DELETE {hooks}/30"  # only the orphan: not another app's hook, nor another link's
+    assert sent[4:] == [f"POST {hooks}", *[f"POST {hooks}/32/triggers"] * 6]
+
+
+def test_when_the_hooks_cannot_be_listed_no_hook_is_made(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(HOOKS, json={"errors": "no"}, status=403)
+
+    with pytest.raises(AccessBlocked):
+        register(account)
+
+    assert [c.request.method for c in mocked.calls] == ["GET"]
 
 
 def test_a_failed_trigger_reports_its_own_error_even_when_removing_the_half_made_hook_fails(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    hooks = f"{PROCORE}/rest/v1.0/webhooks/hooks"
-    mocked.post(hooks, json={"id": 31}, status=201)
-    mocked.post(f"{hooks}/31/triggers", json={"error": "no access"}, status=422)
-    mocked.delete(f"{hooks}/31", status=500)
+    mocked.get(HOOKS, json=[])
+    mocked.post(HOOKS, json={"id": 31}, status=201)
+    mocked.post(f"{HOOKS}/31/triggers", json={"error": "no access"}, status=422)
+    mocked.delete(f"{HOOKS}/31", status=500)
 
     with pytest.raises(UnexpectedAnswer) as caught:
-        get_provider("procore").register_webhooks(
-            account=account,
-            company_id=COMPANY,
-            project_id=PROJECT,
-            destination_url="https://portal.example.com/hook/",
-            authorization="Bearer s3cret",
-        )
+        register(account)
 
     assert "triggers -> 422" in caught.value.detail
-    assert [c.request.method for c in mocked.calls] == ["POST", "POST", "DELETE"]
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "POST", "DELETE"]
 
 
 def test_each_page_tells_the_listings_total_and_the_requests_it_took(

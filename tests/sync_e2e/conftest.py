@@ -120,6 +120,40 @@ def recorded(monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox) -> Iterat
     procore_reference.assert_documented(calls, base=sandbox.url("procore", ""))
 
 
+class AnswerLoser:
+    """Loses the answer of chosen requests after the sandbox has acted on them, as a dropped connection or a gateway
+    timeout would: the request reaches the provider, the portal sees only a read timeout."""
+
+    def __init__(self) -> None:
+        self.rules: list[list[Any]] = []  # [method, path ending, answers still to lose]
+        self.lost: list[str] = []
+
+    def lose(self, method: str, path_end: str, times: int = 1) -> None:
+        self.rules.append([method, path_end, times])
+
+    def after(self, request: requests.PreparedRequest) -> None:
+        path = request.path_url.split("?")[0]
+        for rule in self.rules:
+            if rule[2] > 0 and request.method == rule[0] and path.endswith(rule[1]):
+                rule[2] -= 1
+                self.lost.append(f"{request.method} {path}")
+                raise requests.exceptions.ReadTimeout("the answer was lost (test)")
+
+
+@pytest.fixture
+def lose_answers(monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox) -> AnswerLoser:
+    loser = AnswerLoser()
+    send = requests.Session.send
+
+    def losing_send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> Any:
+        response = send(session, request, **kwargs)
+        loser.after(request)
+        return response
+
+    monkeypatch.setattr(requests.Session, "send", losing_send)
+    return loser
+
+
 @pytest.fixture
 def clock(sandbox: RunningSandbox) -> EngineClock:
     return EngineClock(sandbox)

@@ -1,4 +1,5 @@
-"""Procore webhook registration against the sandbox: one project hook, six triggers, removed again."""
+"""Procore webhook registration against the sandbox: one project hook, six triggers, removed again; a rerun after a
+lost answer ends with exactly one hook."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ import json
 from types import SimpleNamespace
 
 import pytest
+import requests
+from django.conf import settings
+from django.urls import reverse
 
 from connector_portal.models import Firm, User
+from projects.services import link_webhooks_register
 from providers.registry import get_provider
 from providers.sandbox.testing import RunningSandbox
-from tests.sync_e2e.conftest import CASES, link_for
+from tests.sync_e2e.conftest import CASES, AnswerLoser, link_for
 
 pytestmark = pytest.mark.sandbox
+NS = "newforma-connector"
 
 
 def test_a_link_registers_its_procore_hook_with_triggers_and_removes_it(
@@ -41,3 +47,74 @@ def test_a_link_registers_its_procore_hook_with_triggers_and_removes_it(
         (r, e) for r in ("RFIs", "Submittals") for e in ("create", "update", "delete")
     }
     assert sandbox.app.store.one("SELECT COUNT(*) FROM hooks")[0] == 0
+
+
+def test_a_rerun_after_a_lost_hook_answer_leaves_exactly_one_hook_with_its_six_triggers(
+    firm: Firm,
+    member: User,
+    sandbox: RunningSandbox,
+    lose_answers: AnswerLoser,
+    recorded: list[SimpleNamespace],
+) -> None:
+    case = CASES["procore"]
+    link = link_for(firm, member, sandbox, case)
+    link.webhook_token = "link-token"
+    link.save(update_fields=["webhook_token"])
+    url = settings.PORTAL_BASE_URL + reverse("projects:procore_webhook", kwargs={"token": "link-token"})
+    # Another application's hook to the same URL, and one of ours to another link's URL: both are left alone.
+    for namespace, destination in [("someone-else", url), ("newforma-connector", f"{url}other/")]:
+        created = requests.post(
+            sandbox.url("procore", "/rest/v1.0/webhooks/hooks"),
+            headers={"Authorization": f"Bearer {link.account.access_token}", "Procore-Company-Id": case.company_id},
+            json={"project_id": int(case.project_id), "hook": {"namespace": namespace, "destination_url": destination}},
+            timeout=5,
+        )
+        assert created.status_code == 201
+    lose_answers.lose("POST", "/webhooks/hooks")
+
+    lost = link_webhooks_register(link_id=link.pk)
+    orphans = sandbox.app.store.all("SELECT id FROM hooks WHERE destination_url = ? AND namespace = ?", (url, NS))
+    rerun = link_webhooks_register(link_id=link.pk)
+
+    link.refresh_from_db()
+    ours = sandbox.app.store.all("SELECT id FROM hooks WHERE destination_url = ? AND namespace = ?", (url, NS))
+    triggers = sandbox.app.store.all(
+        "SELECT resource_name, event_type FROM triggers WHERE hook_id = ?", (ours[0]["id"],)
+    )
+    assert lost.startswith("not registered") and len(orphans) == 1  # at Procore, its id never seen by the portal
+    assert rerun == "registered"
+    assert [str(h["id"]) for h in ours] == [link.webhook_hook_id]
+    assert {(t["resource_name"], t["event_type"]) for t in triggers} == {
+        (r, e) for r in ("RFIs", "Submittals") for e in ("create", "update", "delete")
+    }
+    assert sandbox.app.store.one("SELECT COUNT(*) FROM hooks")[0] == 3
+
+
+def test_the_hooks_list_filters_on_namespace_and_masks_the_authorization_header(
+    firm: Firm, member: User, sandbox: RunningSandbox
+) -> None:
+    case = CASES["procore"]
+    link = link_for(firm, member, sandbox, case)
+    hook_id = get_provider("procore").register_webhooks(
+        account=link.account,
+        company_id=case.company_id,
+        project_id=case.project_id,
+        destination_url="http://127.0.0.1:9/hooks/procore/abc/",
+        authorization="Bearer a-secret-to-mask",
+    )
+
+    listed = requests.get(
+        sandbox.url("procore", "/rest/v1.0/webhooks/hooks"),
+        headers={"Authorization": f"Bearer {link.account.access_token}", "Procore-Company-Id": case.company_id},
+        params={"company_id": case.company_id, "project_id": case.project_id, "namespace": NS},
+        timeout=5,
+    ).json()
+    other = requests.get(
+        sandbox.url("procore", "/rest/v1.0/webhooks/hooks"),
+        headers={"Authorization": f"Bearer {link.account.access_token}", "Procore-Company-Id": case.company_id},
+        params={"company_id": case.company_id, "project_id": case.project_id, "namespace": "someone-else"},
+        timeout=5,
+    ).json()
+
+    assert [str(h["id"]) for h in listed] == [hook_id] and other == []
+    assert listed[0]["destination_headers"]["Authorization"].endswith("*-mask")
