@@ -340,7 +340,7 @@ class Autodesk(Provider):
             self._call("POST", f"{rfi}/responses", account=account, json={"content": comment}, classify=self._refusal)
             return
         base = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}"
-        step_id, task = self._my_task(account, base, receiving_user_id)
+        step_id, task = self._my_task(account, base, receiving_user_id, option_id, comment)
         if _closed_with(task, option_id, comment):
             return  # an earlier attempt closed it with this response and its answer was lost: that is success
         body: dict[str, Any] = {"responseId": option_id}
@@ -367,8 +367,11 @@ class Autodesk(Provider):
         found = listing.get("results") if isinstance(listing, dict) else listing
         return found if isinstance(found, list) else []
 
-    def _my_task(self, account: ProviderAccount, base: str, user_id: str) -> tuple[str, dict[str, Any]]:
-        """(step id, task) of the receiving user's review task; the open one when there are several."""
+    def _my_task(
+        self, account: ProviderAccount, base: str, user_id: str, option_id: str, comment: str
+    ) -> tuple[str, dict[str, Any]]:
+        """(step id, task) of the receiving user's review task: the open one when there are several, else the one
+        already closed with this response (by an earlier attempt whose answer was lost), else the first."""
         steps = expect_list(self._call("GET", f"{base}/steps", account=account), label=self.label, key="results")
         mine: list[tuple[str, dict[str, Any]]] = []
         for step in steps:
@@ -384,7 +387,8 @@ class Autodesk(Provider):
                 detail=f"no task for user {user_id}",
             )
         open_tasks = [(s, t) for s, t in mine if t.get("status") != "completed"]
-        return (open_tasks or mine)[0]
+        closed_with = [(s, t) for s, t in mine if _closed_with(t, option_id, comment)]
+        return (open_tasks or closed_with or mine)[0]
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"

@@ -336,10 +336,15 @@ def test_a_retried_rfi_answer_whose_first_answer_was_lost_is_posted_once(
 
 
 def closed_steps(mocked: responses.RequestsMock, response_id: str, comment: str | None) -> str:
+    earlier = {"id": "t-old", "assignedTo": ME, "status": "completed", "responseId": "r3", "responseComment": None}
     task = {"id": "t-mine", "assignedTo": ME, "status": "completed", "responseId": response_id}
     task["responseComment"] = comment
-    mocked.get(f"{ITEMS}/item-1/steps", json=page([{"id": "s1", "status": "completed", "tasks": [task]}], 0, 1, 1))
-    return f"{ITEMS}/item-1/steps/s1/tasks/t-mine:close"
+    steps = [
+        {"id": "s0", "status": "completed", "tasks": [earlier]},
+        {"id": "s1", "status": "completed", "tasks": [task]},
+    ]
+    mocked.get(f"{ITEMS}/item-1/steps", json=page(steps, 0, 2, 2))
+    return f"{ITEMS}/item-1/steps/s0/tasks/t-old:close"
 
 
 def test_a_retried_review_whose_task_was_closed_by_the_lost_first_attempt_counts_as_delivered(
