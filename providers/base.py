@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
-from django.utils import timezone
 
+from providers.answers import token_set
 from providers.errors import (
     InvalidGrant,
     NeedsReauthorization,
@@ -35,7 +35,6 @@ from providers.http import (
     TokenSource,
     error_code,
     error_text,
-    requests_sent,
 )
 from providers.sandbox.constants import SANDBOX_PREFIXES
 from providers.types import (
@@ -302,7 +301,7 @@ class Provider(ABC):
 
     def _token_request(self, data: dict[str, str], *, basic: tuple[str, str] | None = None) -> TokenSet:
         body = self.http.send_json("POST", self.token_url, data=data, basic=basic, classify=self.classify_token_error)
-        return self._token_set(body)
+        return token_set(body, label=self.label)
 
     def _authorize_url(self, path: str, *, redirect_uri: str, state: str, code_challenge: str, **extra: str) -> str:
         # Built here rather than by requests-oauthlib: oauthlib refuses plain-http URLs (the local sandbox) unless a
@@ -316,20 +315,6 @@ class Provider(ABC):
     @property
     def token_url(self) -> str:
         return f"{self.endpoints.auth}/oauth/token"
-
-    def _token_set(self, body: Any) -> TokenSet:
-        if not isinstance(body, dict) or not body.get("access_token") or not body.get("refresh_token"):
-            raise UnexpectedAnswer.for_provider(self.label, detail="token answer without access_token/refresh_token")
-        expires_at = None
-        try:
-            expires_in = int(body.get("expires_in") or 0)
-        except (TypeError, ValueError):
-            expires_in = 0
-        if expires_in > 0:
-            expires_at = timezone.now() + dt.timedelta(seconds=expires_in)
-        return TokenSet(
-            access_token=str(body["access_token"]), refresh_token=str(body["refresh_token"]), expires_at=expires_at
-        )
 
     def classify_token_error(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         """The token endpoint's refusals: invalid_grant means the user must sign in again; anything else is ours."""
@@ -351,125 +336,3 @@ class Provider(ABC):
         if response.status_code == 404:
             return NotFound(NotFound.for_provider(self.label).message, detail=detail)
         return UnexpectedAnswer(UnexpectedAnswer.for_provider(self.label).message, detail=detail)
-
-
-# -- sync helpers shared by the modules ---------------------------------------------------------------------------
-
-# The open end of an `updated_at` range: the providers take a closed range, and nothing is updated after this.
-FAR_FUTURE = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
-
-
-def utc_text(moment: dt.datetime) -> str:
-    """A time as the providers' filters take it: UTC, whole seconds (rounded down, so the range stays inclusive)."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: Any, *, label: str) -> dt.datetime:
-    """A provider's ISO-8601 timestamp as an aware UTC datetime; UnexpectedAnswer when it is missing or unreadable."""
-    try:
-        moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise UnexpectedAnswer.for_provider(label, detail=f"unreadable time {str(value)[:40]!r}") from exc
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A due date (a date, or a timestamp whose date part counts); None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-P = TypeVar("P")
-
-
-def counted(pages: Iterator[ItemPage[P]]) -> Iterator[ItemPage[P]]:
-    """The pages with `calls` set to the requests sent while each was fetched (retries, token refreshes and extra
-    look-ups included; the caller's own work between pages is not). Requests sent after the last page, or when there
-    was none, are reported on one more, empty, page so that no request goes uncounted."""
-    while True:
-        before = requests_sent()
-        try:
-            page = next(pages)
-        except StopIteration:
-            if requests_sent() > before:
-                yield ItemPage(calls=requests_sent() - before)
-            return
-        page.calls = requests_sent() - before
-        yield page
-
-
-def total_of(value: Any) -> int | None:
-    """A listing's size as the provider gives it (a number, or text like Procore's `Total` header); None when absent
-    or unreadable."""
-    if isinstance(value, bool):
-        return None
-    try:
-        total = int(value)
-    except (TypeError, ValueError):
-        return None
-    return total if total >= 0 else None
-
-
-def link_revisions(items: list[ProviderItem]) -> list[ProviderItem]:
-    """Set `predecessor_id` where the same page holds an earlier revision (same number, lower revision)."""
-    by_number: dict[str, list[ProviderItem]] = {}
-    for item in items:
-        if item.revision.isdigit():
-            by_number.setdefault(item.number, []).append(item)
-    linked = []
-    for item in items:
-        earlier = [
-            other
-            for other in by_number.get(item.number, [])
-            if item.revision.isdigit() and int(other.revision) < int(item.revision)
-        ]
-        if earlier and not item.predecessor_id:
-            previous = max(earlier, key=lambda other: int(other.revision))
-            item = replace(item, predecessor_id=previous.provider_id)
-        linked.append(item)
-    return linked
-
-
-def expect_list(body: Any, *, label: str, key: str | None = None) -> list[dict[str, Any]]:
-    """The list of objects in an answer (optionally under `key`), or UnexpectedAnswer."""
-    if key is not None:
-        body = body.get(key) if isinstance(body, dict) else None
-    if not isinstance(body, list) or not all(isinstance(entry, dict) for entry in body):
-        raise UnexpectedAnswer.for_provider(label, detail=f"expected a list{f' under {key!r}' if key else ''}")
-    return body
-
-
-def same_text(stored: Any, sent: str) -> bool:
-    """Whether text a provider stored is the text the portal sent: providers trim and re-wrap whitespace."""
-    return isinstance(stored, str) and " ".join(stored.split()) == " ".join(sent.split())
-
-
-def person_id(value: Any) -> str:
-    """The id of a person given as an id or as an object with `id` ('' when neither)."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return "" if value is None or isinstance(value, bool | dict | list) else str(value)
-
-
-def holds_answer(answers: Any, *, user_id: str, body: str, authors: tuple[str, ...], texts: tuple[str, ...]) -> bool:
-    """Whether a provider's list of RFI answers holds one by `user_id` whose text is `body`: how a retried answer
-    whose first POST reached the provider (its answer lost) is recognised. `authors` and `texts` name the answer's
-    fields to read, first found first."""
-    for answer in answers if isinstance(answers, list) else []:
-        if not isinstance(answer, dict):
-            continue
-        author = next((person_id(answer.get(key)) for key in authors if person_id(answer.get(key))), "")
-        if author == user_id and any(same_text(answer.get(key), body) for key in texts):
-            return True
-    return False
-
-
-def require(entry: dict[str, Any], name: str, *, label: str) -> Any:
-    value = entry.get(name)
-    if value in (None, ""):
-        raise UnexpectedAnswer.for_provider(label, detail=f"answer without {name!r}")
-    return value

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from django.utils import timezone
 
-from providers.base import (
-    Provider,
+from providers.answers import (
     counted,
     expect_list,
     holds_answer,
@@ -35,6 +34,7 @@ from providers.base import (
     total_of,
     utc_text,
 )
+from providers.base import Provider
 from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import ItemKind, ItemPage, ProviderItem, ProviderProject, ProviderUser, ResponseOption

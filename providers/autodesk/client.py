@@ -1,0 +1,146 @@
+"""Autodesk's client: APS OAuth v2, who-am-I, Data Management hubs and projects, JSON:API paging, and refusals.
+
+The token endpoint takes the client by HTTP Basic and refuses it also in the body. Who-am-I is the OIDC userinfo
+endpoint, which lives on its own host in production (api.userprofile.autodesk.com) and needs the `user-profile:read`
+scope besides the data/account scopes. Hub and project ids keep Autodesk's `b.` prefix; `api_id()` strips it for the
+RFI and Submittal APIs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from providers.answers import expect_list, require
+from providers.base import Endpoints, Provider
+from providers.errors import AccessBlocked, ProviderError
+from providers.http import Attempt, error_text
+from providers.types import Company, ProviderProject, ProviderUser
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount
+
+MAX_PAGES = 1000
+# Projects found to be BIM 360 (the ACC RFI and submittal APIs answer 404 for them), so later syncs go straight to
+# BIM 360's RFI API and skip submittals. Per process: a restart costs one extra request per BIM 360 project.
+_BIM360_PROJECTS: set[str] = set()
+# BIM 360 and ACC accounts are both this hub type; personal and team (Fusion) hubs have no projects for us.
+CONSTRUCTION_HUB = "hubs:autodesk.bim360:Account"
+PRODUCTION = Endpoints(
+    auth="https://developer.api.autodesk.com",
+    api="https://developer.api.autodesk.com",
+    profile="https://api.userprofile.autodesk.com",
+)
+
+
+def api_id(dm_id: str) -> str:
+    """The id the RFI and Submittal APIs take: the Data Management id without its `b.` prefix."""
+    return dm_id.removeprefix("b.")
+
+
+class AutodeskClient(Provider):
+    """What every part of the Autodesk module builds on; `providers.autodesk.Autodesk` adds items and responses."""
+
+    key = "autodesk"
+    label = "Autodesk"
+    needs_company_choice = True
+    company_word = "hub"
+    supports_pkce = True
+    scopes = ("data:read", "data:write", "data:create", "account:read", "user-profile:read")
+    production = PRODUCTION
+    provider_sandbox = PRODUCTION  # Autodesk has no separate sandbox host; apps are separate registrations
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.endpoints.auth}/authentication/v2/token"
+
+    @property
+    def _client(self) -> tuple[str, str]:
+        return (self.app.client_id, self.app.client_secret)
+
+    # -- OAuth ------------------------------------------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
+        return self._authorize_url(
+            "/authentication/v2/authorize",
+            redirect_uri=redirect_uri,
+            state=state,
+            code_challenge=code_challenge,
+            scope=" ".join(self.scopes),
+        )
+
+    revoke_path = "/authentication/v2/revoke"
+    revoke_extra = {"token_type_hint": "refresh_token"}
+
+    def _client_credentials(self) -> tuple[dict[str, str], tuple[str, str] | None]:
+        # Confidential clients authenticate with HTTP Basic only: credentials also in the body are a 400.
+        return {}, self._client
+
+    def who_am_i(self, *, access_token: str) -> ProviderUser:
+        body = self._call("GET", f"{self.endpoints.profile}/userinfo", token=access_token)
+        if not isinstance(body, dict):
+            body = {}
+        user_id = require(body, "sub", label=self.label)
+        return ProviderUser(id=str(user_id), name=str(body.get("name") or ""), email=str(body.get("email") or ""))
+
+    # -- listing ----------------------------------------------------------------------------------------------------
+
+    def list_companies(self, *, account: ProviderAccount) -> list[Company]:
+        hubs = self._all_pages(account, f"{self.endpoints.api}/project/v1/hubs", None)
+        companies = []
+        for hub in hubs:
+            attributes = hub.get("attributes") or {}
+            hub_type = (attributes.get("extension") or {}).get("type", CONSTRUCTION_HUB)
+            if hub_type == CONSTRUCTION_HUB:
+                companies.append(
+                    Company(id=str(require(hub, "id", label=self.label)), name=str(attributes.get("name")))
+                )
+        return companies
+
+    def list_projects(self, *, account: ProviderAccount, company_id: str = "") -> list[ProviderProject]:
+        entries = self._all_pages(
+            account,
+            f"{self.endpoints.api}/project/v1/hubs/{company_id}/projects",
+            {"page[number]": 0, "page[limit]": 200},
+        )
+        projects = []
+        for entry in entries:
+            attributes = entry.get("attributes") or {}
+            project_type = ((attributes.get("extension") or {}).get("data") or {}).get("projectType", "")
+            projects.append(
+                ProviderProject(
+                    id=str(require(entry, "id", label=self.label)),
+                    name=str(attributes.get("name") or ""),
+                    company_id=company_id,
+                    # There is no public submittals API for BIM 360 projects, only for ACC ones.
+                    supports_submittals=project_type != "BIM360",
+                )
+            )
+        return projects
+
+    def _all_pages(self, account: ProviderAccount, url: str, params: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """JSON:API pages: follow links.next.href until absent."""
+        entries: list[dict[str, Any]] = []
+        next_url: str | None = url
+        for _ in range(MAX_PAGES):
+            if not next_url:
+                break
+            body = self._call("GET", next_url, account=account, params=params)
+            entries.extend(expect_list(body, label=self.label, key="data"))
+            next_url = ((body.get("links") or {}).get("next") or {}).get("href")
+            params = None  # the next link carries the page parameters
+        return entries
+
+    # -- errors -----------------------------------------------------------------------------------------------------
+
+    def classify(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        if response.status_code == 403:
+            detail = f"{attempt.method} {attempt.url.split('?')[0]} -> 403: {error_text(response)}"
+            return AccessBlocked(
+                "Your Autodesk account administrator has not added the connector app to this BIM 360 / Autodesk "
+                "Construction Cloud account. Ask them to add it under Account Admin → Custom Integrations (they need "
+                "the portal's client id from support), then try again.",
+                detail=detail,
+            )
+        return super().classify(response, attempt)

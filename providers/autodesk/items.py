@@ -1,0 +1,193 @@
+"""Autodesk's submittals and RFIs (ACC, or BIM 360's RFI API for BIM 360 projects) as the portal's ProviderItem, and
+ACC's submittal responses as ResponseOption, with their URLs. Offset paging until `totalResults`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from mappings.constants import AUTODESK_CATEGORY_STANDARDS
+from providers.answers import (
+    FAR_FUTURE,
+    counted,
+    expect_list,
+    link_revisions,
+    parse_date,
+    parse_time,
+    require,
+    total_of,
+    utc_text,
+)
+from providers.autodesk.client import _BIM360_PROJECTS, MAX_PAGES, AutodeskClient, api_id
+from providers.errors import NotFound, UnexpectedAnswer
+from providers.types import ItemKind, ItemPage, ProviderItem, ResponseOption
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount
+
+RFI_LIMIT = 200  # the largest page of the RFI APIs (v3 search and BIM 360 v2)
+SUBMITTAL_LIMIT = 50  # the largest page of ACC submittal items
+CLOSED_RFI = frozenset({"closed", "void"})
+# "answered" is an open RFI with an official response, waiting for its manager to close it. Shown as "Open" (like a
+# Procore RFI with an official reply): otherwise the portal's own answer would come back as a status change.
+RFI_STATUS_WORDS = {"answered": "Open"}
+# ACC submittal item statusId -> words (the sandbox and ACC's defaults; unknown ids are shown as they come).
+SUBMITTAL_STATUSES = {"1": "Draft", "2": "Open", "3": "Closed", "4": "Void"}
+CLOSED_SUBMITTAL = frozenset({"3", "4"})
+
+
+def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = False) -> str:
+    """The item's page in Autodesk Construction Cloud (or BIM 360 for its RFIs)."""
+    if bim360:
+        return f"https://docs.b360.autodesk.com/projects/{project_id}/rfis?preview={item_id}"
+    if kind == "submittal":
+        return f"https://acc.autodesk.com/build/submittals/projects/{project_id}/items/{item_id}"
+    return f"https://acc.autodesk.com/build/rfis/projects/{project_id}?preview={item_id}"
+
+
+class AutodeskItems(AutodeskClient):
+    def list_items_changed_since(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        since: dt.datetime | None,
+        receiving_user_id: str,
+    ) -> Iterator[ItemPage[ProviderItem]]:
+        pid = api_id(project_id)
+        updated = f"{utc_text(since)}..{utc_text(FAR_FUTURE)}" if since is not None else None
+        if kind == "submittal":
+            pages = self._submittal_pages(account, pid, updated)
+        elif pid in _BIM360_PROJECTS:
+            pages = self._bim360_rfi_pages(account, pid, updated)
+        else:
+            pages = self._rfi_pages(account, pid, updated)
+        for page in counted(pages):
+            yield page.carrying(link_revisions([self._item(kind, entry, pid, receiving_user_id) for entry in page]))
+
+    def _offset_pages(self, fetch: Any, limit: int) -> Iterator[ItemPage[dict[str, Any]]]:
+        """Offset paging until `totalResults` is reached (or a short page, when the total is missing)."""
+        offset = 0
+        for _ in range(MAX_PAGES):
+            body = fetch(offset)
+            if not isinstance(body, dict):
+                raise UnexpectedAnswer.for_provider(self.label, detail="a page that is not an object")
+            results = expect_list(body, label=self.label, key="data" if "results" not in body else "results")
+            pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
+            total = total_of(pagination.get("totalResults", body.get("totalResults")))
+            yield ItemPage(results, total=total)
+            offset += len(results)
+            if not results or (offset >= total if isinstance(total, int) else len(results) < limit):
+                return
+
+    def _rfi_pages(self, account: ProviderAccount, pid: str, updated: str | None) -> Iterator[ItemPage[dict[str, Any]]]:
+        url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/search:rfis"
+
+        def fetch(offset: int) -> Any:
+            body: dict[str, Any] = {"limit": RFI_LIMIT, "offset": offset}
+            if updated:
+                body["filter"] = {"updatedAt": updated}
+            return self._call("POST", url, account=account, json=body)
+
+        try:
+            first = fetch(0)
+        except NotFound:
+            _BIM360_PROJECTS.add(pid)  # ACC's RFI API does not know BIM 360 projects
+            yield from self._bim360_rfi_pages(account, pid, updated)
+            return
+        yield from self._offset_pages(lambda offset: first if offset == 0 else fetch(offset), RFI_LIMIT)
+
+    def _bim360_rfi_pages(
+        self, account: ProviderAccount, pid: str, updated: str | None
+    ) -> Iterator[ItemPage[dict[str, Any]]]:
+        # The sandbox (and this client) take the project id as the RFI container id.
+        url = f"{self.endpoints.api}/bim360/rfis/v2/containers/{pid}/rfis"
+        params: dict[str, Any] = {"limit": RFI_LIMIT}
+        if updated:
+            params["filter[updatedAt]"] = updated
+        yield from self._offset_pages(
+            lambda offset: self._call("GET", url, account=account, params={**params, "offset": offset}), RFI_LIMIT
+        )
+
+    def _submittal_pages(
+        self, account: ProviderAccount, pid: str, updated: str | None
+    ) -> Iterator[ItemPage[dict[str, Any]]]:
+        if pid in _BIM360_PROJECTS:
+            return  # BIM 360 has no public submittals API
+        url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items"
+        params: dict[str, Any] = {"limit": SUBMITTAL_LIMIT}
+        if updated:
+            params["filter[updatedAt]"] = updated
+        try:
+            first = self._call("GET", url, account=account, params={**params, "offset": 0})
+        except NotFound:
+            _BIM360_PROJECTS.add(pid)
+            return
+        yield from self._offset_pages(
+            lambda offset: (
+                first if offset == 0 else self._call("GET", url, account=account, params={**params, "offset": offset})
+            ),
+            SUBMITTAL_LIMIT,
+        )
+
+    def _item(self, kind: ItemKind, entry: dict[str, Any], pid: str, user_id: str) -> ProviderItem:
+        attributes = entry.get("attributes") if isinstance(entry.get("attributes"), dict) else entry  # BIM 360 v2
+        item_id = str(require(entry, "id", label=self.label))
+        updated_at = parse_time(attributes.get("updatedAt"), label=self.label)
+        if kind == "submittal":
+            status_id = str(attributes.get("statusId") or "")
+            ball = tuple(str(u) for u in attributes.get("ballInCourtUsers") or [])
+            return ProviderItem(
+                kind=kind,
+                provider_id=item_id,
+                number=str(attributes.get("customIdentifierHumanReadable") or attributes.get("customIdentifier") or ""),
+                revision=str(attributes.get("revision") if attributes.get("revision") is not None else ""),
+                title=str(attributes.get("title") or ""),
+                status=SUBMITTAL_STATUSES.get(status_id, status_id),
+                updated_at=updated_at,
+                due_date=parse_date(attributes.get("dueDate")),
+                ball_in_court=ball,
+                url=item_url(kind, pid, item_id),
+                # Reviewers live in the item's steps (a request per item): ball-in-court is what the list tells.
+                for_receiving_user=user_id in ball,
+                closed=status_id in CLOSED_SUBMITTAL,
+                raw=entry,
+            )
+        status = str(attributes.get("status") or "")
+        assigned = {str(a.get("id")) for a in attributes.get("assignedTo") or [] if isinstance(a, dict)}
+        ball = tuple(str(u) for u in attributes.get("ballInCourt") or [] if u)
+        return ProviderItem(
+            kind=kind,
+            provider_id=item_id,
+            number=str(attributes.get("customIdentifier") or ""),
+            title=str(attributes.get("title") or ""),
+            status=RFI_STATUS_WORDS.get(status.lower(), status.capitalize()),
+            updated_at=updated_at,
+            due_date=parse_date(attributes.get("dueDate")),
+            ball_in_court=ball,
+            url=item_url(kind, pid, item_id, bim360=pid in _BIM360_PROJECTS),
+            for_receiving_user=user_id in assigned or user_id in ball,
+            closed=status.lower() in CLOSED_RFI,
+            raw=entry,
+        )
+
+    def list_response_options(
+        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+    ) -> list[ResponseOption]:
+        if kind != "submittal" or api_id(project_id) in _BIM360_PROJECTS:
+            return []
+        url = f"{self.endpoints.api}/construction/submittals/v2/projects/{api_id(project_id)}/responses"
+        body = self._call("GET", url, account=account)
+        entries = expect_list(body, label=self.label, key="results") if isinstance(body, dict) else body
+        return [
+            ResponseOption(
+                id=str(e["id"]),
+                name=str(e.get("value") or ""),
+                standard=AUTODESK_CATEGORY_STANDARDS.get(int(e.get("categoryId") or 0), str(e.get("value")).lower()),
+            )
+            for e in expect_list(entries, label=self.label)
+            if e.get("id") is not None
+        ]

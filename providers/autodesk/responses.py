@@ -1,0 +1,136 @@
+"""Posting a reviewer's response to Autodesk: closing the user's review task on an ACC submittal, or a response on an
+ACC RFI (BIM 360 RFIs cannot be answered yet).
+
+Safe to retry after a lost answer: an RFI answer is skipped when the RFI already holds a response by the
+receiving user with the same text (read from the RFI's `responses` when its JSON has them, else from
+`GET .../rfis/{rfiId}/responses`, which ACC's published v3 list does not name: a 404 there means "none known"); a
+review task already completed with the same response counts as done rather than being closed again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from providers.answers import expect_list, holds_answer, same_text
+from providers.autodesk.client import _BIM360_PROJECTS, AutodeskClient, api_id
+from providers.errors import NotFound, ProviderError, UnexpectedAnswer
+from providers.http import Attempt, error_text
+from providers.types import ItemKind
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount
+
+# Fields of an RFI response that name its author and hold its text, first found first.
+AUTHORS = ("createdBy", "createdById")
+TEXTS = ("content", "text", "body")
+
+
+def _closed_with(task: dict[str, Any], option_id: str, comment: str) -> bool:
+    """Whether a review task is already completed with this response (and this comment, when the task shows one)."""
+    if task.get("status") != "completed" or str(task.get("responseId")) != option_id:
+        return False
+    return "responseComment" not in task or same_text(task.get("responseComment") or "", comment)
+
+
+class AutodeskResponses(AutodeskClient):
+    def post_response(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        item_id: str,
+        receiving_user_id: str,
+        option_id: str,
+        comment: str,
+    ) -> None:
+        pid = api_id(project_id)
+        if kind == "rfi":
+            if pid in _BIM360_PROJECTS:
+                raise UnexpectedAnswer(
+                    "The portal cannot answer BIM 360 RFIs yet (only Autodesk Construction Cloud ones). "
+                    "Answer this RFI in BIM 360.",
+                    detail="BIM 360 RFI response",
+                )
+            rfi = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}"
+            answers = self._rfi_responses(account, rfi)
+            if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS):
+                return  # an earlier attempt's response reached Autodesk although its answer was lost: never twice
+            self._call("POST", f"{rfi}/responses", account=account, json={"content": comment}, classify=self._refusal)
+            return
+        base = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}"
+        step_id, task = self._my_task(account, base, receiving_user_id, option_id, comment)
+        if _closed_with(task, option_id, comment):
+            return  # an earlier attempt closed it with this response and its answer was lost: that is success
+        body: dict[str, Any] = {"responseId": option_id}
+        if comment:
+            body["responseComment"] = comment
+        self._call(
+            "POST",
+            f"{base}/steps/{step_id}/tasks/{task.get('id')}:close",
+            account=account,
+            json=body,
+            classify=self._refusal,
+        )
+
+    def _rfi_responses(self, account: ProviderAccount, rfi_url: str) -> list[Any]:
+        """The responses an RFI already has: the RFI's own `responses` when its JSON lists them, else its responses
+        listing (GET .../responses; unconfirmed upstream, so a 404 there means "none known")."""
+        rfi = self._call("GET", rfi_url, account=account)
+        if isinstance(rfi, dict) and isinstance(rfi.get("responses"), list):
+            return rfi["responses"]
+        try:
+            listing = self._call("GET", f"{rfi_url}/responses", account=account)
+        except NotFound:
+            return []
+        found = listing.get("results") if isinstance(listing, dict) else listing
+        return found if isinstance(found, list) else []
+
+    def _my_task(
+        self, account: ProviderAccount, base: str, user_id: str, option_id: str, comment: str
+    ) -> tuple[str, dict[str, Any]]:
+        """(step id, task) of the receiving user's review task: the open one when there are several, else the one
+        already closed with this response (by an earlier attempt whose answer was lost), else the first."""
+        steps = expect_list(self._call("GET", f"{base}/steps", account=account), label=self.label, key="results")
+        mine: list[tuple[str, dict[str, Any]]] = []
+        for step in steps:
+            tasks = step.get("tasks")
+            if tasks is None:
+                body = self._call("GET", f"{base}/steps/{step.get('id')}/tasks", account=account)
+                tasks = expect_list(body, label=self.label, key="results")
+            mine += [(str(step.get("id")), t) for t in tasks if isinstance(t, dict) and t.get("assignedTo") == user_id]
+        if not mine:
+            raise NotFound(
+                "You have no review task on this submittal in Autodesk, so your response cannot be recorded there. "
+                "Check the submittal's review steps in Autodesk Construction Cloud.",
+                detail=f"no task for user {user_id}",
+            )
+        open_tasks = [(s, t) for s, t in mine if t.get("status") != "completed"]
+        closed_with = [(s, t) for s, t in mine if _closed_with(t, option_id, comment)]
+        return (open_tasks or closed_with or mine)[0]
+
+    def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
+        what = "RFI" if "/rfis/" in attempt.url else "submittal"
+        if response.status_code == 422:
+            return UnexpectedAnswer(
+                f"Autodesk refused the response: the {what} is closed and no longer takes responses. If it was "
+                "reopened, record the response again; otherwise there is nothing to do.",
+                detail=detail,
+            )
+        if response.status_code == 400:
+            return UnexpectedAnswer(
+                f"Autodesk did not accept this response on the {what}. Check the project's response mapping in the "
+                "portal, then retry.",
+                detail=detail,
+            )
+        if response.status_code == 403 and "custom integrations" not in response.text.lower():
+            return UnexpectedAnswer(
+                f"Autodesk does not allow your account to respond on this {what} (only its reviewer or assignee "
+                "can). Ask the project's administrator to check your role on it.",
+                detail=detail,
+            )
+        return self.classify(response, attempt)

@@ -1,0 +1,142 @@
+"""Procore's client: where it lives, OAuth, who-am-I, companies and projects, paging, and what its refusals mean.
+
+PKCE is not sent: Procore documents neither `code_challenge` nor `code_verifier`, and the portal sends only documented
+parameters (tests check every request against ../shared/reference/procore/endpoints). Every call but /me and
+/companies carries `Procore-Company-Id`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from providers.answers import expect_list, require, total_of
+from providers.base import Endpoints, Provider
+from providers.errors import AccessBlocked, NotFound, ProviderError
+from providers.http import Attempt, error_text
+from providers.types import Company, ItemPage, ProviderProject, ProviderUser
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount
+
+MAX_PAGES = 1000  # a guard against a provider that keeps answering rel="next"
+# Procore's largest page (PROVIDERS.md: per_page max 300 on v1.1 lists). The RFI operation documents no maximum;
+# asking for 300 is safe either way because every page's rel="next" link is followed.
+PER_PAGE = 300
+
+
+def company_headers(company_id: str) -> dict[str, str]:
+    """Procore wants the company on every call but /me and /companies."""
+    return {"Procore-Company-Id": company_id} if company_id else {}
+
+
+class ProcoreClient(Provider):
+    """What every part of the Procore module builds on; `providers.procore.Procore` adds items, responses and hooks."""
+
+    key = "procore"
+    label = "Procore"
+    needs_company_choice = True
+    company_word = "company"
+    supports_pkce = False
+    supports_webhooks = True
+    production = Endpoints(auth="https://login.procore.com", api="https://api.procore.com")
+    provider_sandbox = Endpoints(auth="https://login-sandbox.procore.com", api="https://sandbox.procore.com")
+
+    # -- OAuth ------------------------------------------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
+        return self._authorize_url("/oauth/authorize", redirect_uri=redirect_uri, state=state, code_challenge="")
+
+    def who_am_i(self, *, access_token: str) -> ProviderUser:
+        body = self._call("GET", f"{self.endpoints.api}/rest/v1.0/me", token=access_token)
+        if not isinstance(body, dict):
+            body = {}
+        user_id = require(body, "id", label=self.label)
+        return ProviderUser(id=str(user_id), name=str(body.get("name") or ""), email=str(body.get("login") or ""))
+
+    # -- listing ----------------------------------------------------------------------------------------------------
+
+    def list_companies(self, *, account: ProviderAccount) -> list[Company]:
+        entries = self._all_pages(account, f"{self.endpoints.api}/rest/v1.0/companies", {"page": 1, "per_page": 100})
+        return [
+            Company(id=str(require(entry, "id", label=self.label)), name=str(entry.get("name") or ""))
+            for entry in entries
+            if entry.get("is_active", True) is not False
+        ]
+
+    def list_projects(self, *, account: ProviderAccount, company_id: str = "") -> list[ProviderProject]:
+        entries = self._all_pages(
+            account,
+            f"{self.endpoints.api}/rest/v1.1/projects",
+            {"company_id": company_id, "page": 1, "per_page": 300},
+            company_id=company_id,
+        )
+        return [
+            ProviderProject(
+                id=str(require(entry, "id", label=self.label)),
+                name=str(entry.get("name") or entry.get("display_name") or ""),
+                number=str(entry.get("project_number") or ""),
+                company_id=company_id,
+            )
+            for entry in entries
+        ]
+
+    # -- paging -----------------------------------------------------------------------------------------------------
+
+    def _all_pages(
+        self, account: ProviderAccount, url: str, params: dict[str, Any], *, company_id: str = ""
+    ) -> list[dict[str, Any]]:
+        return [entry for page in self._pages(account, url, params, company_id=company_id) for entry in page]
+
+    def _pages(
+        self, account: ProviderAccount, url: str, params: dict[str, Any], *, company_id: str = ""
+    ) -> Iterator[ItemPage[dict[str, Any]]]:
+        """Each page's objects, following rel="next" in the Link header until the last page (which has none), with the
+        listing's size from the `Total` header."""
+        next_url: str | None = url
+        page_params: dict[str, Any] | None = params
+        for _ in range(MAX_PAGES):
+            if next_url is None:
+                return
+            response = self._call_raw(
+                "GET", next_url, account=account, params=page_params, headers=company_headers(company_id)
+            )
+            entries = expect_list(self._json(response, account), label=self.label)
+            yield ItemPage(entries, total=total_of(response.headers.get("Total")))
+            next_url = response.links.get("next", {}).get("url")
+            page_params = None  # the next link carries every query parameter
+
+    def _json(self, response: requests.Response, account: ProviderAccount) -> Any:
+        from providers.http import parse_json
+        from providers.services import account_note_error
+
+        try:
+            return parse_json(response, label=self.label)
+        except ProviderError as exc:
+            account_note_error(account_id=account.pk, error=exc)
+            raise
+
+    # -- errors -----------------------------------------------------------------------------------------------------
+
+    def classify(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
+        company_call = "/rest/" in attempt.url and not attempt.url.split("?")[0].endswith(("/me", "/companies"))
+        if response.status_code == 403 and "not connected" in response.text.lower():
+            return AccessBlocked(
+                "A Procore company administrator has disconnected the connector app from this company "
+                "(Procore App Management). Ask them to reinstall it, then reconnect.",
+                detail=detail,
+            )
+        if response.status_code == 403 or (response.status_code == 401 and attempt.refreshed and company_call):
+            # A freshly refreshed token still refused on a company call: the app is not installed / allowed there.
+            return AccessBlocked(
+                "This Procore company does not allow connections from outside applications, or the connector app "
+                "is not installed in it. A Procore company administrator must install the app (App Management) or "
+                "allow user installs; then connect again.",
+                detail=detail,
+            )
+        if response.status_code == 404:
+            return NotFound(NotFound.for_provider(self.label).message, detail=detail)
+        return super().classify(response, attempt)

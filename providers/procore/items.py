@@ -1,0 +1,114 @@
+"""Procore's submittals, RFIs and submittal responses as the portal's ProviderItem / ResponseOption, with their URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from providers.answers import FAR_FUTURE, counted, link_revisions, parse_date, parse_time, require, utc_text
+from providers.procore.client import PER_PAGE, ProcoreClient
+from providers.types import ItemKind, ItemPage, ProviderItem, ResponseOption
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount
+
+WEB = "https://app.procore.com"
+
+
+def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
+    """The item's page in Procore's web app."""
+    tool = "submittals" if kind == "submittal" else "rfi"
+    return f"{WEB}/{project_id}/project/{tool}/{'show/' if kind == 'rfi' else ''}{item_id}"
+
+
+def _user_ids(*people: Any) -> set[str]:
+    """The ids of users given as objects, lists of objects or None."""
+    found: set[str] = set()
+    for entry in people:
+        for person in entry if isinstance(entry, list) else [entry]:
+            if isinstance(person, dict) and person.get("id") is not None:
+                found.add(str(person["id"]))
+    return found
+
+
+def _names(people: Any) -> tuple[str, ...]:
+    people = people if isinstance(people, list) else [people]
+    return tuple(str(p.get("name") or p.get("id")) for p in people if isinstance(p, dict) and p.get("id") is not None)
+
+
+class ProcoreItems(ProcoreClient):
+    def list_items_changed_since(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        since: dt.datetime | None,
+        receiving_user_id: str,
+    ) -> Iterator[ItemPage[ProviderItem]]:
+        path = "/rest/v1.1/projects/{}/submittals" if kind == "submittal" else "/rest/v1.0/projects/{}/rfis"
+        params: dict[str, Any] = {"page": 1, "per_page": PER_PAGE}
+        if since is not None:
+            params["filters[updated_at]"] = f"{utc_text(since)}...{utc_text(FAR_FUTURE)}"
+        read = self._submittal if kind == "submittal" else self._rfi
+        url = f"{self.endpoints.api}{path.format(project_id)}"
+        for page in counted(self._pages(account, url, params, company_id=company_id)):
+            yield page.carrying(link_revisions([read(entry, project_id, receiving_user_id) for entry in page]))
+
+    def _submittal(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+        status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
+        words = str(status.get("name") or status.get("status") or "")
+        approvers = [a for a in entry.get("approvers") or [] if isinstance(a, dict)]
+        people = _user_ids(entry.get("ball_in_court"), [a.get("user") for a in approvers])
+        item_id = str(require(entry, "id", label=self.label))
+        return ProviderItem(
+            kind="submittal",
+            provider_id=item_id,
+            number=str(entry.get("number") or ""),
+            revision=str(entry.get("revision") if entry.get("revision") is not None else ""),
+            title=str(entry.get("title") or ""),
+            status=words,
+            updated_at=parse_time(entry.get("updated_at"), label=self.label),
+            due_date=parse_date(entry.get("due_date")),
+            ball_in_court=_names(entry.get("ball_in_court")),
+            url=item_url("submittal", project_id, item_id),
+            for_receiving_user=user_id in people,
+            closed=str(status.get("status") or words).lower() == "closed",
+            raw=entry,
+        )
+
+    def _rfi(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+        ball = entry.get("ball_in_courts") or entry.get("ball_in_court")
+        people = _user_ids(ball, entry.get("assignee"), entry.get("assignees"))
+        item_id = str(require(entry, "id", label=self.label))
+        status = str(entry.get("status") or "")
+        return ProviderItem(
+            kind="rfi",
+            provider_id=item_id,
+            number=str(entry.get("number") or ""),
+            title=str(entry.get("subject") or ""),
+            status=status.capitalize(),
+            updated_at=parse_time(entry.get("updated_at"), label=self.label),
+            due_date=parse_date(entry.get("due_date")),
+            ball_in_court=_names(ball),
+            url=item_url("rfi", project_id, item_id),
+            for_receiving_user=user_id in people,
+            closed=status.lower() == "closed",
+            raw=entry,
+        )
+
+    def list_response_options(
+        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+    ) -> list[ResponseOption]:
+        if kind != "submittal":
+            return []
+        url = f"{self.endpoints.api}/rest/v1.0/projects/{project_id}/submittal_responses"
+        entries = self._all_pages(account, url, {"page": 1, "per_page": PER_PAGE}, company_id=company_id)
+        # Companies rename responses; `considered` keeps the meaning. "Pending" is no answer a reviewer can give.
+        return [
+            ResponseOption(id=str(e["id"]), name=str(e.get("name") or ""), standard=str(e.get("considered")).lower())
+            for e in entries
+            if e.get("id") is not None and str(e.get("considered") or "").lower() not in ("", "pending")
+        ]

@@ -1,0 +1,127 @@
+"""Posting a reviewer's response to Procore: the approver response on a submittal, an official reply on an RFI.
+
+Safe to retry after a lost answer: an RFI reply is skipped when the RFI (Show RFI) already holds one by the receiving
+user with the same text, and a retried submittal response PATCHes the approver step it answered the first time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from providers.answers import holds_answer
+from providers.errors import NotFound, ProviderError, UnexpectedAnswer
+from providers.http import Attempt, error_text
+from providers.procore.client import ProcoreClient, company_headers
+from providers.types import ItemKind
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount
+
+# Fields of an RFI answer that name its author and hold its text, first found first.
+AUTHORS = ("created_by_id", "created_by")
+TEXTS = ("plain_text_body", "body")
+
+
+def rfi_answers(rfi: Any) -> list[Any]:
+    """The answers of every question of an RFI (Procore's Show RFI JSON: `questions[].answers[]`)."""
+    questions = rfi.get("questions") if isinstance(rfi, dict) else None
+    return [
+        answer
+        for question in (questions if isinstance(questions, list) else [])
+        if isinstance(question, dict) and isinstance(question.get("answers"), list)
+        for answer in question["answers"]
+    ]
+
+
+class ProcoreResponses(ProcoreClient):
+    def post_response(
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        item_id: str,
+        receiving_user_id: str,
+        option_id: str,
+        comment: str,
+    ) -> None:
+        headers = company_headers(company_id)
+        api = self.endpoints.api
+        if kind == "rfi":
+            rfi = self._call(
+                "GET", f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}", account=account, headers=headers
+            )
+            # The author is `created_by_id` in Procore's reply JSON (its `created_by` is a name), or an object's id.
+            if holds_answer(rfi_answers(rfi), user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS):
+                return  # an earlier attempt's reply reached Procore although its answer was lost: never post twice
+            self._call(
+                "POST",
+                f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}/replies",
+                account=account,
+                headers=headers,
+                json={"reply": {"body": comment, "official": True}},
+                classify=self._refusal,
+            )
+            return
+        submittal = self._call(
+            "GET", f"{api}/rest/v1.1/projects/{project_id}/submittals/{item_id}", account=account, headers=headers
+        )
+        approver_id = self._approver_id(submittal, receiving_user_id, option_id)
+        body: dict[str, Any] = {"submittal_response_id": int(option_id) if option_id.isdigit() else option_id}
+        if comment:
+            body["comment"] = comment
+        self._call(
+            "PATCH",
+            f"{api}/rest/v1.0/submittal_approvers/{approver_id}",
+            account=account,
+            headers=headers,
+            params={"project_id": project_id, "submittal_id": item_id},
+            json={"submittal_approver": body},
+            classify=self._refusal,
+        )
+
+    def _approver_id(self, submittal: Any, user_id: str, option_id: str) -> str:
+        """The receiving user's approver step: the one still waiting for an answer when they have several, else the
+        one already holding this response (a retry whose first PATCH landed sends the same PATCH to the same step,
+        which Procore takes as a no-op), else the first."""
+        mine = [
+            a
+            for a in (submittal.get("approvers") or [] if isinstance(submittal, dict) else [])
+            if isinstance(a, dict) and str((a.get("user") or {}).get("id")) == user_id and a.get("id") is not None
+        ]
+        if not mine:
+            raise NotFound(
+                "You are no longer an approver of this submittal in Procore, so your response cannot be recorded "
+                "there. Check the submittal's workflow in Procore.",
+                detail=f"no approver for user {user_id}",
+            )
+        waiting = [a for a in mine if not a.get("returned_date")]
+        holding = [a for a in mine if str((a.get("response") or {}).get("id")) == option_id]
+        return str((waiting or holding or mine)[0]["id"])
+
+    def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        """Why Procore refused a response or reply, in words; access problems keep their usual meaning."""
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
+        what = "submittal" if "submittal" in attempt.url else "RFI"
+        if response.status_code == 422:
+            return UnexpectedAnswer(
+                f"Procore refused the response: the {what} is closed (or replaced by a newer revision) and no longer "
+                f"takes responses. If it was reopened, record the response again; otherwise there is nothing to do.",
+                detail=detail,
+            )
+        if response.status_code == 400:
+            return UnexpectedAnswer(
+                f"Procore did not accept this response for your approver step on the {what}. Check the project's "
+                "response mapping in the portal (the response may not be allowed for you), then retry.",
+                detail=detail,
+            )
+        if response.status_code == 403 and "not connected" not in response.text.lower():
+            return UnexpectedAnswer(
+                f"Procore does not allow your account to respond on this {what} (only the approver or assignee "
+                "can). Ask the project's Procore administrator to check your role on it.",
+                detail=detail,
+            )
+        return self.classify(response, attempt)
