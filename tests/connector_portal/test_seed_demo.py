@@ -32,3 +32,12 @@ def test_seed_demo_creates_a_usable_demo_and_can_run_twice(db: None, client: Cli
     first_project, second_project = ProjectCenterProject.objects.order_by("pc_project_id")
     assert held_kinds(project=first_project) == {}
     assert set(held_kinds(project=second_project)) == {"submittal", "rfi"}
+
+
+def test_seed_demo_can_issue_a_new_token_revoking_the_old_one(db: None) -> None:
+    old = seed().split("(shown once, keep it): ")[1].split()[0]
+    out = StringIO()
+    call_command("seed_demo", "--new-token", stdout=out)
+    new = out.getvalue().split("(shown once, keep it): ")[1].split()[0]
+    assert service_token_authenticate(raw=old) is None
+    assert service_token_authenticate(raw=new) is not None

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from connector_portal.models import Firm, Licence, Membership, User
-from connector_portal.selectors import firm_has_service_account
-from connector_portal.services import service_token_create
+from connector_portal.selectors import firm_has_service_account, service_tokens_active
+from connector_portal.services import service_token_create, service_token_revoke
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS
 from mappings.keywords import KeywordInput
 from mappings.models import KeywordList
@@ -31,8 +31,13 @@ DEMO_PROJECTS = [("PC-1001", "1001", "Riverside Library"), ("PC-1002", "1002", "
 class Command(BaseCommand):
     help = "Create the demo firm, user, licence, projects and API token (safe to run again)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--new-token", action="store_true", help="Revoke the demo firm's API tokens and print a new one."
+        )
+
     @transaction.atomic
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: Any, new_token: bool = False, **options: Any) -> None:
         firm, _ = Firm.objects.get_or_create(slug="demo-architects", defaults={"name": "Demo Architects"})
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
@@ -50,8 +55,14 @@ class Command(BaseCommand):
         for kind, entries in DEMO_KEYWORDS.items():
             keyword_list_replace(project=first, kind=kind, entries=entries, source=KeywordList.Source.PROJECT_CENTER)
         self.stdout.write(f"Demo firm: {firm.name} — sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        if new_token:
+            for token in service_tokens_active(firm=firm):
+                service_token_revoke(token=token)
         if not firm_has_service_account(firm=firm):
             _token, raw = service_token_create(firm=firm, name="Demo Project Center")
             self.stdout.write(f"Demo API service-account token (shown once, keep it): {raw}")
         else:
-            self.stdout.write("Demo API service-account token: already created (revoke it in admin to get a new one).")
+            self.stdout.write(
+                "Demo API service-account token: already created and shown once. For a new one: "
+                ".venv/bin/python manage.py seed_demo --new-token"
+            )
