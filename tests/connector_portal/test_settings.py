@@ -58,3 +58,22 @@ def test_production_mode_starts_with_real_secrets() -> None:
 def test_development_mode_starts_with_no_environment_at_all() -> None:
     result = start_portal()
     assert result.returncode == 0, result.stderr
+
+
+def test_the_documented_example_environment_starts_the_portal() -> None:
+    example = (REPO / ".env.example").read_text().splitlines()
+    values = dict(line.split("=", 1) for line in example if line and not line.startswith("#"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "assert settings.SECRET_KEY and settings.FIELD_ENCRYPTION_KEYS",
+        ],
+        cwd=REPO,
+        env={**os.environ, **values, "DJANGO_SETTINGS_MODULE": "connector_portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
