@@ -112,6 +112,16 @@ def same_text(stored: Any, sent: str) -> bool:
     return isinstance(stored, str) and " ".join(stored.split()) == " ".join(sent.split())
 
 
+def person_ids(*people: Any) -> set[str]:
+    """The ids of people given as objects, lists of objects or None (ball-in-court, assignees, approvers)."""
+    found: set[str] = set()
+    for entry in people:
+        for person in entry if isinstance(entry, list) else [entry]:
+            if isinstance(person, dict) and person.get("id") is not None:
+                found.add(str(person["id"]))
+    return found
+
+
 def person_id(value: Any) -> str:
     """The id of a person given as an id or as an object with `id` ('' when neither)."""
     if isinstance(value, dict):

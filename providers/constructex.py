@@ -30,6 +30,7 @@ from providers.answers import (
     link_revisions,
     parse_date,
     parse_time,
+    person_ids,
     require,
     total_of,
     utc_text,
@@ -55,15 +56,6 @@ AUTHORS = ("author", "created_by_id", "created_by")  # fields naming an answer's
 def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
     """The item's page in ConstructEx's web app."""
     return f"{WEB}/projects/{project_id}/{'submittals' if kind == 'submittal' else 'rfis'}/{item_id}"
-
-
-def _ids(*people: Any) -> set[str]:
-    found: set[str] = set()
-    for entry in people:
-        for person in entry if isinstance(entry, list) else [entry]:
-            if isinstance(person, dict) and person.get("id") is not None:
-                found.add(str(person["id"]))
-    return found
 
 
 class ConstructEx(Provider):
@@ -142,9 +134,9 @@ class ConstructEx(Provider):
         item_id = str(require(entry, "id", label=self.label))
         ball = [p for p in entry.get("ball_in_court") or [] if isinstance(p, dict)]
         if kind == "submittal":
-            people = _ids(ball, [r.get("reviewer") for r in entry.get("reviews") or [] if isinstance(r, dict)])
+            people = person_ids(ball, [r.get("reviewer") for r in entry.get("reviews") or [] if isinstance(r, dict)])
         else:
-            people = _ids(ball, entry.get("assignee"))
+            people = person_ids(ball, entry.get("assignee"))
         status = str(entry.get("status") or "")
         revision = entry.get("revision")
         return ProviderItem(

@@ -6,7 +6,16 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from providers.answers import FAR_FUTURE, counted, link_revisions, parse_date, parse_time, require, utc_text
+from providers.answers import (
+    FAR_FUTURE,
+    counted,
+    link_revisions,
+    parse_date,
+    parse_time,
+    person_ids,
+    require,
+    utc_text,
+)
 from providers.procore.client import PER_PAGE, ProcoreClient
 from providers.types import ItemKind, ItemPage, ProviderItem, ResponseOption
 
@@ -20,16 +29,6 @@ def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
     """The item's page in Procore's web app."""
     tool = "submittals" if kind == "submittal" else "rfi"
     return f"{WEB}/{project_id}/project/{tool}/{'show/' if kind == 'rfi' else ''}{item_id}"
-
-
-def _user_ids(*people: Any) -> set[str]:
-    """The ids of users given as objects, lists of objects or None."""
-    found: set[str] = set()
-    for entry in people:
-        for person in entry if isinstance(entry, list) else [entry]:
-            if isinstance(person, dict) and person.get("id") is not None:
-                found.add(str(person["id"]))
-    return found
 
 
 def _names(people: Any) -> tuple[str, ...]:
@@ -61,7 +60,7 @@ class ProcoreItems(ProcoreClient):
         status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
         words = str(status.get("name") or status.get("status") or "")
         approvers = [a for a in entry.get("approvers") or [] if isinstance(a, dict)]
-        people = _user_ids(entry.get("ball_in_court"), [a.get("user") for a in approvers])
+        people = person_ids(entry.get("ball_in_court"), [a.get("user") for a in approvers])
         item_id = str(require(entry, "id", label=self.label))
         return ProviderItem(
             kind="submittal",
@@ -81,7 +80,7 @@ class ProcoreItems(ProcoreClient):
 
     def _rfi(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
         ball = entry.get("ball_in_courts") or entry.get("ball_in_court")
-        people = _user_ids(ball, entry.get("assignee"), entry.get("assignees"))
+        people = person_ids(ball, entry.get("assignee"), entry.get("assignees"))
         item_id = str(require(entry, "id", label=self.label))
         status = str(entry.get("status") or "")
         return ProviderItem(
