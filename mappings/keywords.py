@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mappings.constants import REQUIRED_KEYWORDS, RequiredKeyword, normalise
+from mappings.constants import (
+    DEFAULT_RESPONSE_KEYWORDS,
+    REQUIRED_KEYWORDS,
+    TYPE_RECORD_A_RESPONSE,
+    RequiredKeyword,
+    normalise,
+)
 
 KIND_PLURAL = {"submittal": "Submittals", "rfi": "RFIs"}
 
@@ -84,3 +90,15 @@ def check_keyword_lists(lists: Mapping[str, Sequence[KeywordInput] | None]) -> K
     """Check the lists (list kind -> entries, None when never received) for every required keyword."""
     problems = [_problem(req, lists.get(req.list_kind)) for req in REQUIRED_KEYWORDS]
     return KeywordCheck(problems=tuple(p for p in problems if p is not None))
+
+
+def record_a_response_keywords(entries: Sequence[KeywordInput]) -> list[str]:
+    """The Record a Response keywords of a Submittal Action list, in its order, once each; the defaults when none."""
+    wanted = normalise(TYPE_RECORD_A_RESPONSE)
+    keywords: list[str] = []
+    seen: set[str] = set()
+    for entry in entries:
+        if normalise(entry.type) == wanted and normalise(entry.name) not in seen:
+            seen.add(normalise(entry.name))
+            keywords.append(entry.name)
+    return keywords or list(DEFAULT_RESPONSE_KEYWORDS)

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from connector_portal.models import Connector, Firm
 from connector_portal.tenancy import scoped
-from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, SHIPPED_DEFAULTS, TYPE_RECORD_A_RESPONSE, normalise
-from mappings.keywords import KeywordCheck, KeywordInput, check_keyword_lists
+from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, SHIPPED_DEFAULTS, normalise
+from mappings.keywords import KeywordCheck, KeywordInput, check_keyword_lists, record_a_response_keywords
 from mappings.matching import MappingCheck, check_rows, resolve, suggest, translate
 from mappings.models import KeywordList, MappingRow, MappingTable
 from projects.models import ProjectCenterProject, ProjectLink
@@ -63,13 +63,7 @@ def response_keywords(*, project: ProjectCenterProject) -> list[str]:
     means the project uses Project Center's default keywords.
     """
     lists = keyword_lists_get(project=project)
-    entries = _inputs(lists[KeywordList.Kind.SUBMITTAL_ACTION]) or []
-    wanted = normalise(TYPE_RECORD_A_RESPONSE)
-    keywords: list[str] = []
-    for entry in entries:
-        if normalise(entry.type) == wanted and normalise(entry.name) not in {normalise(k) for k in keywords}:
-            keywords.append(entry.name)
-    return keywords or list(DEFAULT_RESPONSE_KEYWORDS)
+    return record_a_response_keywords(_inputs(lists[KeywordList.Kind.SUBMITTAL_ACTION]) or [])
 
 
 def keyword_check(*, project: ProjectCenterProject) -> KeywordCheck:

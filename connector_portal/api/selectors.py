@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from connector_portal.models import Firm
 from connector_portal.tenancy import scoped
-from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, TYPE_RECORD_A_RESPONSE, normalise
+from mappings.constants import normalise
+from mappings.keywords import KeywordInput, record_a_response_keywords
 from mappings.models import KeywordEntry, KeywordList, MappingRow
 from projects.models import FeedEntry, ItemResponse, ProjectLink
 
@@ -54,18 +55,6 @@ def feed_page(*, firm: Firm, after: int, limit: int) -> FeedPage:
     return FeedPage(entries=rows[:limit], has_more=len(rows) > limit)
 
 
-def _record_a_response_keywords(entries: Iterable[tuple[str, str]]) -> list[str]:
-    """As mappings.selectors.response_keywords, for entries already read: the list's own keywords, else the defaults."""
-    wanted = normalise(TYPE_RECORD_A_RESPONSE)
-    keywords: list[str] = []
-    seen: set[str] = set()
-    for name, type_ in entries:
-        if normalise(type_) == wanted and normalise(name) not in seen:
-            seen.add(normalise(name))
-            keywords.append(name)
-    return keywords or list(DEFAULT_RESPONSE_KEYWORDS)
-
-
 def allowed_keywords_by_link(*, firm: Firm, links: Iterable[ProjectLink]) -> dict[int, list[str]]:
     """Link id -> the Record a Response keywords Project Center may send for its submittals, in Project Center's order.
 
@@ -75,7 +64,7 @@ def allowed_keywords_by_link(*, firm: Firm, links: Iterable[ProjectLink]) -> dic
     project_of = {link.pk: link.project_id for link in links}
     if not project_of:
         return {}
-    entries: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    entries: dict[int, list[KeywordInput]] = defaultdict(list)
     for project_id, name, type_ in (
         scoped(KeywordEntry.objects.all(), firm=firm)
         .filter(
@@ -84,7 +73,7 @@ def allowed_keywords_by_link(*, firm: Firm, links: Iterable[ProjectLink]) -> dic
         .order_by("position", "id")
         .values_list("keyword_list__project_id", "name", "type")
     ):
-        entries[project_id].append((name, type_))
+        entries[project_id].append(KeywordInput(name=name, type=type_))
     mapped: dict[int, set[str]] = defaultdict(set)
     for link_id, keyword in (
         scoped(MappingRow.objects.all(), firm=firm)
@@ -94,7 +83,7 @@ def allowed_keywords_by_link(*, firm: Firm, links: Iterable[ProjectLink]) -> dic
     ):
         mapped[link_id].add(normalise(keyword))
     return {
-        link_id: [k for k in _record_a_response_keywords(entries[project_id]) if normalise(k) in mapped[link_id]]
+        link_id: [k for k in record_a_response_keywords(entries[project_id]) if normalise(k) in mapped[link_id]]
         for link_id, project_id in project_of.items()
     }
 
