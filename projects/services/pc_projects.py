@@ -1,7 +1,4 @@
-"""Writes the API makes on Project Center projects, each audited with the caller (token or user) as actor.
-
-These belong with the projects app; they live here until `projects/services.py` has them, then move unchanged.
-"""
+"""Writes on Project Center projects (made through the API), each audited with the caller (token or user) as actor."""
 
 from __future__ import annotations
 
