@@ -6,5 +6,6 @@ Use from elsewhere in the portal:
 - `providers.errors`: the typed problems (each with a `message` for people; retryable ones carry `retry_after`).
 - `providers.services`: `account_connect`, `account_get_access_token`, `account_refresh`, `account_revoke`.
 - `providers.selectors`: `provider_app_for`, `accounts_for_firm`, `account_get`.
-- URLs: /oauth/<provider>/start/?project=<pc_project_id>&next=<local url> and /oauth/<provider>/callback/.
+- URLs: /oauth/<provider>/start/?next=<local url> and /oauth/<provider>/callback/. The connect wizard enters the start
+  through its own `sign_in` (`?project=<pc_project_id>` is checked there); providers store only the return URL.
 """

@@ -1,9 +1,13 @@
 """The OAuth connect flow: start (state + PKCE, server-side) and completion (state checks, code exchange, account).
 
-`state` is 256 random bits; only its SHA-256 is stored, bound to the firm, the user, a hash of their session key, the
-provider and the Project Center project. It is single-use (consumed by a conditional UPDATE, so two callbacks racing
-cannot both win) and expires after ten minutes, like the providers' authorization codes. Every refusal raises
-ConnectFailed with a message for the person, before the token endpoint is called and before anything is saved.
+`state` is 256 random bits; only its SHA-256 is stored, bound to the firm, the user, a hash of their session key and
+the provider. It is single-use (consumed by a conditional UPDATE, so two callbacks racing cannot both win) and expires
+after ten minutes, like the providers' authorization codes. Every refusal raises ConnectFailed with a message for the
+person, before the token endpoint is called and before anything is saved.
+
+The flow knows no Project Center project. The caller says where to come back to (`next_url`, a local URL the pages
+check, since they know the request's host) and puts in it whatever the next step needs; that page resolves it again,
+firm-scoped.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from django.utils import timezone
 from oauthlib.oauth2 import WebApplicationClient
 
 from connector_portal.models import Firm, User
-from projects.models import ProjectCenterProject
 from providers.errors import ProviderError
 from providers.models import OAuthState, ProviderAccount
 from providers.registry import get_provider, provider_label
@@ -41,7 +44,6 @@ class ConnectFailed(Exception):
 class Connected:
     account: ProviderAccount
     next_url: str
-    project: ProjectCenterProject | None
 
 
 def _sha256(value: str) -> str:
@@ -54,7 +56,6 @@ def connect_start(
     user: User,
     session_key: str,
     provider: str,
-    project: ProjectCenterProject | None,
     redirect_uri: str,
     next_url: str,
     now: dt.datetime | None = None,
@@ -74,7 +75,6 @@ def connect_start(
         user=user,
         session_hash=_sha256(session_key),
         provider=provider,
-        project=project,
         state_hash=_sha256(state),
         code_verifier=verifier,
         redirect_uri=redirect_uri,
@@ -113,7 +113,7 @@ def connect_complete(
     account = account_connect(
         firm=firm, user=user, provider=provider, provider_user=provider_user, tokens=tokens, request=request
     )
-    return Connected(account=account, next_url=state.next_url, project=state.project)
+    return Connected(account=account, next_url=state.next_url)
 
 
 def _state_consume(
@@ -124,7 +124,7 @@ def _state_consume(
     start_again = f"Start connecting to {label} again from the project's configure page."
     if not value:
         raise ConnectFailed(f"The answer from {label} did not say which connection it belongs to. {start_again}")
-    state = OAuthState.objects.select_related("project").filter(state_hash=_sha256(value)).first()
+    state = OAuthState.objects.filter(state_hash=_sha256(value)).first()
     if state is None:
         raise ConnectFailed(f"This sign-in link is not one the portal started, or it is too old. {start_again}")
     if state.firm_id != firm.pk or state.user_id != user.pk or state.session_hash != _sha256(session_key):

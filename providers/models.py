@@ -83,18 +83,16 @@ class ProviderAccount(FirmOwned):
 class OAuthState(FirmOwned):
     """A connect attempt in flight: the server-side half of the OAuth `state`, single-use and short-lived.
 
-    Only a hash of the state is stored (the browser holds the value); it is bound to the user, their session, the
-    provider and the Project Center project it was started for, and keeps the PKCE verifier (encrypted), the exact
-    redirect URI to repeat at the token endpoint and where to go afterwards.
+    Only a hash of the state is stored (the browser holds the value); it is bound to the user, their session and the
+    provider, and keeps the PKCE verifier (encrypted), the exact redirect URI to repeat at the token endpoint and
+    `next_url`, the local page the caller chose to come back to. That URL is all the state knows of why the sign-in
+    was started: providers know no Project Center project, so the page it lands on finds its own, firm-scoped.
     """
 
     state_hash = models.CharField(max_length=64, unique=True)
     provider = models.CharField(max_length=20, choices=Connector.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     session_hash = models.CharField(max_length=64)
-    project = models.ForeignKey(
-        "projects.ProjectCenterProject", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
     code_verifier = EncryptedTextField(blank=True)
     redirect_uri = models.CharField(max_length=500)
     next_url = models.CharField(max_length=500, blank=True)

@@ -4,10 +4,14 @@ The redirect URI is exact and repeated at the token endpoint. For production and
 PORTAL_BASE_URL + /oauth/<provider>/callback/, the address registered with the provider, whatever host the request
 came in on. For the local sandbox and custom base URLs (development, end-to-end tests on random ports) it is built from
 the request's host, which ALLOWED_HOSTS has already vetted, so the browser comes back to the portal it started from.
+
+These are pages (the top layer): they may use connector_portal.views, but they know no Project Center project. A
+page that starts a sign-in for something of its own passes `return_to` (see projects/connect/views.py: sign_in).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -21,7 +25,6 @@ from django.views.decorators.http import require_GET
 from connector_portal.models import Connector
 from connector_portal.selectors import firm_licence
 from connector_portal.views import firm_required
-from projects.selectors import project_get
 from providers.connect import ConnectFailed, connect_complete, connect_start
 from providers.errors import ProviderNotAvailable
 from providers.models import ProviderApp
@@ -36,11 +39,14 @@ def _redirect_uri(request: HttpRequest, provider: str, app: ProviderApp | None) 
     return settings.PORTAL_BASE_URL + path
 
 
-def _safe_next(request: HttpRequest) -> str:
+def _is_local(request: HttpRequest, url: str) -> bool:
+    return url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
+
+
+def safe_next(request: HttpRequest) -> str:
+    """?next= when it is a page of this portal, else the dashboard: the default place a sign-in comes back to."""
     next_url = request.GET.get("next", "")
-    if next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return next_url
-    return reverse("dashboard")
+    return next_url if _is_local(request, next_url) else reverse("dashboard")
 
 
 def _with_account(next_url: str, account_id: int) -> str:
@@ -64,7 +70,8 @@ def _session_key(request: HttpRequest) -> str:
 @never_cache
 @require_GET
 @firm_required
-def start(request: HttpRequest, provider: str) -> HttpResponse:
+def start(request: HttpRequest, provider: str, return_to: Callable[[HttpRequest], str] = safe_next) -> HttpResponse:
+    """Send the user to the provider's sign-in; `return_to` picks the local URL to come back to (may raise Http404)."""
     if provider not in Connector.values:
         raise Http404("No such provider.")
     label = provider_label(provider)
@@ -77,8 +84,7 @@ def start(request: HttpRequest, provider: str) -> HttpResponse:
             provider=provider,
             status=403,
         )
-    pc_project_id = request.GET.get("project", "")
-    project = project_get(firm=request.firm, pc_project_id=pc_project_id) if pc_project_id else None  # type: ignore[attr-defined]
+    next_url = return_to(request)
     app = provider_app_for(provider=provider)
     try:
         url = connect_start(
@@ -86,9 +92,8 @@ def start(request: HttpRequest, provider: str) -> HttpResponse:
             user=request.user,  # type: ignore[arg-type]
             session_key=_session_key(request),
             provider=provider,
-            project=project,
             redirect_uri=_redirect_uri(request, provider, app),
-            next_url=_safe_next(request),
+            next_url=next_url,
         )
     except ProviderNotAvailable as exc:
         return _failure(request, title=f"{label} is not available", message=exc.message, provider=provider, status=503)
@@ -112,4 +117,6 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
         )
     except ConnectFailed as exc:
         return _failure(request, title=exc.title, message=exc.message, provider=provider)
-    return redirect(_with_account(connected.next_url or reverse("dashboard"), connected.account.pk))
+    # Checked again on the way out: whoever started the state, the browser only ever goes to a page of this portal.
+    next_url = connected.next_url if _is_local(request, connected.next_url) else reverse("dashboard")
+    return redirect(_with_account(next_url, connected.account.pk))

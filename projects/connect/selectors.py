@@ -52,7 +52,7 @@ def connector_choices(*, firm: Firm, project: ProjectCenterProject) -> list[Conn
 
 
 def start_url(*, provider: str, project: ProjectCenterProject, next_url: str) -> str:
-    """The OAuth start of the providers app, returning to `next_url` with ?account=<id> once signed in."""
+    """The provider sign-in (`sign_in`: it checks the project), returning to `next_url` with ?account=<id>."""
     query = urlencode({"project": project.pc_project_id, "next": next_url})
     return f"{reverse('providers:start', args=[provider])}?{query}"
 

@@ -21,6 +21,7 @@ from projects.connect.forms import ConnectionSettingsForm
 from projects.connect.selectors import connector_choices, link_exists, link_get, start_url, wizard_account
 from projects.selectors import project_get
 from projects.templatetags.connect_words import pluralize_word
+from providers import views as oauth_views
 from providers.errors import ProviderError
 from providers.types import Company, ProviderProject
 
@@ -61,6 +62,21 @@ def _wizard_step(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 def _step_url(name: str, pc_project_id: str, **query: str) -> str:
     return f"{reverse(name, args=[pc_project_id])}?{urlencode({k: v for k, v in query.items() if v})}"
+
+
+def sign_in(request: HttpRequest, provider: str) -> HttpResponse:
+    """/oauth/<provider>/start/?project=<pc_project_id>&next=<step>: the provider sign-in, started from the wizard.
+
+    The providers' start page knows no project, so the project the link names is checked here (another firm's is not
+    found and nothing is started) and only the step to come back to is handed on; that step finds the project again.
+    """
+    return oauth_views.start(request, provider, return_to=_sign_in_return)
+
+
+def _sign_in_return(request: HttpRequest) -> str:
+    if pc_project_id := request.GET.get("project", ""):
+        project_get(firm=request.firm, pc_project_id=pc_project_id)
+    return oauth_views.safe_next(request)
 
 
 @firm_required

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from connector_portal.models import AuditEvent, Connector, Firm, Licence, User
 from projects.models import ProjectCenterProject, ProjectLink
+from providers.connect import connect_start
 from providers.models import OAuthState, ProviderAccount, ProviderApp
 from tests.providers.conftest import AUTODESK, CONSTRUCTEX, PROCORE, token_answer
 
@@ -163,7 +164,26 @@ def test_the_state_remembers_the_project_center_project_it_was_started_for(
     member_client: Client, mocked: responses.RequestsMock, pc_project: ProjectCenterProject
 ) -> None:
     start(member_client, "procore")
-    assert OAuthState.objects.get().project == pc_project
+    assert OAuthState.objects.get().next_url == f"/connect/{pc_project.pc_project_id}/company/"  # the wizard's step
+
+
+def test_a_state_started_with_an_outside_next_url_still_comes_back_to_the_portal(
+    member_client: Client, mocked: responses.RequestsMock, firm: Firm, member: User
+) -> None:
+    authorize_url = connect_start(  # a caller that forgot to check its URL
+        firm=firm,
+        user=member,
+        session_key=member_client.session.session_key or "",
+        provider="procore",
+        redirect_uri="http://testserver/oauth/procore/callback/",
+        next_url="https://evil.example.com/steal",
+    )
+    state = parse_qs(urlsplit(authorize_url).query)["state"][0]
+    mock_success(mocked, "procore")
+
+    response = member_client.get("/oauth/procore/callback/", {"code": "c", "state": state})
+
+    assert response["Location"] == f"/?account={ProviderAccount.objects.get().pk}"
 
 
 # -- refusals: a clear page, and nothing saved -------------------------------------------------------------------------
