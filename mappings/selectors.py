@@ -10,7 +10,7 @@ from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, SHIPPED_DEFAULTS, norm
 from mappings.keywords import KeywordCheck, KeywordInput, check_keyword_lists, record_a_response_keywords
 from mappings.matching import MappingCheck, check_rows, resolve, suggest, translate
 from mappings.models import KeywordList, MappingRow, MappingTable
-from projects.models import ProjectCenterProject, ProjectLink
+from mappings.owners import LinkLike, ProjectLike
 from providers.types import ResponseOption
 
 
@@ -35,7 +35,7 @@ def default_choices(*, firm: Firm, provider: str) -> dict[str, str]:
     return {**{k: v for k, v in shipped.items() if normalise(k) not in mine}, **own}
 
 
-def link_table_get(*, firm: Firm, link: ProjectLink) -> MappingTable | None:
+def link_table_get(*, firm: Firm, link: LinkLike) -> MappingTable | None:
     return scoped(MappingTable.objects.all(), firm=firm).filter(link=link).first()
 
 
@@ -43,7 +43,7 @@ def table_rows(*, table: MappingTable) -> list[MappingRow]:
     return list(table.rows.order_by("position", "id"))
 
 
-def keyword_lists_get(*, project: ProjectCenterProject) -> dict[str, KeywordList | None]:
+def keyword_lists_get(*, project: ProjectLike) -> dict[str, KeywordList | None]:
     """List kind -> the project's keyword list (None when never received), entries prefetched."""
     lists = scoped(KeywordList.objects.prefetch_related("entries"), firm=project.firm).filter(project=project)
     found = {kl.kind: kl for kl in lists}
@@ -56,7 +56,7 @@ def _inputs(keyword_list: KeywordList | None) -> list[KeywordInput] | None:
     return [KeywordInput(name=e.name, type=e.type) for e in keyword_list.entries.all()]
 
 
-def response_keywords(*, project: ProjectCenterProject) -> list[str]:
+def response_keywords(*, project: ProjectLike) -> list[str]:
     """The project's Record a Response keywords, in Project Center's order.
 
     They come from the project's Submittal Action list when it holds any; a list without them (or no list yet)
@@ -66,12 +66,12 @@ def response_keywords(*, project: ProjectCenterProject) -> list[str]:
     return record_a_response_keywords(_inputs(lists[KeywordList.Kind.SUBMITTAL_ACTION]) or [])
 
 
-def keyword_check(*, project: ProjectCenterProject) -> KeywordCheck:
+def keyword_check(*, project: ProjectLike) -> KeywordCheck:
     lists = keyword_lists_get(project=project)
     return check_keyword_lists({kind: _inputs(kl) for kind, kl in lists.items()})
 
 
-def held_kinds(*, project: ProjectCenterProject) -> dict[str, str]:
+def held_kinds(*, project: ProjectLike) -> dict[str, str]:
     """Item kind ("submittal", "rfi") -> why syncing it is held for this project. Empty when nothing is held.
 
     The sync engine skips a held kind without counting it as a failure, and syncs it again once the keyword is there.

@@ -15,8 +15,8 @@ from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, PROVIDER_STANDARDS, no
 from mappings.keywords import KeywordCheck, KeywordInput
 from mappings.matching import option_by_id, suggest
 from mappings.models import KeywordEntry, KeywordList, MappingRow, MappingTable
+from mappings.owners import LinkLike, ProjectLike, parent_lock
 from mappings.selectors import default_choices, keyword_check, provider_label, response_keywords
-from projects.models import ProjectCenterProject, ProjectLink
 from providers.types import ResponseOption
 
 NAME_MAX = KeywordEntry._meta.get_field("name").max_length or 255
@@ -91,7 +91,7 @@ def _rows_from_options(
 
 
 def _default_rows(
-    link: ProjectLink, keywords: Sequence[str], options: Sequence[ResponseOption] | None
+    link: LinkLike, keywords: Sequence[str], options: Sequence[ResponseOption] | None
 ) -> list[dict[str, str]]:
     defaults = {normalise(k): s for k, s in default_choices(firm=link.firm, provider=link.provider).items()}
     rows: list[dict[str, str]] = []
@@ -112,7 +112,7 @@ def _default_rows(
 @transaction.atomic
 def mapping_table_create_for_link(
     *,
-    link: ProjectLink,
+    link: LinkLike,
     options: Sequence[ResponseOption] | None = None,
     choices: Mapping[str, str] | None = None,
     actor: User | None = None,
@@ -125,7 +125,7 @@ def mapping_table_create_for_link(
     provider (else the shipped ones), matched to `options` when given; keywords with no default stay unmapped and
     are flagged on the connection page.
     """
-    ProjectLink.objects.select_for_update().filter(pk=link.pk).first()  # a missing table cannot be locked: its link can
+    parent_lock(MappingTable, "link", link.pk)  # a missing table cannot be locked: its link can
     existing = MappingTable.objects.filter(link=link).first()
     if existing is not None:
         return existing
@@ -265,7 +265,7 @@ def _clean_entries(entries: Sequence[KeywordInput]) -> list[KeywordInput]:
 @transaction.atomic
 def keyword_list_replace(
     *,
-    project: ProjectCenterProject,
+    project: ProjectLike,
     kind: str,
     entries: Sequence[KeywordInput],
     source: str,
@@ -285,7 +285,7 @@ def keyword_list_replace(
     cleaned = _clean_entries(entries)
     # Lock the project first: locking a list that does not exist yet would lock nothing, and two first uploads
     # at once would both try to create it.
-    ProjectCenterProject.objects.select_for_update().filter(pk=project.pk).first()
+    parent_lock(KeywordList, "project", project.pk)
     keyword_list = KeywordList.objects.select_for_update().filter(project=project, kind=kind).first()
     before = _list_state(keyword_list)
     after = {"kind": kind, "source": source, "entries": [{"name": e.name, "type": e.type} for e in cleaned]}
