@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from connector_portal.models import Connector
 from connector_portal.selectors import firm_licence
+from connector_portal.tenancy import AuthenticatedFirmRequest
 from connector_portal.views import firm_required
 from projects.selectors import project_get
 from providers.connect import ConnectFailed, connect_complete, connect_start
@@ -64,11 +65,11 @@ def _session_key(request: HttpRequest) -> str:
 @never_cache
 @require_GET
 @firm_required
-def start(request: HttpRequest, provider: str) -> HttpResponse:
+def start(request: AuthenticatedFirmRequest, provider: str) -> HttpResponse:
     if provider not in Connector.values:
         raise Http404("No such provider.")
     label = provider_label(provider)
-    licence = firm_licence(firm=request.firm)  # type: ignore[attr-defined]
+    licence = firm_licence(firm=request.firm)
     if licence is None or not licence.allows(provider):
         return _failure(
             request,
@@ -78,12 +79,12 @@ def start(request: HttpRequest, provider: str) -> HttpResponse:
             status=403,
         )
     pc_project_id = request.GET.get("project", "")
-    project = project_get(firm=request.firm, pc_project_id=pc_project_id) if pc_project_id else None  # type: ignore[attr-defined]
+    project = project_get(firm=request.firm, pc_project_id=pc_project_id) if pc_project_id else None
     app = provider_app_for(provider=provider)
     try:
         url = connect_start(
-            firm=request.firm,  # type: ignore[attr-defined]
-            user=request.user,  # type: ignore[arg-type]
+            firm=request.firm,
+            user=request.user,
             session_key=_session_key(request),
             provider=provider,
             project=project,
@@ -98,13 +99,13 @@ def start(request: HttpRequest, provider: str) -> HttpResponse:
 @never_cache
 @require_GET
 @firm_required
-def callback(request: HttpRequest, provider: str) -> HttpResponse:
+def callback(request: AuthenticatedFirmRequest, provider: str) -> HttpResponse:
     if provider not in Connector.values:
         raise Http404("No such provider.")
     try:
         connected = connect_complete(
-            firm=request.firm,  # type: ignore[attr-defined]
-            user=request.user,  # type: ignore[arg-type]
+            firm=request.firm,
+            user=request.user,
             session_key=_session_key(request),
             provider=provider,
             params=request.GET.dict(),
