@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from connector_portal.audit_admin import AuditedAdmin
+from connector_portal.audit_admin import AuditedAdmin, admin_user
 from connector_portal.models import AuditEvent, Firm, Licence, Membership, ServiceAccountToken, User
 from connector_portal.services import (
     audit_record,
@@ -48,8 +48,8 @@ class ServiceAccountTokenInline(admin.TabularInline):
     model = ServiceAccountToken
     extra = 0
     can_delete = False
-    fields = ["name", "prefix", "status", "created_at", "expires_at", "last_used_at"]
-    readonly_fields = fields
+    readonly_fields = ("name", "prefix", "status", "created_at", "expires_at", "last_used_at")
+    fields = readonly_fields
     show_change_link = True
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -124,7 +124,7 @@ class ServiceAccountTokenAdmin(AuditedAdmin):
                     firm=form.cleaned_data["firm"],
                     name=form.cleaned_data["name"],
                     expires_at=form.cleaned_data["expires_at"],
-                    created_by=request.user,
+                    created_by=admin_user(request),
                     request=request,
                 )
             response = TemplateResponse(
@@ -143,7 +143,7 @@ class ServiceAccountTokenAdmin(AuditedAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ServiceAccountToken]) -> None:
         count = 0
         for token in queryset.filter(revoked_at__isnull=True):
-            service_token_revoke(token=token, actor=request.user, request=request)  # type: ignore[arg-type]
+            service_token_revoke(token=token, actor=admin_user(request), request=request)
             count += 1
         messages.success(request, f"Revoked {count} token(s). Project Center can no longer use them.")
 
@@ -170,7 +170,7 @@ class UserInviteForm(forms.ModelForm):
 
 
 @admin.register(User)
-class PortalUserAdmin(AuditedAdmin, UserAdmin):
+class PortalUserAdmin(AuditedAdmin[User], UserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_active", "memberships__firm"]

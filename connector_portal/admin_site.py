@@ -27,7 +27,7 @@ class PortalAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and user_has_totp(request.user)
 
-    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:  # type: ignore[override]
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         next_url = request.GET.get("next") or reverse("admin:index")
         user = request.user
         if user.is_authenticated and user.is_active and user.is_staff:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.contrib import admin
 from django.db import models
@@ -10,8 +10,16 @@ from django.forms import BaseModelForm
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from connector_portal.models import Firm
+from connector_portal.models import Firm, User
 from connector_portal.services import audit_record, snapshot
+
+M = TypeVar("M", bound=models.Model)
+
+
+def admin_user(request: HttpRequest) -> User:
+    """The support staff member acting in admin: the admin site lets nobody else in."""
+    assert isinstance(request.user, User), "the admin site admits only signed-in staff"
+    return request.user
 
 
 def firm_of(obj: models.Model) -> Firm | None:
@@ -35,13 +43,13 @@ def _audit(request: HttpRequest, verb: str, obj: models.Model, before: Any, afte
     )
 
 
-class AuditedAdmin(admin.ModelAdmin):
-    def save_model(self, request: HttpRequest, obj: models.Model, form: BaseModelForm, change: bool) -> None:
+class AuditedAdmin(admin.ModelAdmin, Generic[M]):
+    def save_model(self, request: HttpRequest, obj: M, form: BaseModelForm, change: bool) -> None:
         before = snapshot(_fresh(obj)) if change else None
         super().save_model(request, obj, form, change)
         _audit(request, "change" if change else "create", obj, before, snapshot(obj))
 
-    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+    def delete_model(self, request: HttpRequest, obj: M) -> None:
         before = snapshot(obj)
         firm = None if isinstance(obj, Firm) else firm_of(obj)  # a deleted firm cannot be referenced
         super().delete_model(request, obj)

@@ -12,5 +12,5 @@ def firm(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "current_firm": getattr(request, "firm", None),
-        "user_memberships": memberships_for_user(user=request.user),  # type: ignore[arg-type]
+        "user_memberships": memberships_for_user(user=request.user),
     }

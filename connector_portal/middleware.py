@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 
 from connector_portal.models import Firm
 from connector_portal.selectors import login_refusal_reason, memberships_for_user
+from connector_portal.tenancy import FirmRequest
 
 SESSION_FIRM_KEY = "current_firm_id"
 
@@ -17,7 +18,7 @@ def current_firm(request: HttpRequest) -> Firm | None:
     """The firm the user is working in: the one chosen in the switcher, else their first active firm."""
     if not request.user.is_authenticated:
         return None
-    memberships = list(memberships_for_user(user=request.user))  # type: ignore[arg-type]
+    memberships = list(memberships_for_user(user=request.user))
     chosen = request.session.get(SESSION_FIRM_KEY)
     for membership in memberships:
         if membership.firm_id == chosen:
@@ -31,10 +32,10 @@ class CurrentFirmMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.firm = current_firm(request)  # type: ignore[attr-defined]
-        if request.user.is_authenticated and request.firm is None and not request.path.startswith("/api/"):  # type: ignore[attr-defined]
-            reason = login_refusal_reason(user=request.user)  # type: ignore[arg-type]
+    def __call__(self, request: FirmRequest) -> HttpResponse:
+        request.firm = current_firm(request)
+        if request.user.is_authenticated and request.firm is None and not request.path.startswith("/api/"):
+            reason = login_refusal_reason(user=request.user)
             if reason:
                 logout(request)
                 messages.error(request, reason)

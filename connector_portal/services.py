@@ -75,7 +75,7 @@ def audit_record(
     request: HttpRequest | None = None,
 ) -> AuditEvent:
     if actor_user is None and request is not None and request.user.is_authenticated:
-        actor_user = request.user  # type: ignore[assignment]
+        actor_user = request.user
     label = str(actor_user) if actor_user else (f"token {actor_token.prefix}" if actor_token else "system")
     return AuditEvent.objects.create(
         firm=firm,

@@ -1,18 +1,38 @@
 """The one way to read firm-owned rows: always with the firm first, and another firm's row is simply not found.
 
 A foreign object answers exactly like a missing one (404), so nobody learns that it exists.
+Also the types of a request inside a firm: what `CurrentFirmMiddleware` and `firm_required` promise a page view.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
-from connector_portal.models import Firm
+from connector_portal.models import Firm, User
 
 M = TypeVar("M", bound=models.Model)
+
+
+class FirmRequest(HttpRequest):
+    """A request that passed `CurrentFirmMiddleware`: `firm` is the signed-in user's current firm, or None."""
+
+    firm: Firm | None
+
+
+class AuthenticatedFirmRequest(FirmRequest):
+    """A request to a page behind `firm_required`: a signed-in user working in `firm`."""
+
+    user: User
+    firm: Firm
+
+
+def is_in_firm(request: FirmRequest) -> TypeGuard[AuthenticatedFirmRequest]:
+    """Whether the request comes from a signed-in user who is working in a firm."""
+    return request.user.is_authenticated and request.firm is not None
 
 
 def scoped(queryset: models.QuerySet[M], *, firm: Firm) -> models.QuerySet[M]:
@@ -24,5 +44,5 @@ def get_for_firm_or_404(queryset: models.QuerySet[M], *, firm: Firm, **lookup: o
     """Fetch one firm-owned object, answering 404 for both a missing and another firm's object."""
     try:
         return scoped(queryset, firm=firm).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:  # bad ids are "not found" too
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:  # bad ids are "not found" too
         raise Http404(f"No {queryset.model._meta.verbose_name} found.") from exc

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,16 +16,21 @@ from django.views.decorators.http import require_GET, require_POST
 from connector_portal.forms import FirmSwitchForm
 from connector_portal.middleware import SESSION_FIRM_KEY
 from connector_portal.selectors import firm_has_service_account, firm_licence, memberships_for_user
+from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest, is_in_firm
 from projects.selectors import project_list
 
+P = ParamSpec("P")
 
-def firm_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+
+def firm_required(
+    view: Callable[Concatenate[AuthenticatedFirmRequest, P], HttpResponse],
+) -> Callable[Concatenate[FirmRequest, P], HttpResponse]:
     """A portal page that works inside the user's current firm (request.firm)."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.firm is None:  # type: ignore[attr-defined]
+    def wrapper(request: FirmRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not is_in_firm(request):
             return render(request, "portal/no_firm.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -33,8 +38,8 @@ def firm_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 @firm_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    firm = request.firm  # type: ignore[attr-defined]
+def dashboard(request: AuthenticatedFirmRequest) -> HttpResponse:
+    firm = request.firm
     licence = firm_licence(firm=firm)
     return render(
         request,

@@ -11,7 +11,7 @@ from django.forms import BaseModelForm
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from connector_portal.audit_admin import AuditedAdmin
+from connector_portal.audit_admin import AuditedAdmin, admin_user
 from mappings.constants import PROVIDER_STANDARDS, standard_label
 from mappings.models import KeywordEntry, KeywordList, MappingRow, MappingTable
 
@@ -73,7 +73,7 @@ class MappingTableForm(forms.ModelForm):
 
 
 @admin.register(MappingTable)
-class MappingTableAdmin(AuditedAdmin):
+class MappingTableAdmin(AuditedAdmin[MappingTable]):
     form = MappingTableForm
     list_display = ["__str__", "firm", "provider", "is_default", "row_count", "updated_at", "updated_by"]
     list_filter = ["provider", ("link", admin.EmptyFieldListFilter), "firm"]
@@ -96,7 +96,7 @@ class MappingTableAdmin(AuditedAdmin):
         return obj.is_default
 
     def save_model(self, request: HttpRequest, obj: MappingTable, form: BaseModelForm, change: bool) -> None:
-        obj.updated_by = request.user  # type: ignore[assignment]
+        obj.updated_by = admin_user(request)
         super().save_model(request, obj, form, change)
 
 
@@ -107,7 +107,7 @@ class KeywordEntryInline(admin.TabularInline):
 
 
 @admin.register(KeywordList)
-class KeywordListAdmin(AuditedAdmin):
+class KeywordListAdmin(AuditedAdmin[KeywordList]):
     list_display = ["__str__", "firm", "kind", "entry_count", "source", "updated_at", "updated_by"]
     list_filter = ["kind", "source", "firm"]
     list_select_related = ["firm", "project", "updated_by"]
@@ -127,5 +127,5 @@ class KeywordListAdmin(AuditedAdmin):
     def save_model(self, request: HttpRequest, obj: KeywordList, form: BaseModelForm, change: bool) -> None:
         # Whatever support staff type here is what the portal now believes Project Center holds.
         obj.source = KeywordList.Source.ADMIN
-        obj.updated_by = request.user  # type: ignore[assignment]
+        obj.updated_by = admin_user(request)
         super().save_model(request, obj, form, change)

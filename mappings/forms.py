@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -36,7 +36,10 @@ class MappingFormRow:
     def display(self) -> str:
         """The chosen response as text, for read-only tables."""
         value = self.field.value()
-        return next((str(label) for key, label in self.field.field.choices if key and str(key) == str(value)), "—")
+        field = self.field.field
+        # A ChoiceField normalises its choices to (value, label) pairs.
+        choices = cast("list[tuple[Any, Any]]", field.choices) if isinstance(field, forms.ChoiceField) else []
+        return next((str(label) for key, label in choices if key and str(key) == str(value)), "—")
 
 
 class KeywordChoiceForm(forms.Form):
@@ -66,6 +69,7 @@ class KeywordChoiceForm(forms.Form):
                 initial=initial.get(normalise(keyword), ""),
                 error_messages={"required": f"Choose a response for “{keyword}”."},
             )
+            assert isinstance(self.auto_id, str)  # Django's "id_%s", never turned off here
             self.fields[name].widget.attrs["aria-describedby"] = f"{self.auto_id % self.add_prefix(name)}-note"
 
     def _name(self, keyword: str) -> str | None:
@@ -228,8 +232,11 @@ class BaseKeywordListFormSet(forms.BaseFormSet):
         return kept
 
 
-KeywordListFormSet = forms.formset_factory(
-    KeywordEntryForm, formset=BaseKeywordListFormSet, extra=3, can_delete=True, max_num=500, validate_max=True
+KeywordListFormSet = cast(
+    type[BaseKeywordListFormSet],
+    forms.formset_factory(
+        KeywordEntryForm, formset=BaseKeywordListFormSet, extra=3, can_delete=True, max_num=500, validate_max=True
+    ),
 )
 
 

@@ -18,10 +18,14 @@ PROBLEM_STATUSES: frozenset[str] = frozenset({"missing", "ambiguous", "unmapped"
 
 
 class RowLike(Protocol):
-    keyword: str
-    standard: str
-    response_id: str
-    response_name: str
+    @property
+    def keyword(self) -> str: ...
+    @property
+    def standard(self) -> str: ...
+    @property
+    def response_id(self) -> str: ...
+    @property
+    def response_name(self) -> str: ...
 
 
 @dataclass(frozen=True)

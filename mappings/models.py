@@ -39,7 +39,7 @@ class MappingTable(FirmOwned):
 
     def __str__(self) -> str:
         provider = self.get_provider_display()
-        if self.link_id is None:
+        if self.link is None:
             return f"Default {provider} mapping"
         return f"{provider} mapping of {self.link.project}"
 

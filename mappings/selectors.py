@@ -81,7 +81,7 @@ def held_kinds(*, project: ProjectLike) -> dict[str, str]:
 
 def mapping_check(*, table: MappingTable, options: Sequence[ResponseOption]) -> MappingCheck:
     """Every keyword of a connection's table against the provider's live options: renamed, gone, unmapped, stale."""
-    keywords = response_keywords(project=table.link.project) if table.link_id else list(DEFAULT_RESPONSE_KEYWORDS)
+    keywords = response_keywords(project=table.link.project) if table.link else list(DEFAULT_RESPONSE_KEYWORDS)
     return check_rows(
         rows=table_rows(table=table), keywords=keywords, options=options, provider_label=provider_label(table.provider)
     )

@@ -193,6 +193,7 @@ def mapping_table_replace(
     if table.link_id is None:
         raise ValueError("Use firm_default_table_replace for a firm's default table.")
     table = MappingTable.objects.select_for_update().get(pk=table.pk)
+    assert table.link is not None  # a link's table, checked above
     keywords = response_keywords(project=table.link.project)
     rows = _rows_from_options(choices, keywords, options, provider_label(table.provider))
     return _replace(table, rows, action="mapping_table.replace", actor=actor, actor_token=actor_token, request=request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from connector_portal.models import Connector
 from connector_portal.selectors import membership_get
+from connector_portal.tenancy import AuthenticatedFirmRequest
 from connector_portal.views import firm_required
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, KNOWN_KEYWORD_TYPES, normalise
 from mappings.forms import KEYWORD_TYPES_DATALIST_ID, DefaultMappingForm, keyword_list_formset
@@ -26,8 +29,8 @@ from mappings.services import firm_default_table_replace, keyword_list_replace
 from projects.selectors import project_get
 
 
-def _is_firm_admin(request: HttpRequest) -> bool:
-    membership = membership_get(user=request.user, firm=request.firm)  # type: ignore[arg-type, attr-defined]
+def _is_firm_admin(request: AuthenticatedFirmRequest) -> bool:
+    membership = membership_get(user=request.user, firm=request.firm)
     return bool(membership and membership.is_admin)
 
 
@@ -37,8 +40,8 @@ def _not_allowed(request: HttpRequest, what: str) -> HttpResponse:
 
 @firm_required
 @require_GET
-def defaults_index(request: HttpRequest) -> HttpResponse:
-    firm = request.firm  # type: ignore[attr-defined]
+def defaults_index(request: AuthenticatedFirmRequest) -> HttpResponse:
+    firm = request.firm
     providers = [
         {"value": value, "label": label, "customised": default_table_get(firm=firm, provider=value) is not None}
         for value, label in Connector.choices
@@ -50,10 +53,10 @@ def defaults_index(request: HttpRequest) -> HttpResponse:
 
 @firm_required
 @require_http_methods(["GET", "POST"])
-def defaults_edit(request: HttpRequest, provider: str) -> HttpResponse:
+def defaults_edit(request: AuthenticatedFirmRequest, provider: str) -> HttpResponse:
     if provider not in Connector.values:
         raise Http404("No such provider.")
-    firm = request.firm  # type: ignore[attr-defined]
+    firm = request.firm
     can_edit = _is_firm_admin(request)
     table = default_table_get(firm=firm, provider=provider)
     initial = default_choices(firm=firm, provider=provider)
@@ -89,8 +92,8 @@ def defaults_edit(request: HttpRequest, provider: str) -> HttpResponse:
 
 @firm_required
 @require_http_methods(["GET", "POST"])
-def project_keywords(request: HttpRequest, pc_project_id: str) -> HttpResponse:
-    project = project_get(firm=request.firm, pc_project_id=pc_project_id)  # type: ignore[attr-defined]
+def project_keywords(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
+    project = project_get(firm=request.firm, pc_project_id=pc_project_id)
     can_edit = _is_firm_admin(request)
     lists = keyword_lists_get(project=project)
     posted = request.POST.get("list") if request.method == "POST" else None
@@ -99,7 +102,7 @@ def project_keywords(request: HttpRequest, pc_project_id: str) -> HttpResponse:
     if posted is not None and posted not in KeywordList.Kind.values:
         messages.error(request, "That keyword list does not exist. Choose one of the lists on this page.")
         return redirect("mappings:project_keywords", pc_project_id=project.pc_project_id)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for kind, label in KeywordList.Kind.choices:
         data = request.POST if kind == posted else None
         formset = keyword_list_formset(kind=kind, keyword_list=lists[kind], data=data)
@@ -113,7 +116,7 @@ def project_keywords(request: HttpRequest, pc_project_id: str) -> HttpResponse:
                     kind=posted,
                     entries=section["formset"].entries(),
                     source=KeywordList.Source.PORTAL,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     request=request,
                 )
             except ValidationError as error:

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from connector_portal.audit_admin import AuditedAdmin
+from connector_portal.audit_admin import AuditedAdmin, admin_user
 from connector_portal.services import audit_record, snapshot
 from projects.connect.services import link_delete
 from projects.models import FeedEntry, ItemResponse, ProjectCenterProject, ProjectLink, SyncedItem, SyncRun
@@ -36,7 +36,7 @@ class ReadOnlyAdmin(AuditedAdmin):
 
 
 @admin.register(ProjectLink)
-class ProjectLinkAdmin(AuditedAdmin):
+class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
     list_display = [
         "__str__",
         "firm",
@@ -99,7 +99,7 @@ class ProjectLinkAdmin(AuditedAdmin):
         messages.success(request, f"Queued a sync of {queued} connection(s).")
 
     def delete_model(self, request: HttpRequest, obj: ProjectLink) -> None:
-        link_delete(link=obj, actor=request.user, request=request)  # also removes the provider's webhook
+        link_delete(link=obj, actor=admin_user(request), request=request)  # also removes the provider's webhook
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
         for link in queryset:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from providers.types import ItemKind, ProviderItem, ResponseOption
 
 if TYPE_CHECKING:
     from projects.models import ProjectLink, SyncedItem
+    from providers.models import ProviderAccount
 
 # Every Procore answer carries the rate-limit headers: an account's budget row is written at most this often.
 RATE_BUDGET_WRITE_EVERY = dt.timedelta(minutes=1)
@@ -30,6 +31,14 @@ class Page:
     items: Sequence[ProviderItem]
     calls: int = 1
     total: int | None = None
+
+
+class _Where(TypedDict):
+    """The keyword arguments that name a link's project on its provider, for every `providers.base.Provider` call."""
+
+    account: ProviderAccount
+    company_id: str
+    project_id: str
 
 
 class ProviderPort(Protocol):
@@ -68,9 +77,9 @@ class _RegistryPort:
         self._budget_noted[account_id] = now
         account_rate_budget_record(account_id=account_id, hourly_limit=hourly_limit, now=now)
 
-    def _where(self) -> dict[str, object]:
+    def _where(self) -> _Where:
         link = self.link
-        return {"account": link.account, "company_id": link.provider_company_id, "project_id": link.provider_project_id}
+        return _Where(account=link.account, company_id=link.provider_company_id, project_id=link.provider_project_id)
 
     def pages(self, kind: ItemKind, since: dt.datetime | None) -> Iterator[Page]:
         user_id = self.link.account.provider_user_id
@@ -86,7 +95,7 @@ class _RegistryPort:
     def post_response(self, item: SyncedItem, option: ResponseOption | None, comment: str) -> str:
         self._provider.post_response(
             **self._where(),
-            kind=item.kind,  # type: ignore[arg-type]
+            kind=cast(ItemKind, item.kind),  # the model's choices are the ItemKind values
             item_id=item.provider_id,
             receiving_user_id=self.link.account.provider_user_id,
             option_id=option.id if option else "",

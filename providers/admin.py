@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from connector_portal.audit_admin import AuditedAdmin
+from connector_portal.audit_admin import AuditedAdmin, admin_user
 from providers.models import ProviderAccount, ProviderApp
 from providers.services import account_revoke
 
@@ -107,5 +107,5 @@ class ProviderAccountAdmin(AuditedAdmin):
     @admin.action(description="Disconnect (revoke at the provider and forget the tokens)")
     def disconnect(self, request: HttpRequest, queryset: QuerySet[ProviderAccount]) -> None:
         for account in queryset.select_related("firm"):
-            account_revoke(account=account, actor=request.user, request=request)  # type: ignore[arg-type]
+            account_revoke(account=account, actor=admin_user(request), request=request)
         messages.success(request, f"Disconnected {queryset.count()} account(s). Their owners must connect again.")

@@ -98,6 +98,11 @@ def link_revisions(items: list[ProviderItem]) -> list[ProviderItem]:
     return linked
 
 
+def object_or_empty(value: Any) -> dict[str, Any]:
+    """A JSON object as it is; anything else (absent, null, a list) as an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def expect_list(body: Any, *, label: str, key: str | None = None) -> list[dict[str, Any]]:
     """The list of objects in an answer (optionally under `key`), or UnexpectedAnswer."""
     if key is not None:

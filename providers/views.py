@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from connector_portal.models import Connector
 from connector_portal.selectors import firm_licence
+from connector_portal.tenancy import AuthenticatedFirmRequest
 from connector_portal.views import firm_required
 from providers.connect import ConnectFailed, connect_complete, connect_start
 from providers.errors import ProviderNotAvailable
@@ -70,12 +71,14 @@ def _session_key(request: HttpRequest) -> str:
 @never_cache
 @require_GET
 @firm_required
-def start(request: HttpRequest, provider: str, return_to: Callable[[HttpRequest], str] = safe_next) -> HttpResponse:
+def start(
+    request: AuthenticatedFirmRequest, provider: str, return_to: Callable[[HttpRequest], str] = safe_next
+) -> HttpResponse:
     """Send the user to the provider's sign-in; `return_to` picks the local URL to come back to (may raise Http404)."""
     if provider not in Connector.values:
         raise Http404("No such provider.")
     label = provider_label(provider)
-    licence = firm_licence(firm=request.firm)  # type: ignore[attr-defined]
+    licence = firm_licence(firm=request.firm)
     if licence is None or not licence.allows(provider):
         return _failure(
             request,
@@ -88,8 +91,8 @@ def start(request: HttpRequest, provider: str, return_to: Callable[[HttpRequest]
     app = provider_app_for(provider=provider)
     try:
         url = connect_start(
-            firm=request.firm,  # type: ignore[attr-defined]
-            user=request.user,  # type: ignore[arg-type]
+            firm=request.firm,
+            user=request.user,
             session_key=_session_key(request),
             provider=provider,
             redirect_uri=_redirect_uri(request, provider, app),
@@ -103,13 +106,13 @@ def start(request: HttpRequest, provider: str, return_to: Callable[[HttpRequest]
 @never_cache
 @require_GET
 @firm_required
-def callback(request: HttpRequest, provider: str) -> HttpResponse:
+def callback(request: AuthenticatedFirmRequest, provider: str) -> HttpResponse:
     if provider not in Connector.values:
         raise Http404("No such provider.")
     try:
         connected = connect_complete(
-            firm=request.firm,  # type: ignore[attr-defined]
-            user=request.user,  # type: ignore[arg-type]
+            firm=request.firm,
+            user=request.user,
             session_key=_session_key(request),
             provider=provider,
             params=request.GET.dict(),

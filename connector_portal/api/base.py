@@ -22,13 +22,14 @@ How to add a firm-scoped endpoint
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from django.db import models
 from django.http import Http404
 from rest_framework import generics, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.metadata import SimpleMetadata
+from rest_framework.pagination import BasePagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 
@@ -89,7 +90,20 @@ class FirmMetadata(SimpleMetadata):
         }
 
 
-class FirmScopedMixin:
+class FirmApiRequest(Request):
+    """A DRF request once `FirmScopedMixin.initial` has run: `firm` is the one firm it acts for."""
+
+    firm: Firm
+
+
+# The checker sees the mixin as the view it is mixed into, so its overrides are checked against DRF's.
+if TYPE_CHECKING:
+    _MixinBase = generics.GenericAPIView
+else:
+    _MixinBase = object
+
+
+class FirmScopedMixin(_MixinBase):
     """Resolves `self.firm` after authentication and filters every queryset through it."""
 
     firm_queryset: ClassVar[models.QuerySet | None] = None
@@ -101,7 +115,7 @@ class FirmScopedMixin:
     throttle_classes = (FirmApiThrottle,)
     renderer_classes = (JSONRenderer, BrowsableAPIRenderer)
     parser_classes = (StrictJSONParser,)
-    pagination_class = FirmCursorPagination
+    pagination_class: type[BasePagination] | None = FirmCursorPagination
     metadata_class = FirmMetadata
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -118,12 +132,12 @@ class FirmScopedMixin:
         return api_exception_handler
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]  # authenticate, permit, throttle
+        super().initial(request, *args, **kwargs)  # authenticate, permit, throttle
         firm = request_firm(request)
         assert firm is not None  # ActsForOneFirm has refused the request otherwise
         self.firm = firm
         # Shadow the middleware's session firm: with a token, the token's firm is the only firm.
-        request.firm = firm  # type: ignore[attr-defined]
+        cast(FirmApiRequest, request).firm = firm
 
     def get_firm_queryset(self, firm: Firm) -> models.QuerySet:
         if self.firm_queryset is None:
@@ -135,9 +149,9 @@ class FirmScopedMixin:
         return scoped(self.get_firm_queryset(self.firm), firm=self.firm)
 
     def get_object(self) -> models.Model:
-        _check_lookup(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))  # type: ignore[attr-defined]
+        _check_lookup(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
         try:
-            return super().get_object()  # type: ignore[misc]
+            return super().get_object()
         except (ValueError, TypeError) as exc:  # a lookup value of the wrong type is simply not found
             raise NotFound() from exc
 

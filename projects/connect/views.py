@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connector_portal.selectors import firm_has_service_account
+from connector_portal.tenancy import AuthenticatedFirmRequest
 from connector_portal.views import firm_required
 from projects.connect import services, wiring
 from projects.connect.forms import ConnectionSettingsForm
@@ -49,7 +50,7 @@ def _ask(request: HttpRequest, call: Callable[[], T], *, project: Any, provider_
 
 
 def _wizard_step(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedFirmRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except StepFailed as failed:
@@ -80,7 +81,7 @@ def _sign_in_return(request: HttpRequest) -> str:
 
 
 @firm_required
-def configure(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+def configure(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     """Steps 1 and 2: the page Project Center's Configure button opens; choose the connector type."""
     project = project_get(firm=request.firm, pc_project_id=pc_project_id)
     if link_exists(project=project):
@@ -98,7 +99,7 @@ def configure(request: HttpRequest, pc_project_id: str) -> HttpResponse:
 
 
 @_wizard_step
-def choose_company(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+def choose_company(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     """Step 4a: Procore companies / Autodesk hubs, when the user has several."""
     project = project_get(firm=request.firm, pc_project_id=pc_project_id)
     account = wizard_account(request=request, firm=request.firm)
@@ -147,7 +148,7 @@ def _company(provider: Any, account: Any, company_id: str, request: HttpRequest,
 
 
 @_wizard_step
-def choose_project(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+def choose_project(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     """Steps 4b and 5: the provider projects this user can access; long lists can be searched."""
     project = project_get(firm=request.firm, pc_project_id=pc_project_id)
     account = wizard_account(request=request, firm=request.firm)
@@ -211,7 +212,7 @@ def _provider_project(
 
 @_wizard_step
 @require_http_methods(["GET", "POST"])
-def connection_settings(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+def connection_settings(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     """Steps 6 and 7: Configure Project Connection (response mapping, item kinds, receiving user), then Save."""
     project = project_get(firm=request.firm, pc_project_id=pc_project_id)
     if link_exists(project=project):
@@ -279,7 +280,7 @@ def connection_settings(request: HttpRequest, pc_project_id: str) -> HttpRespons
 
 
 @firm_required
-def connection(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+def connection(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     """The connection page: status, recent syncs and everything that can be changed later."""
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
     return render(
@@ -304,7 +305,7 @@ def _link_action(act: Callable[..., str | None], done: str = "") -> Callable[...
 
     @firm_required
     @require_POST
-    def view(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+    def view(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
         link = link_get(firm=request.firm, pc_project_id=pc_project_id)
         said = act(link=link, actor=request.user, request=request)
         messages.success(request, said or done)
@@ -320,7 +321,7 @@ sync_now = _link_action(lambda *, link, actor, request: wiring.sync_now(link=lin
 
 @firm_required
 @require_http_methods(["GET", "POST"])
-def edit_mapping(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+def edit_mapping(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
     data = request.POST or None
     try:
@@ -355,7 +356,7 @@ def edit_mapping(request: HttpRequest, pc_project_id: str) -> HttpResponse:
 
 @firm_required
 @require_http_methods(["GET", "POST"])
-def receiving_user(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+def receiving_user(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     """After signing in again at the provider: confirm the reconnected account, or the switch to another person."""
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
     account = wizard_account(request=request, firm=request.firm)
@@ -386,7 +387,7 @@ def receiving_user(request: HttpRequest, pc_project_id: str) -> HttpResponse:
 
 @firm_required
 @require_http_methods(["GET", "POST"])
-def disconnect(request: HttpRequest, pc_project_id: str) -> HttpResponse:
+def disconnect(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
     if request.method == "POST":
         project = link.project

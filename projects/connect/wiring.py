@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from connector_portal.models import User
+from connector_portal.tenancy import AuthenticatedFirmRequest
 from mappings.forms import MappingForm
 from mappings.models import MappingTable
 from mappings.selectors import keyword_check, link_table_get, mapping_check, response_keywords
@@ -53,7 +54,7 @@ def keyword_problems(project: ProjectCenterProject) -> list[str]:
 
 
 def mapping_form(
-    request: HttpRequest,
+    request: AuthenticatedFirmRequest,
     *,
     provider: Provider,
     account: ProviderAccount,
@@ -72,9 +73,10 @@ def mapping_form(
     )
 
 
-def _project_of(request: HttpRequest) -> ProjectCenterProject:
+def _project_of(request: AuthenticatedFirmRequest) -> ProjectCenterProject:
     from projects.selectors import project_get
 
+    assert request.resolver_match is not None  # the URL resolver sets it before any view runs
     return project_get(firm=request.firm, pc_project_id=request.resolver_match.kwargs["pc_project_id"])
 
 

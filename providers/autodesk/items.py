@@ -13,6 +13,7 @@ from providers.answers import (
     counted,
     expect_list,
     link_revisions,
+    object_or_empty,
     parse_date,
     parse_time,
     require,
@@ -76,7 +77,7 @@ class AutodeskItems(AutodeskClient):
             if not isinstance(body, dict):
                 raise UnexpectedAnswer.for_provider(self.label, detail="a page that is not an object")
             results = expect_list(body, label=self.label, key="data" if "results" not in body else "results")
-            pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
+            pagination = object_or_empty(body.get("pagination"))
             total = total_of(pagination.get("totalResults", body.get("totalResults")))
             yield ItemPage(results, total=total)
             offset += len(results)
@@ -134,7 +135,8 @@ class AutodeskItems(AutodeskClient):
         )
 
     def _item(self, kind: ItemKind, entry: dict[str, Any], pid: str, user_id: str) -> ProviderItem:
-        attributes = entry.get("attributes") if isinstance(entry.get("attributes"), dict) else entry  # BIM 360 v2
+        # BIM 360 v2 nests the fields under "attributes"; ACC does not.
+        attributes: dict[str, Any] = entry["attributes"] if isinstance(entry.get("attributes"), dict) else entry
         item_id = str(require(entry, "id", label=self.label))
         updated_at = parse_time(attributes.get("updatedAt"), label=self.label)
         if kind == "submittal":

@@ -10,6 +10,7 @@ from providers.answers import (
     FAR_FUTURE,
     counted,
     link_revisions,
+    object_or_empty,
     parse_date,
     parse_time,
     person_ids,
@@ -57,7 +58,7 @@ class ProcoreItems(ProcoreClient):
             yield page.carrying(link_revisions([read(entry, project_id, receiving_user_id) for entry in page]))
 
     def _submittal(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
-        status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
+        status = object_or_empty(entry.get("status"))
         words = str(status.get("name") or status.get("status") or "")
         approvers = [a for a in entry.get("approvers") or [] if isinstance(a, dict)]
         people = person_ids(entry.get("ball_in_court"), [a.get("user") for a in approvers])

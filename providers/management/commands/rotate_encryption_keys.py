@@ -52,9 +52,15 @@ class Command(BaseCommand):
         # An update through the field would encrypt the ciphertext again; write the column directly.
         table = model._meta.db_table
         quote = connection.ops.quote_name
-        columns = ", ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in changes)
+        columns = ", ".join(f"{quote(_column(model, name))} = %s" for name in changes)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {quote(table)} SET {columns} WHERE {quote(model._meta.pk.column)} = %s",  # noqa: S608
+                f"UPDATE {quote(table)} SET {columns} WHERE {quote(_column(model, 'pk'))} = %s",  # noqa: S608
                 [*changes.values(), pk],
             )
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, f"{model.__name__}.{name} is not a column"
+    return field.column
