@@ -36,7 +36,7 @@ def default_choices(*, firm: Firm, provider: str) -> dict[str, str]:
 
 
 def link_table_get(*, firm: Firm, link: LinkLike) -> MappingTable | None:
-    return scoped(MappingTable.objects.all(), firm=firm).filter(link=link).first()
+    return scoped(MappingTable.objects.all(), firm=firm).filter(link_id=link.pk).first()
 
 
 def table_rows(*, table: MappingTable) -> list[MappingRow]:
@@ -45,7 +45,7 @@ def table_rows(*, table: MappingTable) -> list[MappingRow]:
 
 def keyword_lists_get(*, project: ProjectLike) -> dict[str, KeywordList | None]:
     """List kind -> the project's keyword list (None when never received), entries prefetched."""
-    lists = scoped(KeywordList.objects.prefetch_related("entries"), firm=project.firm).filter(project=project)
+    lists = scoped(KeywordList.objects.prefetch_related("entries"), firm=project.firm).filter(project_id=project.pk)
     found = {kl.kind: kl for kl in lists}
     return {kind: found.get(kind) for kind in KeywordList.Kind.values}
 

@@ -126,7 +126,7 @@ def mapping_table_create_for_link(
     are flagged on the connection page.
     """
     parent_lock(MappingTable, "link", link.pk)  # a missing table cannot be locked: its link can
-    existing = MappingTable.objects.filter(link=link).first()
+    existing = MappingTable.objects.filter(link_id=link.pk).first()
     if existing is not None:
         return existing
     keywords = response_keywords(project=link.project)
@@ -134,7 +134,7 @@ def mapping_table_create_for_link(
         rows = _rows_from_options(choices, keywords, options or (), provider_label(link.provider))
     else:
         rows = _default_rows(link, keywords, options)
-    table = MappingTable.objects.create(firm=link.firm, provider=link.provider, link=link, updated_by=actor)
+    table = MappingTable.objects.create(firm=link.firm, provider=link.provider, link_id=link.pk, updated_by=actor)
     _write_rows(table, rows)
     audit_record(
         action="mapping_table.create",
@@ -287,12 +287,12 @@ def keyword_list_replace(
     # Lock the project first: locking a list that does not exist yet would lock nothing, and two first uploads
     # at once would both try to create it.
     parent_lock(KeywordList, "project", project.pk)
-    keyword_list = KeywordList.objects.select_for_update().filter(project=project, kind=kind).first()
+    keyword_list = KeywordList.objects.select_for_update().filter(project_id=project.pk, kind=kind).first()
     before = _list_state(keyword_list)
     after = {"kind": kind, "source": source, "entries": [{"name": e.name, "type": e.type} for e in cleaned]}
     if before != after:
         if keyword_list is None:
-            keyword_list = KeywordList(project=project, kind=kind)
+            keyword_list = KeywordList(project_id=project.pk, firm_id=project.firm_id, kind=kind)
         keyword_list.source, keyword_list.updated_by = source, actor
         keyword_list.save()
         keyword_list.entries.all().delete()

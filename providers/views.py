@@ -72,7 +72,7 @@ def _session_key(request: HttpRequest) -> str:
 @require_GET
 @firm_required
 def start(
-    request: AuthenticatedFirmRequest, provider: str, return_to: Callable[[HttpRequest], str] = safe_next
+    request: AuthenticatedFirmRequest, provider: str, return_to: Callable[[AuthenticatedFirmRequest], str] = safe_next
 ) -> HttpResponse:
     """Send the user to the provider's sign-in; `return_to` picks the local URL to come back to (may raise Http404)."""
     if provider not in Connector.values:

@@ -12,9 +12,6 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
     {
         # API engineer: the framework's error mapping reads the providers' error types.
         ("connector_portal/api/errors.py", "providers.errors"),
-        # mappings engineer: reads and writes that take projects' rows.
-        ("mappings/selectors.py", "projects.models"),
-        ("mappings/services.py", "projects.models"),
         # Unassigned, needs a decision: a mapping table belongs to a link and a keyword list to a Project Center
         # project by foreign key (the relation would have to point the other way, or mappings sit above projects).
         ("mappings/models.py", "projects.ProjectLink"),

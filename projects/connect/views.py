@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connector_portal.selectors import firm_has_service_account
-from connector_portal.tenancy import AuthenticatedFirmRequest
+from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest
 from connector_portal.views import firm_required
 from projects.connect import services, wiring
 from projects.connect.forms import ConnectionSettingsForm
@@ -65,7 +65,7 @@ def _step_url(name: str, pc_project_id: str, **query: str) -> str:
     return f"{reverse(name, args=[pc_project_id])}?{urlencode({k: v for k, v in query.items() if v})}"
 
 
-def sign_in(request: HttpRequest, provider: str) -> HttpResponse:
+def sign_in(request: FirmRequest, provider: str) -> HttpResponse:
     """/oauth/<provider>/start/?project=<pc_project_id>&next=<step>: the provider sign-in, started from the wizard.
 
     The providers' start page knows no project, so the project the link names is checked here (another firm's is not
@@ -74,7 +74,7 @@ def sign_in(request: HttpRequest, provider: str) -> HttpResponse:
     return oauth_views.start(request, provider, return_to=_sign_in_return)
 
 
-def _sign_in_return(request: HttpRequest) -> str:
+def _sign_in_return(request: AuthenticatedFirmRequest) -> str:
     if pc_project_id := request.GET.get("project", ""):
         project_get(firm=request.firm, pc_project_id=pc_project_id)
     return oauth_views.safe_next(request)
