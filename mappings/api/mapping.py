@@ -18,10 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connector_portal.api.base import acting_user, audit_actor
-from connector_portal.api.connection import NO_CONNECTION, portal_url
 from connector_portal.api.errors import ApiError, provider_failure
-from connector_portal.api.keywords import ProjectScopedView
-from connector_portal.api.projects import ID_PARAMETER
 from connector_portal.api.schema import error_responses
 from connector_portal.api.selectors import link_for_project
 from connector_portal.api.serializers import StrictSerializer
@@ -31,6 +28,8 @@ from mappings.matching import RowCheck, check_rows
 from mappings.models import MappingTable
 from mappings.selectors import link_table_get, mapping_check, provider_label, response_keywords, table_rows
 from mappings.services import mapping_table_create_for_link, mapping_table_replace
+from projects.api.connection import NO_CONNECTION, portal_url
+from projects.api.projects import ID_PARAMETER, ProjectScopedView
 from projects.connect import wiring
 from projects.models import ProjectLink
 from providers.errors import ProviderError

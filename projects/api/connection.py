@@ -17,13 +17,13 @@ from rest_framework.response import Response
 
 from connector_portal.api.base import FirmAPIView, audit_actor
 from connector_portal.api.errors import ApiError
-from connector_portal.api.keywords import HeldKindSerializer, ProjectScopedView
-from connector_portal.api.projects import ID_PARAMETER
 from connector_portal.api.schema import error_responses
 from connector_portal.api.selectors import link_for_project
 from connector_portal.models import Connector
 from connector_portal.services import audit_record
+from mappings.api.keywords import HeldKindSerializer
 from mappings.selectors import held_kinds
+from projects.api.projects import ID_PARAMETER, ProjectScopedView
 from projects.models import ItemKindChoices, ProjectCenterProject, ProjectLink, SyncRun
 from projects.selectors import run_get, sync_status
 from projects.services import link_sync_now
