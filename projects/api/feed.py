@@ -19,10 +19,11 @@ from rest_framework.response import Response
 from connector_portal.api.base import FirmAPIView
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
-from connector_portal.api.selectors import allowed_keywords_by_link, feed_page
 from connector_portal.api.serializers import StrictSerializer
 from connector_portal.models import Connector
+from mappings.selectors import allowed_keywords_get
 from projects.models import FeedEntry, ItemKindChoices
+from projects.selectors import feed_page_get
 from projects.services import feed_entry_acknowledge
 
 FEED_MAX_PAGE_SIZE = 100
@@ -210,9 +211,9 @@ class FeedView(FirmAPIView):
             high=FEED_MAX_PAGE_SIZE,
             code="invalid_page_size",
         )
-        page = feed_page(firm=self.firm, after=after, limit=size)
-        links = {entry.link_id: entry.link for entry in page.entries}
-        keywords = allowed_keywords_by_link(firm=self.firm, links=links.values())
+        page = feed_page_get(firm=self.firm, after=after, limit=size)
+        project_of_link = {entry.link_id: entry.link.project_id for entry in page.entries}
+        keywords = allowed_keywords_get(firm=self.firm, project_of_link=project_of_link)
         entries = [entry_data(entry, keywords=keywords) for entry in page.entries]
         next_cursor = page.entries[-1].position if page.entries else after
         return Response({"entries": entries, "next_cursor": next_cursor, "has_more": page.has_more})
