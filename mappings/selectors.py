@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 from connector_portal.models import Connector, Firm
 from connector_portal.tenancy import scoped
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, SHIPPED_DEFAULTS, normalise
 from mappings.keywords import KeywordCheck, KeywordInput, check_keyword_lists, record_a_response_keywords
 from mappings.matching import MappingCheck, check_rows, resolve, suggest, translate
-from mappings.models import KeywordList, MappingRow, MappingTable
+from mappings.models import KeywordEntry, KeywordList, MappingRow, MappingTable
 from mappings.owners import LinkLike, ProjectLike
 from providers.types import ResponseOption
 
@@ -77,6 +78,40 @@ def held_kinds(*, project: ProjectLike) -> dict[str, str]:
     The sync engine skips a held kind without counting it as a failure, and syncs it again once the keyword is there.
     """
     return keyword_check(project=project).held_kinds()
+
+
+def allowed_keywords_get(*, firm: Firm, project_of_link: Mapping[int, int]) -> dict[int, list[str]]:
+    """Link id -> the Record a Response keywords Project Center may send for its submittals, in Project Center's order.
+
+    `project_of_link` maps each link's id to its project's id. A keyword is allowed when it is one of the project's
+    Record a Response keywords and the link's mapping table maps it to a provider response. Two queries whatever the
+    number of links (a feed page needs it for up to 100).
+    """
+    if not project_of_link:
+        return {}
+    entries: dict[int, list[KeywordInput]] = defaultdict(list)
+    for project_id, name, type_ in (
+        scoped(KeywordEntry.objects.all(), firm=firm)
+        .filter(
+            keyword_list__project_id__in=set(project_of_link.values()),
+            keyword_list__kind=KeywordList.Kind.SUBMITTAL_ACTION,
+        )
+        .order_by("position", "id")
+        .values_list("keyword_list__project_id", "name", "type")
+    ):
+        entries[project_id].append(KeywordInput(name=name, type=type_))
+    mapped: dict[int, set[str]] = defaultdict(set)
+    for link_id, keyword in (
+        scoped(MappingRow.objects.all(), firm=firm)
+        .filter(table__link_id__in=list(project_of_link))
+        .exclude(standard="")
+        .values_list("table__link_id", "keyword")
+    ):
+        mapped[link_id].add(normalise(keyword))
+    return {
+        link_id: [k for k in record_a_response_keywords(entries[project_id]) if normalise(k) in mapped[link_id]]
+        for link_id, project_id in project_of_link.items()
+    }
 
 
 def mapping_check(*, table: MappingTable, options: Sequence[ResponseOption]) -> MappingCheck:

@@ -108,12 +108,50 @@ def run_get(*, firm: Firm, run_id: int) -> SyncRun:
     return get_for_firm_or_404(SyncRun.objects.select_related("link"), firm=firm, pk=run_id)
 
 
-def feed_entries_after(*, firm: Firm, after: int, limit: int = 100) -> QuerySet[FeedEntry]:
-    """The firm's feed after a position, oldest first. Positions commit in order, so nothing is ever skipped."""
-    return (
-        scoped(FeedEntry.objects.select_related("item", "link__project"), firm=firm)
+# What a feed page reads of each entry: the snapshot carries the item's fields, so the item row itself is not loaded
+# (its `raw` provider JSON can be large).
+FEED_FIELDS = (
+    "position",
+    "change",
+    "snapshot",
+    "created_at",
+    "pc_item_id",
+    "acknowledged_at",
+    "item_id",
+    "link_id",
+    "link__provider",
+    "link__project_id",
+    "link__project__pc_project_id",
+)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    entries: list[FeedEntry]
+    has_more: bool
+
+
+def feed_page_get(*, firm: Firm, after: int, limit: int) -> FeedPage:
+    """The firm's feed entries after position `after`, oldest first: one query, on the (firm, position) index.
+
+    Positions become visible strictly in order (see projects.services.feed.feed_append), so a reader that asks again
+    from the last position it saw never skips an entry that commits later.
+    """
+    rows = list(
+        scoped(FeedEntry.objects.select_related("link__project"), firm=firm)
         .filter(position__gt=after)
-        .order_by("position")[:limit]
+        .order_by("position")
+        .only(*FEED_FIELDS)[: limit + 1]
+    )
+    return FeedPage(entries=rows[:limit], has_more=len(rows) > limit)
+
+
+def project_link_get(*, firm: Firm, project_id: int) -> ProjectLink | None:
+    """The project's connection with what the API shows of it (account, project), or None when not connected."""
+    return (
+        scoped(ProjectLink.objects.select_related("project", "account"), firm=firm)
+        .filter(project_id=project_id)
+        .first()
     )
 
 
@@ -123,3 +161,8 @@ def item_get(*, firm: Firm, item_id: int) -> SyncedItem:
 
 def response_get(*, firm: Firm, response_id: int) -> ItemResponse:
     return get_for_firm_or_404(ItemResponse.objects.select_related("item", "link"), firm=firm, pk=response_id)
+
+
+def response_get_by_key(*, firm: Firm, idempotency_key: str) -> ItemResponse | None:
+    """The response first recorded with this Idempotency-Key in the firm, if any."""
+    return scoped(ItemResponse.objects.all(), firm=firm).filter(idempotency_key=idempotency_key).first()

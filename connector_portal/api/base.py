@@ -14,9 +14,9 @@ How to add a firm-scoped endpoint
    For a 409 or 422, raise `connector_portal.api.errors.ApiError(status_code=..., code=..., message=..., details=...)`;
    every error leaves as `{"code", "message", "details"}`.
 4. Decorate each operation with `extend_schema(..., responses={200: X, **error_responses(404, ...)}, examples=[...])`.
-5. Register the route under `/api/v1/` in `connector_portal/api/urls.py`, run `make schema`, and add a factory for the
-   route in `tests/api/routes.py`: the generic tests then prove 401 for bad tokens and 404 for another firm's token, and
-   fail until you do.
+5. Register the route in the owning app's `api/urls.py` (included under `/api/v1/`), run `make schema`, and add a
+   factory for the route in `tests/api/routes.py`: the generic tests then prove 401 for bad tokens and 404 for another
+   firm's token, and fail until you do.
 """
 
 from __future__ import annotations

@@ -2,12 +2,16 @@
 
 `code` is a stable machine word Project Center can switch on, `message` says in plain words what happened and what to do
 next, `details` holds the specifics (per-field messages for a 400, the allowed values for a 422, the wait for a 429).
+
+An app whose exceptions can reach a view says once what they mean to a caller with `api_error_register` (for instance
+in its AppConfig.ready); the framework itself knows no app's exceptions.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -17,9 +21,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from providers.errors import ProviderError, Retryable
-
 logger = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Exception)
 
 # What each DRF exception means for a caller, in words. Keyed by the exception's default code.
 MESSAGES: dict[str, str] = {
@@ -64,11 +68,39 @@ class InvalidCursor(exceptions.APIException):
 class ApiError(exceptions.APIException):
     """An error with its own code, message and details; raise it from views for any status."""
 
-    def __init__(self, *, status_code: int, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.code = code
         self.details = details or {}
+        if retry_after is not None:
+            self.wait = retry_after  # DRF's handler turns `wait` into the Retry-After header
+
+
+# Exception type -> what it means to an API caller; filled by the apps (api_error_register), read by the handler.
+_TRANSLATIONS: dict[type[Exception], Callable[[Any], ApiError]] = {}
+
+
+def api_error_register(*, exc_type: type[E], translate: Callable[[E], ApiError]) -> None:
+    """Answer `exc_type` (and its subclasses) raised in any API view with the error `translate` makes of it."""
+    _TRANSLATIONS[exc_type] = translate
+
+
+def api_error_translate(*, exc: Exception) -> ApiError | None:
+    """The registered API error for this exception (the nearest registered base class wins), or None."""
+    for cls in type(exc).__mro__:
+        translate = _TRANSLATIONS.get(cls)
+        if translate is not None:
+            return translate(exc)
+    return None
 
 
 def error_body(*, code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -109,7 +141,10 @@ def _body_for(exc: exceptions.APIException) -> dict[str, Any]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF exception handler: every error, expected or not, leaves in the one shape."""
-    if isinstance(exc, Http404):
+    translated = api_error_translate(exc=exc)
+    if translated is not None:
+        exc = translated
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):  # Django's own limit, met when DRF reads the body
         exc = ApiError(
@@ -137,18 +172,3 @@ def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> Json
     if not request.path.endswith("/"):
         message += " API addresses end with a slash."
     return JsonResponse(error_body(code="not_found", message=message), status=404)
-
-
-def provider_failure(exc: ProviderError) -> ApiError:
-    """A provider problem met while answering: 503 with Retry-After when it passes by itself, else 502. Never a 500."""
-    if isinstance(exc, Retryable):
-        wait = max(int(exc.retry_after), 1)
-        error = ApiError(
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            code="provider_unavailable",
-            message=exc.message,
-            details={"retry_after_seconds": wait},
-        )
-        error.wait = wait  # type: ignore[attr-defined]  # DRF's handler turns `wait` into the Retry-After header
-        return error
-    return ApiError(status_code=status.HTTP_502_BAD_GATEWAY, code="provider_error", message=exc.message)

@@ -10,11 +10,13 @@ from projects.services.ingest import content_hash, ingest_page
 from projects.services.pull import link_sync, poll_interval
 from projects.services.push import (
     IdempotencyConflict,
+    ResponseRefused,
     request_hash,
     response_deliver,
     response_dismiss,
     response_record,
     response_retry,
+    response_submit,
 )
 from projects.services.sweep import SweepResult, link_poke, link_sync_now, sweep_run
 from projects.services.webhooks import (
@@ -27,6 +29,7 @@ from projects.services.webhooks import (
 
 __all__ = [
     "IdempotencyConflict",
+    "ResponseRefused",
     "SweepResult",
     "content_hash",
     "feed_append",
@@ -44,6 +47,7 @@ __all__ = [
     "response_dismiss",
     "response_record",
     "response_retry",
+    "response_submit",
     "sweep_run",
     "webhook_receive",
     "webhooks_unregister",

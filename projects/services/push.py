@@ -12,10 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connector_portal.models import Firm
+from mappings.constants import normalise
 from mappings.matching import TranslationError
+from mappings.selectors import allowed_keywords_get
 from projects.constants import DELIVERY_STUCK_AFTER, FIRST_BACKOFF, MAX_ATTEMPTS
-from projects.models import ItemResponse, ProjectLink, SyncedItem
+from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
+from projects.selectors import response_get_by_key
 from providers.errors import NeedsReauthorization, ProviderError, Retryable
 
 Clock = Callable[[], dt.datetime]
@@ -30,6 +33,16 @@ class IdempotencyConflict(Exception):
         "This Idempotency-Key was already used for a different response. Send a new key for a new response, "
         "or repeat the first request exactly."
     )
+
+
+class ResponseRefused(Exception):
+    """The response cannot be sent as it is: a submittal's keyword is not mapped, or an RFI reply has no text."""
+
+    def __init__(self, *, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
 
 
 def request_hash(body: dict[str, Any]) -> str:
@@ -53,7 +66,7 @@ def response_record(
     """
     now = now or timezone.now()
     body_hash = body_hash or request_hash({"item": item.pk, "keyword": keyword, "comment": comment})
-    existing = ItemResponse.objects.filter(firm=firm, idempotency_key=idempotency_key).first()
+    existing = response_get_by_key(firm=firm, idempotency_key=idempotency_key)
     if existing is None:
         try:
             with transaction.atomic():
@@ -75,6 +88,37 @@ def response_record(
     if existing.request_hash != body_hash:
         raise IdempotencyConflict(IdempotencyConflict.message)
     return existing, False
+
+
+def response_check(*, firm: Firm, item: SyncedItem, keyword: str, comment: str) -> None:
+    """A submittal takes a keyword mapped for its connection, an RFI a reply; else ResponseRefused says what fits."""
+    if item.kind == ItemKindChoices.RFI:
+        if not comment.strip():
+            raise ResponseRefused(
+                code="reply_required", message="An RFI response is a reply: send its text as `comment`."
+            )
+        return
+    allowed = allowed_keywords_get(firm=firm, project_of_link={item.link_id: item.link.project_id})[item.link_id]
+    if normalise(keyword) not in {normalise(k) for k in allowed}:
+        words = ", ".join(f"“{k}”" for k in allowed) or "none yet (the connection's response mapping needs fixing)"
+        raise ResponseRefused(
+            code="keyword_not_allowed",
+            message=f"“{keyword}” is not a response keyword of this project's connection. Use one of: {words}.",
+            details={"keyword": keyword, "allowed_keywords": allowed},
+        )
+
+
+def response_submit(
+    *, firm: Firm, item: SyncedItem, keyword: str, comment: str, idempotency_key: str
+) -> tuple[ItemResponse, bool]:
+    """Project Center's response to an item: checked, then recorded once per Idempotency-Key (see response_record).
+
+    A repeat is judged by its key alone, as the first one was: it answers the first response even if the mapping has
+    changed since.
+    """
+    if response_get_by_key(firm=firm, idempotency_key=idempotency_key) is None:
+        response_check(firm=firm, item=item, keyword=keyword, comment=comment)
+    return response_record(firm=firm, item=item, keyword=keyword, comment=comment, idempotency_key=idempotency_key)
 
 
 def _queue_delivery(response_id: int) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from connector_portal.api.projects import ProjectViewSet
 from connector_portal.models import Firm
+from projects.api.projects import ProjectViewSet
 from projects.models import ProjectCenterProject
 
 PROJECTS = "/api/v1/projects/"

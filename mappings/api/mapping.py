@@ -18,12 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connector_portal.api.base import acting_user, audit_actor
-from connector_portal.api.connection import NO_CONNECTION, portal_url
-from connector_portal.api.errors import ApiError, provider_failure
-from connector_portal.api.keywords import ProjectScopedView
-from connector_portal.api.projects import ID_PARAMETER
+from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
-from connector_portal.api.selectors import link_for_project
 from connector_portal.api.serializers import StrictSerializer
 from connector_portal.models import Connector
 from mappings.constants import normalise
@@ -31,8 +27,11 @@ from mappings.matching import RowCheck, check_rows
 from mappings.models import MappingTable
 from mappings.selectors import link_table_get, mapping_check, provider_label, response_keywords, table_rows
 from mappings.services import mapping_table_create_for_link, mapping_table_replace
+from projects.api.connection import NO_CONNECTION, portal_url
+from projects.api.projects import ID_PARAMETER, ProjectScopedView
 from projects.connect import wiring
 from projects.models import ProjectLink
+from projects.selectors import project_link_get
 from providers.errors import ProviderError
 from providers.types import ResponseOption
 
@@ -224,7 +223,7 @@ class MappingView(ProjectScopedView):
 
     def link(self) -> ProjectLink:
         project = self.project()
-        link = link_for_project(firm=self.firm, project_id=project.pk)
+        link = project_link_get(firm=self.firm, project_id=project.pk)
         if link is None:
             raise ApiError(
                 status_code=status.HTTP_404_NOT_FOUND,
@@ -294,10 +293,7 @@ class MappingView(ProjectScopedView):
         serializer = MappingReplaceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         choices = {row["keyword"]: row["response_id"] for row in serializer.validated_data["rows"]}
-        try:
-            options = wiring.live_options(link, fresh=True)
-        except ProviderError as exc:
-            raise provider_failure(exc) from exc
+        options = wiring.live_options(link, fresh=True)  # a ProviderError answers 502 or 503 (projects.api.errors)
         table = link_table_get(firm=self.firm, link=link) or mapping_table_create_for_link(link=link, request=request)
         try:
             table = mapping_table_replace(

@@ -11,7 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from connector_portal.api.base import FirmViewSet, audit_actor
+from connector_portal.api.base import FirmAPIView, FirmViewSet, audit_actor
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import StrictModelSerializer
@@ -186,3 +186,12 @@ class ProjectViewSet(FirmViewSet):
         serializer = ProjectWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+class ProjectScopedView(FirmAPIView):
+    """A view about one of the firm's projects, named by Project Center's id in the URL."""
+
+    pagination_class = None
+
+    def project(self) -> ProjectCenterProject:
+        return self.get_firm_object(ProjectCenterProject.objects.all(), pc_project_id=self.kwargs["pc_project_id"])

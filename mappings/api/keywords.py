@@ -15,15 +15,15 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from connector_portal.api.base import FirmAPIView, acting_user, audit_actor
-from connector_portal.api.projects import ID_PARAMETER
+from connector_portal.api.base import acting_user, audit_actor
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import StrictSerializer
 from mappings.keywords import KeywordCheck, KeywordInput
 from mappings.models import KeywordList
 from mappings.selectors import keyword_check, keyword_lists_get, response_keywords
 from mappings.services import NAME_MAX, TYPE_MAX, keyword_list_replace
-from projects.models import ItemKindChoices, ProjectCenterProject
+from projects.api.projects import ID_PARAMETER, ProjectScopedView
+from projects.models import ItemKindChoices
 
 MAX_ENTRIES = 1000
 KIND_PARAMETER = OpenApiParameter(
@@ -164,15 +164,6 @@ LISTS_EXAMPLE = {
     "check": CHECK_EXAMPLE,
     "response_keywords": ["Approved", "Revise and Resubmit"],
 }
-
-
-class ProjectScopedView(FirmAPIView):
-    """A view about one of the firm's projects, named by Project Center's id in the URL."""
-
-    pagination_class = None
-
-    def project(self) -> ProjectCenterProject:
-        return self.get_firm_object(ProjectCenterProject.objects.all(), pc_project_id=self.kwargs["pc_project_id"])
 
 
 class KeywordListsView(ProjectScopedView):

@@ -17,15 +17,14 @@ from rest_framework.response import Response
 
 from connector_portal.api.base import FirmAPIView, audit_actor
 from connector_portal.api.errors import ApiError
-from connector_portal.api.keywords import HeldKindSerializer, ProjectScopedView
-from connector_portal.api.projects import ID_PARAMETER
 from connector_portal.api.schema import error_responses
-from connector_portal.api.selectors import link_for_project
 from connector_portal.models import Connector
 from connector_portal.services import audit_record
+from mappings.api.keywords import HeldKindSerializer
 from mappings.selectors import held_kinds
+from projects.api.projects import ID_PARAMETER, ProjectScopedView
 from projects.models import ItemKindChoices, ProjectCenterProject, ProjectLink, SyncRun
-from projects.selectors import run_get, sync_status
+from projects.selectors import project_link_get, run_get, sync_status
 from projects.services import link_sync_now
 from projects.services.pull import link_is_syncable
 from providers.models import ProviderAccount
@@ -308,7 +307,7 @@ class ConnectionView(ProjectScopedView):
     )
     def get(self, request: Request, pc_project_id: str) -> Response:
         project = self.project()
-        link = link_for_project(firm=self.firm, project_id=project.pk)
+        link = project_link_get(firm=self.firm, project_id=project.pk)
         return Response(connection_data(project=project, link=link, request=request))
 
 
@@ -330,7 +329,7 @@ class SyncNowView(ProjectScopedView):
     )
     def post(self, request: Request, pc_project_id: str) -> Response:
         project = self.project()
-        link = link_for_project(firm=self.firm, project_id=project.pk)
+        link = project_link_get(firm=self.firm, project_id=project.pk)
         if link is None:
             raise ApiError(
                 status_code=status.HTTP_404_NOT_FOUND,

@@ -1,6 +1,6 @@
 """Reviewer responses: record one (`POST /items/{item_id}/responses/`), read its delivery (`/responses/{id}/`).
 
-Recording is idempotent by the `Idempotency-Key` header (the rule lives in projects.services.push.response_record):
+Recording is idempotent by the `Idempotency-Key` header (the rules live in projects.services.push.response_submit):
 the same key with the same body answers the first result again, the same key with another body is a 409. The answer
 to a recording is a receipt that never changes; the delivery to the provider is followed at the response's `url`.
 """
@@ -19,13 +19,10 @@ from rest_framework.response import Response
 from connector_portal.api.base import FirmAPIView
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
-from connector_portal.api.selectors import allowed_keywords_by_link, response_by_key
 from connector_portal.api.serializers import StrictSerializer
-from connector_portal.models import Firm
-from mappings.constants import normalise
-from projects.models import ItemKindChoices, ItemResponse, SyncedItem
+from projects.models import ItemResponse
 from projects.selectors import item_get, response_get
-from projects.services import IdempotencyConflict, response_record
+from projects.services import IdempotencyConflict, ResponseRefused, response_submit
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_SHAPE = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII: it is stored and compared as sent
@@ -141,27 +138,6 @@ def _idempotency_key(request: Request) -> str:
     return key
 
 
-def _check_content(firm: Firm, item: SyncedItem, keyword: str, comment: str) -> None:
-    """A submittal's keyword must be mapped for its connection; an RFI needs a reply. Raises a 422 saying what fits."""
-    if item.kind == ItemKindChoices.RFI:
-        if not comment.strip():
-            raise ApiError(
-                status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
-                code="reply_required",
-                message="An RFI response is a reply: send its text as `comment`.",
-            )
-        return
-    allowed = allowed_keywords_by_link(firm=firm, links=[item.link])[item.link_id]
-    if normalise(keyword) not in {normalise(k) for k in allowed}:
-        words = ", ".join(f"“{k}”" for k in allowed) or "none yet (the connection's response mapping needs fixing)"
-        raise ApiError(
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
-            code="keyword_not_allowed",
-            message=f"“{keyword}” is not a response keyword of this project's connection. Use one of: {words}.",
-            details={"keyword": keyword, "allowed_keywords": allowed},
-        )
-
-
 RECEIPT_EXAMPLE = {
     "id": 377,
     "url": "https://portal.example.com/api/v1/responses/377/",
@@ -245,14 +221,17 @@ class ItemResponsesView(FirmAPIView):
         serializer = ResponseRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         keyword, comment = serializer.validated_data["keyword"], serializer.validated_data["comment"]
-        if response_by_key(firm=self.firm, idempotency_key=key) is None:
-            _check_content(
-                self.firm, item, keyword, comment
-            )  # a repeat is judged by its key alone, as the first one was
         try:
-            response, created = response_record(
+            response, created = response_submit(
                 firm=self.firm, item=item, keyword=keyword, comment=comment, idempotency_key=key
             )
+        except ResponseRefused as exc:
+            raise ApiError(
+                status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                code=exc.code,
+                message=exc.message,
+                details=exc.details,
+            ) from exc
         except IdempotencyConflict as exc:
             raise ApiError(
                 status_code=status.HTTP_409_CONFLICT, code="idempotency_conflict", message=exc.message

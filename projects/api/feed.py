@@ -19,16 +19,16 @@ from rest_framework.response import Response
 from connector_portal.api.base import FirmAPIView
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
-from connector_portal.api.selectors import allowed_keywords_by_link, feed_page
-from connector_portal.api.serializers import StrictSerializer
+from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from connector_portal.models import Connector
+from mappings.selectors import allowed_keywords_get
 from projects.models import FeedEntry, ItemKindChoices
+from projects.selectors import feed_page_get
 from projects.services import feed_entry_acknowledge
 
 FEED_MAX_PAGE_SIZE = 100
 MAX_CURSOR_DIGITS = 18  # a 64-bit position
 MAX_CURSOR = 10**MAX_CURSOR_DIGITS - 1
-ITEM_FIELDS = ("kind", "provider_id", "number", "revision", "title", "status")
 
 CURSOR_PARAMETER = OpenApiParameter(
     "cursor",
@@ -47,8 +47,19 @@ POSITION_PARAMETER = OpenApiParameter(
 )
 
 
-class FeedItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The portal's id of the item: record responses at /items/{id}/responses/.")
+def _snapshot(entry: FeedEntry) -> dict[str, Any]:
+    return entry.snapshot or {}
+
+
+def _text(entry: FeedEntry, name: str) -> str:
+    return _snapshot(entry).get(name) or ""
+
+
+# Rendered from the feed entry: its snapshot holds the item's fields as they were at the change.
+class FeedItemSerializer(OutputSerializer):
+    id = serializers.IntegerField(
+        source="item_id", help_text="The portal's id of the item: record responses at /items/{id}/responses/."
+    )
     kind = serializers.ChoiceField(choices=ItemKindChoices.choices)
     provider_id = serializers.CharField(help_text="The provider's own id of the item.")
     number = serializers.CharField(allow_blank=True)
@@ -62,14 +73,53 @@ class FeedItemSerializer(serializers.Serializer):
     predecessor_id = serializers.IntegerField(allow_null=True, help_text="The item this revision follows.")
     provider_url = serializers.CharField(allow_blank=True, help_text="The item's page in the provider.")
 
+    def get_kind(self, entry: FeedEntry) -> str:
+        return _text(entry, "kind")
 
-class FeedEntrySerializer(serializers.Serializer):
+    def get_provider_id(self, entry: FeedEntry) -> str:
+        return _text(entry, "provider_id")
+
+    def get_number(self, entry: FeedEntry) -> str:
+        return _text(entry, "number")
+
+    def get_revision(self, entry: FeedEntry) -> str:
+        return _text(entry, "revision")
+
+    def get_title(self, entry: FeedEntry) -> str:
+        return _text(entry, "title")
+
+    def get_status(self, entry: FeedEntry) -> str:
+        return _text(entry, "status")
+
+    def get_due_date(self, entry: FeedEntry) -> str | None:
+        return _snapshot(entry).get("due_date")
+
+    def get_ball_in_court(self, entry: FeedEntry) -> list[str]:
+        return list(_snapshot(entry).get("ball_in_court") or [])
+
+    def get_closed(self, entry: FeedEntry) -> bool:
+        return bool(_snapshot(entry).get("closed"))
+
+    def get_removed(self, entry: FeedEntry) -> bool:
+        return bool(_snapshot(entry).get("removed"))
+
+    def get_predecessor_id(self, entry: FeedEntry) -> int | None:
+        return _snapshot(entry).get("predecessor_id")
+
+    def get_provider_url(self, entry: FeedEntry) -> str:
+        return _text(entry, "url")
+
+
+# Rendered from a FeedEntry; `context["keywords"]` holds each link's allowed keywords (allowed_keywords_get).
+class FeedEntrySerializer(OutputSerializer):
     position = serializers.IntegerField(help_text="The entry's place in the firm's feed: the next cursor.")
     change = serializers.ChoiceField(choices=FeedEntry.Change.choices)
     created_at = serializers.DateTimeField()
-    pc_project_id = serializers.CharField(help_text="Project Center's id of the project the item belongs to.")
-    provider = serializers.ChoiceField(choices=Connector.choices)
-    item = FeedItemSerializer(help_text="The item's fields as they were at this change.")
+    pc_project_id = serializers.CharField(
+        source="link.project.pc_project_id", help_text="Project Center's id of the project the item belongs to."
+    )
+    provider = serializers.ChoiceField(source="link.provider", choices=Connector.choices)
+    item = FeedItemSerializer(source="*", help_text="The item's fields as they were at this change.")
     response_keywords = serializers.ListField(
         child=serializers.CharField(),
         help_text="The Record a Response keywords a reviewer may answer this item with (mapped for this connection). "
@@ -78,8 +128,13 @@ class FeedEntrySerializer(serializers.Serializer):
     pc_item_id = serializers.CharField(allow_blank=True, help_text="Project Center's item id, once acknowledged.")
     acknowledged_at = serializers.DateTimeField(allow_null=True)
 
+    def get_response_keywords(self, entry: FeedEntry) -> list[str]:
+        if _text(entry, "kind") != ItemKindChoices.SUBMITTAL:
+            return []
+        return self.context["keywords"].get(entry.link_id, [])
 
-class FeedPageSerializer(serializers.Serializer):
+
+class FeedPageSerializer(OutputSerializer):
     entries = FeedEntrySerializer(many=True, help_text="Oldest first.")
     next_cursor = serializers.IntegerField(
         min_value=0, help_text="Send it as `cursor` next time; the same cursor when the page is empty."
@@ -91,41 +146,11 @@ class AcknowledgeSerializer(StrictSerializer):
     pc_item_id = serializers.CharField(max_length=100, help_text="Project Center's own id of the item it logged.")
 
 
-class AcknowledgementSerializer(serializers.Serializer):
+class AcknowledgementSerializer(OutputSerializer):  # rendered from the acknowledged FeedEntry
     position = serializers.IntegerField()
     item_id = serializers.IntegerField()
     pc_item_id = serializers.CharField()
     acknowledged_at = serializers.DateTimeField()
-
-
-def _item_data(entry: FeedEntry) -> dict[str, Any]:
-    snapshot = entry.snapshot or {}
-    data: dict[str, Any] = {"id": entry.item_id}
-    data.update((name, snapshot.get(name) or "") for name in ITEM_FIELDS)
-    data.update(
-        due_date=snapshot.get("due_date"),
-        ball_in_court=list(snapshot.get("ball_in_court") or []),
-        closed=bool(snapshot.get("closed")),
-        removed=bool(snapshot.get("removed")),
-        predecessor_id=snapshot.get("predecessor_id"),
-        provider_url=snapshot.get("url") or "",
-    )
-    return data
-
-
-def entry_data(entry: FeedEntry, *, keywords: dict[int, list[str]]) -> dict[str, Any]:
-    item = _item_data(entry)
-    return {
-        "position": entry.position,
-        "change": entry.change,
-        "created_at": entry.created_at,
-        "pc_project_id": entry.link.project.pc_project_id,
-        "provider": entry.link.provider,
-        "item": item,
-        "response_keywords": keywords.get(entry.link_id, []) if item["kind"] == ItemKindChoices.SUBMITTAL else [],
-        "pc_item_id": entry.pc_item_id,
-        "acknowledged_at": entry.acknowledged_at,
-    }
 
 
 def _whole_number(request: Request, name: str, *, default: int, low: int, high: int, code: str) -> int:
@@ -210,12 +235,12 @@ class FeedView(FirmAPIView):
             high=FEED_MAX_PAGE_SIZE,
             code="invalid_page_size",
         )
-        page = feed_page(firm=self.firm, after=after, limit=size)
-        links = {entry.link_id: entry.link for entry in page.entries}
-        keywords = allowed_keywords_by_link(firm=self.firm, links=links.values())
-        entries = [entry_data(entry, keywords=keywords) for entry in page.entries]
+        page = feed_page_get(firm=self.firm, after=after, limit=size)
+        project_of_link = {entry.link_id: entry.link.project_id for entry in page.entries}
+        keywords = allowed_keywords_get(firm=self.firm, project_of_link=project_of_link)
         next_cursor = page.entries[-1].position if page.entries else after
-        return Response({"entries": entries, "next_cursor": next_cursor, "has_more": page.has_more})
+        answer = {"entries": page.entries, "next_cursor": next_cursor, "has_more": page.has_more}
+        return Response(FeedPageSerializer(answer, context={"keywords": keywords}).data)
 
 
 class FeedAcknowledgeView(FirmAPIView):
@@ -250,11 +275,4 @@ class FeedAcknowledgeView(FirmAPIView):
             )
         except FeedEntry.DoesNotExist as exc:
             raise NotFound() from exc
-        return Response(
-            {
-                "position": entry.position,
-                "item_id": entry.item_id,
-                "pc_item_id": entry.pc_item_id,
-                "acknowledged_at": entry.acknowledged_at,
-            }
-        )
+        return Response(AcknowledgementSerializer(entry).data)

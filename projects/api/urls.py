@@ -1,0 +1,26 @@
+"""The projects app's routes under /api/v1/: projects, their connection and runs, the feed, responses."""
+
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+import connector_portal.api.converters  # noqa: F401  (registers the `rowid` converter)
+from projects.api.connection import ConnectionView, RunView, SyncNowView
+from projects.api.feed import FeedAcknowledgeView, FeedView
+from projects.api.projects import ProjectViewSet
+from projects.api.responses import ItemResponsesView, ResponseView
+
+router = SimpleRouter()
+router.register("projects", ProjectViewSet, basename="project")
+
+urlpatterns = [
+    *router.urls,
+    path("projects/<str:pc_project_id>/connection/", ConnectionView.as_view(), name="project-connection"),
+    path("projects/<str:pc_project_id>/connection/sync/", SyncNowView.as_view(), name="project-sync"),
+    path("runs/<rowid:run_id>/", RunView.as_view(), name="run-detail"),
+    path("feed/", FeedView.as_view(), name="feed"),
+    path("feed/<rowid:position>/acknowledge/", FeedAcknowledgeView.as_view(), name="feed-acknowledge"),
+    path("items/<rowid:item_id>/responses/", ItemResponsesView.as_view(), name="item-responses"),
+    path("responses/<rowid:response_id>/", ResponseView.as_view(), name="response-detail"),
+]
