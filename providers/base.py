@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 import requests
-from django.conf import settings
 
 from providers.answers import token_set
 from providers.errors import (
@@ -36,7 +35,6 @@ from providers.http import (
     error_code,
     error_text,
 )
-from providers.sandbox.constants import SANDBOX_PREFIXES
 from providers.types import (
     Company,
     ItemKind,
@@ -239,9 +237,6 @@ class Provider(ABC):
         from providers.models import ProviderApp
 
         environment = self.app.environment
-        if environment == ProviderApp.Environment.LOCAL_SANDBOX:
-            base = settings.SANDBOX_URL + SANDBOX_PREFIXES[self.key]
-            return Endpoints(auth=base, api=base, profile=base)
         if environment == ProviderApp.Environment.CUSTOM:
             if not (self.app.auth_base_url and self.app.api_base_url):
                 raise ProviderNotAvailable.for_provider(self.label)

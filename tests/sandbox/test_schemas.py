@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from providers.sandbox.testing import RunningSandbox
+from sandbox.testing import RunningSandbox
 
 from .conftest import RIVERSIDE, SUMMIT, Api
 
