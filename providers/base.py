@@ -35,6 +35,8 @@ from providers.http import (
     error_code,
     error_text,
 )
+from providers.models import ProviderApp
+from providers.tokens import AccountTokens, account_note_error
 from providers.types import (
     Company,
     ItemKind,
@@ -48,7 +50,7 @@ from providers.types import (
 )
 
 if TYPE_CHECKING:
-    from providers.models import ProviderAccount, ProviderApp
+    from providers.models import ProviderAccount
 
 
 HourlyLimitObserver = Callable[[int, int], None]
@@ -234,8 +236,6 @@ class Provider(ABC):
     # -- shared plumbing for the modules ----------------------------------------------------------------------------
 
     def _endpoints(self) -> Endpoints:
-        from providers.models import ProviderApp
-
         environment = self.app.environment
         if environment == ProviderApp.Environment.CUSTOM:
             if not (self.app.auth_base_url and self.app.api_base_url):
@@ -248,9 +248,8 @@ class Provider(ABC):
         return chosen
 
     def _auth(self, account: ProviderAccount) -> TokenSource:
-        from providers.services import AccountTokens
-
-        return AccountTokens(account_id=account.pk, label=self.label)
+        # This module refreshes its own accounts: it is bound to the app whose client the refresh must use.
+        return AccountTokens(account_id=account.pk, provider_for=lambda key: self)
 
     def _call(
         self, method: str, url: str, *, account: ProviderAccount | None = None, token: str = "", **kw: Any
@@ -263,8 +262,6 @@ class Provider(ABC):
             return self.http.send_json(method, url, auth=auth, classify=classify, on_rate_limit=observe, **kw)
         except ProviderError as exc:
             if account is not None:
-                from providers.services import account_note_error
-
                 account_note_error(account_id=account.pk, error=exc)
             raise
 
@@ -276,8 +273,6 @@ class Provider(ABC):
                 method, url, auth=self._auth(account), classify=self.classify, on_rate_limit=observe, **kw
             )
         except ProviderError as exc:
-            from providers.services import account_note_error
-
             account_note_error(account_id=account.pk, error=exc)
             raise
 
