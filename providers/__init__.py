@@ -6,7 +6,8 @@ Use from elsewhere in the portal:
 - `providers.errors`: the typed problems (each with a `message` for people; retryable ones carry `retry_after`).
 - `providers.services`: `account_connect`, `account_get_access_token`, `account_refresh`, `account_revoke`.
 - Inside the package, one direction: `tokens` (an account's tokens and noted problems) ← `base` and the provider
-  modules ← `registry` ← `services`; a lower module is handed what it needs (`tokens` gets the provider to refresh with).
+  modules ← `registry` ← `services`; a lower module is handed what it needs (`tokens` gets the provider to refresh
+  with).
 - `providers.selectors`: `provider_app_for`, `accounts_for_firm`, `account_get`.
 - URLs: /oauth/<provider>/start/?project=<pc_project_id>&next=<local url> and /oauth/<provider>/callback/.
 """
