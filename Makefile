@@ -20,9 +20,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
+	@$(PY) manage.py help run_dev >/dev/null 2>&1 || { echo "make run needs the provider sandbox (sandbox/), and it" \
+		"is off here (PROVIDER_SANDBOX=false or DEBUG off): turn it on, or run manage.py runserver and qcluster."; exit 1; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@if $(PY) manage.py help sandbox_seed >/dev/null 2>&1; then $(PY) manage.py sandbox_seed; fi
+	$(PY) manage.py sandbox_seed
 	@echo ""
 	@echo "  Connector portal:  http://$(HOST):$(PORT)/accounts/login/"
 	@echo "  Sign in as:        demo@example.com / demo-password"

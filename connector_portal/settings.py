@@ -52,9 +52,21 @@ PORTAL_BASE_URL: str = _required_in_production(
     "PORTAL_BASE_URL", env.str("PORTAL_BASE_URL", default=DEV_PORTAL_BASE_URL), DEV_PORTAL_BASE_URL
 ).rstrip("/")
 
-# The local provider sandbox (providers/sandbox): on by default in development only.
+# The local provider sandbox (sandbox/, a development tool outside the product): on by default in development only.
+# With it on, a provider that has no app row in admin uses the sandbox's emulation of it, at SANDBOX_URL + `path`
+# with the OAuth client the sandbox registers. The product reads these settings and never imports the sandbox;
+# sandbox/constants.py holds the sandbox's side of the agreement (a sandbox test keeps the two equal).
 PROVIDER_SANDBOX: bool = env.bool("PROVIDER_SANDBOX", default=DEBUG)
 SANDBOX_URL: str = env.str("SANDBOX_URL", default="http://127.0.0.1:8001").rstrip("/")
+SANDBOX_PROVIDER_APPS: dict[str, dict[str, str]] = {
+    "procore": {"path": "/procore", "client_id": "portal-procore", "client_secret": "sandbox-procore-secret"},
+    "autodesk": {"path": "/autodesk", "client_id": "portal-autodesk", "client_secret": "sandbox-autodesk-secret"},
+    "constructex": {
+        "path": "/constructex",
+        "client_id": "portal-constructex",
+        "client_secret": "sandbox-constructex-secret",
+    },
+}
 
 INSTALLED_APPS = [
     "connector_portal.apps.PortalAdminConfig",
@@ -75,6 +87,8 @@ INSTALLED_APPS = [
     "providers",
     "projects",
     "mappings",
+    # Its management commands (run_sandbox, sandbox_seed, sandbox_control, run_dev) exist only where it is used.
+    *(["sandbox.apps.SandboxConfig"] if PROVIDER_SANDBOX else []),
 ]
 
 MIDDLEWARE = [

@@ -48,9 +48,6 @@ PROVIDER_STANDARDS: Final[dict[str, tuple[str, ...]]] = {
     Connector.CONSTRUCTEX: ("approved", "approved as noted", "revise and resubmit", "rejected", "for record only"),
 }
 
-# Autodesk submittal response categoryId -> the standard meaning its options carry (for the Autodesk provider module).
-AUTODESK_CATEGORY_STANDARDS: Final[dict[int, str]] = {1: "approved", 2: "revise and resubmit", 3: "rejected"}
-
 # The product's shipped defaults: Project Center keyword -> provider standard meaning. A firm's own default table,
 # when it has one, replaces these for that provider.
 # Why these choices:

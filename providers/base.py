@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 import requests
-from django.conf import settings
 
 from providers.answers import token_set
 from providers.errors import (
@@ -36,7 +35,8 @@ from providers.http import (
     error_code,
     error_text,
 )
-from providers.sandbox.constants import SANDBOX_PREFIXES
+from providers.models import ProviderApp
+from providers.tokens import AccountTokens, account_note_error
 from providers.types import (
     Company,
     ItemKind,
@@ -50,7 +50,7 @@ from providers.types import (
 )
 
 if TYPE_CHECKING:
-    from providers.models import ProviderAccount, ProviderApp
+    from providers.models import ProviderAccount
 
 
 HourlyLimitObserver = Callable[[int, int], None]
@@ -236,12 +236,7 @@ class Provider(ABC):
     # -- shared plumbing for the modules ----------------------------------------------------------------------------
 
     def _endpoints(self) -> Endpoints:
-        from providers.models import ProviderApp
-
         environment = self.app.environment
-        if environment == ProviderApp.Environment.LOCAL_SANDBOX:
-            base = settings.SANDBOX_URL + SANDBOX_PREFIXES[self.key]
-            return Endpoints(auth=base, api=base, profile=base)
         if environment == ProviderApp.Environment.CUSTOM:
             if not (self.app.auth_base_url and self.app.api_base_url):
                 raise ProviderNotAvailable.for_provider(self.label)
@@ -253,9 +248,8 @@ class Provider(ABC):
         return chosen
 
     def _auth(self, account: ProviderAccount) -> TokenSource:
-        from providers.services import AccountTokens
-
-        return AccountTokens(account_id=account.pk, label=self.label)
+        # This module refreshes its own accounts: it is bound to the app whose client the refresh must use.
+        return AccountTokens(account_id=account.pk, provider_for=lambda key: self)
 
     def _call(
         self, method: str, url: str, *, account: ProviderAccount | None = None, token: str = "", **kw: Any
@@ -268,8 +262,6 @@ class Provider(ABC):
             return self.http.send_json(method, url, auth=auth, classify=classify, on_rate_limit=observe, **kw)
         except ProviderError as exc:
             if account is not None:
-                from providers.services import account_note_error
-
                 account_note_error(account_id=account.pk, error=exc)
             raise
 
@@ -281,8 +273,6 @@ class Provider(ABC):
                 method, url, auth=self._auth(account), classify=self.classify, on_rate_limit=observe, **kw
             )
         except ProviderError as exc:
-            from providers.services import account_note_error
-
             account_note_error(account_id=account.pk, error=exc)
             raise
 

@@ -18,7 +18,6 @@ class ProviderApp(models.Model):
     class Environment(models.TextChoices):
         PRODUCTION = "production", "Production"
         PROVIDER_SANDBOX = "provider_sandbox", "The provider's own sandbox"
-        LOCAL_SANDBOX = "local_sandbox", "The portal's local provider sandbox"
         CUSTOM = "custom", "Custom base URLs"
 
     provider = models.CharField(max_length=20, choices=Connector.choices, unique=True)

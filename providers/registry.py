@@ -9,6 +9,7 @@ from providers.constructex import ConstructEx
 from providers.errors import ProviderNotAvailable
 from providers.http import HttpClient
 from providers.procore import Procore
+from providers.selectors import provider_app_for
 
 PROVIDERS: dict[str, type[Provider]] = {
     Connector.PROCORE: Procore,
@@ -28,8 +29,6 @@ def get_provider(provider: str, *, http: HttpClient | None = None) -> Provider:
     Raises ProviderNotAvailable ("not available — contact support") for an unknown provider, or when no enabled app
     exists (with PROVIDER_SANDBOX on, a missing app means the local sandbox's registered client).
     """
-    from providers.selectors import provider_app_for
-
     cls = PROVIDERS.get(provider)
     if cls is None:
         raise ProviderNotAvailable.for_provider(provider)

@@ -1,9 +1,7 @@
-"""Writes about provider accounts: connecting, tokens and their refresh, and the problems a provider reports.
+"""Writes about provider accounts: connecting, reading and refreshing tokens by account id, and disconnecting.
 
-Refresh tokens rotate and are single-use (Procore and Autodesk): a refresh happens under a row lock on the account, the
-row is re-read after the lock is taken (another worker may have refreshed meanwhile), and the new pair is saved in the
-same transaction. The provider is called while the lock is held on purpose: that is what makes two workers make one
-token call. `invalid_grant` is never retried: the account needs the user to reconnect.
+The token rules themselves (row lock, single-use refresh tokens, invalid_grant) live in providers.tokens, which the
+provider clients use directly; here they are bound to the registry, so callers need only an account id.
 """
 
 from __future__ import annotations
@@ -14,17 +12,14 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from connector_portal.models import Firm, User
 from connector_portal.services import audit_record, snapshot
-from providers.errors import AccessBlocked, InvalidGrant, NeedsReauthorization, ProviderError
+from providers.errors import ProviderError
 from providers.models import ProviderAccount
 from providers.registry import get_provider, provider_label
+from providers.tokens import token_current, token_refresh
 from providers.types import ProviderUser, TokenSet
-
-# Refresh this long before the access token expires, so a request never starts with a token about to die.
-REFRESH_AHEAD_SECONDS = 300
 
 
 @transaction.atomic
@@ -67,57 +62,28 @@ def account_connect(
     return account
 
 
-def account_get_access_token(*, account_id: int, now: dt.datetime | None = None) -> str:
-    """A usable access token for the account, refreshed first when it expires within a few minutes.
+@dataclass(frozen=True)
+class _Registered:
+    """An account's provider module, looked up only when a refresh is due: a disabled app hides no unexpired token."""
 
-    Raises NeedsReauthorization when the account needs reconnecting, or the retryable errors of a failed refresh.
-    """
-    account = ProviderAccount.objects.get(pk=account_id)
-    _require_active(account)
-    if not account.expires_within(REFRESH_AHEAD_SECONDS, now=now):
-        return account.access_token
-    return account_refresh(account_id=account_id, now=now).access_token
+    key: str
+
+    @property
+    def label(self) -> str:
+        return provider_label(self.key)
+
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        return get_provider(self.key).refresh(refresh_token=refresh_token)
+
+
+def account_get_access_token(*, account_id: int, now: dt.datetime | None = None) -> str:
+    """A usable access token for the account, refreshed first when it expires within a few minutes (tokens.py)."""
+    return token_current(account_id=account_id, provider_for=_Registered, now=now)
 
 
 def account_refresh(*, account_id: int, rejected_token: str = "", now: dt.datetime | None = None) -> ProviderAccount:
-    """Refresh the account's tokens unless another worker already did; returns the account with usable tokens.
-
-    `rejected_token` is an access token the provider just answered 401 to: refresh even if it looks unexpired, unless
-    the stored token is already a different (newer) one.
-    """
-    refused: InvalidGrant | None = None
-    with transaction.atomic():
-        account = ProviderAccount.objects.select_for_update().get(pk=account_id)
-        _require_active(account)
-        replaced = bool(rejected_token) and account.access_token != rejected_token
-        if replaced or (not rejected_token and not account.expires_within(REFRESH_AHEAD_SECONDS, now=now)):
-            return account  # someone refreshed while we waited for the lock
-        try:
-            tokens = get_provider(account.provider).refresh(refresh_token=account.refresh_token)
-        except InvalidGrant as exc:
-            refused = exc
-            _mark_needs_reauth(account, exc)
-        else:
-            account.access_token = tokens.access_token
-            account.refresh_token = tokens.refresh_token
-            account.expires_at = tokens.expires_at
-            account.last_error = ""
-            account.save(update_fields=["access_token", "refresh_token", "expires_at", "last_error", "updated_at"])
-            return account
-    raise refused
-
-
-def account_note_error(*, account_id: int, error: ProviderError) -> None:
-    """Keep what went wrong on the account, in words: reconnect problems change its status; passing ones do not."""
-    if isinstance(error, NeedsReauthorization):
-        with transaction.atomic():
-            account = ProviderAccount.objects.select_for_update().get(pk=account_id)
-            if account.status == ProviderAccount.Status.ACTIVE:
-                _mark_needs_reauth(account, error)
-    elif isinstance(error, AccessBlocked):
-        ProviderAccount.objects.filter(pk=account_id).exclude(last_error=error.message).update(
-            last_error=error.message, updated_at=timezone.now()
-        )
+    """Refresh the account's tokens unless another worker already did (see providers.tokens.token_refresh)."""
+    return token_refresh(account_id=account_id, provider_for=_Registered, rejected_token=rejected_token, now=now)
 
 
 def account_revoke(*, account: ProviderAccount, actor: User | None = None, request: HttpRequest | None = None) -> None:
@@ -140,38 +106,3 @@ def account_revoke(*, account: ProviderAccount, actor: User | None = None, reque
         after=snapshot(account),
         request=request,
     )
-
-
-def _require_active(account: ProviderAccount) -> None:
-    if account.status != ProviderAccount.Status.ACTIVE:
-        raise NeedsReauthorization(
-            account.last_error or NeedsReauthorization.for_provider(provider_label(account.provider)).message
-        )
-
-
-def _mark_needs_reauth(account: ProviderAccount, error: ProviderError) -> None:
-    before = snapshot(account)
-    account.status = ProviderAccount.Status.NEEDS_REAUTH
-    account.last_error = error.message
-    account.save(update_fields=["status", "last_error", "updated_at"])
-    audit_record(
-        action="provider_account.needs_reauth",
-        firm=account.firm,
-        target=account,
-        before=before,
-        after={**(snapshot(account) or {}), "reason": error.detail[:300]},
-    )
-
-
-@dataclass(frozen=True)
-class AccountTokens:
-    """The TokenSource of a stored account (see providers.http): refresh ahead of expiry, and once after a 401."""
-
-    account_id: int
-    label: str = "the provider"
-
-    def current(self) -> str:
-        return account_get_access_token(account_id=self.account_id)
-
-    def after_unauthorized(self, rejected: str) -> str:
-        return account_refresh(account_id=self.account_id, rejected_token=rejected).access_token

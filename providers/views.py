@@ -35,7 +35,7 @@ from providers.selectors import provider_app_for
 
 def _redirect_uri(request: HttpRequest, provider: str, app: ProviderApp | None) -> str:
     path = reverse("providers:callback", kwargs={"provider": provider})
-    if app is not None and app.environment in (ProviderApp.Environment.LOCAL_SANDBOX, ProviderApp.Environment.CUSTOM):
+    if app is not None and app.environment == ProviderApp.Environment.CUSTOM:
         return request.build_absolute_uri(path)
     return settings.PORTAL_BASE_URL + path
 

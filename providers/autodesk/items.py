@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from mappings.constants import AUTODESK_CATEGORY_STANDARDS
 from providers.answers import (
     FAR_FUTURE,
     counted,
@@ -36,6 +35,9 @@ RFI_STATUS_WORDS = {"answered": "Open"}
 # ACC submittal item statusId -> words (the sandbox and ACC's defaults; unknown ids are shown as they come).
 SUBMITTAL_STATUSES = {"1": "Draft", "2": "Open", "3": "Closed", "4": "Void"}
 CLOSED_SUBMITTAL = frozenset({"3", "4"})
+# ACC groups its (renamable) submittal responses into three categories: categoryId -> the standard meaning its
+# options carry (ResponseOption.standard). Autodesk's knowledge, so it lives here; mappings matches on the meanings.
+AUTODESK_CATEGORY_STANDARDS: Final[dict[int, str]] = {1: "approved", 2: "revise and resubmit", 3: "rejected"}
 
 
 def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = False) -> str:

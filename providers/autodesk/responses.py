@@ -16,7 +16,8 @@ import requests
 from providers.answers import expect_list, holds_answer, same_text
 from providers.autodesk.client import _BIM360_PROJECTS, AutodeskClient, api_id
 from providers.errors import NotFound, ProviderError, UnexpectedAnswer
-from providers.http import Attempt, error_text
+from providers.http import Attempt
+from providers.refusals import RefusalWords, response_refusal
 from providers.types import ItemKind
 
 if TYPE_CHECKING:
@@ -25,6 +26,22 @@ if TYPE_CHECKING:
 # Fields of an RFI response that name its author and hold its text, first found first.
 AUTHORS = ("createdBy", "createdById")
 TEXTS = ("content", "text", "body")
+
+REFUSALS = RefusalWords(
+    closed=(
+        "Autodesk refused the response: the {what} is closed and no longer takes responses. If it was "
+        "reopened, record the response again; otherwise there is nothing to do."
+    ),
+    not_accepted=(
+        "Autodesk did not accept this response on the {what}. Check the project's response mapping in the "
+        "portal, then retry."
+    ),
+    not_allowed=(
+        "Autodesk does not allow your account to respond on this {what} (only its reviewer or assignee "
+        "can). Ask the project's administrator to check your role on it."
+    ),
+    access_marker="custom integrations",  # the account blocks the app: classify says how to allow it
+)
 
 
 def _closed_with(task: dict[str, Any], option_id: str, comment: str) -> bool:
@@ -113,24 +130,5 @@ class AutodeskResponses(AutodeskClient):
         return (open_tasks or closed_with or mine)[0]
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
-        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
         what = "RFI" if "/rfis/" in attempt.url else "submittal"
-        if response.status_code == 422:
-            return UnexpectedAnswer(
-                f"Autodesk refused the response: the {what} is closed and no longer takes responses. If it was "
-                "reopened, record the response again; otherwise there is nothing to do.",
-                detail=detail,
-            )
-        if response.status_code == 400:
-            return UnexpectedAnswer(
-                f"Autodesk did not accept this response on the {what}. Check the project's response mapping in the "
-                "portal, then retry.",
-                detail=detail,
-            )
-        if response.status_code == 403 and "custom integrations" not in response.text.lower():
-            return UnexpectedAnswer(
-                f"Autodesk does not allow your account to respond on this {what} (only its reviewer or assignee "
-                "can). Ask the project's administrator to check your role on it.",
-                detail=detail,
-            )
-        return self.classify(response, attempt)
+        return response_refusal(response, attempt, what=what, words=REFUSALS, otherwise=self.classify)

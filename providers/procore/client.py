@@ -15,7 +15,8 @@ import requests
 from providers.answers import expect_list, require, total_of
 from providers.base import Endpoints, Provider
 from providers.errors import AccessBlocked, NotFound, ProviderError
-from providers.http import Attempt, error_text
+from providers.http import Attempt, error_text, parse_json
+from providers.tokens import account_note_error
 from providers.types import Company, ItemPage, ProviderProject, ProviderUser
 
 if TYPE_CHECKING:
@@ -109,9 +110,6 @@ class ProcoreClient(Provider):
             page_params = None  # the next link carries every query parameter
 
     def _json(self, response: requests.Response, account: ProviderAccount) -> Any:
-        from providers.http import parse_json
-        from providers.services import account_note_error
-
         try:
             return parse_json(response, label=self.label)
         except ProviderError as exc:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from providers.answers import holds_answer
-from providers.errors import NotFound, ProviderError, UnexpectedAnswer
-from providers.http import Attempt, error_text
+from providers.errors import NotFound, ProviderError
+from providers.http import Attempt
 from providers.procore.client import ProcoreClient, company_headers
+from providers.refusals import RefusalWords, response_refusal
 from providers.types import ItemKind
 
 if TYPE_CHECKING:
@@ -22,6 +23,22 @@ if TYPE_CHECKING:
 # Fields of an RFI answer that name its author and hold its text, first found first.
 AUTHORS = ("created_by_id", "created_by")
 TEXTS = ("plain_text_body", "body")
+
+REFUSALS = RefusalWords(
+    closed=(
+        "Procore refused the response: the {what} is closed (or replaced by a newer revision) and no longer "
+        "takes responses. If it was reopened, record the response again; otherwise there is nothing to do."
+    ),
+    not_accepted=(
+        "Procore did not accept this response for your approver step on the {what}. Check the project's "
+        "response mapping in the portal (the response may not be allowed for you), then retry."
+    ),
+    not_allowed=(
+        "Procore does not allow your account to respond on this {what} (only the approver or assignee "
+        "can). Ask the project's Procore administrator to check your role on it."
+    ),
+    access_marker="not connected",  # "App is not connected to this company": classify says whom to ask
+)
 
 
 def rfi_answers(rfi: Any) -> list[Any]:
@@ -104,24 +121,5 @@ class ProcoreResponses(ProcoreClient):
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         """Why Procore refused a response or reply, in words; access problems keep their usual meaning."""
-        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
         what = "submittal" if "submittal" in attempt.url else "RFI"
-        if response.status_code == 422:
-            return UnexpectedAnswer(
-                f"Procore refused the response: the {what} is closed (or replaced by a newer revision) and no longer "
-                f"takes responses. If it was reopened, record the response again; otherwise there is nothing to do.",
-                detail=detail,
-            )
-        if response.status_code == 400:
-            return UnexpectedAnswer(
-                f"Procore did not accept this response for your approver step on the {what}. Check the project's "
-                "response mapping in the portal (the response may not be allowed for you), then retry.",
-                detail=detail,
-            )
-        if response.status_code == 403 and "not connected" not in response.text.lower():
-            return UnexpectedAnswer(
-                f"Procore does not allow your account to respond on this {what} (only the approver or assignee "
-                "can). Ask the project's Procore administrator to check your role on it.",
-                detail=detail,
-            )
-        return self.classify(response, attempt)
+        return response_refusal(response, attempt, what=what, words=REFUSALS, otherwise=self.classify)

@@ -22,8 +22,8 @@ from pytest_django.fixtures import Settings
 from connector_portal.models import Firm, User
 from projects.services import link_sync
 from providers import autodesk, constructex, http, procore
-from providers.sandbox.items import uid_for
-from providers.sandbox.testing import RunningSandbox, running_sandbox
+from sandbox.items import uid_for
+from sandbox.testing import RunningSandbox, running_sandbox
 from tests.sync_e2e.conftest import REVIEWER_ID, Case, EngineClock, link_for
 
 pytestmark = pytest.mark.skipif(os.environ.get("BENCH") != "1", reason="benchmarks run only with BENCH=1 (make bench)")

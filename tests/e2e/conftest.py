@@ -23,7 +23,7 @@ from mappings.keywords import KeywordInput
 from mappings.models import KeywordList
 from mappings.services import keyword_list_replace
 from projects.models import ProjectCenterProject
-from providers.sandbox.testing import RunningSandbox, running_sandbox
+from sandbox.testing import RunningSandbox, running_sandbox
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

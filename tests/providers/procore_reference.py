@@ -1,7 +1,7 @@
 """Checks Procore requests against Procore's published operations (../shared/reference/procore/endpoints/*.json).
 
-In CI the repository is cloned on its own with `shared/` beside it, so the reference is found relative to the
-repository root: <repo>/../shared/reference. When it is absent the check is skipped (the dedicated test says why).
+The reference is found through tests/reference.py. Where it is absent the check that rides along every provider test
+does nothing and the dedicated test is skipped, saying why; in CI (`CI=true`) both fail instead.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ENDPOINTS_DIR = REPO_ROOT / ".." / "shared" / "reference" / "procore" / "endpoints"
+from tests.reference import reference_or_none, reference_path
+
+ENDPOINTS = ("procore", "endpoints")
+ENDPOINTS_DIR = reference_path(*ENDPOINTS)
 # Calls Procore documents as not needing the company header; every other REST call must carry it.
 NO_COMPANY_HEADER = {"/rest/v1.0/me", "/rest/v1.0/companies"}
 
@@ -35,7 +36,8 @@ class Operation:
 
 
 def reference_available() -> bool:
-    return ENDPOINTS_DIR.is_dir() and any(ENDPOINTS_DIR.glob("*.json"))
+    """Whether Procore's operations are there (in CI, their absence fails the calling test instead)."""
+    return reference_or_none(*ENDPOINTS) is not None
 
 
 def _operation(spec: dict[str, Any]) -> Operation:

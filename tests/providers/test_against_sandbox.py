@@ -20,7 +20,7 @@ from django.test import Client
 from connector_portal.models import User
 from providers.models import ProviderAccount
 from providers.registry import get_provider
-from providers.sandbox.testing import RunningSandbox, running_sandbox
+from sandbox.testing import RunningSandbox, running_sandbox
 from tests.providers import procore_reference
 
 pytestmark = pytest.mark.sandbox

@@ -1,7 +1,7 @@
 """Fixtures for tests that talk to a provider sandbox over real HTTP.
 
 `sandbox`: a seeded sandbox on a free port with its own temporary database and a fake clock (see
-providers/sandbox/testing.py for what the handle offers). Reuse it elsewhere with
+sandbox/testing.py for what the handle offers). Reuse it elsewhere with
 `pytest_plugins = ["tests.sandbox.conftest"]` or call `running_sandbox` yourself.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from providers.sandbox.testing import RunningSandbox, running_sandbox
+from sandbox.testing import RunningSandbox, running_sandbox
 
 TIMEOUT = (2, 5)
 REVIEWER, GC, CONSULTANT, OUTSIDER = 7_000_000_001, 7_000_000_002, 7_000_000_003, 7_000_000_004

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from providers.sandbox.constants import SANDBOX_CLIENTS
-from providers.sandbox.testing import RunningSandbox
+from sandbox.constants import SANDBOX_CLIENTS
+from sandbox.testing import RunningSandbox
 
 TIMEOUT = (2, 5)
 AUTHORIZE = {

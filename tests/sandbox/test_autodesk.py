@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from providers.sandbox.testing import RunningSandbox
+from sandbox.testing import RunningSandbox
 
 from .conftest import REVIEWER, Api
 

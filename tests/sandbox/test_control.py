@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from providers.sandbox.seed import seed_bulk
-from providers.sandbox.store import Store
-from providers.sandbox.testing import RunningSandbox, running_sandbox
+from sandbox.seed import seed_bulk
+from sandbox.store import Store
+from sandbox.testing import RunningSandbox, running_sandbox
 
 from .conftest import REVIEWER, RIVERSIDE, SUMMIT, Api
 

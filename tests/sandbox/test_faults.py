@@ -5,8 +5,8 @@ import time
 import pytest
 import requests
 
-from providers.sandbox.faults import PROCORE_LIMIT_BODY
-from providers.sandbox.testing import RunningSandbox
+from sandbox.faults import PROCORE_LIMIT_BODY
+from sandbox.testing import RunningSandbox
 
 from .conftest import Api
 

@@ -5,8 +5,8 @@ import hashlib
 
 import requests
 
-from providers.sandbox.constants import SANDBOX_CLIENTS
-from providers.sandbox.testing import RunningSandbox
+from sandbox.constants import SANDBOX_CLIENTS
+from sandbox.testing import RunningSandbox
 
 from .oauth_flow import AUTHORIZE, TIMEOUT, TOKEN, authorize, redirect_uri
 

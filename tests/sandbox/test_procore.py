@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from providers.sandbox.faults import PROCORE_LIMIT_BODY
-from providers.sandbox.procore_api import NOT_CONNECTED
-from providers.sandbox.seed import RENAMED
-from providers.sandbox.testing import RunningSandbox
+from sandbox.faults import PROCORE_LIMIT_BODY
+from sandbox.procore_api import NOT_CONNECTED
+from sandbox.seed import RENAMED
+from sandbox.testing import RunningSandbox
 
 from .conftest import BRIDGE, CONSULTANT, GC, HARBOR, OAK, REVIEWER, RIVERSIDE, SUMMIT, Api
 

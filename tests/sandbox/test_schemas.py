@@ -7,17 +7,15 @@ before validating: every typed value may also be null, and a "(nested object)" p
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from providers.sandbox.testing import RunningSandbox
+from sandbox.testing import RunningSandbox
+from tests.reference import require_reference
 
 from .conftest import RIVERSIDE, SUMMIT, Api
-
-ENDPOINTS = Path("/work/shared/reference/procore/endpoints")
 
 
 def _relaxed(schema: Any) -> Any:
@@ -36,9 +34,7 @@ def _relaxed(schema: Any) -> Any:
 
 
 def _schema(operation: str) -> dict[str, Any]:
-    path = ENDPOINTS / f"{operation}.json"
-    if not path.exists():
-        pytest.skip(f"{path} is not available")
+    path = require_reference("procore", "endpoints", f"{operation}.json")
     responses = json.loads(path.read_text())["responses"]
     status = "201" if "201" in responses else "200"
     return _relaxed(responses[status]["schema"])

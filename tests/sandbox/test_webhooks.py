@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from providers.sandbox.constants import SANDBOX_CLIENTS
-from providers.sandbox.testing import RunningSandbox
+from sandbox.constants import SANDBOX_CLIENTS
+from sandbox.testing import RunningSandbox
 
 from .conftest import REVIEWER, RIVERSIDE, SUMMIT, Api
 

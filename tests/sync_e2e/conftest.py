@@ -26,8 +26,8 @@ from projects.services import link_sync
 from providers import http
 from providers.models import ProviderAccount
 from providers.registry import get_provider
-from providers.sandbox.items import uid_for
-from providers.sandbox.testing import RunningSandbox, running_sandbox
+from sandbox.items import uid_for
+from sandbox.testing import RunningSandbox, running_sandbox
 from tests.projects.conftest import keyword_lists_add
 from tests.providers import procore_reference
 

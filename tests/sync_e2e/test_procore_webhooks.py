@@ -14,7 +14,7 @@ from django.urls import reverse
 from connector_portal.models import Firm, User
 from projects.services import link_webhooks_register
 from providers.registry import get_provider
-from providers.sandbox.testing import RunningSandbox
+from sandbox.testing import RunningSandbox
 from tests.sync_e2e.conftest import CASES, AnswerLoser, link_for
 
 pytestmark = pytest.mark.sandbox

@@ -10,7 +10,7 @@ import pytest
 
 from projects.models import ProjectLink, SyncRun
 from providers.models import ProviderAccount
-from providers.sandbox.testing import RunningSandbox
+from sandbox.testing import RunningSandbox
 from tests.sync_e2e.conftest import Case
 
 pytestmark = pytest.mark.sandbox

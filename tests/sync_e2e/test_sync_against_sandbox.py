@@ -10,7 +10,7 @@ import pytest
 
 from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.services import response_deliver, response_record
-from providers.sandbox.testing import RunningSandbox
+from sandbox.testing import RunningSandbox
 from tests.sync_e2e.conftest import REVIEWER_ID, Case, EngineClock
 
 pytestmark = pytest.mark.sandbox

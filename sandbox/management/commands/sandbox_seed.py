@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from providers.sandbox.config import default_db_path
-from providers.sandbox.seed import seed_bulk, seed_demo
-from providers.sandbox.store import Store
+from sandbox.config import default_db_path
+from sandbox.seed import seed_bulk, seed_demo
+from sandbox.store import Store
 
 
 class Command(BaseCommand):

@@ -1,6 +1,7 @@
-"""What the portal and the provider sandbox agree on: where each emulated provider lives and its OAuth client.
+"""The sandbox's side of what it and the portal agree on: where each emulated provider lives and its OAuth client.
 
-The sandbox registers these clients; with PROVIDER_SANDBOX on, the portal's provider apps use them.
+The sandbox registers these clients; the portal reads the same values from settings.SANDBOX_PROVIDER_APPS (it never
+imports this package), and tests/sandbox/test_agreement.py keeps the two equal.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Start a provider sandbox inside a test, on a free port, with its own temporary database.
 
-    from providers.sandbox.testing import running_sandbox
+    from sandbox.testing import running_sandbox
 
     with running_sandbox(tmp_path / "sandbox.sqlite3") as sandbox:
         users = sandbox.seed()                       # demo data; every user's password is "sandbox"

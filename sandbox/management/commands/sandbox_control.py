@@ -16,7 +16,7 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from providers.sandbox.scenarios import SCENARIOS
+from sandbox.scenarios import SCENARIOS
 
 TIMEOUT = (3, 30)
 

@@ -7,9 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from providers.sandbox.config import default_db_path, request_log_path
-from providers.sandbox.seed import seed_demo
-from providers.sandbox.server import SandboxApp, SandboxServer
+from sandbox.config import default_db_path, request_log_path
+from sandbox.seed import seed_demo
+from sandbox.server import SandboxApp, SandboxServer
 
 
 class Command(BaseCommand):

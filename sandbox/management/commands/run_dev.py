@@ -1,5 +1,8 @@
 """Run the portal, the task worker and the provider sandbox together in the foreground (`make run`).
 
+It lives with the sandbox because that is what it adds to `runserver` and `qcluster`: like the sandbox's other
+commands it exists only where PROVIDER_SANDBOX is on, and the product knows nothing of it.
+
 Children run in their own sessions, so Ctrl-C reaches only this supervisor, which stops each child once and waits
 for it (a second signal mid-shutdown can leave django-q's cluster hanging).
 """
@@ -12,23 +15,20 @@ import sys
 import time
 from typing import Any
 
-from django.core.management import get_commands
 from django.core.management.base import BaseCommand
 
 STOP_GRACE_SECONDS = 15
 
 
 class Command(BaseCommand):
-    help = "Start the web server, the django-q2 worker and (when available) the provider sandbox; Ctrl-C stops all."
+    help = "Start the web server, the django-q2 worker and the provider sandbox; Ctrl-C stops all three."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, addr: str, **options: Any) -> None:
         manage = [sys.executable, "manage.py"]
-        commands = [[*manage, "qcluster"], [*manage, "runserver", addr, "--noreload"]]
-        if "run_sandbox" in get_commands():
-            commands.insert(0, [*manage, "run_sandbox"])
+        commands = [[*manage, "run_sandbox"], [*manage, "qcluster"], [*manage, "runserver", addr, "--noreload"]]
         children = [subprocess.Popen(command, start_new_session=True) for command in commands]  # noqa: S603
         stopping = False
 
