@@ -28,7 +28,6 @@ SANDBOX, SKIPPED = "sandbox", "skipped"
 LAYER_TABLE: tuple[tuple[str, str, str], ...] = (
     # (pattern, layer, why)
     ("*/migrations/*", SKIPPED, "generated; they name models by app label, which the migration graph checks"),
-    ("providers/sandbox/*", SANDBOX, "the emulator, outside the product (moving to sandbox/)"),
     ("sandbox/*", SANDBOX, "the emulator, outside the product"),
     # The API framework every endpoint builds on stays in the core; everything else under an api/ is an endpoint.
     ("connector_portal/api/__init__.py", CORE, "API framework"),

@@ -14,22 +14,10 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
         # project by foreign key (the relation would have to point the other way, or mappings sit above projects).
         ("mappings/models.py", "projects.ProjectLink"),
         ("mappings/models.py", "projects.ProjectCenterProject"),
-        # providers engineer: the Autodesk category standards live in mappings.constants.
-        ("providers/autodesk/items.py", "mappings.constants"),
-        # sandbox engineer: the sandbox's prefixes reach the product through settings, its commands move with it.
-        ("providers/base.py", "providers.sandbox.constants"),
-        ("providers/selectors.py", "providers.sandbox.constants"),
-        ("providers/management/commands/run_sandbox.py", "providers.sandbox.config"),
-        ("providers/management/commands/run_sandbox.py", "providers.sandbox.seed"),
-        ("providers/management/commands/run_sandbox.py", "providers.sandbox.server"),
-        ("providers/management/commands/sandbox_control.py", "providers.sandbox.scenarios"),
-        ("providers/management/commands/sandbox_seed.py", "providers.sandbox.config"),
-        ("providers/management/commands/sandbox_seed.py", "providers.sandbox.seed"),
-        ("providers/management/commands/sandbox_seed.py", "providers.sandbox.store"),
     }
 )
 
-KNOWN_FILES = {"projects/models.py", "projects/__init__.py", "providers/__init__.py", "providers/sandbox/__init__.py"}
+KNOWN_FILES = {"projects/models.py", "projects/__init__.py", "providers/__init__.py", "sandbox/__init__.py", "sandbox/store.py"}
 
 
 def _key(breach: Breach) -> tuple[str, str]:
@@ -62,14 +50,14 @@ def test_it_reports_a_planted_upward_import_in_a_providers_module() -> None:
 
 
 def test_it_sees_imports_inside_functions_relative_imports_and_plain_imports() -> None:
-    source = "import mappings.models\n\ndef later():\n    from ..projects import models\n    from . import sandbox\n"
+    source = "import mappings.models\n\ndef later():\n    from ..projects import models\n    import sandbox.store\n"
 
     found = check({"providers/planted.py": source}, known_paths=KNOWN_FILES)
 
     assert [str(b) for b in found] == [
         "providers/planted.py:1 imports mappings.models: providers → mappings runs upward",
         "providers/planted.py:4 imports projects.models: providers → projects runs upward",
-        "providers/planted.py:5 imports providers.sandbox: the product never imports the sandbox",
+        "providers/planted.py:5 imports sandbox.store: the product never imports the sandbox",
     ]
 
 

@@ -12,7 +12,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('providers', '0002_oauthstate'),
+        ('providers', '0003_local_sandbox_apps_become_custom'),
     ]
 
     operations = [
