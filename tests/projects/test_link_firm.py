@@ -1,0 +1,45 @@
+"""The firm of a link is one fact: its project's. A receiving user's account of another firm is refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from connector_portal.models import Firm
+from projects.models import ProjectCenterProject, ProjectLink
+from providers.models import ProviderAccount
+from tests.api.factories import link_add
+
+
+def foreign_account(other_firm: Firm) -> ProviderAccount:
+    return ProviderAccount.objects.create(firm=other_firm, provider="procore", provider_user_id="x", name="Olly Other")
+
+
+def test_a_link_takes_its_firm_from_its_project(firm: Firm) -> None:
+    template = link_add(firm, "PC-0")
+    project = ProjectCenterProject.objects.create(firm=firm, pc_project_id="PC-1", name="Library")
+
+    link = ProjectLink.objects.create(project=project, provider="procore", account=template.account)
+
+    assert link.firm == firm
+
+
+def test_a_link_whose_account_belongs_to_another_firm_is_refused(firm: Firm, other_firm: Firm) -> None:
+    project = ProjectCenterProject.objects.create(firm=firm, pc_project_id="PC-1", name="Library")
+
+    with pytest.raises(ValidationError, match="belongs to firm “Other Engineers”"):
+        ProjectLink.objects.create(project=project, provider="procore", account=foreign_account(other_firm))
+
+    assert not ProjectLink.objects.exists()
+
+
+def test_a_link_set_to_another_firm_than_its_projects_is_refused(firm: Firm, other_firm: Firm) -> None:
+    link = link_add(firm, "PC-1")
+    link.firm = other_firm
+
+    with pytest.raises(ValidationError, match="belongs to its project's firm"):
+        link.full_clean()
+    with pytest.raises(ValidationError, match="belongs to its project's firm"):
+        link.save()
+
+    assert ProjectLink.objects.get(pk=link.pk).firm == firm
