@@ -9,11 +9,18 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin
+from connector_portal.models import User
 from connector_portal.services import audit_record, snapshot
-from projects.connect.services import link_delete
 from projects.models import FeedEntry, ItemResponse, ProjectCenterProject, ProjectLink, SyncedItem, SyncRun
-from projects.services import link_sync_now, response_dismiss, response_retry
-from projects.services.pull import link_is_syncable
+from projects.services import (
+    SyncRefused,
+    link_disconnect,
+    link_pause,
+    link_resume,
+    link_sync_now,
+    response_dismiss,
+    response_retry,
+)
 
 
 @admin.register(ProjectCenterProject)
@@ -66,7 +73,7 @@ class ProjectLinkAdmin(AuditedAdmin):
     ]
     exclude = ["webhook_secret_hash"]
     raw_id_fields = ["project", "account", "created_by"]
-    actions = ["sync_now"]
+    actions = ["sync_now", "pause", "resume"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectLink]:
         return (
@@ -89,21 +96,42 @@ class ProjectLinkAdmin(AuditedAdmin):
     @admin.action(description="Sync now")
     def sync_now(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
         queued = 0
-        for link in queryset:
-            if not link_is_syncable(link):
-                messages.warning(request, f"{link}: not queued, syncing is paused or the connection is lost.")
+        for link in queryset.select_related("firm", "project"):
+            try:
+                link_sync_now(link=link, actor=_staff(request), request=request)
+            except SyncRefused as refused:
+                messages.warning(request, f"{link}: {refused.message}")
                 continue
-            link_sync_now(link=link, actor=request.user)
-            audit_record(action="admin.projectlink.sync_now", firm=link.firm, target=link, request=request)
             queued += 1
         messages.success(request, f"Queued a sync of {queued} connection(s).")
 
+    @admin.action(description="Pause syncing")
+    def pause(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
+        paused = 0
+        for link in queryset.select_related("firm", "project"):
+            link_pause(link=link, actor=_staff(request), request=request)
+            paused += 1
+        messages.success(request, f"Paused {paused} connection(s). They stay paused until someone resumes them.")
+
+    @admin.action(description="Resume syncing")
+    def resume(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
+        resumed = 0
+        for link in queryset.select_related("firm", "project"):
+            link_resume(link=link, actor=_staff(request), request=request)
+            resumed += 1
+        messages.success(request, f"Resumed {resumed} connection(s).")
+
     def delete_model(self, request: HttpRequest, obj: ProjectLink) -> None:
-        link_delete(link=obj, actor=request.user, request=request)  # also removes the provider's webhook
+        link_disconnect(link=obj, actor=_staff(request), request=request)  # also removes the provider's webhook
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
         for link in queryset:
             self.delete_model(request, link)
+
+
+def _staff(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # admin lets only signed-in staff this far
+    return request.user
 
 
 @admin.register(SyncedItem)

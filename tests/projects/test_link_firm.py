@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from connector_portal.models import Firm
+from connector_portal.models import AuditEvent, Firm, User
 from projects.models import ProjectCenterProject, ProjectLink
+from projects.services import link_switch_receiving_user
 from providers.models import ProviderAccount
 from tests.api.factories import link_add
 
@@ -43,3 +44,14 @@ def test_a_link_set_to_another_firm_than_its_projects_is_refused(firm: Firm, oth
         link.save()
 
     assert ProjectLink.objects.get(pk=link.pk).firm == firm
+
+
+def test_switching_to_another_firms_receiving_user_is_refused(firm: Firm, other_firm: Firm, member: User) -> None:
+    link = link_add(firm, "PC-1")
+    own = link.account
+
+    with pytest.raises(ValidationError, match="Choose a receiving user who signed in"):
+        link_switch_receiving_user(link=link, account=foreign_account(other_firm), actor=member)
+
+    assert ProjectLink.objects.get(pk=link.pk).account == own
+    assert not AuditEvent.objects.filter(action="link.receiving_user").exists()
