@@ -31,6 +31,10 @@ class ProjectCenterProjectAdmin(AuditedAdmin):
     search_fields = ["name", "number", "pc_project_id", "firm__name"]
     autocomplete_fields = ["firm"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: ProjectCenterProject | None = None) -> list[str]:
+        # A project's firm is also its link's firm: moving it would leave the link with the old one.
+        return ["firm"] if obj is not None else []
+
 
 class ReadOnlyAdmin(AuditedAdmin):
     """Rows the engine writes: support staff read them and act through explicit actions only."""
@@ -59,7 +63,12 @@ class ProjectLinkAdmin(AuditedAdmin):
     list_filter = ["provider", "status", "auto_paused", "webhook_healthy", "firm"]
     list_select_related = ["firm", "project", "account"]
     search_fields = ["project__name", "project__pc_project_id", "provider_project_name", "firm__name"]
+    # Which firm, project and receiving user a link has is changed by the firm through the portal (connect,
+    # switch the receiving user, disconnect), never typed in here as raw ids.
     readonly_fields = [
+        "firm",
+        "project",
+        "account",
         "submittal_cursor",
         "rfi_cursor",
         "lease_owner",
@@ -72,8 +81,11 @@ class ProjectLinkAdmin(AuditedAdmin):
         "updated_at",
     ]
     exclude = ["webhook_secret_hash"]
-    raw_id_fields = ["project", "account", "created_by"]
+    raw_id_fields = ["created_by"]
     actions = ["sync_now", "pause", "resume"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a link is made by the connect wizard: it needs the provider's sign-in and a mapping table
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectLink]:
         return (

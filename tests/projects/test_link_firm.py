@@ -1,9 +1,12 @@
-"""The firm of a link is one fact: its project's. A receiving user's account of another firm is refused."""
+"""The firm of a link is one fact, its project's: another firm's account is refused, and admin cannot change it."""
 
 from __future__ import annotations
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.test import Client, RequestFactory
 
 from connector_portal.models import AuditEvent, Firm, User
 from projects.models import ProjectCenterProject, ProjectLink
@@ -55,3 +58,29 @@ def test_switching_to_another_firms_receiving_user_is_refused(firm: Firm, other_
 
     assert ProjectLink.objects.get(pk=link.pk).account == own
     assert not AuditEvent.objects.filter(action="link.receiving_user").exists()
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    user = User.objects.create_superuser(email="support@example.com", password="a-long-test-password")
+    TOTP.activate(user, generate_totp_secret())  # admin admits only staff with two-factor authentication
+    return user
+
+
+def test_admin_cannot_change_a_links_firm_project_or_account(firm: Firm, staff: User) -> None:
+    link = link_add(firm, "PC-1")
+    request = RequestFactory().get("/")
+    request.user = staff
+    client = Client()
+    client.force_login(staff)
+
+    form = admin.site._registry[ProjectLink].get_form(request, link)
+    page = client.get(f"/admin/projects/projectlink/{link.pk}/change/")
+    add = client.get("/admin/projects/projectlink/add/")
+    project_form = admin.site._registry[ProjectCenterProject].get_form(request, link.project)
+
+    assert {"firm", "project", "account"}.isdisjoint(form.base_fields)
+    assert page.status_code == 200
+    assert b'name="account"' not in page.content and b'name="project"' not in page.content
+    assert add.status_code == 403  # a link is made by the connect wizard
+    assert "firm" not in project_form.base_fields  # moving a project would leave its link in the old firm
