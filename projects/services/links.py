@@ -20,6 +20,7 @@ from mappings.selectors import link_table_get
 from mappings.services import mapping_table_create_for_link, mapping_table_replace
 from projects.models import ProjectCenterProject, ProjectLink, SyncRun
 from projects.queue import enqueue
+from projects.services.pull import link_is_syncable
 from projects.services.sweep import sync_run_queue
 from providers.models import ProviderAccount
 from providers.types import Company, ProviderProject, ResponseOption
@@ -98,12 +99,12 @@ def _start(link: ProjectLink) -> None:
 
 
 def _refusal(link: ProjectLink) -> str | None:
-    # The same rule as the engine's `link_is_syncable`, in words for the person who asked.
+    # The engine's rule decides (a sync it would not run is not queued); this only says why, in words.
+    if link_is_syncable(link):
+        return None
     if not link.firm.is_active:
         return "Nothing was queued: the firm's portal account is inactive. Ask support to reactivate it."
-    if link.status == ProjectLink.Status.PAUSED and not link.auto_paused:
-        return "Nothing was queued: syncing is paused. Resume it on the connection page first."
-    return None
+    return "Nothing was queued: syncing is paused. Resume it on the connection page first."
 
 
 def link_sync_now(
