@@ -10,10 +10,16 @@ from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin, admin_user
 from connector_portal.services import audit_record, snapshot
-from projects.connect.services import link_delete
 from projects.models import FeedEntry, ItemResponse, ProjectCenterProject, ProjectLink, SyncedItem, SyncRun
-from projects.services import link_sync_now, response_dismiss, response_retry
-from projects.services.pull import link_is_syncable
+from projects.services import (
+    SyncRefused,
+    link_disconnect,
+    link_pause,
+    link_resume,
+    link_sync_now,
+    response_dismiss,
+    response_retry,
+)
 
 
 @admin.register(ProjectCenterProject)
@@ -23,6 +29,10 @@ class ProjectCenterProjectAdmin(AuditedAdmin):
     list_select_related = ["firm"]
     search_fields = ["name", "number", "pc_project_id", "firm__name"]
     autocomplete_fields = ["firm"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ProjectCenterProject | None = None) -> list[str]:
+        # A project's firm is also its link's firm: moving it would leave the link with the old one.
+        return ["firm"] if obj is not None else []
 
 
 class ReadOnlyAdmin(AuditedAdmin):
@@ -52,7 +62,12 @@ class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
     list_filter = ["provider", "status", "auto_paused", "webhook_healthy", "firm"]
     list_select_related = ["firm", "project", "account"]
     search_fields = ["project__name", "project__pc_project_id", "provider_project_name", "firm__name"]
+    # Which firm, project and receiving user a link has is changed by the firm through the portal (connect,
+    # switch the receiving user, disconnect), never typed in here as raw ids.
     readonly_fields = [
+        "firm",
+        "project",
+        "account",
         "submittal_cursor",
         "rfi_cursor",
         "lease_owner",
@@ -65,8 +80,11 @@ class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
         "updated_at",
     ]
     exclude = ["webhook_secret_hash"]
-    raw_id_fields = ["project", "account", "created_by"]
-    actions = ["sync_now"]
+    raw_id_fields = ["created_by"]
+    actions = ["sync_now", "pause", "resume"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a link is made by the connect wizard: it needs the provider's sign-in and a mapping table
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectLink]:
         return (
@@ -89,17 +107,33 @@ class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
     @admin.action(description="Sync now")
     def sync_now(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
         queued = 0
-        for link in queryset:
-            if not link_is_syncable(link):
-                messages.warning(request, f"{link}: not queued, syncing is paused or the connection is lost.")
+        for link in queryset.select_related("firm", "project"):
+            try:
+                link_sync_now(link=link, actor=admin_user(request), request=request)
+            except SyncRefused as refused:
+                messages.warning(request, f"{link}: {refused.message}")
                 continue
-            link_sync_now(link=link, actor=request.user)
-            audit_record(action="admin.projectlink.sync_now", firm=link.firm, target=link, request=request)
             queued += 1
         messages.success(request, f"Queued a sync of {queued} connection(s).")
 
+    @admin.action(description="Pause syncing")
+    def pause(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
+        paused = 0
+        for link in queryset.select_related("firm", "project"):
+            link_pause(link=link, actor=admin_user(request), request=request)
+            paused += 1
+        messages.success(request, f"Paused {paused} connection(s). They stay paused until someone resumes them.")
+
+    @admin.action(description="Resume syncing")
+    def resume(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
+        resumed = 0
+        for link in queryset.select_related("firm", "project"):
+            link_resume(link=link, actor=admin_user(request), request=request)
+            resumed += 1
+        messages.success(request, f"Resumed {resumed} connection(s).")
+
     def delete_model(self, request: HttpRequest, obj: ProjectLink) -> None:
-        link_delete(link=obj, actor=admin_user(request), request=request)  # also removes the provider's webhook
+        link_disconnect(link=obj, actor=admin_user(request), request=request)  # also removes the provider's webhook
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
         for link in queryset:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -114,6 +116,44 @@ class ProjectLink(FirmOwned):
 
     def __str__(self) -> str:
         return f"{self.project} ↔ {self.get_provider_display()} {self.provider_project_name}"
+
+    # The firm of a link is one fact, its project's. `firm` is kept on the row for firm-scoped queries and is
+    # derived from the project when not given; Django has no composite foreign key to make the database hold
+    # (firm, project) and (firm, account) together, so clean() and save() do. Queryset .update() and bulk_create
+    # bypass save(): the services never change these three fields that way.
+    FIRM_FIELDS = frozenset({"firm", "project", "account"})
+
+    def clean(self) -> None:
+        super().clean()
+        self._check_firm()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or self.FIRM_FIELDS.intersection(update_fields):
+            self._check_firm()
+        super().save(*args, **kwargs)
+
+    def _check_firm(self) -> None:
+        """Take the firm from the project; refuse a firm or a receiving user's account of another firm."""
+        if self.project_id is None:
+            return  # the missing project is reported by field validation or the database
+        firm_id = self.project.firm_id
+        if self.firm_id is None:
+            self.firm_id = firm_id
+        elif self.firm_id != firm_id:
+            raise ValidationError(
+                f"This connection is set to firm “{self.firm}”, but its Project Center project {self.project} "
+                f"belongs to “{self.project.firm}”. A connection always belongs to its project's firm: "
+                "connect the project from that firm instead.",
+                code="firm_mismatch",
+            )
+        if self.account_id is not None and self.account.firm_id != firm_id:
+            raise ValidationError(
+                f"The receiving user's provider account ({self.account}) belongs to firm “{self.account.firm}”, "
+                f"not to “{self.project.firm}”, the firm of Project Center project {self.project}. Choose a "
+                "receiving user who signed in to the provider from that firm.",
+                code="firm_mismatch",
+            )
 
     def cursor_for(self, kind: str) -> dt.datetime | None:
         return getattr(self, f"{kind}_cursor")

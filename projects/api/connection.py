@@ -15,18 +15,16 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from connector_portal.api.base import FirmAPIView, audit_actor
+from connector_portal.api.base import FirmAPIView, api_actor
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
 from connector_portal.models import Connector
-from connector_portal.services import audit_record
 from mappings.api.keywords import HeldKindSerializer
 from mappings.selectors import held_kinds
 from projects.api.projects import ID_PARAMETER, ProjectScopedView
 from projects.models import ItemKindChoices, ProjectCenterProject, ProjectLink, SyncRun
 from projects.selectors import project_link_get, run_get, sync_status
-from projects.services import link_sync_now
-from projects.services.pull import link_is_syncable
+from projects.services import SyncRefused, link_sync_now
 from providers.models import ProviderAccount
 
 RUN_ID_PARAMETER = OpenApiParameter("run_id", int, OpenApiParameter.PATH, description="The run's id.")
@@ -337,15 +335,15 @@ class SyncNowView(ProjectScopedView):
                 message=NO_CONNECTION[1]["message"],
                 details={"configure_url": portal_url("connect:configure", pc_project_id)},
             )
-        if not link_is_syncable(link):
+        try:
+            run = link_sync_now(link=link, actor=api_actor(request), request=request)
+        except SyncRefused as exc:
             raise ApiError(
                 status_code=status.HTTP_409_CONFLICT,
                 code="paused",
                 message=PAUSED[1]["message"],
                 details={"connection_url": portal_url("connect:connection", pc_project_id)},
-            )
-        run = link_sync_now(link=link)
-        audit_record(action="link.sync_now", firm=self.firm, target=link, **audit_actor(request))
+            ) from exc
         body = run_data(run, pc_project_id=project.pc_project_id, request=request)
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 

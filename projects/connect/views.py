@@ -7,20 +7,22 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from connector_portal.models import User
 from connector_portal.selectors import firm_has_service_account
 from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest
 from connector_portal.views import firm_required
-from projects.connect import services, wiring
+from projects.connect import wiring
 from projects.connect.forms import ConnectionSettingsForm
 from projects.connect.selectors import connector_choices, link_exists, link_get, start_url, wizard_account
+from projects.models import ProjectLink, SyncRun
 from projects.selectors import project_get
+from projects.services import links
 from projects.templatetags.connect_words import pluralize_word
 from providers import views as oauth_views
 from providers.errors import ProviderError
@@ -239,26 +241,23 @@ def connection_settings(request: AuthenticatedFirmRequest, pc_project_id: str) -
     form = ConnectionSettingsForm(request.POST or None, provider_project=provider_project)
     if request.method == "POST" and form.is_valid() and mapping.is_valid():
         try:
-            with transaction.atomic():  # the link and its mapping table are saved together or not at all
-                link = services.link_create(
-                    firm=request.firm,
-                    project=project,
-                    account=account,
-                    company=company,
-                    provider_project=provider_project,
-                    sync_submittals=form.cleaned_data["sync_submittals"],
-                    sync_rfis=form.cleaned_data["sync_rfis"],
-                    actor=request.user,
-                    request=request,
-                )
-                wiring.link_created(link=link, mapping=mapping, actor=request.user, request=request)
-        except services.LinkExists:
+            links.link_connect(
+                project=project,
+                account=account,
+                company=company,
+                provider_project=provider_project,
+                sync_submittals=form.cleaned_data["sync_submittals"],
+                sync_rfis=form.cleaned_data["sync_rfis"],
+                **wiring.mapping_choices(mapping),
+                actor=request.user,
+                request=request,
+            )
+        except links.LinkExists:
             messages.info(request, "This project was already connected; nothing was changed.")
             return redirect("connect:connection", pc_project_id)
         except ValidationError as exc:
             mapping.add_service_errors(exc)
         else:
-            transaction.on_commit(lambda: wiring.link_saved(link=link, actor=request.user))
             messages.success(
                 request,
                 f"{project} is connected to {provider.label} {provider_project.name}. The first sync has been queued.",
@@ -314,9 +313,19 @@ def _link_action(act: Callable[..., str | None], done: str = "") -> Callable[...
     return view
 
 
-pause = _link_action(services.link_pause, "Syncing is paused. Nothing is fetched or sent until you resume.")
-resume = _link_action(services.link_resume, "Syncing has resumed.")
-sync_now = _link_action(lambda *, link, actor, request: wiring.sync_now(link=link, actor=actor))
+def _sync_now(*, link: ProjectLink, actor: User, request: HttpRequest) -> str:
+    try:
+        run = links.link_sync_now(link=link, actor=actor, request=request)
+    except links.SyncRefused as refused:
+        return refused.message
+    if run.status == SyncRun.Status.RUNNING:
+        return "A sync is already running; its progress is shown below."
+    return "A sync has been queued; its progress is shown below."
+
+
+pause = _link_action(links.link_pause, "Syncing is paused. Nothing is fetched or sent until you resume.")
+resume = _link_action(links.link_resume, "Syncing has resumed.")
+sync_now = _link_action(_sync_now)
 
 
 @firm_required
@@ -336,15 +345,14 @@ def edit_mapping(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpR
     kinds = ConnectionSettingsForm(data, link=link)
     if request.method == "POST" and mapping.is_valid() and kinds.is_valid():
         try:
-            with transaction.atomic():  # the mapping and the item kinds are saved together or not at all
-                wiring.link_mapping_save(link=link, mapping=mapping, actor=request.user, request=request)
-                services.link_set_kinds(
-                    link=link,
-                    sync_submittals=kinds.cleaned_data["sync_submittals"],
-                    sync_rfis=kinds.cleaned_data["sync_rfis"],
-                    actor=request.user,
-                    request=request,
-                )
+            links.link_settings_save(
+                link=link,
+                sync_submittals=kinds.cleaned_data["sync_submittals"],
+                sync_rfis=kinds.cleaned_data["sync_rfis"],
+                **wiring.mapping_choices(mapping),
+                actor=request.user,
+                request=request,
+            )
         except ValidationError as exc:
             mapping.add_service_errors(exc)
         else:
@@ -380,7 +388,10 @@ def receiving_user(request: AuthenticatedFirmRequest, pc_project_id: str) -> Htt
             f"Ask a {provider.label} administrator to add them, or sign in as someone who is.",
         )
         return redirect("connect:connection", pc_project_id)
-    services.link_set_account(link=link, account=account, actor=request.user, request=request)
+    if account.pk == link.account_id:
+        links.link_reconnect(link=link, actor=request.user, request=request)
+    else:
+        links.link_switch_receiving_user(link=link, account=account, actor=request.user, request=request)
     messages.success(request, f"{who} receives this project's submittals and RFIs.")
     return redirect("connect:connection", pc_project_id)
 
@@ -391,7 +402,7 @@ def disconnect(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpRes
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
     if request.method == "POST":
         project = link.project
-        services.link_delete(link=link, actor=request.user, request=request)
+        links.link_disconnect(link=link, actor=request.user, request=request)
         messages.success(request, f"{project} is disconnected. Nothing more is synced for it.")
         return redirect("connect:configure", pc_project_id)
     return render(request, "connect/disconnect.html", {"link": link, "project": link.project})

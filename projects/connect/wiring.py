@@ -8,17 +8,12 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from connector_portal.models import User
 from connector_portal.tenancy import AuthenticatedFirmRequest
 from mappings.forms import MappingForm
-from mappings.models import MappingTable
 from mappings.selectors import keyword_check, link_table_get, mapping_check, response_keywords
-from mappings.services import mapping_table_create_for_link, mapping_table_replace
-from projects.models import ProjectCenterProject, ProjectLink, SyncRun
-from projects.queue import enqueue
+from mappings.services import mapping_table_create_for_link
+from projects.models import ProjectCenterProject, ProjectLink
 from projects.selectors import sync_status
-from projects.services import link_sync_now
-from projects.services.pull import link_is_syncable
 from providers.base import Provider
 from providers.errors import ProviderError
 from providers.http import HttpClient
@@ -80,22 +75,11 @@ def _project_of(request: AuthenticatedFirmRequest) -> ProjectCenterProject:
     return project_get(firm=request.firm, pc_project_id=request.resolver_match.kwargs["pc_project_id"])
 
 
-def link_created(
-    *, link: ProjectLink, mapping: MappingForm | NoMapping, actor: User, request: HttpRequest | None
-) -> None:
-    """Save the new link's mapping table (raises ValidationError, rolling the link back with it)."""
+def mapping_choices(mapping: MappingForm | NoMapping) -> dict[str, Any]:
+    """What `link_connect` takes from the settings page's mapping form (nothing: the defaults, for BIM 360)."""
     if isinstance(mapping, NoMapping):
-        mapping_table_create_for_link(link=link, actor=actor, request=request)
-    else:
-        mapping_table_create_for_link(
-            link=link, options=mapping.options, choices=mapping.chosen(), actor=actor, request=request
-        )
-
-
-def link_saved(*, link: ProjectLink, actor: User) -> None:
-    """After the link is committed: register provider webhooks and queue the first sync."""
-    enqueue("projects.tasks.register_webhooks", link.pk)
-    sync_now(link=link, actor=actor)
+        return {}
+    return {"options": mapping.options, "choices": mapping.chosen()}
 
 
 def live_options(link: ProjectLink, *, fresh: bool = False) -> list[ResponseOption]:
@@ -123,16 +107,6 @@ def link_mapping_form(
     )
 
 
-def link_mapping_save(
-    *, link: ProjectLink, mapping: MappingForm | NoMapping, actor: User, request: HttpRequest
-) -> None:
-    if isinstance(mapping, NoMapping):
-        return
-    table = link_table_get(firm=link.firm, link=link)
-    assert isinstance(table, MappingTable)
-    mapping_table_replace(table=table, choices=mapping.chosen(), options=mapping.options, actor=actor, request=request)
-
-
 def connection_context(link: ProjectLink) -> dict[str, Any]:
     """What the connection page shows besides the link itself: mapping flags and the sync status panel."""
     context: dict[str, Any] = {"mapping_flags": [], "mapping_unchecked": ""}
@@ -152,12 +126,3 @@ def connection_context(link: ProjectLink) -> dict[str, Any]:
 
 def sync_status_context(link: ProjectLink) -> dict[str, Any]:
     return {"sync_status": sync_status(link=link)}
-
-
-def sync_now(*, link: ProjectLink, actor: User) -> str:
-    if not link_is_syncable(link):
-        return "Nothing was queued: syncing is paused or the connection needs attention. Resume or reconnect first."
-    run = link_sync_now(link=link, actor=actor)
-    if run.status == SyncRun.Status.RUNNING:
-        return "A sync is already running; its progress is shown below."
-    return "A sync has been queued; its progress is shown below."

@@ -155,10 +155,11 @@ def sweep_run(
     return SweepResult(links=links, responses=responses)
 
 
-def link_sync_now(*, link: ProjectLink, actor: object = None, now: dt.datetime | None = None) -> SyncRun:
-    """“Sync now” (portal, admin, API): answer the queued run, whose progress people can follow, and queue it.
+def sync_run_queue(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncRun:
+    """Queue a sync of the link now and answer its queued run, whose progress people can follow.
 
-    Pressing it again while a run waits answers that same run.
+    The engine's half of “Sync now” and of a new link's first sync; who may ask, and the audit, live in
+    `projects.services.links`. Asking again while a run waits answers that same run.
     """
     now = now or timezone.now()
     run = SyncRun.objects.filter(link=link, status=SyncRun.Status.QUEUED).first()

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django_q.models import Schedule
 
 from projects.models import ItemResponse, ProjectLink, SyncRun
-from projects.services import link_sync_now, response_record, sweep_run
+from projects.services import response_record, sweep_run, sync_run_queue
 from projects.services.sweep import DELIVER_TASK, SYNC_TASK
 from projects.tasks import SWEEP_SCHEDULE_NAME
 from providers.models import ProviderAccount
@@ -123,8 +123,8 @@ def test_due_responses_are_queued_and_then_left_alone_while_they_wait(link, prov
 def test_sync_now_answers_one_queued_run_however_often_it_is_pressed(link, clock, monkeypatch):
     monkeypatch.setattr("projects.services.sweep.enqueue_many", Recorder())
 
-    first = link_sync_now(link=link, now=clock())
-    second = link_sync_now(link=link, now=clock())
+    first = sync_run_queue(link=link, now=clock())
+    second = sync_run_queue(link=link, now=clock())
 
     assert first.pk == second.pk
     assert first.status == SyncRun.Status.QUEUED
