@@ -17,7 +17,13 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
-KNOWN_FILES = {"projects/models.py", "projects/__init__.py", "providers/__init__.py", "sandbox/__init__.py", "sandbox/store.py"}
+KNOWN_FILES = {
+    "projects/models.py",
+    "projects/__init__.py",
+    "providers/__init__.py",
+    "sandbox/__init__.py",
+    "sandbox/store.py",
+}
 
 
 def _key(breach: Breach) -> tuple[str, str]:
