@@ -287,7 +287,7 @@ def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
         raise AdskError(400, "Bad input", "responseId is not a response of this project.")
     if item["status"] != "open" or not item["current_revision"]:
         raise AdskError(422, "Submittal closed", "The submittal item is closed; it no longer takes reviews.")
-    approver = app.store.one("SELECT id FROM approvers WHERE uid = ?", (task["id"],))
+    approver = app.store.row("SELECT id FROM approvers WHERE uid = ?", (task["id"],))
     approver_respond(
         app, approver_id=approver["id"], response_id=response["id"], comment=str(body.get("responseComment", ""))
     )

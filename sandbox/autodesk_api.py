@@ -100,7 +100,7 @@ def acc_project(app: SandboxApp, caller: Caller, project_id: str, *, acc_only: b
     project = project_get(app, provider="autodesk", uid=project_id)
     if project is None:
         raise AdskError(404, "Project not found", f"No project {project_id} (these APIs take the id without 'b.').")
-    hub = app.store.one("SELECT * FROM orgs WHERE id = ?", (project["org_id"],))
+    hub = app.store.row("SELECT * FROM orgs WHERE id = ?", (project["org_id"],))
     if acc_only and hub["kind"] == "bim360":
         raise AdskError(404, "Project not found", f"{project_id} is a BIM 360 project; this is an ACC API.")
     if hub["blocked"]:

@@ -74,7 +74,7 @@ def _next_cursor(offset: int, limit: int, total: int) -> str | None:
 
 
 def _user(users: dict[int, Any], user_id: int | None) -> dict[str, Any] | None:
-    user = users.get(user_id)
+    user = users.get(user_id) if user_id is not None else None
     return {"id": user["id"], "name": user["name"], "email": user["login"]} if user else None
 
 
@@ -206,7 +206,7 @@ def _answer_json(post: Any) -> dict[str, Any]:
 def _item(app: SandboxApp, token: Any, raw: str, kind: str) -> Any:
     item = item_get(app, item_id=int(raw) if raw.isdigit() else 0, kind=kind)
     project = item and project_get(app, provider="constructex", project_id=item["project_id"])
-    if project is None:
+    if item is None or project is None:
         raise CxError(404, "not_found", f"No such {kind}.")
     _project(app, token, str(project["id"]))
     if item["status"] != "open":

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .store import placeholders
+from .store import inserted_id, placeholders
 
 if TYPE_CHECKING:
     from .server import SandboxApp
@@ -88,7 +88,7 @@ def items_page(
 ) -> tuple[list[Row], int]:
     """One page of items ordered by (updated_at, id), and how many match in all."""
     where, params = _where(project_id, kind, filters)
-    total = app.store.one(f"SELECT COUNT(*) FROM items WHERE {where}", params)[0]  # noqa: S608 - built from constants
+    total = app.store.row(f"SELECT COUNT(*) FROM items WHERE {where}", params)[0]  # noqa: S608 - built from constants
     rows = app.store.all(
         f"SELECT * FROM items WHERE {where} ORDER BY updated_at, id LIMIT ? OFFSET ?",  # noqa: S608
         [*params, limit, offset],
@@ -204,7 +204,7 @@ def post_add(app: SandboxApp, *, item_id: int, kind: str, body: str, official: b
             "INSERT INTO posts (item_id, kind, uid, body, official, created_by, created_at) VALUES (?,?,?,?,?,?,?)",
             (item_id, kind, "", body, int(official), user_id, now),
         )
-        post_id = cursor.lastrowid
+        post_id = inserted_id(cursor)
         conn.execute("UPDATE posts SET uid = ? WHERE id = ?", (uid_for("post", post_id), post_id))
         answered = ", answered = 1" if kind == "answer" and official else ""
         conn.execute(f"UPDATE items SET updated_at = ?{answered} WHERE id = ?", (now, item_id))  # noqa: S608

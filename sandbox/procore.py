@@ -39,7 +39,7 @@ P = "/procore/rest"
 
 @api(company=False)
 def me(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    user = app.store.one("SELECT * FROM users WHERE id = ?", (caller.user_id,))
+    user = app.store.row("SELECT * FROM users WHERE id = ?", (caller.user_id,))
     return json_response({"id": user["id"], "login": user["login"], "name": user["name"]})
 
 
@@ -53,18 +53,19 @@ def companies(app: SandboxApp, request: Request, caller: Caller) -> Response:
 
 @api()
 def projects(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    company_id = int(request.params.get("company_id") or request.query.get("company_id") or caller.company["id"])
-    if company_id != caller.company["id"]:
+    company = caller.checked_company
+    company_id = int(request.params.get("company_id") or request.query.get("company_id") or company["id"])
+    if company_id != company["id"]:
         raise ApiError(403, "company_id does not match the Procore-Company-Id header.")
     rows = visible_projects(app, provider="procore", user_id=caller.user_id, org_id=company_id)
     page, per_page = page_params(request)
-    chunk = [pj.project_json(p, caller.company) for p in rows[(page - 1) * per_page : page * per_page]]
+    chunk = [pj.project_json(p, company) for p in rows[(page - 1) * per_page : page * per_page]]
     return paginated(request, chunk, page=page, per_page=per_page, total=len(rows))
 
 
 @api()
 def project_detail(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    return json_response(pj.project_json(project_for(app, caller, request.params["id"]), caller.company))
+    return json_response(pj.project_json(project_for(app, caller, request.params["id"]), caller.checked_company))
 
 
 @api()
@@ -125,7 +126,7 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
     project = project_for(app, caller, request.query.get("project_id"))
     approver = app.store.one("SELECT * FROM approvers WHERE id = ?", (int_or_404(request.params["id"]),))
     item = approver and item_get(app, item_id=approver["item_id"], kind="submittal")
-    if item is None or item["project_id"] != project["id"]:
+    if approver is None or item is None or item["project_id"] != project["id"]:
         raise ApiError(404, "Submittal approver not found.")
     if request.query.get("submittal_id") not in (None, "", str(item["id"])):
         raise ApiError(404, "Submittal approver not found on that submittal.")
@@ -236,7 +237,7 @@ def reply_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
         user_id=caller.user_id,
         application=caller.token["client_id"],
     )
-    user = app.store.one("SELECT name AS user_name FROM users WHERE id = ?", (caller.user_id,))
+    user = app.store.row("SELECT name AS user_name FROM users WHERE id = ?", (caller.user_id,))
     return json_response(pj.reply_json({**dict(post), "user_name": user["user_name"]}), 201)
 
 

@@ -29,6 +29,13 @@ class Caller:
     user_id: int
     company: Row | None = None
 
+    @property
+    def checked_company(self) -> Row:
+        """The company `api()` checked for this call; only a handler declared with `company=False` has none."""
+        if self.company is None:
+            raise RuntimeError("This handler was declared with api(company=False), so the call names no company.")
+        return self.company
+
 
 class ApiError(Exception):
     def __init__(self, status: int, message: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 from .items import ball_in_court_ids
@@ -125,7 +126,7 @@ def _ball(user: Row | None) -> dict[str, Any]:
     }
 
 
-def reply_json(post: Row) -> dict[str, Any]:
+def reply_json(post: Row | Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": post["id"],
         "official": bool(post["official"]),

@@ -55,7 +55,7 @@ def _changed(app: SandboxApp, item: Any, event: str) -> None:
 
 
 def _next_number(app: SandboxApp, project_id: int, kind: str) -> str:
-    row = app.store.one(
+    row = app.store.row(
         "SELECT MAX(CAST(number AS INTEGER)) FROM items WHERE project_id = ? AND kind = ?", (project_id, kind)
     )
     return str((row[0] or 0) + 1)

@@ -11,7 +11,7 @@ from typing import Any
 
 from .items import uid_for
 from .pages import password_hash
-from .store import Store, iso
+from .store import Store, inserted_id, iso
 
 PASSWORD = "sandbox"
 BASE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -107,7 +107,7 @@ def _responses(conn: sqlite3.Connection, project_id: int, provider: str, renamed
         ]
     else:
         rows = [(n, c, 0) for n, c in PROCORE_RESPONSES]
-    ids = {}
+    ids: dict[str, int] = {}
     for position, (name, considered, category) in enumerate(rows):
         if renamed and name == "Approved":
             name = RENAMED
@@ -165,7 +165,8 @@ def _post(conn: sqlite3.Connection, item_id: int, kind: str, body: str, user: in
         "INSERT INTO posts (item_id, kind, uid, body, official, created_by, created_at) VALUES (?,?,?,?,?,?,?)",
         (item_id, kind, "", body, int(official), user, _t(2)),
     )
-    conn.execute("UPDATE posts SET uid = ? WHERE id = ?", (uid_for("post", cursor.lastrowid), cursor.lastrowid))
+    post_id = inserted_id(cursor)
+    conn.execute("UPDATE posts SET uid = ? WHERE id = ?", (uid_for("post", post_id), post_id))
 
 
 def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, members: list[int]) -> None:
@@ -247,14 +248,14 @@ def seed_demo(store: Store) -> list[dict[str, str]]:
                 (org_id, provider, kind, name, uid_for("org", org_id), blocked),
             )
             conn.executemany("INSERT INTO org_members VALUES (?,?,?)", [(org_id, u, a) for u, a in members])
-        for project_id, provider, org_id, name, number, members in PROJECTS:
+        for project_id, provider, project_org_id, name, number, team in PROJECTS:
             conn.execute(
                 "INSERT INTO projects (id, provider, org_id, name, number, uid, created_at, updated_at)"
                 " VALUES (?,?,?,?,?,?,?,?)",
-                (project_id, provider, org_id, name, number, uid_for("project", project_id), _t(0), _t(0)),
+                (project_id, provider, project_org_id, name, number, uid_for("project", project_id), _t(0), _t(0)),
             )
-            conn.executemany("INSERT INTO project_members VALUES (?,?)", [(project_id, u) for u in members])
-            _project_items(conn, project_id, provider, members)
+            conn.executemany("INSERT INTO project_members VALUES (?,?)", [(project_id, u) for u in team])
+            _project_items(conn, project_id, provider, team)
     return [{"login": login, "password": PASSWORD, "name": name, "role": role} for _i, login, name, _c, role in USERS]
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from . import autodesk, constructex, control, oauth, procore, webhooks
@@ -50,7 +50,7 @@ class SandboxApp:
         self.webhooks = webhooks.Dispatcher(self)
         self.stopping = threading.Event()
         self.pending: dict[str, dict[str, Any]] = {}  # sign-in tickets between the sign-in and the consent page
-        self.router = Router(oauth.ROUTES + procore.ROUTES + autodesk.ROUTES + constructex.ROUTES + control.ROUTES)
+        self.router = Router([*oauth.ROUTES, *procore.ROUTES, *autodesk.ROUTES, *constructex.ROUTES, *control.ROUTES])
 
     def now(self) -> datetime:
         return self.clock()
@@ -88,7 +88,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        host = headers.get("host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        host = headers.get("host") or self.server.netloc
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         return Request(self.command, parts.path, query, headers, body, f"http://{host}")
 
@@ -143,9 +143,14 @@ class SandboxServer(ThreadingHTTPServer):
         super().__init__((host, port), SandboxHandler)
 
     @property
+    def netloc(self) -> str:
+        """`host:port` the server listens on (an AF_INET socket names its host as text, never bytes)."""
+        host, port = cast(tuple[str, int], self.server_address[:2])
+        return f"{host}:{port}"
+
+    @property
     def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.netloc}"
 
     def stop(self) -> None:
         self.app.stopping.set()  # releases stalled requests

@@ -104,6 +104,17 @@ def parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+class MissingRow(LookupError):
+    """A query the sandbox's own logic relies on found no row: the data is not what the code takes for granted."""
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row the INSERT on `cursor` just wrote (sqlite3 types `lastrowid` as optional)."""
+    if cursor.lastrowid is None:
+        raise MissingRow("The INSERT wrote no row, so there is no id to read.")
+    return cursor.lastrowid
+
+
 class Store:
     """Connections to one sandbox SQLite file."""
 
@@ -139,6 +150,14 @@ class Store:
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         return self.conn().execute(sql, params).fetchone()
+
+    def row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row:
+        """The row a query must find (an aggregate, or a row the caller has just read or written); `MissingRow` if
+        there is none. Use `one` where finding nothing is an answer to give the client."""
+        row = self.one(sql, params)
+        if row is None:
+            raise MissingRow(f"No row for {sql!r} with {tuple(params)!r}.")
+        return row
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self.conn().execute(sql, params).fetchall()

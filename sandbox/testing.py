@@ -70,7 +70,7 @@ class RunningSandbox:
 
     def token(self, provider: str, login: str, *, scope: str = "") -> dict[str, Any]:
         """Issue tokens for a seeded user directly (skips the sign-in pages, which have their own tests)."""
-        user = self.app.store.one("SELECT id FROM users WHERE login = ?", (login,))
+        user = self.app.store.row("SELECT id FROM users WHERE login = ?", (login,))
         redirect_uri = f"http://127.0.0.1:8000/oauth/{provider}/callback/"
         client_id = SANDBOX_CLIENTS[provider][0]
         code = code_issue(

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import queue
 import secrets
+import sqlite3
 import threading
 from typing import TYPE_CHECKING, Any
 
 import requests
 
 from .procore_api import ApiError, Caller, api, project_for
+from .store import inserted_id
 from .web import Request, Response, json_response
 
 if TYPE_CHECKING:
@@ -46,7 +48,12 @@ class Dispatcher:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """True once every queued delivery has been attempted (False if `timeout` seconds pass first)."""
         done = threading.Event()
-        threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True).start()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
         return done.wait(timeout)
 
     def stop(self) -> None:
@@ -65,7 +72,7 @@ class Dispatcher:
 
     def _deliver(self, delivery_id: int, hook: dict[str, Any]) -> None:
         store = self.app.store
-        event = json.loads(store.one("SELECT event FROM deliveries WHERE id = ?", (delivery_id,))["event"])
+        event = json.loads(store.row("SELECT event FROM deliveries WHERE id = ?", (delivery_id,))["event"])
         started = self.app.now_iso()
         status, body, error, outcome = None, None, None, "failed"
         try:
@@ -110,11 +117,20 @@ def emit(
                 (hook["id"], json.dumps(payload)),
             )
         headers = json.loads(hook["destination_headers"])
-        app.webhooks.submit(cursor.lastrowid, {"url": hook["destination_url"], "headers": headers})
+        app.webhooks.submit(inserted_id(cursor), {"url": hook["destination_url"], "headers": headers})
     return len(hooks)
 
 
-def _payload(app, project, hook, resource, resource_id, event, user_id, application) -> dict[str, Any]:
+def _payload(
+    app: SandboxApp,
+    project: sqlite3.Row,
+    hook: sqlite3.Row,
+    resource: str,
+    resource_id: int,
+    event: str,
+    user_id: int,
+    application: str | None,
+) -> dict[str, Any]:
     return {
         "id": secrets.randbelow(2**40),
         "ulid": secrets.token_hex(13).upper(),
@@ -173,8 +189,8 @@ def _trigger_json(trigger: Any, hook: Any) -> dict[str, Any]:
 def _scope(app: SandboxApp, request: Request, caller: Caller, body: dict[str, Any]) -> tuple[int, int | None]:
     project_id = body.get("project_id") or request.query.get("project_id")
     if project_id:
-        return caller.company["id"], project_for(app, caller, str(project_id))["id"]
-    return caller.company["id"], None
+        return caller.checked_company["id"], project_for(app, caller, str(project_id))["id"]
+    return caller.checked_company["id"], None
 
 
 @api()
@@ -215,7 +231,7 @@ def hook_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
 
 def _hook(app: SandboxApp, caller: Caller, raw_id: str) -> Any:
     hook = app.store.one("SELECT * FROM hooks WHERE id = ?", (int(raw_id) if raw_id.isdigit() else 0,))
-    if hook is None or hook["company_id"] != caller.company["id"]:
+    if hook is None or hook["company_id"] != caller.checked_company["id"]:
         raise ApiError(404, "Webhook hook not found.")
     return hook
 

@@ -97,6 +97,7 @@ def test_replacing_saves_the_rows_and_is_audited_with_the_token(api: Client, lin
     assert response.json()["rows"][0]["response_id"] == "11"
     event = AuditEvent.objects.get(action="mapping_table.replace")
     assert event.actor_token is not None and event.actor_token.prefix in token
+    assert event.before is not None and event.after is not None
     assert event.before["rows"][0]["standard"] == "for record only" and event.after["rows"][0]["standard"] == "approved"
 
 

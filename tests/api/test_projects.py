@@ -87,6 +87,7 @@ def test_a_deleted_project_is_gone_and_deleting_again_is_404(api: Client, firm: 
 
     assert (first.status_code, again.status_code, read.status_code, patch.status_code) == (204, 404, 404, 404)
     event = AuditEvent.objects.get(action="project.delete")
+    assert event.before is not None
     assert event.before["name"] == "Doomed" and event.after is None
 
 

@@ -13,6 +13,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import CheckFunction
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from connector_portal.models import Firm
@@ -55,7 +56,7 @@ def bearer(keep_the_test_connection: None, db: None, settings: object) -> dict[s
 @schema.parametrize()
 @hypothesis_settings(suppress_health_check=list(HealthCheck), deadline=None)
 def test_the_api_conforms_to_its_schema(case: schemathesis.Case, bearer: dict[str, str]) -> None:
-    excluded = []
+    excluded: list[CheckFunction] = []
     if case.query and "cursor" in case.query:
         # A cursor is opaque: any string fits the schema, but only the ones the API handed out are valid (400 else).
         excluded.append(positive_data_acceptance)

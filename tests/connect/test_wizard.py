@@ -302,7 +302,7 @@ def test_disconnecting_removes_the_providers_webhook(
     link = connect(member_client, account)
     ProjectLink.objects.filter(pk=link.pk).update(webhook_hook_id="hook-9")
     removed: list[dict] = []
-    fake_provider.unregister_webhooks = lambda **kwargs: removed.append(kwargs)  # type: ignore[attr-defined]
+    fake_provider.unregister_webhooks = lambda **kwargs: removed.append(kwargs)
     monkeypatch.setattr("projects.services.webhooks.get_provider", lambda key: fake_provider)
     with django_capture_on_commit_callbacks(execute=True):
         member_client.post("/connect/PC-1/connection/disconnect/")

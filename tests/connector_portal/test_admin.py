@@ -129,11 +129,13 @@ def test_changing_a_firm_in_admin_is_audited_with_before_and_after(admin_client:
         },
     )
     firm_event = AuditEvent.objects.get(action="admin.firm.change")
+    assert firm_event.before is not None and firm_event.after is not None
     assert firm_event.before["name"] == "Acme Architects"
     assert firm_event.after["name"] == "Acme Architects LLP"
     assert firm_event.actor_label == "support@portal.example.com"
     assert firm_event.firm == firm
     licence_event = AuditEvent.objects.get(action="admin.licence.change")
+    assert licence_event.before is not None and licence_event.after is not None
     assert licence_event.before["autodesk"] is True
     assert licence_event.after["autodesk"] is False
 

@@ -84,7 +84,9 @@ def test_repeated_failed_logins_are_rate_limited(client: Client, member: User) -
 def test_password_reset_sends_a_working_link(client: Client, member: User) -> None:
     client.post("/accounts/password/reset/", {"email": member.email})
     assert len(mail.outbox) == 1
-    link = re.search(r"http://\S+/accounts/password/reset/key/\S+", mail.outbox[0].body).group(0)
+    found = re.search(r"http://\S+/accounts/password/reset/key/\S+", str(mail.outbox[0].body))
+    assert found is not None, mail.outbox[0].body
+    link = found.group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]
     response = client.get("/" + path, follow=True)
     form_url = response.redirect_chain[-1][0] if response.redirect_chain else "/" + path

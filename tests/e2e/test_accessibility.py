@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from connector_portal.models import User
 
@@ -12,7 +12,7 @@ from .conftest import Steps
 from .test_connect_flow import sign_in_at_provider, sign_in_to_portal
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def problems(page: Page) -> list[str]:
@@ -23,6 +23,7 @@ def problems(page: Page) -> list[str]:
         if v["impact"] in ("serious", "critical")
     ]
     size = page.viewport_size
+    assert size is not None, "the browser page has a fixed viewport"
     page.set_viewport_size(PHONE)
     if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
         widest = page.evaluate(
@@ -45,7 +46,8 @@ def check(steps: Steps, name: str, report: dict[str, list[str]]) -> None:
 def test_the_portal_pages_have_no_serious_accessibility_problems(
     portal: str, firm_user: User, browser_page: Steps
 ) -> None:
-    steps, page, report = browser_page, browser_page.page, {}
+    steps, page = browser_page, browser_page.page
+    report: dict[str, list[str]] = {}
     page.goto(f"{portal}/accounts/login/")
     check(steps, "sign in", report)
     sign_in_to_portal(steps, portal, firm_user)

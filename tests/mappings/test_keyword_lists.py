@@ -113,6 +113,7 @@ def test_a_list_is_replaced_whole_and_audited_with_before_and_after(project: Pro
     assert keyword_list.firm == project.firm and keyword_list.source == UPLOAD
     first, second = AuditEvent.objects.filter(action="keyword_list.replace").order_by("id")
     assert first.before is None
+    assert second.before is not None and second.after is not None
     assert second.before["entries"] == [{"name": "For Review", "type": "Receive"}, {"name": "Returned", "type": "Send"}]
     assert second.after["entries"] == [{"name": "For Review", "type": "Receive"}]
     assert second.actor_token == token and second.actor_label.startswith("token ")

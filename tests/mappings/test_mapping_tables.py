@@ -46,7 +46,8 @@ def test_a_new_procore_link_gets_the_shipped_defaults_matched_to_live_options(
         "Rejected": ("rejected", "14", "Rejected"),
         "Revise and Resubmit": ("revise and resubmit", "15", "Revise and Resubmit"),
     }
-    assert table.rows.first().keyword == "No Action Taken"  # Project Center's order is kept
+    first = table.rows.first()
+    assert first is not None and first.keyword == "No Action Taken"  # Project Center's order is kept
 
 
 def test_a_new_link_copies_the_firms_own_defaults_not_the_shipped_ones(
@@ -121,6 +122,7 @@ def test_replacing_a_table_records_before_and_after(
     assert rows_of(table)["Rejected"] == ("revise and resubmit", "15", "Revise and Resubmit")
     event = AuditEvent.objects.get(action="mapping_table.replace")
     assert event.actor_user == member and event.firm == link.firm and event.target_id == str(table.pk)
+    assert event.before is not None and event.after is not None
     before = {r["keyword"]: r["response_name"] for r in event.before["rows"]}
     after = {r["keyword"]: r["response_name"] for r in event.after["rows"]}
     assert before["Rejected"] == "Rejected" and after["Rejected"] == "Revise and Resubmit"
@@ -183,6 +185,7 @@ def test_firm_defaults_start_from_the_shipped_ones_and_are_audited(firm: Firm, m
     assert table.is_default and table.firm == firm
     assert default_choices(firm=firm, provider="autodesk")["No Action Taken"] == "revise and resubmit"
     event = AuditEvent.objects.get(action="mapping_defaults.replace")
+    assert event.before is not None and event.after is not None
     assert event.before["rows"] == []
     assert {r["keyword"]: r["standard"] for r in event.after["rows"]}["No Action Taken"] == "revise and resubmit"
 

@@ -51,7 +51,8 @@ def test_a_response_replaced_by_another_with_the_same_meaning_still_matches(
     option = mapping_translate(table=table, keyword="Rejected", options=swapped)
 
     assert option.id == "40"
-    assert mapping_check(table=table, options=swapped).for_keyword("Rejected").status == "renamed"
+    rejected = mapping_check(table=table, options=swapped).for_keyword("Rejected")
+    assert rejected is not None and rejected.status == "renamed"
 
 
 def test_a_response_that_disappeared_is_flagged_not_dropped(table: MappingTable, options: list[ResponseOption]) -> None:
@@ -132,12 +133,11 @@ def test_a_new_project_keyword_shows_as_unmapped_and_a_dropped_one_as_stale(
 
     check = mapping_check(table=table, options=options)
 
-    assert check.for_keyword("Reviewed").status == "unmapped"
-    assert (
-        check.for_keyword("Reviewed").message
-        == "“Reviewed” is not mapped yet. Choose the Procore response it should send."
-    )
-    assert check.for_keyword("Rejected").status == "stale"
+    reviewed, rejected = check.for_keyword("Reviewed"), check.for_keyword("Rejected")
+    assert reviewed is not None and rejected is not None
+    assert reviewed.status == "unmapped"
+    assert reviewed.message == "“Reviewed” is not mapped yet. Choose the Procore response it should send."
+    assert rejected.status == "stale"
     with pytest.raises(TranslationError, match="“Reviewed” is not mapped yet"):
         mapping_translate(table=table, keyword="Reviewed", options=options)
     with pytest.raises(TranslationError, match="Use one of: “Approved”\\."):

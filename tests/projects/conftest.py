@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ class FakeProvider:
 
     # -- the provider's own side ------------------------------------------------------------------------------------
 
-    def put(self, kind: ItemKind, provider_id: str, **fields: object) -> ProviderItem:
+    def put(self, kind: ItemKind, provider_id: str, **fields: Any) -> ProviderItem:
         """Create or change an item upstream; its updated_at becomes now."""
         old = self.items.get((kind, provider_id))
         base = old or ProviderItem(

@@ -23,14 +23,14 @@ def test_a_429_storm_reschedules_the_link_after_retry_after_without_sleeping(lin
     for _ in range(5):
         provider.page_errors[1] = RateLimited("Procore is limiting requests.", retry_after=600)
         run = link_sync(link_id=link.pk, clock=clock, port=provider)
-        assert run.status == SyncRun.Status.RESCHEDULED
+        assert run is not None and run.status == SyncRun.Status.RESCHEDULED
         assert reload(link).next_sync_at == clock() + dt.timedelta(seconds=600)
         assert sweep_run(now=clock() + dt.timedelta(seconds=599), enqueue=lambda calls: None).links == []
         clock.advance(seconds=600)
 
     run = link_sync(link_id=link.pk, clock=clock, port=provider)
 
-    assert run.status == SyncRun.Status.SUCCEEDED
+    assert run is not None and run.status == SyncRun.Status.SUCCEEDED
     assert run.new == 3
     link = reload(link)
     assert (link.status, link.status_reason, link.failing_since, link.retry_after_until) == ("active", "", None, None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from projects.models import FeedEntry, ProjectLink, SyncedItem, SyncRun
@@ -113,7 +111,8 @@ def test_the_providers_own_predecessor_id_wins_over_the_number(link, provider, c
 
     sync(link, provider, clock)
 
-    assert SyncedItem.objects.get(provider_id="301").predecessor.provider_id == "300"
+    predecessor = SyncedItem.objects.get(provider_id="301").predecessor
+    assert predecessor is not None and predecessor.provider_id == "300"
 
 
 def test_closing_and_reopening_an_item_upstream_each_reach_the_feed(link, provider, clock):
@@ -248,7 +247,7 @@ def test_a_link_paused_by_a_person_is_not_synced(link, provider, clock):
 
 
 def test_feed_positions_are_per_firm_and_gap_free_across_links(firm, other_firm, make_link, provider, clock):
-    links: list[Callable] = [make_link(firm), make_link(other_firm), make_link(firm)]
+    links: list[ProjectLink] = [make_link(firm), make_link(other_firm), make_link(firm)]
     provider.seed("rfi", 2)
 
     for each in links:

@@ -148,6 +148,7 @@ def test_the_portals_own_response_does_not_come_back_as_an_incoming_change(item,
 
     run = link_sync(link_id=link.pk, clock=clock, port=provider)
 
+    assert run is not None
     assert run.changed == 0
     assert FeedEntry.objects.count() == entries
     assert SyncedItem.objects.get(pk=item.pk).ball_in_court == ["General Contractor"]
@@ -160,4 +161,5 @@ def test_a_real_change_after_the_portals_response_still_reaches_the_feed(item, l
 
     run = link_sync(link_id=link.pk, clock=clock, port=provider)
 
+    assert run is not None
     assert run.changed == 1

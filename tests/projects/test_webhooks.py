@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -20,7 +22,7 @@ def hook(link, monkeypatch) -> tuple[str, str, list[int]]:
 
 
 def post(path: str, payload: dict, authorization: str = ""):
-    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
     return Client().post(path, payload, content_type="application/json", **headers)
 
 
@@ -110,7 +112,8 @@ class HookingProvider:
     supports_webhooks = True
 
     def __init__(self, fail: Exception | None = None) -> None:
-        self.fail, self.calls = fail, []
+        self.fail = fail
+        self.calls: list[dict[str, Any]] = []
 
     def register_webhooks(self, **kwargs: object) -> str:
         self.calls.append(kwargs)

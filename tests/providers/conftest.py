@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 import responses
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
@@ -55,6 +57,30 @@ def mocked() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         yield rsps
         procore_reference.assert_documented(rsps.calls, base=PROCORE)
+
+
+# What a mocked call sent. requests types a request's url and body as optional (a request is complete only once
+# prepared); every call the mock caught was sent, so each helper checks that and hands back the precise type.
+
+
+def sent_url(request: requests.PreparedRequest) -> str:
+    assert request.url is not None, "the request was never prepared"
+    return request.url
+
+
+def sent_query(request: requests.PreparedRequest) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(sent_url(request)).query)
+
+
+def sent_body(request: requests.PreparedRequest) -> str | bytes:
+    assert request.body is not None, f"{request.method} {request.url} sent no body"
+    return request.body
+
+
+def sent_form(request: requests.PreparedRequest) -> dict[str, list[str]]:
+    body = sent_body(request)
+    assert isinstance(body, str), "a form body is text"
+    return parse_qs(body)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from urllib.parse import parse_qs
 
 import pytest
 import requests
@@ -17,7 +16,7 @@ from providers.errors import AccessBlocked, NeedsReauthorization, ProviderUnavai
 from providers.models import ProviderAccount
 from providers.registry import get_provider
 from providers.services import account_get_access_token
-from tests.providers.conftest import AUTODESK, CONSTRUCTEX, PROCORE, token_answer
+from tests.providers.conftest import AUTODESK, CONSTRUCTEX, PROCORE, sent_form, token_answer
 
 TOKEN = f"{PROCORE}/oauth/token"
 PROJECTS = f"{PROCORE}/rest/v1.1/projects"
@@ -49,7 +48,7 @@ def test_a_token_about_to_expire_is_refreshed_and_the_rotated_pair_saved(
     account.refresh_from_db()
     assert (account.access_token, account.refresh_token) == ("access-2", "refresh-2")
     assert account.expires_at and account.expires_at > timezone.now() + dt.timedelta(minutes=80)
-    form = {key: values[0] for key, values in parse_qs(token_calls(mocked)[0].request.body).items()}
+    form = {key: values[0] for key, values in sent_form(token_calls(mocked)[0].request).items()}
     assert form == {
         "grant_type": "refresh_token",
         "refresh_token": "procore-refresh-old",

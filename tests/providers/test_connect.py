@@ -17,7 +17,7 @@ from connector_portal.models import AuditEvent, Connector, Firm, Licence, User
 from projects.models import ProjectCenterProject, ProjectLink
 from providers.connect import connect_start
 from providers.models import OAuthState, ProviderAccount, ProviderApp
-from tests.providers.conftest import AUTODESK, CONSTRUCTEX, PROCORE, token_answer
+from tests.providers.conftest import AUTODESK, CONSTRUCTEX, PROCORE, sent_form, token_answer
 
 WHO_AM_I = {
     "procore": (f"{PROCORE}/rest/v1.0/me", {"id": 98765432101, "login": "riley@builder.example.com", "name": "Riley"}),
@@ -48,7 +48,7 @@ def start(client: Client, provider: str, **params: str) -> dict[str, str]:
 
 
 def form_of(call: responses.Call) -> dict[str, str]:
-    return {key: values[0] for key, values in parse_qs(call.request.body).items()}
+    return {key: values[0] for key, values in sent_form(call.request).items()}
 
 
 def mock_success(mocked: responses.RequestsMock, provider: str, *, access: str = "access-new") -> None:

@@ -72,7 +72,8 @@ def test_the_check_catches_an_undocumented_parameter_a_missing_header_and_an_unk
     with responses.RequestsMock() as mocked:
         mocked.get(f"{PROCORE}/rest/v1.1/projects", json=[])
         mocked.get(f"{PROCORE}/rest/v9/nothing", json=[])
-        requests.get(f"{PROCORE}/rest/v1.1/projects", params={"company_id": 1, "colour": "red"}, timeout=1)
+        params: dict[str, int | str] = {"company_id": 1, "colour": "red"}
+        requests.get(f"{PROCORE}/rest/v1.1/projects", params=params, timeout=1)
         requests.get(f"{PROCORE}/rest/v9/nothing", timeout=1)
         with pytest.raises(AssertionError) as caught:
             procore_reference.assert_documented(mocked.calls, base=PROCORE)

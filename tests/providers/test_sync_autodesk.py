@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -17,7 +16,8 @@ from providers import autodesk
 from providers.errors import AccessBlocked, NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
 from providers.models import ProviderAccount
 from providers.registry import get_provider
-from tests.providers.conftest import AUTODESK
+from providers.types import ItemKind, ItemPage, ProviderItem
+from tests.providers.conftest import AUTODESK, sent_body, sent_query
 
 PROJECT, HUB, ME = "b.proj-1", "b.hub-1", "ADSK-ME"
 RFI_SEARCH = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/search:rfis"
@@ -70,7 +70,9 @@ def page(results: list[dict[str, Any]], offset: int, total: int, limit: int) -> 
     return {"pagination": {"limit": limit, "offset": offset, "totalResults": total}, "results": results}
 
 
-def list_items(account: ProviderAccount, kind: str, since: dt.datetime | None = None) -> list[list]:
+def list_items(
+    account: ProviderAccount, kind: ItemKind, since: dt.datetime | None = None
+) -> list[ItemPage[ProviderItem]]:
     return list(
         get_provider("autodesk").list_items_changed_since(
             account=account, company_id=HUB, project_id=PROJECT, kind=kind, since=since, receiving_user_id=ME
@@ -87,7 +89,7 @@ def test_acc_rfis_are_searched_200_at_a_time_to_the_end_with_the_date_filter(
     pages = list_items(account, "rfi", since=dt.datetime(2026, 3, 1, 8, 55, tzinfo=dt.UTC))
 
     assert [len(p) for p in pages] == [200, 1]
-    bodies = [json.loads(c.request.body) for c in mocked.calls]
+    bodies = [json.loads(sent_body(c.request)) for c in mocked.calls]
     assert bodies == [
         {"limit": 200, "offset": 0, "filter": {"updatedAt": "2026-03-01T08:55:00Z..2100-01-01T00:00:00Z"}},
         {"limit": 200, "offset": 200, "filter": {"updatedAt": "2026-03-01T08:55:00Z..2100-01-01T00:00:00Z"}},
@@ -107,7 +109,7 @@ def test_a_bim360_project_falls_back_to_the_bim360_rfi_api_and_remembers_it(
     assert [len(p) for p in first] == [1] and [len(p) for p in again] == [1]
     assert submittals == []
     assert [c.request.method for c in mocked.calls] == ["POST", "GET", "GET"]
-    assert parse_qs(urlsplit(mocked.calls[1].request.url).query) == {"limit": ["200"], "offset": ["0"]}
+    assert sent_query(mocked.calls[1].request) == {"limit": ["200"], "offset": ["0"]}
 
 
 def test_submittal_items_are_read_50_at_a_time(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
@@ -117,7 +119,7 @@ def test_submittal_items_are_read_50_at_a_time(mocked: responses.RequestsMock, a
     pages = list_items(account, "submittal", since=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
 
     assert [len(p) for p in pages] == [50, 10]
-    queries = [parse_qs(urlsplit(c.request.url).query) for c in mocked.calls]
+    queries = [sent_query(c.request) for c in mocked.calls]
     assert [q["offset"] for q in queries] == [["0"], ["50"]]
     assert all(q["limit"] == ["50"] for q in queries)
     assert queries[0]["filter[updatedAt]"] == ["2026-03-01T00:00:00Z..2100-01-01T00:00:00Z"]
@@ -192,7 +194,7 @@ def test_response_options_take_their_meaning_from_the_category(
     ]
 
 
-def post(account: ProviderAccount, kind: str = "submittal", item_id: str = "item-1") -> None:
+def post(account: ProviderAccount, kind: ItemKind = "submittal", item_id: str = "item-1") -> None:
     get_provider("autodesk").post_response(
         account=account,
         company_id=HUB,
@@ -223,7 +225,10 @@ def test_a_response_closes_the_receiving_users_review_task(
     post(account)
 
     assert mocked.calls[-1].request.url == close
-    assert json.loads(mocked.calls[-1].request.body) == {"responseId": "r2", "responseComment": "Revise the anchors."}
+    assert json.loads(sent_body(mocked.calls[-1].request)) == {
+        "responseId": "r2",
+        "responseComment": "Revise the anchors.",
+    }
 
 
 def test_without_a_review_task_the_refusal_says_so(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
@@ -290,7 +295,7 @@ def test_an_rfi_answer_posts_the_comment_as_the_response(
     post(account, "rfi", "rfi-1")
 
     assert [c.request.method for c in mocked.calls] == ["GET", "GET", "POST"]
-    assert json.loads(mocked.calls[-1].request.body) == {"content": "Revise the anchors."}
+    assert json.loads(sent_body(mocked.calls[-1].request)) == {"content": "Revise the anchors."}
 
 
 def test_an_rfi_answer_is_posted_when_autodesk_cannot_list_the_rfis_responses(
@@ -337,7 +342,7 @@ def test_a_retried_rfi_answer_whose_first_answer_was_lost_is_posted_once(
 
 def closed_steps(mocked: responses.RequestsMock, response_id: str, comment: str | None) -> str:
     earlier = {"id": "t-old", "assignedTo": ME, "status": "completed", "responseId": "r3", "responseComment": None}
-    task = {"id": "t-mine", "assignedTo": ME, "status": "completed", "responseId": response_id}
+    task: dict[str, str | None] = {"id": "t-mine", "assignedTo": ME, "status": "completed", "responseId": response_id}
     task["responseComment"] = comment
     steps = [
         {"id": "s0", "status": "completed", "tasks": [earlier]},

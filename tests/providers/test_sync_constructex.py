@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -16,7 +15,8 @@ import responses
 from providers.errors import ProviderUnavailable, RateLimited, UnexpectedAnswer
 from providers.models import ProviderAccount
 from providers.registry import get_provider
-from tests.providers.conftest import CONSTRUCTEX
+from providers.types import ItemKind, ItemPage, ProviderItem
+from tests.providers.conftest import CONSTRUCTEX, sent_body, sent_query
 
 PROJECT, ME = "63", "4242"
 SUBMITTALS = f"{CONSTRUCTEX}/api/v1/projects/{PROJECT}/submittals"
@@ -58,7 +58,9 @@ def rfi(n: int, **fields: Any) -> dict[str, Any]:
     }
 
 
-def list_items(account: ProviderAccount, kind: str, since: dt.datetime | None = None) -> list[list]:
+def list_items(
+    account: ProviderAccount, kind: ItemKind, since: dt.datetime | None = None
+) -> list[ItemPage[ProviderItem]]:
     return list(
         get_provider("constructex").list_items_changed_since(
             account=account, company_id="", project_id=PROJECT, kind=kind, since=since, receiving_user_id=ME
@@ -75,7 +77,7 @@ def test_pages_are_followed_by_cursor_200_at_a_time_from_the_given_time(
     pages = list_items(account, "submittal", since=dt.datetime(2026, 3, 1, 8, 55, tzinfo=dt.UTC))
 
     assert [len(p) for p in pages] == [200, 1]
-    queries = [parse_qs(urlsplit(c.request.url).query) for c in mocked.calls]
+    queries = [sent_query(c.request) for c in mocked.calls]
     assert queries[0] == {"limit": ["200"], "updated_since": ["2026-03-01T08:55:00Z"]}
     assert queries[1] == {"limit": ["200"], "updated_since": ["2026-03-01T08:55:00Z"], "cursor": ["MjAw"]}
 
@@ -120,7 +122,7 @@ def test_the_five_review_responses_are_the_options(account: ProviderAccount) -> 
     ]
 
 
-def post(account: ProviderAccount, kind: str = "submittal", item_id: str = "101") -> None:
+def post(account: ProviderAccount, kind: ItemKind = "submittal", item_id: str = "101") -> None:
     get_provider("constructex").post_response(
         account=account,
         company_id="",
@@ -150,10 +152,13 @@ def test_a_review_and_an_answer_are_posted(mocked: responses.RequestsMock, accou
     before = dt.datetime.now(dt.UTC)
     post(account, "rfi", "201")
 
-    assert json.loads(mocked.calls[0].request.body) == {"response": "Approved as Noted", "comment": "Minor notes."}
-    since = dt.datetime.fromisoformat(parse_qs(urlsplit(mocked.calls[1].request.url).query)["updated_since"][0])
+    assert json.loads(sent_body(mocked.calls[0].request)) == {
+        "response": "Approved as Noted",
+        "comment": "Minor notes.",
+    }
+    since = dt.datetime.fromisoformat(sent_query(mocked.calls[1].request)["updated_since"][0])
     assert dt.timedelta(days=29) < before - since < dt.timedelta(days=31)  # the RFIs changed in the last 30 days
-    assert json.loads(mocked.calls[2].request.body) == {"body": "Minor notes."}
+    assert json.loads(sent_body(mocked.calls[2].request)) == {"body": "Minor notes."}
 
 
 def test_an_rfi_answer_already_at_constructex_from_the_user_is_not_posted_again(

@@ -9,7 +9,6 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -18,7 +17,8 @@ import responses
 from providers.errors import AccessBlocked, NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
 from providers.models import ProviderAccount
 from providers.registry import get_provider
-from tests.providers.conftest import PROCORE, token_answer
+from providers.types import ItemKind, ItemPage, ProviderItem
+from tests.providers.conftest import PROCORE, sent_body, sent_query, sent_url, token_answer
 
 PROJECT, COMPANY, ME = "61", "51", "4242"
 SUBMITTALS = f"{PROCORE}/rest/v1.1/projects/{PROJECT}/submittals"
@@ -62,7 +62,9 @@ def link_header(url: str, page: int, last: int) -> dict[str, str]:
     return {"Link": ", ".join(links), "Total": "301", "Per-Page": "300"}
 
 
-def list_items(account: ProviderAccount, kind: str = "submittal", since: dt.datetime | None = None) -> list[list]:
+def list_items(
+    account: ProviderAccount, kind: ItemKind = "submittal", since: dt.datetime | None = None
+) -> list[ItemPage[ProviderItem]]:
     return list(
         get_provider("procore").list_items_changed_since(
             account=account, company_id=COMPANY, project_id=PROJECT, kind=kind, since=since, receiving_user_id=ME
@@ -82,7 +84,7 @@ def test_it_pages_submittals_to_the_end_at_300_a_page(mocked: responses.Requests
     pages = list_items(account)
 
     assert [len(p) for p in pages] == [300, 1]
-    first = parse_qs(urlsplit(mocked.calls[0].request.url).query)
+    first = sent_query(mocked.calls[0].request)
     assert first["per_page"] == ["300"] and first["page"] == ["1"]
     assert mocked.calls[0].request.headers["Procore-Company-Id"] == COMPANY
     assert len(mocked.calls) == 2
@@ -95,7 +97,7 @@ def test_it_asks_only_for_items_updated_since_the_given_time(
 
     list_items(account, "rfi", since=dt.datetime(2026, 3, 1, 8, 55, 30, 500, tzinfo=dt.UTC))
 
-    query = parse_qs(urlsplit(mocked.calls[0].request.url).query)
+    query = sent_query(mocked.calls[0].request)
     assert query["filters[updated_at]"] == ["2026-03-01T08:55:30Z...2100-01-01T00:00:00Z"]
     assert query["per_page"] == ["300"]
 
@@ -104,7 +106,7 @@ def test_a_first_sync_sends_no_date_filter(mocked: responses.RequestsMock, accou
     mocked.get(SUBMITTALS, json=[], headers=link_header(SUBMITTALS, 1, 1))
 
     assert list_items(account) == [[]]
-    assert "filters" not in mocked.calls[0].request.url
+    assert "filters" not in sent_url(mocked.calls[0].request)
 
 
 def test_only_items_where_the_user_is_approver_ball_in_court_or_assignee_are_for_them(
@@ -192,7 +194,7 @@ def test_response_options_map_on_considered_so_a_renamed_response_keeps_its_mean
     assert rfi_options == []
 
 
-def post(account: ProviderAccount, kind: str = "submittal", item_id: str = "1001") -> None:
+def post(account: ProviderAccount, kind: ItemKind = "submittal", item_id: str = "1001") -> None:
     get_provider("procore").post_response(
         account=account,
         company_id=COMPANY,
@@ -226,8 +228,10 @@ def test_a_response_patches_the_receiving_users_waiting_approver_step(
     post(account)
 
     patch = mocked.calls[-1].request
-    assert parse_qs(urlsplit(patch.url).query) == {"project_id": [PROJECT], "submittal_id": ["1001"]}
-    assert json.loads(patch.body) == {"submittal_approver": {"submittal_response_id": 2, "comment": "See markups."}}
+    assert sent_query(patch) == {"project_id": [PROJECT], "submittal_id": ["1001"]}
+    assert json.loads(sent_body(patch)) == {
+        "submittal_approver": {"submittal_response_id": 2, "comment": "See markups."}
+    }
     assert patch.headers["Procore-Company-Id"] == COMPANY
 
 
@@ -309,7 +313,7 @@ def test_an_rfi_answer_is_an_official_reply(mocked: responses.RequestsMock, acco
     post(account, "rfi", "2001")
 
     assert [c.request.method for c in mocked.calls] == ["GET", "POST"]
-    assert json.loads(mocked.calls[1].request.body) == {"reply": {"body": "See markups.", "official": True}}
+    assert json.loads(sent_body(mocked.calls[1].request)) == {"reply": {"body": "See markups.", "official": True}}
 
 
 @pytest.mark.parametrize(
@@ -361,8 +365,8 @@ def test_a_retried_response_whose_first_answer_was_lost_patches_the_same_approve
     post(account)
 
     patches = [c.request for c in mocked.calls if c.request.method == "PATCH"]
-    assert [p.url.split("?")[0] for p in patches] == [APPROVER, APPROVER]  # not 801, the step answered before
-    assert json.loads(patches[0].body) == json.loads(patches[1].body)
+    assert [sent_url(p).split("?")[0] for p in patches] == [APPROVER, APPROVER]  # not 801, the step answered before
+    assert json.loads(sent_body(patches[0])) == json.loads(sent_body(patches[1]))
 
 
 HOOKS = f"{PROCORE}/rest/v1.0/webhooks/hooks"
@@ -387,12 +391,12 @@ def test_webhooks_register_a_project_hook_with_create_update_delete_triggers_for
     procore.unregister_webhooks(account=account, company_id=COMPANY, project_id=PROJECT, hook_id=hook_id)
 
     listing = mocked.calls[0].request
-    assert parse_qs(urlsplit(listing.url).query) == {
+    assert sent_query(listing) == {
         "company_id": [COMPANY],
         "project_id": [PROJECT],
         "namespace": ["newforma-connector"],
     }
-    bodies = [json.loads(c.request.body) for c in mocked.calls[1:8]]
+    bodies = [json.loads(sent_body(c.request)) for c in mocked.calls[1:8]]
     assert hook_id == "31"
     assert bodies[0] == {
         "project_id": 61,
@@ -407,7 +411,7 @@ def test_webhooks_register_a_project_hook_with_create_update_delete_triggers_for
     assert triggers == {(r, e) for r in ("RFIs", "Submittals") for e in ("create", "update", "delete")}
     assert all(b["project_id"] == 61 and b["api_version"] == "v2" for b in bodies[1:])
     delete = mocked.calls[8].request
-    assert parse_qs(urlsplit(delete.url).query) == {"company_id": [COMPANY], "project_id": [PROJECT]}
+    assert sent_query(delete) == {"company_id": [COMPANY], "project_id": [PROJECT]}
 
 
 def test_a_rerun_removes_the_hook_whose_creation_answer_was_lost_and_ends_with_one_hook(

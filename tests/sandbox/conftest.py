@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -38,13 +39,13 @@ class Api:
         if company is not None:
             self.session.headers["Procore-Company-Id"] = str(company)
 
-    def get(self, path: str, **kwargs: object) -> requests.Response:
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.session.get(self.sandbox.url(self.provider, path), timeout=TIMEOUT, **kwargs)
 
-    def post(self, path: str, **kwargs: object) -> requests.Response:
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.session.post(self.sandbox.url(self.provider, path), timeout=TIMEOUT, **kwargs)
 
-    def patch(self, path: str, **kwargs: object) -> requests.Response:
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
         return self.session.patch(self.sandbox.url(self.provider, path), timeout=TIMEOUT, **kwargs)
 
 

@@ -43,10 +43,14 @@ def authorize(
     url = sandbox.url(provider, AUTHORIZE[provider])
     page = requests.get(url, params=params, timeout=TIMEOUT)
     assert page.status_code == 200, page.text
-    action = sandbox.base_url + re.search(r"action='([^']+)'", page.text).group(1).replace("&amp;", "&")
+    form = re.search(r"action='([^']+)'", page.text)
+    assert form is not None, page.text
+    action = sandbox.base_url + form.group(1).replace("&amp;", "&")
     consent = requests.post(action, data={"step": "sign_in", "login": login, "password": password}, timeout=TIMEOUT)
     assert "Authorization Required" in consent.text, consent.text
-    ticket = re.search(r"name='ticket' value='([^']+)'", consent.text).group(1)
+    ticket_field = re.search(r"name='ticket' value='([^']+)'", consent.text)
+    assert ticket_field is not None, consent.text
+    ticket = ticket_field.group(1)
     answer = requests.post(
         action, data={"step": "consent", "ticket": ticket, "decision": decision}, allow_redirects=False, timeout=TIMEOUT
     )

@@ -81,7 +81,7 @@ def test_the_reviewer_closes_their_review_task_with_a_response(sandbox: RunningS
     assert {r["categoryId"] for r in responses} == {1, 2, 3}
     approved = next(r for r in responses if r["categoryId"] == 1)
     item = api.get(f"{base}/items").json()["results"][0]
-    me = sandbox.app.store.one("SELECT adsk_id FROM users WHERE id = ?", (REVIEWER,))["adsk_id"]
+    me = sandbox.app.store.row("SELECT adsk_id FROM users WHERE id = ?", (REVIEWER,))["adsk_id"]
     assert me in item["ballInCourtUsers"]
     step = api.get(f"{base}/items/{item['id']}/steps").json()["results"][0]
     task = next(t for t in step["tasks"] if t["assignedTo"] == me)

@@ -115,6 +115,6 @@ def test_sandbox_control_drives_a_running_sandbox(sandbox: RunningSandbox, capsy
     )
     result = json.loads(capsys.readouterr().out)
     assert (
-        sandbox.app.store.one("SELECT title FROM items WHERE id = ?", (result["item_id"],))["title"]
+        sandbox.app.store.row("SELECT title FROM items WHERE id = ?", (result["item_id"],))["title"]
         == "From the command"
     )

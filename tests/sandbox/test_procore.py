@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import requests
+
 from sandbox.faults import PROCORE_LIMIT_BODY
 from sandbox.procore_api import NOT_CONNECTED
 from sandbox.seed import RENAMED
@@ -96,7 +98,7 @@ def _reviewer_approver(procore: Api, number: str = "1") -> tuple[dict, dict]:
     return submittal, next(a for a in submittal["approvers"] if a["user"]["id"] == REVIEWER)
 
 
-def _respond(api: Api, submittal: dict, approver: dict, response_id: int) -> object:
+def _respond(api: Api, submittal: dict, approver: dict, response_id: int) -> requests.Response:
     return api.patch(
         f"/rest/v1.0/submittal_approvers/{approver['id']}",
         params={"project_id": RIVERSIDE, "submittal_id": submittal["id"]},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # jsonschema ships no type information
 import pytest
 
 from sandbox.testing import RunningSandbox

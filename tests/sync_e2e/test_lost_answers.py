@@ -89,7 +89,7 @@ def test_a_retried_review_whose_first_answer_was_lost_is_delivered_and_recorded_
 
     first, final = deliver_twice(item(case, "submittal", 1), clock, keyword="Approved")
 
-    approver = sandbox.app.store.one(
+    approver = sandbox.app.store.row(
         "SELECT response_id, comment FROM approvers WHERE item_id = ? AND user_id = ?",
         (case.item_row("submittal", 1), REVIEWER_ID),
     )

@@ -35,7 +35,7 @@ def test_a_link_registers_its_procore_hook_with_triggers_and_removes_it(
         destination_url="http://127.0.0.1:9/hooks/procore/abc/",
         authorization="Bearer a-secret",
     )
-    hook = sandbox.app.store.one("SELECT * FROM hooks WHERE id = ?", (int(hook_id),))
+    hook = sandbox.app.store.row("SELECT * FROM hooks WHERE id = ?", (int(hook_id),))
     triggers = sandbox.app.store.all("SELECT resource_name, event_type FROM triggers WHERE hook_id = ?", (hook["id"],))
     procore.unregister_webhooks(
         account=link.account, company_id=case.company_id, project_id=case.project_id, hook_id=hook_id
@@ -46,7 +46,7 @@ def test_a_link_registers_its_procore_hook_with_triggers_and_removes_it(
     assert {(t["resource_name"], t["event_type"]) for t in triggers} == {
         (r, e) for r in ("RFIs", "Submittals") for e in ("create", "update", "delete")
     }
-    assert sandbox.app.store.one("SELECT COUNT(*) FROM hooks")[0] == 0
+    assert sandbox.app.store.row("SELECT COUNT(*) FROM hooks")[0] == 0
 
 
 def test_a_rerun_after_a_lost_hook_answer_leaves_exactly_one_hook_with_its_six_triggers(
@@ -87,7 +87,7 @@ def test_a_rerun_after_a_lost_hook_answer_leaves_exactly_one_hook_with_its_six_t
     assert {(t["resource_name"], t["event_type"]) for t in triggers} == {
         (r, e) for r in ("RFIs", "Submittals") for e in ("create", "update", "delete")
     }
-    assert sandbox.app.store.one("SELECT COUNT(*) FROM hooks")[0] == 3
+    assert sandbox.app.store.row("SELECT COUNT(*) FROM hooks")[0] == 3
 
 
 def test_the_hooks_list_filters_on_namespace_and_masks_the_authorization_header(

@@ -25,7 +25,7 @@ def requests_seen(sandbox: RunningSandbox) -> int:
 
 
 def seeded(sandbox: RunningSandbox, case: Case) -> int:
-    row = sandbox.app.store.one("SELECT count(*) AS n FROM items WHERE project_id = ?", (case.sandbox_project,))
+    row = sandbox.app.store.row("SELECT count(*) AS n FROM items WHERE project_id = ?", (case.sandbox_project,))
     return int(row["n"])
 
 

@@ -133,12 +133,12 @@ def test_a_response_is_delivered_visible_upstream_and_not_echoed_back(
 
     assert delivered.status == ItemResponse.Status.DELIVERED, delivered.provider_answer
     assert answered.status == ItemResponse.Status.DELIVERED, answered.provider_answer
-    approver = sandbox.app.store.one(
+    approver = sandbox.app.store.row(
         "SELECT response_id, comment FROM approvers WHERE item_id = ? AND user_id = ?",
         (case.item_row("submittal", 1), REVIEWER_ID),
     )
     assert approver["response_id"] is not None and approver["comment"] == "Checked by the portal."
-    post = sandbox.app.store.one(
+    post = sandbox.app.store.row(
         "SELECT body FROM posts WHERE item_id = ? AND kind = 'answer'", (case.item_row("rfi", 1),)
     )
     assert post["body"] == "Checked by the portal."

@@ -23,6 +23,7 @@ def kill_on_first_rfi_request(monkeypatch: pytest.MonkeyPatch) -> None:
     send = requests.Session.send
 
     def dying_send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> Any:
+        assert request.url is not None, "requests sends only prepared requests"
         if "rfi" in request.url.lower():  # submittals are in and committed; the worker dies on the RFIs
             monkeypatch.setattr(requests.Session, "send", send)
             raise WorkerKilled

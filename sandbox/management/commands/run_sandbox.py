@@ -29,7 +29,7 @@ class Command(BaseCommand):
                 "Use --force if you really mean to run it here."
             )
         app = SandboxApp(options["db"] or default_db_path(), request_log=request_log_path())
-        if app.store.one("SELECT COUNT(*) FROM users")[0] == 0:
+        if app.store.row("SELECT COUNT(*) FROM users")[0] == 0:
             seed_demo(app.store)  # a fresh database gets the demo data, so sign-in works at once
         try:
             server = SandboxServer(app, options["host"], options["port"], verbose=options["verbose_log"])
