@@ -3,10 +3,11 @@ it is pressed (portal, admin, API)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.messages import get_messages
-from django.http import HttpResponse
 from django.test import Client
 
 from connector_portal.models import AuditEvent, Firm, User
@@ -14,6 +15,9 @@ from connector_portal.services import service_token_create
 from projects.models import ProjectLink, SyncRun
 from projects.services import link_pause
 from tests.api.factories import link_add
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse  # what the test client's calls answer
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +48,7 @@ def api(firm: Firm) -> Client:
     return Client(headers={"Authorization": f"Bearer {token}"})
 
 
-def said(response: HttpResponse) -> str:
+def said(response: _MonkeyPatchedWSGIResponse) -> str:
     return " ".join(str(message) for message in get_messages(response.wsgi_request))
 
 
