@@ -12,7 +12,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
 
 import requests
@@ -115,6 +115,9 @@ class Provider(ABC):
     # (Procore, ConstructEx); Autodesk overrides `_client_credentials` to use HTTP Basic instead.
     revoke_path: ClassVar[str] = "/oauth/revoke"
     revoke_extra: ClassVar[dict[str, str]] = {}
+    # Which of the account's tokens the revoke endpoint takes: Procore documents the access token (revoking it ends
+    # its refresh token too); the others take the refresh token.
+    revokes: ClassVar[Literal["access", "refresh"]] = "refresh"
 
     def _client_credentials(self) -> tuple[dict[str, str], tuple[str, str] | None]:
         return {"client_id": self.app.client_id, "client_secret": self.app.client_secret}, None
