@@ -138,9 +138,12 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
         raise ApiError(400, "submittal_response_id is not a valid response for this approver.")
     if item["status"] != "open" or not item["current_revision"]:
         raise ApiError(422, "The submittal is closed or superseded by a newer revision; it no longer takes responses.")
+    send_emails = bool_query(request, "send_emails")
     row = approver_respond(
         app, approver_id=approver["id"], response_id=chosen["id"], comment=str(body.get("comment", ""))
     )
+    if send_emails:
+        emails_send(app, item_id=item["id"], about="submittal_approver", sender_id=caller.user_id)
     webhooks.emit(
         app,
         project_id=project["id"],
@@ -160,6 +163,25 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
         "submittal_response_id": row["response_id"],
     }
     return json_response([answer])
+
+
+def bool_query(request: Request, name: str) -> bool:
+    """A documented boolean query parameter (absent: false); 400 for anything but true/false."""
+    raw = request.query.get(name)
+    if raw in (None, ""):
+        return False
+    if raw.lower() not in ("true", "false"):
+        raise ApiError(400, f"{name} must be true or false.")
+    return raw.lower() == "true"
+
+
+def emails_send(app: SandboxApp, *, item_id: int, about: str, sender_id: int) -> None:
+    """Procore emails the item's people only when the call asks (`send_emails` defaults to false); recorded here."""
+    with app.store.write() as conn:
+        conn.execute(
+            "INSERT INTO emails (item_id, about, sender_id, sent_at) VALUES (?,?,?,?)",
+            (item_id, about, sender_id, app.now_iso()),
+        )
 
 
 def int_or_404(raw: str) -> int:

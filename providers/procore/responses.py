@@ -95,7 +95,8 @@ class ProcoreResponses(ProcoreClient):
             f"{api}/rest/v1.0/submittal_approvers/{approver_id}",
             account=account,
             headers=headers,
-            params={"project_id": project_id, "submittal_id": item_id},
+            # `send_emails` defaults to false: without it nobody at the contractor hears of the response.
+            params={"project_id": project_id, "submittal_id": item_id, "send_emails": "true"},
             json={"submittal_approver": body},
             classify=self._refusal,
         )

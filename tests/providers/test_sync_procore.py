@@ -226,7 +226,11 @@ def test_a_response_patches_the_receiving_users_waiting_approver_step(
     post(account)
 
     patch = mocked.calls[-1].request
-    assert parse_qs(urlsplit(patch.url).query) == {"project_id": [PROJECT], "submittal_id": ["1001"]}
+    assert parse_qs(urlsplit(patch.url).query) == {
+        "project_id": [PROJECT],
+        "submittal_id": ["1001"],
+        "send_emails": ["true"],  # Procore's default is false: nobody would be told
+    }
     assert json.loads(patch.body) == {"submittal_approver": {"submittal_response_id": 2, "comment": "See markups."}}
     assert patch.headers["Procore-Company-Id"] == COMPANY
 

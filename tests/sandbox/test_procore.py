@@ -119,6 +119,22 @@ def test_the_approver_posts_a_response_and_the_ball_moves_on(procore: Api) -> No
     assert after["updated_at"] > submittal["updated_at"]
 
 
+def test_an_approver_response_emails_the_contractor_only_when_asked(sandbox: RunningSandbox, procore: Api) -> None:
+    responses = {
+        r["considered"]: r["id"] for r in procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses").json()
+    }
+    submittal, approver = _reviewer_approver(procore)
+    assert _respond(procore, submittal, approver, responses["approved"]).status_code == 200
+    assert sandbox.app.store.all("SELECT * FROM emails") == []  # send_emails defaults to false
+    path = f"/rest/v1.0/submittal_approvers/{approver['id']}"
+    query = {"project_id": RIVERSIDE, "submittal_id": submittal["id"], "send_emails": "yes"}
+    body = {"submittal_approver": {"submittal_response_id": responses["approved"]}}
+    assert procore.patch(path, params=query, json=body).status_code == 400
+    assert procore.patch(path, params={**query, "send_emails": "true"}, json=body).status_code == 200
+    sent = sandbox.app.store.all("SELECT item_id, about, sender_id FROM emails")
+    assert [tuple(row) for row in sent] == [(submittal["id"], "submittal_approver", REVIEWER)]
+
+
 def test_an_approver_response_is_checked(sandbox: RunningSandbox, procore: Api) -> None:
     responses = {
         r["considered"]: r["id"] for r in procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses").json()

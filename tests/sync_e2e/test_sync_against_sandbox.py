@@ -147,6 +147,20 @@ def test_a_response_is_delivered_visible_upstream_and_not_echoed_back(
     assert FeedEntry.objects.count() - feed == run.changed
 
 
+def test_a_procore_approver_response_tells_the_contractor_by_email(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
+) -> None:
+    if case.provider != "procore":
+        pytest.skip("Procore's send_emails")
+    sync()
+
+    delivered = respond(item(case, "submittal", 1), clock)
+
+    assert delivered.status == ItemResponse.Status.DELIVERED, delivered.provider_answer
+    sent = sandbox.app.store.all("SELECT item_id, about FROM emails")
+    assert [tuple(row) for row in sent] == [(case.item_row("submittal", 1), "submittal_approver")]
+
+
 def test_a_response_to_an_item_closed_upstream_is_refused_at_once(
     case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
 ) -> None:
