@@ -213,8 +213,9 @@ class Provider(ABC):
         receiving_user_id: str,
         option_id: str,
         comment: str,
-    ) -> None:
-        """Record the receiving user's response on the provider.
+    ) -> str | None:
+        """Record the receiving user's response on the provider; a sentence for the user when the provider recorded
+        less than asked (Procore: a reply posted as a response because the user may not mark it official), else None.
 
         Submittals: the approver response of `receiving_user_id` with `option_id` (a ResponseOption.id) and `comment`
         (Procore: PATCH the user's submittal_approver; Autodesk: close the user's review task;

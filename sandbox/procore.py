@@ -22,6 +22,7 @@ from .items import (
 from .procore_api import (
     ApiError,
     Caller,
+    Row,
     api,
     date_range,
     int_filter,
@@ -184,6 +185,23 @@ def emails_send(app: SandboxApp, *, item_id: int, about: str, sender_id: int) ->
         )
 
 
+OFFICIAL_REFUSED = (
+    "You do not have permission to mark responses official on this RFI. Official responses need the RFI manager, "
+    "Admin on the RFIs tool or the Mark Official Responses permission."
+)
+
+
+def may_mark_official(app: SandboxApp, caller: Caller, item: Row) -> bool:
+    """The RFI manager, or a company admin (Admin on the RFIs tool); a plain assignee may only reply non-officially."""
+    if caller.user_id == item["manager_id"]:
+        return True
+    admin = app.store.one(
+        "SELECT is_admin FROM org_members WHERE org_id = ? AND user_id = ?",
+        (caller.company["id"] if caller.company is not None else 0, caller.user_id),
+    )
+    return bool(admin and admin["is_admin"])
+
+
 def int_or_404(raw: str) -> int:
     if not raw.isdigit():
         raise ApiError(404, "Not found.")
@@ -245,7 +263,11 @@ def reply_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
         raise ApiError(400, "reply.body is required.")
     if item["status"] != "open":
         raise ApiError(422, "The RFI is closed; it no longer takes replies.")
-    official = bool(reply.get("official")) and caller.user_id == item["assignee_id"]
+    official = reply.get("official", False)
+    if not isinstance(official, bool):
+        raise ApiError(400, "reply.official must be true or false.")
+    if official and not may_mark_official(app, caller, item):
+        raise ApiError(403, OFFICIAL_REFUSED)
     post = post_add(
         app, item_id=item["id"], kind="answer", body=str(reply["body"]), official=official, user_id=caller.user_id
     )

@@ -149,9 +149,24 @@ def test_an_approver_response_is_checked(sandbox: RunningSandbox, procore: Api) 
     assert CONSULTANT != REVIEWER
 
 
-def test_the_assignee_replies_officially_to_an_rfi(procore: Api) -> None:
+def test_a_plain_assignee_may_not_reply_officially_but_may_reply(sandbox: RunningSandbox, procore: Api) -> None:
     rfi = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis", params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
-    answer = procore.post(
+    path = f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}/replies"
+    refused = procore.post(path, json={"reply": {"body": "Use the structural depth.", "official": True}})
+    assert refused.status_code == 403 and "official" in refused.json()["errors"]
+    assert procore.post(path, json={"reply": {"body": "x", "official": "yes"}}).status_code == 400
+    answer = procore.post(path, json={"reply": {"body": "Use the structural depth.", "official": False}})
+    assert answer.status_code == 201 and answer.json()["official"] is False
+    after = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}").json()
+    assert after["questions"][0]["answers"][-1]["plain_text_body"] == "Use the structural depth."
+    replies = procore.get(path).json()
+    assert [r["plain_text_body"] for r in replies] == ["Use the structural depth."]
+
+
+def test_the_rfi_manager_replies_officially_and_the_ball_moves_on(sandbox: RunningSandbox, procore: Api) -> None:
+    rfi = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis", params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
+    manager = Api(sandbox, "procore", "gc@sandbox.test", SUMMIT)
+    answer = manager.post(
         f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}/replies",
         json={"reply": {"body": "Use the structural depth.", "official": True}},
     )
@@ -159,8 +174,6 @@ def test_the_assignee_replies_officially_to_an_rfi(procore: Api) -> None:
     after = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}").json()
     assert after["ball_in_court"]["id"] == GC
     assert after["questions"][0]["answers"][-1]["plain_text_body"] == "Use the structural depth."
-    replies = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}/replies").json()
-    assert [r["plain_text_body"] for r in replies] == ["Use the structural depth."]
 
 
 def test_every_answer_carries_rate_limit_headers(procore: Api) -> None:

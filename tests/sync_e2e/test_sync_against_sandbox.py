@@ -161,6 +161,24 @@ def test_a_procore_approver_response_tells_the_contractor_by_email(
     assert [tuple(row) for row in sent] == [(case.item_row("submittal", 1), "submittal_approver")]
 
 
+def test_a_procore_rfi_answer_by_a_plain_assignee_is_posted_as_a_response_and_says_so(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
+) -> None:
+    if case.provider != "procore":
+        pytest.skip("Procore's official replies")
+    sync()
+
+    answered = respond(item(case, "rfi", 1), clock, keyword="")
+
+    assert answered.status == ItemResponse.Status.DELIVERED, answered.provider_answer
+    assert "Posted in Procore as a response" in answered.provider_answer
+    assert "marking it official needs the RFI manager" in answered.provider_answer
+    post = sandbox.app.store.one(
+        "SELECT body, official FROM posts WHERE item_id = ? AND kind = 'answer'", (case.item_row("rfi", 1),)
+    )
+    assert post["body"] == "Checked by the portal." and post["official"] == 0
+
+
 def test_a_response_to_an_item_closed_upstream_is_refused_at_once(
     case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
 ) -> None:
