@@ -93,7 +93,7 @@ class _RegistryPort:
         return self._provider.list_response_options(**self._where(), kind=kind)
 
     def post_response(self, item: SyncedItem, option: ResponseOption | None, comment: str) -> str:
-        self._provider.post_response(
+        note = self._provider.post_response(
             **self._where(),
             kind=cast(ItemKind, item.kind),  # the model's choices are the ItemKind values
             item_id=item.provider_id,
@@ -101,6 +101,8 @@ class _RegistryPort:
             option_id=option.id if option else "",
             comment=comment,
         )
+        if note:
+            return note  # recorded, but less than asked: say so
         what = f"“{option.name}”" if option else "The reply"
         return f"{what} was recorded in {self.label}."
 

@@ -12,7 +12,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
 
 import requests
@@ -115,6 +115,9 @@ class Provider(ABC):
     # (Procore, ConstructEx); Autodesk overrides `_client_credentials` to use HTTP Basic instead.
     revoke_path: ClassVar[str] = "/oauth/revoke"
     revoke_extra: ClassVar[dict[str, str]] = {}
+    # Which of the account's tokens the revoke endpoint takes: Procore documents the access token (revoking it ends
+    # its refresh token too); the others take the refresh token.
+    revokes: ClassVar[Literal["access", "refresh"]] = "refresh"
 
     def _client_credentials(self) -> tuple[dict[str, str], tuple[str, str] | None]:
         return {"client_id": self.app.client_id, "client_secret": self.app.client_secret}, None
@@ -210,8 +213,9 @@ class Provider(ABC):
         receiving_user_id: str,
         option_id: str,
         comment: str,
-    ) -> None:
-        """Record the receiving user's response on the provider.
+    ) -> str | None:
+        """Record the receiving user's response on the provider; a sentence for the user when the provider recorded
+        less than asked (Procore: a reply posted as a response because the user may not mark it official), else None.
 
         Submittals: the approver response of `receiving_user_id` with `option_id` (a ResponseOption.id) and `comment`
         (Procore: PATCH the user's submittal_approver; Autodesk: close the user's review task;

@@ -87,10 +87,20 @@ def account_refresh(*, account_id: int, rejected_token: str = "", now: dt.dateti
 
 
 def account_revoke(*, account: ProviderAccount, actor: User | None = None, request: HttpRequest | None = None) -> None:
-    """Disconnect: revoke the refresh token at the provider (best effort) and forget the tokens."""
+    """Disconnect: revoke the tokens at the provider (best effort) and forget them.
+
+    The provider is sent the token its revoke endpoint documents (`Provider.revokes`): Procore's takes the access
+    token, refreshed first when it has expired, and revokes the refresh token with it.
+    """
+    module = get_provider(account.provider)
     # Best effort: the tokens are forgotten either way, and the provider expires them on its own.
     with contextlib.suppress(ProviderError):
-        get_provider(account.provider).revoke(token=account.refresh_token)
+        if module.revokes == "access":
+            token = account_get_access_token(account_id=account.pk)
+            account.refresh_from_db()
+        else:
+            token = account.refresh_token
+        module.revoke(token=token)
     before = snapshot(account)
     account.access_token = account.refresh_token = ""
     account.expires_at = None

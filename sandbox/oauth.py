@@ -81,14 +81,19 @@ def token_answer(provider: OAuthProvider, issued: dict[str, Any]) -> dict[str, A
 
 
 def revoke(app: SandboxApp, request: Request) -> Response:
-    """Revoke a token and its partner; 200 even for an unknown token, as the providers answer."""
+    """Revoke a token and its partner; 200 even for an unknown token, as the providers answer.
+
+    Procore's revoke takes an access token (OauthRevokePost: "Revoke authorization of an access token"; it revokes the
+    refresh token with it): a refresh token sent there is an invalid token, answered 200 and revoked nothing.
+    """
     provider = provider_of(request)
     form = request.form()
     try:
         client_authenticate(provider, request, form)
     except GrantError as error:
         return oauth_error(error)
-    token_revoke(app, provider=provider.name, token=form.get("token", ""))
+    kinds = ("access",) if provider.name == "procore" else ("access", "refresh")
+    token_revoke(app, provider=provider.name, token=form.get("token", ""), kinds=kinds)
     return json_response({}) if provider.name != "autodesk" else Response(200)
 
 

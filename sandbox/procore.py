@@ -22,6 +22,7 @@ from .items import (
 from .procore_api import (
     ApiError,
     Caller,
+    Row,
     api,
     date_range,
     int_filter,
@@ -139,9 +140,12 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
         raise ApiError(400, "submittal_response_id is not a valid response for this approver.")
     if item["status"] != "open" or not item["current_revision"]:
         raise ApiError(422, "The submittal is closed or superseded by a newer revision; it no longer takes responses.")
+    send_emails = bool_query(request, "send_emails")
     row = approver_respond(
         app, approver_id=approver["id"], response_id=chosen["id"], comment=str(body.get("comment", ""))
     )
+    if send_emails:
+        emails_send(app, item_id=item["id"], about="submittal_approver", sender_id=caller.user_id)
     webhooks.emit(
         app,
         project_id=project["id"],
@@ -161,6 +165,42 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
         "submittal_response_id": row["response_id"],
     }
     return json_response([answer])
+
+
+def bool_query(request: Request, name: str) -> bool:
+    """A documented boolean query parameter (absent: false); 400 for anything but true/false."""
+    raw = request.query.get(name)
+    if raw in (None, ""):
+        return False
+    if raw.lower() not in ("true", "false"):
+        raise ApiError(400, f"{name} must be true or false.")
+    return raw.lower() == "true"
+
+
+def emails_send(app: SandboxApp, *, item_id: int, about: str, sender_id: int) -> None:
+    """Procore emails the item's people only when the call asks (`send_emails` defaults to false); recorded here."""
+    with app.store.write() as conn:
+        conn.execute(
+            "INSERT INTO emails (item_id, about, sender_id, sent_at) VALUES (?,?,?,?)",
+            (item_id, about, sender_id, app.now_iso()),
+        )
+
+
+OFFICIAL_REFUSED = (
+    "You do not have permission to mark responses official on this RFI. Official responses need the RFI manager, "
+    "Admin on the RFIs tool or the Mark Official Responses permission."
+)
+
+
+def may_mark_official(app: SandboxApp, caller: Caller, item: Row) -> bool:
+    """The RFI manager, or a company admin (Admin on the RFIs tool); a plain assignee may only reply non-officially."""
+    if caller.user_id == item["manager_id"]:
+        return True
+    admin = app.store.one(
+        "SELECT is_admin FROM org_members WHERE org_id = ? AND user_id = ?",
+        (caller.company["id"] if caller.company is not None else 0, caller.user_id),
+    )
+    return bool(admin and admin["is_admin"])
 
 
 def int_or_404(raw: str) -> int:
@@ -224,7 +264,11 @@ def reply_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
         raise ApiError(400, "reply.body is required.")
     if item["status"] != "open":
         raise ApiError(422, "The RFI is closed; it no longer takes replies.")
-    official = bool(reply.get("official")) and caller.user_id == item["assignee_id"]
+    official = reply.get("official", False)
+    if not isinstance(official, bool):
+        raise ApiError(400, "reply.official must be true or false.")
+    if official and not may_mark_official(app, caller, item):
+        raise ApiError(403, OFFICIAL_REFUSED)
     post = post_add(
         app, item_id=item["id"], kind="answer", body=str(reply["body"]), official=official, user_id=caller.user_id
     )

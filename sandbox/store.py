@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS posts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL, kind TEXT NOT NULL, uid TEXT NOT NULL,
     body TEXT NOT NULL, official INTEGER NOT NULL DEFAULT 0, created_by INTEGER NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS posts_item ON posts (item_id);
+CREATE TABLE IF NOT EXISTS emails (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL, about TEXT NOT NULL, sender_id INTEGER NOT NULL,
+    sent_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS codes (
     code TEXT PRIMARY KEY, provider TEXT NOT NULL, client_id TEXT NOT NULL, user_id INTEGER NOT NULL,
     redirect_uri TEXT NOT NULL, challenge TEXT, scope TEXT NOT NULL DEFAULT '', expires_at REAL NOT NULL,
@@ -83,6 +86,7 @@ TABLES = [
     "items",
     "approvers",
     "posts",
+    "emails",
     "codes",
     "tokens",
     "hooks",
@@ -90,7 +94,7 @@ TABLES = [
     "deliveries",
 ]
 
-_COUNTERS = ("items", "approvers", "posts", "hooks", "triggers", "deliveries")
+_COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries")
 
 
 def iso(moment: datetime) -> str:

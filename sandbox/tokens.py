@@ -115,12 +115,17 @@ def refresh_rotate(app: SandboxApp, *, provider: str, client_id: str, refresh_to
         return _pair(conn, app, row, provider, client_id)
 
 
-def token_revoke(app: SandboxApp, *, provider: str, token: str) -> None:
-    """Revoke the token and every token of its grant (its access/refresh partner); unknown tokens are ignored."""
+def token_revoke(app: SandboxApp, *, provider: str, token: str, kinds: tuple[str, ...] = ("access", "refresh")) -> bool:
+    """Revoke the token and every token of its grant (its access/refresh partner) when it is one of `kinds`; unknown
+    tokens and tokens of another kind are ignored. Whether anything was revoked."""
     with app.store.write() as conn:
-        row = conn.execute("SELECT family FROM tokens WHERE token = ? AND provider = ?", (token, provider)).fetchone()
-        if row is not None:
+        row = conn.execute(
+            "SELECT family, kind FROM tokens WHERE token = ? AND provider = ?", (token, provider)
+        ).fetchone()
+        if row is not None and row["kind"] in kinds:
             conn.execute("UPDATE tokens SET revoked = 1 WHERE family = ?", (row["family"],))
+            return True
+    return False
 
 
 def user_tokens_revoke(app: SandboxApp, *, user_id: int, provider: str | None = None) -> int:

@@ -42,6 +42,7 @@ class ProcoreClient(Provider):
     company_word = "company"
     supports_pkce = False
     supports_webhooks = True
+    revokes = "access"  # POST /oauth/revoke documents the access token; it revokes the refresh token with it
     production = Endpoints(auth="https://login.procore.com", api="https://api.procore.com")
     provider_sandbox = Endpoints(auth="https://login-sandbox.procore.com", api="https://sandbox.procore.com")
 

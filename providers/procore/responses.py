@@ -1,5 +1,9 @@
 """Posting a reviewer's response to Procore: the approver response on a submittal, an official reply on an RFI.
 
+An official reply needs Admin on the RFIs tool, the RFI manager's seat or the "Mark Official Responses" permission; a
+plain assignee may only add a non-official reply. The official reply is tried first; when Procore refuses it (403),
+the reply is posted as a response and the user is told that marking it official needs the RFI manager.
+
 Safe to retry after a lost answer: an RFI reply is skipped when the RFI (Show RFI) already holds one by the receiving
 user with the same text, and a retried submittal response PATCHes the approver step it answered the first time.
 """
@@ -40,6 +44,15 @@ REFUSALS = RefusalWords(
     access_marker="not connected",  # "App is not connected to this company": classify says whom to ask
 )
 
+NOT_OFFICIAL = (
+    "Posted in Procore as a response, not as the official answer: marking it official needs the RFI manager (or "
+    "Admin on the RFIs tool, or the “Mark Official Responses” permission). Ask the RFI manager to mark it official."
+)
+
+
+class OfficialRefused(ProviderError):
+    """Procore refused `official: true` on an RFI reply (403): the user may only add a non-official reply."""
+
 
 def rfi_answers(rfi: Any) -> list[Any]:
     """The answers of every question of an RFI (Procore's Show RFI JSON: `questions[].answers[]`)."""
@@ -64,7 +77,7 @@ class ProcoreResponses(ProcoreClient):
         receiving_user_id: str,
         option_id: str,
         comment: str,
-    ) -> None:
+    ) -> str | None:
         headers = company_headers(company_id)
         api = self.endpoints.api
         if kind == "rfi":
@@ -73,16 +86,28 @@ class ProcoreResponses(ProcoreClient):
             )
             # The author is `created_by_id` in Procore's reply JSON (its `created_by` is a name), or an object's id.
             if holds_answer(rfi_answers(rfi), user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS):
-                return  # an earlier attempt's reply reached Procore although its answer was lost: never post twice
-            self._call(
-                "POST",
-                f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}/replies",
-                account=account,
-                headers=headers,
-                json={"reply": {"body": comment, "official": True}},
-                classify=self._refusal,
-            )
-            return
+                return None  # an earlier attempt's reply reached Procore although its answer was lost: never post twice
+            replies = f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}/replies"
+            try:
+                self._call(
+                    "POST",
+                    replies,
+                    account=account,
+                    headers=headers,
+                    json={"reply": {"body": comment, "official": True}},
+                    classify=self._official_refusal,
+                )
+            except OfficialRefused:
+                self._call(
+                    "POST",
+                    replies,
+                    account=account,
+                    headers=headers,
+                    json={"reply": {"body": comment, "official": False}},
+                    classify=self._refusal,
+                )
+                return NOT_OFFICIAL
+            return None
         submittal = self._call(
             "GET", f"{api}/rest/v1.1/projects/{project_id}/submittals/{item_id}", account=account, headers=headers
         )
@@ -95,10 +120,12 @@ class ProcoreResponses(ProcoreClient):
             f"{api}/rest/v1.0/submittal_approvers/{approver_id}",
             account=account,
             headers=headers,
-            params={"project_id": project_id, "submittal_id": item_id},
+            # `send_emails` defaults to false: without it nobody at the contractor hears of the response.
+            params={"project_id": project_id, "submittal_id": item_id, "send_emails": "true"},
             json={"submittal_approver": body},
             classify=self._refusal,
         )
+        return None
 
     def _approver_id(self, submittal: Any, user_id: str, option_id: str) -> str:
         """The receiving user's approver step: the one still waiting for an answer when they have several, else the
@@ -118,6 +145,12 @@ class ProcoreResponses(ProcoreClient):
         waiting = [a for a in mine if not a.get("returned_date")]
         holding = [a for a in mine if str((a.get("response") or {}).get("id")) == option_id]
         return str((waiting or holding or mine)[0]["id"])
+
+    def _official_refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
+        """A 403 to an official reply is the permission to mark replies official (unless the app is disconnected)."""
+        if response.status_code == 403 and REFUSALS.access_marker not in response.text.lower():
+            return OfficialRefused("Procore refused an official reply.", detail=response.text[:300])
+        return self._refusal(response, attempt)
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         """Why Procore refused a response or reply, in words; access problems keep their usual meaning."""

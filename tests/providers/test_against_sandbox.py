@@ -20,6 +20,8 @@ from django.test import Client
 from connector_portal.models import User
 from providers.models import ProviderAccount
 from providers.registry import get_provider
+from providers.services import account_revoke
+from sandbox.constants import SANDBOX_CLIENTS
 from sandbox.testing import RunningSandbox, running_sandbox
 from tests.providers import procore_reference
 
@@ -96,7 +98,7 @@ def test_a_member_connects_and_lists_projects_on_the_sandbox(
     company_id = companies[0].id if module.needs_company_choice else ""
     projects = module.list_projects(account=account, company_id=company_id)
     tokens = module.refresh(refresh_token=account.refresh_token)
-    module.revoke(token=tokens.refresh_token)
+    module.revoke(token=tokens.access_token if module.revokes == "access" else tokens.refresh_token)
     calls = list(recorded)
 
     assert account.status == "active" and account.provider_user_id and account.email == "reviewer@sandbox.test"
@@ -105,6 +107,21 @@ def test_a_member_connects_and_lists_projects_on_the_sandbox(
     if provider == "procore":
         assert len(procore_reference.procore_calls(calls, base=sandbox.url("procore", ""))) == 6
         procore_reference.assert_documented(calls, base=sandbox.url("procore", ""))
+
+
+def test_disconnecting_procore_revokes_the_access_token_and_with_it_the_refresh_token(
+    browser: Client, sandbox: RunningSandbox
+) -> None:
+    account = connect(browser, sandbox, "procore")
+    access, refresh = account.access_token, account.refresh_token
+    account_revoke(account=account)
+    me = requests.get(
+        sandbox.url("procore", "/rest/v1.0/me"), headers={"Authorization": f"Bearer {access}"}, timeout=TIMEOUT
+    )
+    assert me.status_code == 401, "Procore's revoke takes the access token; sending the refresh token revokes nothing"
+    form = {"grant_type": "refresh_token", "refresh_token": refresh, "client_id": SANDBOX_CLIENTS["procore"][0]}
+    form["client_secret"] = SANDBOX_CLIENTS["procore"][1]
+    assert requests.post(sandbox.url("procore", "/oauth/token"), data=form, timeout=TIMEOUT).status_code == 400
 
 
 def test_denying_consent_on_the_sandbox_saves_nothing(browser: Client, sandbox: RunningSandbox) -> None:

@@ -45,7 +45,7 @@ def test_every_procore_request_of_connect_refresh_listing_and_revoke_is_document
         provider.refresh(refresh_token=account.refresh_token)
         provider.list_companies(account=account)
         provider.list_projects(account=account, company_id="8")
-        provider.revoke(token=account.refresh_token)
+        provider.revoke(token=account.access_token)
 
         calls = procore_reference.procore_calls(mocked.calls, base=PROCORE)
         problems = [

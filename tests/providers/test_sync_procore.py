@@ -228,7 +228,11 @@ def test_a_response_patches_the_receiving_users_waiting_approver_step(
     post(account)
 
     patch = mocked.calls[-1].request
-    assert sent_query(patch) == {"project_id": [PROJECT], "submittal_id": ["1001"]}
+    assert sent_query(patch) == {
+        "project_id": [PROJECT],
+        "submittal_id": ["1001"],
+        "send_emails": ["true"],  # Procore's default is false: nobody would be told
+    }
     assert json.loads(sent_body(patch)) == {
         "submittal_approver": {"submittal_response_id": 2, "comment": "See markups."}
     }
@@ -314,6 +318,44 @@ def test_an_rfi_answer_is_an_official_reply(mocked: responses.RequestsMock, acco
 
     assert [c.request.method for c in mocked.calls] == ["GET", "POST"]
     assert json.loads(sent_body(mocked.calls[1].request)) == {"reply": {"body": "See markups.", "official": True}}
+
+
+def test_an_rfi_answer_the_user_may_not_mark_official_is_posted_as_a_response_and_says_so(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    with_answers(mocked)
+    refusal = {"errors": "You do not have permission to mark responses official on this RFI."}
+    mocked.post(f"{RFIS}/2001/replies", json=refusal, status=403)
+    mocked.post(f"{RFIS}/2001/replies", json={"id": 1, "official": False}, status=201)
+
+    note = get_provider("procore").post_response(
+        account=account,
+        company_id=COMPANY,
+        project_id=PROJECT,
+        kind="rfi",
+        item_id="2001",
+        receiving_user_id=ME,
+        option_id="",
+        comment="See markups.",
+    )
+
+    bodies = [json.loads(sent_body(c.request)) for c in mocked.calls if c.request.method == "POST"]
+    assert bodies == [
+        {"reply": {"body": "See markups.", "official": True}},
+        {"reply": {"body": "See markups.", "official": False}},
+    ]
+    assert note is not None and "marking it official needs the RFI manager" in note
+
+
+def test_an_rfi_answer_refused_because_the_app_is_disconnected_is_not_retried_unofficially(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    with_answers(mocked)
+    mocked.post(f"{RFIS}/2001/replies", json={"errors": "App is not connected to this company"}, status=403)
+
+    with pytest.raises(AccessBlocked, match="disconnected"):
+        post(account, "rfi", "2001")
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST"]
 
 
 @pytest.mark.parametrize(

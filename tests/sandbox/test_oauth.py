@@ -118,6 +118,14 @@ def test_token_info_describes_the_token_and_revoke_ends_it(sandbox: RunningSandb
     assert refresh.json()["error"] == "invalid_grant"
 
 
+def test_procore_revoke_takes_the_access_token_and_a_refresh_token_revokes_nothing(sandbox: RunningSandbox) -> None:
+    token = _exchange(sandbox, authorize(sandbox, "procore")["code"][0]).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    revoke = {"token": token["refresh_token"], "client_id": PROCORE_ID, "client_secret": PROCORE_SECRET}
+    assert requests.post(sandbox.url("procore", "/oauth/revoke"), data=revoke, timeout=TIMEOUT).status_code == 200
+    assert requests.get(sandbox.url("procore", "/rest/v1.0/me"), headers=headers, timeout=TIMEOUT).status_code == 200
+
+
 def test_revoking_an_unknown_token_still_answers_200(sandbox: RunningSandbox) -> None:
     revoke = {"token": "never-issued", "client_id": PROCORE_ID, "client_secret": PROCORE_SECRET}
     assert requests.post(sandbox.url("procore", "/oauth/revoke"), data=revoke, timeout=TIMEOUT).status_code == 200

@@ -121,6 +121,22 @@ def test_the_approver_posts_a_response_and_the_ball_moves_on(procore: Api) -> No
     assert after["updated_at"] > submittal["updated_at"]
 
 
+def test_an_approver_response_emails_the_contractor_only_when_asked(sandbox: RunningSandbox, procore: Api) -> None:
+    responses = {
+        r["considered"]: r["id"] for r in procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses").json()
+    }
+    submittal, approver = _reviewer_approver(procore)
+    assert _respond(procore, submittal, approver, responses["approved"]).status_code == 200
+    assert sandbox.app.store.all("SELECT * FROM emails") == []  # send_emails defaults to false
+    path = f"/rest/v1.0/submittal_approvers/{approver['id']}"
+    query = {"project_id": RIVERSIDE, "submittal_id": submittal["id"], "send_emails": "yes"}
+    body = {"submittal_approver": {"submittal_response_id": responses["approved"]}}
+    assert procore.patch(path, params=query, json=body).status_code == 400
+    assert procore.patch(path, params={**query, "send_emails": "true"}, json=body).status_code == 200
+    sent = sandbox.app.store.all("SELECT item_id, about, sender_id FROM emails")
+    assert [tuple(row) for row in sent] == [(submittal["id"], "submittal_approver", REVIEWER)]
+
+
 def test_an_approver_response_is_checked(sandbox: RunningSandbox, procore: Api) -> None:
     responses = {
         r["considered"]: r["id"] for r in procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses").json()
@@ -135,9 +151,24 @@ def test_an_approver_response_is_checked(sandbox: RunningSandbox, procore: Api) 
     assert CONSULTANT != REVIEWER
 
 
-def test_the_assignee_replies_officially_to_an_rfi(procore: Api) -> None:
+def test_a_plain_assignee_may_not_reply_officially_but_may_reply(sandbox: RunningSandbox, procore: Api) -> None:
     rfi = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis", params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
-    answer = procore.post(
+    path = f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}/replies"
+    refused = procore.post(path, json={"reply": {"body": "Use the structural depth.", "official": True}})
+    assert refused.status_code == 403 and "official" in refused.json()["errors"]
+    assert procore.post(path, json={"reply": {"body": "x", "official": "yes"}}).status_code == 400
+    answer = procore.post(path, json={"reply": {"body": "Use the structural depth.", "official": False}})
+    assert answer.status_code == 201 and answer.json()["official"] is False
+    after = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}").json()
+    assert after["questions"][0]["answers"][-1]["plain_text_body"] == "Use the structural depth."
+    replies = procore.get(path).json()
+    assert [r["plain_text_body"] for r in replies] == ["Use the structural depth."]
+
+
+def test_the_rfi_manager_replies_officially_and_the_ball_moves_on(sandbox: RunningSandbox, procore: Api) -> None:
+    rfi = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis", params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
+    manager = Api(sandbox, "procore", "gc@sandbox.test", SUMMIT)
+    answer = manager.post(
         f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}/replies",
         json={"reply": {"body": "Use the structural depth.", "official": True}},
     )
@@ -145,8 +176,6 @@ def test_the_assignee_replies_officially_to_an_rfi(procore: Api) -> None:
     after = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}").json()
     assert after["ball_in_court"]["id"] == GC
     assert after["questions"][0]["answers"][-1]["plain_text_body"] == "Use the structural depth."
-    replies = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}/replies").json()
-    assert [r["plain_text_body"] for r in replies] == ["Use the structural depth."]
 
 
 def test_every_answer_carries_rate_limit_headers(procore: Api) -> None:

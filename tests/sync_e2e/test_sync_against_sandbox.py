@@ -147,6 +147,38 @@ def test_a_response_is_delivered_visible_upstream_and_not_echoed_back(
     assert FeedEntry.objects.count() - feed == run.changed
 
 
+def test_a_procore_approver_response_tells_the_contractor_by_email(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
+) -> None:
+    if case.provider != "procore":
+        pytest.skip("Procore's send_emails")
+    sync()
+
+    delivered = respond(item(case, "submittal", 1), clock)
+
+    assert delivered.status == ItemResponse.Status.DELIVERED, delivered.provider_answer
+    sent = sandbox.app.store.all("SELECT item_id, about FROM emails")
+    assert [tuple(row) for row in sent] == [(case.item_row("submittal", 1), "submittal_approver")]
+
+
+def test_a_procore_rfi_answer_by_a_plain_assignee_is_posted_as_a_response_and_says_so(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
+) -> None:
+    if case.provider != "procore":
+        pytest.skip("Procore's official replies")
+    sync()
+
+    answered = respond(item(case, "rfi", 1), clock, keyword="")
+
+    assert answered.status == ItemResponse.Status.DELIVERED, answered.provider_answer
+    assert "Posted in Procore as a response" in answered.provider_answer
+    assert "marking it official needs the RFI manager" in answered.provider_answer
+    post = sandbox.app.store.row(
+        "SELECT body, official FROM posts WHERE item_id = ? AND kind = 'answer'", (case.item_row("rfi", 1),)
+    )
+    assert post["body"] == "Checked by the portal." and post["official"] == 0
+
+
 def test_a_response_to_an_item_closed_upstream_is_refused_at_once(
     case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
 ) -> None:
