@@ -90,7 +90,9 @@ class KeywordList(FirmOwned):
         PORTAL = "portal", "Entered in the portal"
         ADMIN = "admin", "Entered in admin"
 
-    project = models.ForeignKey("projects.ProjectCenterProject", on_delete=models.CASCADE, related_name="keyword_lists")
+    project = models.ForeignKey(
+        "connector_portal.ProjectCenterProject", on_delete=models.CASCADE, related_name="keyword_lists"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.PORTAL)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,4 +1,4 @@
-"""Support staff's view of projects, links, synced items, the feed, responses and sync runs."""
+"""Support staff's view of links, synced items, the feed, responses and sync runs."""
 
 from __future__ import annotations
 
@@ -11,18 +11,9 @@ from django.http import HttpRequest
 from connector_portal.audit_admin import AuditedAdmin, admin_user
 from connector_portal.services import audit_record, snapshot
 from projects.connect.services import link_delete
-from projects.models import FeedEntry, ItemResponse, ProjectCenterProject, ProjectLink, SyncedItem, SyncRun
+from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.services import link_sync_now, response_dismiss, response_retry
 from projects.services.pull import link_is_syncable
-
-
-@admin.register(ProjectCenterProject)
-class ProjectCenterProjectAdmin(AuditedAdmin):
-    list_display = ["__str__", "pc_project_id", "firm", "created_at"]
-    list_filter = ["firm"]
-    list_select_related = ["firm"]
-    search_fields = ["name", "number", "pc_project_id", "firm__name"]
-    autocomplete_fields = ["firm"]
 
 
 class ReadOnlyAdmin(AuditedAdmin):

@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from connector_portal.models import Firm, User
+from connector_portal.models import Firm, ProjectCenterProject, User
 from connector_portal.services import audit_record, snapshot
-from projects.models import ProjectCenterProject, ProjectLink
+from projects.models import ProjectLink
 from projects.queue import enqueue
 from providers.models import ProviderAccount
 from providers.types import Company, ProviderProject

@@ -8,13 +8,13 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from connector_portal.models import User
+from connector_portal.models import ProjectCenterProject, User
 from connector_portal.tenancy import AuthenticatedFirmRequest
 from mappings.forms import MappingForm
 from mappings.models import MappingTable
 from mappings.selectors import keyword_check, link_table_get, mapping_check, response_keywords
 from mappings.services import mapping_table_create_for_link, mapping_table_replace
-from projects.models import ProjectCenterProject, ProjectLink, SyncRun
+from projects.models import ProjectLink, SyncRun
 from projects.queue import enqueue
 from projects.selectors import sync_status
 from projects.services import link_sync_now
@@ -74,7 +74,7 @@ def mapping_form(
 
 
 def _project_of(request: AuthenticatedFirmRequest) -> ProjectCenterProject:
-    from projects.selectors import project_get
+    from connector_portal.selectors import project_get
 
     assert request.resolver_match is not None  # the URL resolver sets it before any view runs
     return project_get(firm=request.firm, pc_project_id=request.resolver_match.kwargs["pc_project_id"])

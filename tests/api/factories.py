@@ -7,18 +7,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from connector_portal.models import Firm
+from connector_portal.models import Firm, ProjectCenterProject
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, SHIPPED_DEFAULTS
 from mappings.models import KeywordEntry, KeywordList, MappingRow, MappingTable
-from projects.models import (
-    FeedEntry,
-    FeedSequence,
-    ItemResponse,
-    ProjectCenterProject,
-    ProjectLink,
-    SyncedItem,
-    SyncRun,
-)
+from projects.models import FeedEntry, FeedSequence, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.services import feed_append
 from providers.models import ProviderAccount
 from providers.types import ResponseOption

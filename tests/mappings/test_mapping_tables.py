@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from connector_portal.models import AuditEvent, Connector, Firm, User
+from connector_portal.models import AuditEvent, Connector, Firm, ProjectCenterProject, User
 from mappings.keywords import KeywordInput
 from mappings.models import KeywordList, MappingRow, MappingTable
 from mappings.selectors import default_choices, link_table_get
@@ -15,7 +15,7 @@ from mappings.services import (
     mapping_table_create_for_link,
     mapping_table_replace,
 )
-from projects.models import ProjectCenterProject, ProjectLink
+from projects.models import ProjectLink
 from providers.types import ResponseOption
 
 ALL_CHOICES = {

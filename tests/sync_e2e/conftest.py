@@ -19,9 +19,9 @@ import pytest
 import requests
 from pytest_django.fixtures import Settings
 
-from connector_portal.models import Firm, User
+from connector_portal.models import Firm, ProjectCenterProject, User
 from mappings.services import mapping_table_create_for_link
-from projects.models import ProjectCenterProject, ProjectLink, SyncRun
+from projects.models import ProjectLink, SyncRun
 from projects.services import link_sync
 from providers import http
 from providers.models import ProviderAccount
