@@ -44,6 +44,7 @@ class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
     list_select_related = ["firm", "project", "account"]
     search_fields = ["project__name", "project__pc_project_id", "provider_project_name", "firm__name"]
     readonly_fields = [
+        "mapping_table",
         "submittal_cursor",
         "rfi_cursor",
         "lease_owner",

@@ -25,6 +25,10 @@ class ProjectLink(FirmOwned):
         "connector_portal.ProjectCenterProject", on_delete=models.CASCADE, related_name="link"
     )
     provider = models.CharField(max_length=20, choices=Connector.choices)
+    # The link's own response mapping; deleted with the link (projects.services.mapping, on disconnect and on delete).
+    mapping_table = models.OneToOneField(
+        "mappings.MappingTable", null=True, blank=True, on_delete=models.SET_NULL, related_name="link"
+    )
     account = models.ForeignKey(
         "providers.ProviderAccount",
         on_delete=models.PROTECT,

@@ -12,6 +12,7 @@ from connector_portal.models import Firm, ProjectCenterProject, User
 from connector_portal.services import audit_record, snapshot
 from projects.models import ProjectLink
 from projects.queue import enqueue
+from projects.services.mapping import link_mapping_table_delete
 from providers.models import ProviderAccount
 from providers.types import Company, ProviderProject
 
@@ -143,5 +144,6 @@ def link_delete(*, link: ProjectLink, actor: User, request: HttpRequest | None =
             link.webhook_hook_id,
         )
         transaction.on_commit(lambda: enqueue("projects.tasks.unregister_webhooks", *hook))
+    link_mapping_table_delete(link=link)  # deletes that do not come through here: the post_delete receiver
     link.delete()
     audit_record(action="link.delete", firm=firm, actor_user=actor, target=link, before=before, request=request)

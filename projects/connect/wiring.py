@@ -12,12 +12,12 @@ from connector_portal.models import ProjectCenterProject, User
 from connector_portal.tenancy import AuthenticatedFirmRequest
 from mappings.forms import MappingForm
 from mappings.models import MappingTable
-from mappings.selectors import keyword_check, link_table_get, mapping_check, response_keywords
-from mappings.services import mapping_table_create_for_link, mapping_table_replace
+from mappings.selectors import keyword_check, response_keywords
 from projects.models import ProjectLink, SyncRun
 from projects.queue import enqueue
-from projects.selectors import sync_status
+from projects.selectors import link_table_get, mapping_check, sync_status
 from projects.services import link_sync_now
+from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
 from projects.services.pull import link_is_syncable
 from providers.base import Provider
 from providers.errors import ProviderError

@@ -53,7 +53,9 @@ def keyword_lists_add(project: ProjectCenterProject) -> None:
 
 
 def mapping_table_add(link: ProjectLink, keywords: tuple[str, ...] = DEFAULT_RESPONSE_KEYWORDS) -> MappingTable:
-    table = MappingTable.objects.create(firm=link.firm, provider=link.provider, link=link)
+    table = MappingTable.objects.create(firm=link.firm, provider=link.provider)
+    link.mapping_table = table
+    link.save(update_fields=["mapping_table"])
     shipped = SHIPPED_DEFAULTS["procore"]
     for position, keyword in enumerate(keywords):
         option = OPTION_FOR_STANDARD[shipped[keyword]]

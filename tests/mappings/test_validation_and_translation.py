@@ -8,9 +8,10 @@ from connector_portal.models import ProjectCenterProject
 from mappings.keywords import KeywordInput
 from mappings.matching import TranslationError
 from mappings.models import KeywordList, MappingTable
-from mappings.selectors import mapping_check, mapping_translate
-from mappings.services import keyword_list_replace, mapping_table_create_for_link, mapping_table_replace
+from mappings.services import keyword_list_replace
 from projects.models import ProjectLink
+from projects.selectors import mapping_check, mapping_translate
+from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
 from providers.types import ResponseOption
 
 
