@@ -1,7 +1,7 @@
 """A firm's default table says so itself (`is_default`) instead of by having no link: links will hold their tables.
 
 The "one default per firm and provider" constraint moves to the new column here, while every table still has its
-`link`, so that reversing this migration after projects 0009 has put the links back finds the old constraint true.
+`link`, so that reversing this migration after projects 0010 has put the links back finds the old constraint true.
 """
 
 from django.db import migrations, models

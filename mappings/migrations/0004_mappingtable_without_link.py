@@ -1,4 +1,4 @@
-"""The table no longer points at its link (projects 0009 copied every `link` into `ProjectLink.mapping_table`)."""
+"""The table no longer points at its link (projects 0010 copied every `link` into `ProjectLink.mapping_table`)."""
 
 from django.db import migrations
 
@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("mappings", "0003_mappingtable_is_default"),
-        ("projects", "0009_projectlink_mapping_table"),  # the copy runs before the column goes
+        ("projects", "0010_projectlink_mapping_table_fill"),  # the copy runs before the column goes
     ]
 
     operations = [

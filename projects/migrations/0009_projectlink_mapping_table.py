@@ -1,29 +1,12 @@
 """A link holds its mapping table: the relation points down the layers (projects → mappings), not up.
 
-Each table's `link` is copied into the link's new `mapping_table`; mappings 0004 then drops `link`. The reverse
-name stays hidden ("+") until that column is gone, and becomes `link` in 0010.
+Each table's `link` is copied into the link's new `mapping_table` by 0010 (a migration of its own: PostgreSQL will
+not alter a table with pending foreign key checks in the same transaction); mappings 0004 then drops `link`. The
+reverse name stays hidden ("+") until that column is gone, and becomes `link` in 0011.
 """
 
 import django.db.models.deletion
 from django.db import migrations, models
-
-
-def tables_attach(apps, schema_editor) -> None:
-    db = schema_editor.connection.alias
-    link_model = apps.get_model("projects", "ProjectLink")
-    table_model = apps.get_model("mappings", "MappingTable")
-    for table_id, link_id in table_model.objects.using(db).filter(link__isnull=False).values_list("id", "link_id"):
-        link_model.objects.using(db).filter(pk=link_id).update(mapping_table_id=table_id)
-
-
-def tables_detach(apps, schema_editor) -> None:
-    db = schema_editor.connection.alias
-    link_model = apps.get_model("projects", "ProjectLink")
-    table_model = apps.get_model("mappings", "MappingTable")
-    for link_id, table_id in link_model.objects.using(db).filter(mapping_table__isnull=False).values_list(
-        "id", "mapping_table_id"
-    ):
-        table_model.objects.using(db).filter(pk=table_id).update(link_id=link_id)
 
 
 class Migration(migrations.Migration):
@@ -44,5 +27,4 @@ class Migration(migrations.Migration):
                 to="mappings.mappingtable",
             ),
         ),
-        migrations.RunPython(tables_attach, tables_detach),
     ]

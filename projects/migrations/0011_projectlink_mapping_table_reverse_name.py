@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0009_projectlink_mapping_table"),
+        ("projects", "0010_projectlink_mapping_table_fill"),
         ("mappings", "0004_mappingtable_without_link"),
     ]
 
