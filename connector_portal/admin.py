@@ -14,7 +14,15 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from connector_portal.audit_admin import AuditedAdmin, admin_user
-from connector_portal.models import AuditEvent, Firm, Licence, Membership, ServiceAccountToken, User
+from connector_portal.models import (
+    AuditEvent,
+    Firm,
+    Licence,
+    Membership,
+    ProjectCenterProject,
+    ServiceAccountToken,
+    User,
+)
 from connector_portal.services import (
     audit_record,
     service_token_create,
@@ -90,6 +98,19 @@ class FirmAdmin(AuditedAdmin):
             return "Save the firm first, then create its API service-account token."
         url = reverse("admin:connector_portal_serviceaccounttoken_add") + f"?firm={obj.pk}"
         return format_html('<a class="button" href="{}">Create an API service-account token</a>', url)
+
+
+@admin.register(ProjectCenterProject)
+class ProjectCenterProjectAdmin(AuditedAdmin):
+    list_display = ["__str__", "pc_project_id", "firm", "created_at"]
+    list_filter = ["firm"]
+    list_select_related = ["firm"]
+    search_fields = ["name", "number", "pc_project_id", "firm__name"]
+    autocomplete_fields = ["firm"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ProjectCenterProject | None = None) -> list[str]:
+        # A project's firm is also its link's firm: moving it would leave the link with the old one.
+        return ["firm"] if obj is not None else []
 
 
 class TokenCreateForm(forms.Form):

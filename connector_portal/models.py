@@ -1,4 +1,4 @@
-"""Tenancy: firms, their members, licence, API service accounts and the audit trail."""
+"""Tenancy: firms, members, licence, API service accounts, the audit trail, the firm's Project Center projects."""
 
 from __future__ import annotations
 
@@ -198,3 +198,27 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only.")
+
+
+class ProjectCenterProject(FirmOwned):
+    """A project in the firm's Newforma Project Center, keyed by Project Center's own project id.
+
+    The firm's own registry of its projects: keyword lists (mappings) and links (projects) both hang off it.
+    """
+
+    pc_project_id = models.CharField(
+        "Project Center project id", max_length=100, help_text="Project Center's own id for the project."
+    )
+    name = models.CharField(max_length=255)
+    number = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "pc_project_id"], name="pcproject_unique_per_firm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}".strip()

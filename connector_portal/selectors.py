@@ -1,11 +1,12 @@
-"""Reads about firms, memberships and service accounts."""
+"""Reads about firms, memberships, service accounts and the firm's Project Center projects."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from connector_portal.models import Firm, Licence, Membership, ServiceAccountToken, User
+from connector_portal.models import Firm, Licence, Membership, ProjectCenterProject, ServiceAccountToken, User
+from connector_portal.tenancy import get_for_firm_or_404, scoped
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -44,3 +45,11 @@ def service_tokens_active(*, firm: Firm) -> QuerySet[ServiceAccountToken]:
 
 def firm_has_service_account(*, firm: Firm) -> bool:
     return service_tokens_active(firm=firm).exists()
+
+
+def project_list(*, firm: Firm) -> QuerySet[ProjectCenterProject]:
+    return scoped(ProjectCenterProject.objects.all(), firm=firm).order_by("name")
+
+
+def project_get(*, firm: Firm, pc_project_id: str) -> ProjectCenterProject:
+    return get_for_firm_or_404(ProjectCenterProject.objects.all(), firm=firm, pc_project_id=pc_project_id)

@@ -15,9 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connector_portal.forms import FirmSwitchForm
 from connector_portal.middleware import SESSION_FIRM_KEY
-from connector_portal.selectors import firm_has_service_account, firm_licence, memberships_for_user
+from connector_portal.selectors import firm_has_service_account, firm_licence, memberships_for_user, project_list
 from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest, is_in_firm
-from projects.selectors import project_list
 
 P = ParamSpec("P")
 

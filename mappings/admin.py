@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, QuerySet
 from django.forms import BaseModelForm
 from django.forms.models import BaseInlineFormSet
@@ -57,43 +58,61 @@ class MappingRowInline(admin.TabularInline):
     fields = ["position", "keyword", "standard", "response_name", "response_id"]
 
 
+def _link_of(table: MappingTable) -> Any:
+    """The connection holding this table (a projects row, reached by its reverse name), or None for a default table."""
+    try:
+        return table.link
+    except ObjectDoesNotExist:
+        return None
+
+
 class MappingTableForm(forms.ModelForm):
     class Meta:
         model = MappingTable
-        fields = ["firm", "provider", "link"]
+        fields = ["firm", "provider", "is_default"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        link, firm, provider = data.get("link"), data.get("firm"), data.get("provider")
+        link = _link_of(self.instance) if self.instance.pk else None
+        firm, provider = data.get("firm"), data.get("provider")
         if link is not None and firm is not None and link.firm_id != firm.pk:
-            self.add_error("link", "This connection belongs to another firm. Choose one of this firm's connections.")
+            self.add_error("firm", "This table belongs to a connection of another firm; keep the connection's firm.")
         if link is not None and provider and link.provider != provider:
             self.add_error("provider", f"The connection is to {link.get_provider_display()}; choose that provider.")
+        if link is not None and data.get("is_default"):
+            self.add_error("is_default", "This table belongs to a connection, so it cannot be the firm's default.")
         return data
 
 
 @admin.register(MappingTable)
 class MappingTableAdmin(AuditedAdmin[MappingTable]):
     form = MappingTableForm
-    list_display = ["__str__", "firm", "provider", "is_default", "row_count", "updated_at", "updated_by"]
-    list_filter = ["provider", ("link", admin.EmptyFieldListFilter), "firm"]
+    list_display = ["name", "firm", "provider", "is_default", "row_count", "updated_at", "updated_by"]
+    list_filter = ["provider", "is_default", "firm"]
     list_select_related = ["firm", "link__project", "updated_by"]
     search_fields = ["firm__name", "link__project__name", "link__project__pc_project_id", "rows__keyword"]
     autocomplete_fields = ["firm"]
-    raw_id_fields = ["link"]
-    readonly_fields = ["updated_at", "updated_by"]
+    readonly_fields = ["connection", "updated_at", "updated_by"]
     inlines = [MappingRowInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MappingTable]:
         return super().get_queryset(request).annotate(_rows=Count("rows"))
 
+    @admin.display(description="Mapping table")
+    def name(self, obj: MappingTable) -> str:
+        link = _link_of(obj)
+        if link is None:
+            return str(obj)
+        return f"{obj.get_provider_display()} mapping of {link.project}"
+
+    @admin.display(description="Connection")
+    def connection(self, obj: MappingTable) -> str:
+        link = _link_of(obj)
+        return str(link) if link is not None else "—"
+
     @admin.display(description="Rows", ordering="_rows")
     def row_count(self, obj: MappingTable) -> int:
         return obj._rows  # type: ignore[attr-defined]
-
-    @admin.display(description="Firm default", boolean=True)
-    def is_default(self, obj: MappingTable) -> bool:
-        return obj.is_default
 
     def save_model(self, request: HttpRequest, obj: MappingTable, form: BaseModelForm, change: bool) -> None:
         obj.updated_by = admin_user(request)

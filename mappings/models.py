@@ -14,38 +14,31 @@ from connector_portal.models import Connector, FirmOwned
 class MappingTable(FirmOwned):
     """How Project Center's Record a Response keywords translate into one provider's responses.
 
-    A table with a `link` belongs to one project connection; a table without one is the firm's default for its
-    provider (at most one per firm and provider), copied into each new connection.
+    A project connection holds its own table (`ProjectLink.mapping_table`, one layer up); a table marked
+    `is_default` is the firm's default for its provider (at most one per firm and provider), copied into each new
+    connection.
     """
 
     provider = models.CharField(max_length=20, choices=Connector.choices)
-    link = models.OneToOneField(
-        "projects.ProjectLink", null=True, blank=True, on_delete=models.CASCADE, related_name="mapping_table"
-    )
+    is_default = models.BooleanField("firm default", default=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        ordering = ["firm__name", "provider", "link_id"]
+        ordering = ["firm__name", "provider", "-is_default", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["firm", "provider"],
-                condition=models.Q(link__isnull=True),
+                condition=models.Q(is_default=True),
                 name="mappingtable_one_default_per_firm_provider",
             ),
         ]
 
     def __str__(self) -> str:
         provider = self.get_provider_display()
-        if self.link is None:
-            return f"Default {provider} mapping"
-        return f"{provider} mapping of {self.link.project}"
-
-    @property
-    def is_default(self) -> bool:
-        return self.link_id is None
+        return f"Default {provider} mapping" if self.is_default else f"{provider} mapping {self.pk}"
 
 
 class MappingRow(FirmOwned):
@@ -90,7 +83,9 @@ class KeywordList(FirmOwned):
         PORTAL = "portal", "Entered in the portal"
         ADMIN = "admin", "Entered in admin"
 
-    project = models.ForeignKey("projects.ProjectCenterProject", on_delete=models.CASCADE, related_name="keyword_lists")
+    project = models.ForeignKey(
+        "connector_portal.ProjectCenterProject", on_delete=models.CASCADE, related_name="keyword_lists"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.PORTAL)
     updated_at = models.DateTimeField(auto_now=True)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Sequence
 
-from connector_portal.models import Connector, Firm
+from connector_portal.models import Connector, Firm, ProjectCenterProject
 from connector_portal.tenancy import scoped
-from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, SHIPPED_DEFAULTS, normalise
+from mappings.constants import SHIPPED_DEFAULTS, normalise
 from mappings.keywords import KeywordCheck, KeywordInput, check_keyword_lists, record_a_response_keywords
 from mappings.matching import MappingCheck, check_rows, resolve, suggest, translate
 from mappings.models import KeywordEntry, KeywordList, MappingRow, MappingTable
-from mappings.owners import LinkLike, ProjectLike
 from providers.types import ResponseOption
 
 
@@ -21,7 +20,7 @@ def provider_label(provider: str) -> str:
 
 def default_table_get(*, firm: Firm, provider: str) -> MappingTable | None:
     """The firm's own default table for a provider, or None when it uses the product's shipped defaults."""
-    return scoped(MappingTable.objects.all(), firm=firm).filter(provider=provider, link__isnull=True).first()
+    return scoped(MappingTable.objects.all(), firm=firm).filter(provider=provider, is_default=True).first()
 
 
 def default_choices(*, firm: Firm, provider: str) -> dict[str, str]:
@@ -36,15 +35,11 @@ def default_choices(*, firm: Firm, provider: str) -> dict[str, str]:
     return {**{k: v for k, v in shipped.items() if normalise(k) not in mine}, **own}
 
 
-def link_table_get(*, firm: Firm, link: LinkLike) -> MappingTable | None:
-    return scoped(MappingTable.objects.all(), firm=firm).filter(link_id=link.pk).first()
-
-
 def table_rows(*, table: MappingTable) -> list[MappingRow]:
     return list(table.rows.order_by("position", "id"))
 
 
-def keyword_lists_get(*, project: ProjectLike) -> dict[str, KeywordList | None]:
+def keyword_lists_get(*, project: ProjectCenterProject) -> dict[str, KeywordList | None]:
     """List kind -> the project's keyword list (None when never received), entries prefetched."""
     lists = scoped(KeywordList.objects.prefetch_related("entries"), firm=project.firm).filter(project_id=project.pk)
     found = {kl.kind: kl for kl in lists}
@@ -57,7 +52,7 @@ def _inputs(keyword_list: KeywordList | None) -> list[KeywordInput] | None:
     return [KeywordInput(name=e.name, type=e.type) for e in keyword_list.entries.all()]
 
 
-def response_keywords(*, project: ProjectLike) -> list[str]:
+def response_keywords(*, project: ProjectCenterProject) -> list[str]:
     """The project's Record a Response keywords, in Project Center's order.
 
     They come from the project's Submittal Action list when it holds any; a list without them (or no list yet)
@@ -67,12 +62,12 @@ def response_keywords(*, project: ProjectLike) -> list[str]:
     return record_a_response_keywords(_inputs(lists[KeywordList.Kind.SUBMITTAL_ACTION]) or [])
 
 
-def keyword_check(*, project: ProjectLike) -> KeywordCheck:
+def keyword_check(*, project: ProjectCenterProject) -> KeywordCheck:
     lists = keyword_lists_get(project=project)
     return check_keyword_lists({kind: _inputs(kl) for kind, kl in lists.items()})
 
 
-def held_kinds(*, project: ProjectLike) -> dict[str, str]:
+def held_kinds(*, project: ProjectCenterProject) -> dict[str, str]:
     """Item kind ("submittal", "rfi") -> why syncing it is held for this project. Empty when nothing is held.
 
     The sync engine skips a held kind without counting it as a failure, and syncs it again once the keyword is there.
@@ -80,51 +75,31 @@ def held_kinds(*, project: ProjectLike) -> dict[str, str]:
     return keyword_check(project=project).held_kinds()
 
 
-def allowed_keywords_get(*, firm: Firm, project_of_link: Mapping[int, int]) -> dict[int, list[str]]:
-    """Link id -> the Record a Response keywords Project Center may send for its submittals, in Project Center's order.
-
-    `project_of_link` maps each link's id to its project's id. A keyword is allowed when it is one of the project's
-    Record a Response keywords and the link's mapping table maps it to a provider response. Two queries whatever the
-    number of links (a feed page needs it for up to 100).
-    """
-    if not project_of_link:
-        return {}
+def response_keywords_of_projects(*, firm: Firm, project_ids: Collection[int]) -> dict[int, list[str]]:
+    """Project id -> its Record a Response keywords (as `response_keywords`), for many projects in one query."""
     entries: dict[int, list[KeywordInput]] = defaultdict(list)
     for project_id, name, type_ in (
         scoped(KeywordEntry.objects.all(), firm=firm)
-        .filter(
-            keyword_list__project_id__in=set(project_of_link.values()),
-            keyword_list__kind=KeywordList.Kind.SUBMITTAL_ACTION,
-        )
+        .filter(keyword_list__project_id__in=set(project_ids), keyword_list__kind=KeywordList.Kind.SUBMITTAL_ACTION)
         .order_by("position", "id")
         .values_list("keyword_list__project_id", "name", "type")
     ):
         entries[project_id].append(KeywordInput(name=name, type=type_))
-    mapped: dict[int, set[str]] = defaultdict(set)
-    for link_id, keyword in (
-        scoped(MappingRow.objects.all(), firm=firm)
-        .filter(table__link_id__in=list(project_of_link))
-        .exclude(standard="")
-        .values_list("table__link_id", "keyword")
-    ):
-        mapped[link_id].add(normalise(keyword))
-    return {
-        link_id: [k for k in record_a_response_keywords(entries[project_id]) if normalise(k) in mapped[link_id]]
-        for link_id, project_id in project_of_link.items()
-    }
+    return {project_id: record_a_response_keywords(entries[project_id]) for project_id in project_ids}
 
 
-def mapping_check(*, table: MappingTable, options: Sequence[ResponseOption]) -> MappingCheck:
-    """Every keyword of a connection's table against the provider's live options: renamed, gone, unmapped, stale."""
-    keywords = response_keywords(project=table.link.project) if table.link else list(DEFAULT_RESPONSE_KEYWORDS)
+def table_check(*, table: MappingTable, keywords: Sequence[str], options: Sequence[ResponseOption]) -> MappingCheck:
+    """Every keyword of a table against the provider's live options: renamed, gone, unmapped, stale."""
     return check_rows(
         rows=table_rows(table=table), keywords=keywords, options=options, provider_label=provider_label(table.provider)
     )
 
 
-def mapping_translate(*, table: MappingTable, keyword: str, options: Sequence[ResponseOption]) -> ResponseOption:
+def table_translate(
+    *, table: MappingTable, keywords: Sequence[str], keyword: str, options: Sequence[ResponseOption]
+) -> ResponseOption:
     """The provider response to post for a Project Center keyword; raises TranslationError with what to do."""
-    return translate(check=mapping_check(table=table, options=options), keyword=keyword)
+    return translate(check=table_check(table=table, keywords=keywords, options=options), keyword=keyword)
 
 
 def mapping_initial(

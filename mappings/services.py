@@ -9,14 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
-from connector_portal.models import Connector, Firm, ServiceAccountToken, User
+from connector_portal.models import Connector, Firm, ProjectCenterProject, ServiceAccountToken, User
 from connector_portal.services import audit_record
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, PROVIDER_STANDARDS, normalise, standard_label
 from mappings.keywords import KeywordCheck, KeywordInput
 from mappings.matching import option_by_id, suggest
 from mappings.models import KeywordEntry, KeywordList, MappingRow, MappingTable
-from mappings.owners import LinkLike, ProjectLike, parent_lock
-from mappings.selectors import default_choices, keyword_check, provider_label, response_keywords
+from mappings.selectors import default_choices, keyword_check, provider_label
 from providers.types import ResponseOption
 
 NAME_MAX = KeywordEntry._meta.get_field("name").max_length or 255
@@ -27,7 +26,7 @@ def _table_state(table: MappingTable) -> dict[str, Any]:
     rows = table.rows.order_by("position", "id")
     return {
         "provider": table.provider,
-        "link_id": table.link_id,
+        "is_default": table.is_default,
         "rows": [
             {
                 "keyword": r.keyword,
@@ -91,9 +90,9 @@ def _rows_from_options(
 
 
 def _default_rows(
-    link: LinkLike, keywords: Sequence[str], options: Sequence[ResponseOption] | None
+    firm: Firm, provider: str, keywords: Sequence[str], options: Sequence[ResponseOption] | None
 ) -> list[dict[str, str]]:
-    defaults = {normalise(k): s for k, s in default_choices(firm=link.firm, provider=link.provider).items()}
+    defaults = {normalise(k): s for k, s in default_choices(firm=firm, provider=provider).items()}
     rows: list[dict[str, str]] = []
     for keyword in keywords:
         standard = defaults.get(normalise(keyword), "")
@@ -110,35 +109,32 @@ def _default_rows(
 
 
 @transaction.atomic
-def mapping_table_create_for_link(
+def mapping_table_create(
     *,
-    link: LinkLike,
+    firm: Firm,
+    provider: str,
+    keywords: Sequence[str],
     options: Sequence[ResponseOption] | None = None,
     choices: Mapping[str, str] | None = None,
     actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> MappingTable:
-    """Give a new connection its mapping table; safe to call twice (the second call returns the same table).
+    """A new connection's mapping table for the project's Record a Response `keywords` (its holder attaches it).
 
     With `choices` (keyword -> provider option id, as the configure page's form posts them) and the live `options`,
     those choices are validated and saved. Without them the table is copied from the firm's defaults for the
     provider (else the shipped ones), matched to `options` when given; keywords with no default stay unmapped and
     are flagged on the connection page.
     """
-    parent_lock(MappingTable, "link", link.pk)  # a missing table cannot be locked: its link can
-    existing = MappingTable.objects.filter(link_id=link.pk).first()
-    if existing is not None:
-        return existing
-    keywords = response_keywords(project=link.project)
     if choices is not None:
-        rows = _rows_from_options(choices, keywords, options or (), provider_label(link.provider))
+        rows = _rows_from_options(choices, keywords, options or (), provider_label(provider))
     else:
-        rows = _default_rows(link, keywords, options)
-    table = MappingTable.objects.create(firm=link.firm, provider=link.provider, link_id=link.pk, updated_by=actor)
+        rows = _default_rows(firm, provider, keywords, options)
+    table = MappingTable.objects.create(firm=firm, provider=provider, updated_by=actor)
     _write_rows(table, rows)
     audit_record(
         action="mapping_table.create",
-        firm=link.firm,
+        firm=firm,
         actor_user=actor,
         target=table,
         after=_table_state(table),
@@ -176,9 +172,10 @@ def _replace(
 
 
 @transaction.atomic
-def mapping_table_replace(
+def mapping_table_rows_replace(
     *,
     table: MappingTable,
+    keywords: Sequence[str],
     choices: Mapping[str, str],
     options: Sequence[ResponseOption],
     actor: User | None = None,
@@ -187,14 +184,12 @@ def mapping_table_replace(
 ) -> MappingTable:
     """Replace a connection's rows with `choices` (keyword -> provider option id) checked against the live `options`.
 
-    Every current Record a Response keyword of the project must map to exactly one option the provider offers now;
-    otherwise ValidationError with keyword -> message and nothing is saved.
+    Every one of the project's current Record a Response `keywords` must map to exactly one option the provider
+    offers now; otherwise ValidationError with keyword -> message and nothing is saved.
     """
-    if table.link_id is None:
+    if table.is_default:
         raise ValueError("Use firm_default_table_replace for a firm's default table.")
     table = MappingTable.objects.select_for_update().get(pk=table.pk)
-    assert table.link is not None  # a link's table, checked above
-    keywords = response_keywords(project=table.link.project)
     rows = _rows_from_options(choices, keywords, options, provider_label(table.provider))
     return _replace(table, rows, action="mapping_table.replace", actor=actor, actor_token=actor_token, request=request)
 
@@ -230,7 +225,7 @@ def firm_default_table_replace(
     if errors:
         raise ValidationError(errors)
     table, _created = MappingTable.objects.select_for_update().get_or_create(
-        firm=firm, provider=provider, link=None, defaults={"updated_by": actor}
+        firm=firm, provider=provider, is_default=True, defaults={"updated_by": actor}
     )
     return _replace(table, rows, action="mapping_defaults.replace", actor=actor, actor_token=None, request=request)
 
@@ -266,7 +261,7 @@ def _clean_entries(entries: Sequence[KeywordInput]) -> list[KeywordInput]:
 @transaction.atomic
 def keyword_list_replace(
     *,
-    project: ProjectLike,
+    project: ProjectCenterProject,
     kind: str,
     entries: Sequence[KeywordInput],
     source: str,
@@ -286,7 +281,7 @@ def keyword_list_replace(
     cleaned = _clean_entries(entries)
     # Lock the project first: locking a list that does not exist yet would lock nothing, and two first uploads
     # at once would both try to create it.
-    parent_lock(KeywordList, "project", project.pk)
+    ProjectCenterProject.objects.select_for_update().filter(pk=project.pk).first()
     keyword_list = KeywordList.objects.select_for_update().filter(project_id=project.pk, kind=kind).first()
     before = _list_state(keyword_list)
     after = {"kind": kind, "source": source, "entries": [{"name": e.name, "type": e.type} for e in cleaned]}

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from connector_portal.models import Connector
-from connector_portal.selectors import membership_get
+from connector_portal.selectors import membership_get, project_get
 from connector_portal.tenancy import AuthenticatedFirmRequest
 from connector_portal.views import firm_required
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, KNOWN_KEYWORD_TYPES, normalise
@@ -26,7 +26,6 @@ from mappings.selectors import (
     response_keywords,
 )
 from mappings.services import firm_default_table_replace, keyword_list_replace
-from projects.selectors import project_get
 
 
 def _is_firm_admin(request: AuthenticatedFirmRequest) -> bool:

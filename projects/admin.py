@@ -1,4 +1,4 @@
-"""Support staff's view of projects, links, synced items, the feed, responses and sync runs."""
+"""Support staff's view of links, synced items, the feed, responses and sync runs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin, admin_user
 from connector_portal.services import audit_record, snapshot
-from projects.models import FeedEntry, ItemResponse, ProjectCenterProject, ProjectLink, SyncedItem, SyncRun
+from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.services import (
     SyncRefused,
     link_disconnect,
@@ -20,19 +20,6 @@ from projects.services import (
     response_dismiss,
     response_retry,
 )
-
-
-@admin.register(ProjectCenterProject)
-class ProjectCenterProjectAdmin(AuditedAdmin):
-    list_display = ["__str__", "pc_project_id", "firm", "created_at"]
-    list_filter = ["firm"]
-    list_select_related = ["firm"]
-    search_fields = ["name", "number", "pc_project_id", "firm__name"]
-    autocomplete_fields = ["firm"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: ProjectCenterProject | None = None) -> list[str]:
-        # A project's firm is also its link's firm: moving it would leave the link with the old one.
-        return ["firm"] if obj is not None else []
 
 
 class ReadOnlyAdmin(AuditedAdmin):
@@ -68,6 +55,7 @@ class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
         "firm",
         "project",
         "account",
+        "mapping_table",
         "submittal_cursor",
         "rfi_cursor",
         "lease_owner",

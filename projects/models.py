@@ -1,4 +1,4 @@
-"""Project Center projects, their links to provider projects, and what the sync engine keeps for each link."""
+"""Links of Project Center projects to provider projects, and what the sync engine keeps for each link."""
 
 from __future__ import annotations
 
@@ -13,27 +13,6 @@ from django.db.models import Q
 from connector_portal.models import Connector, FirmOwned
 
 
-class ProjectCenterProject(FirmOwned):
-    """A project in the firm's Newforma Project Center, keyed by Project Center's own project id."""
-
-    pc_project_id = models.CharField(
-        "Project Center project id", max_length=100, help_text="Project Center's own id for the project."
-    )
-    name = models.CharField(max_length=255)
-    number = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["firm", "pc_project_id"], name="pcproject_unique_per_firm"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.name}".strip()
-
-
 class ProjectLink(FirmOwned):
     """The connection of one Project Center project to one provider project (at most one per Project Center project)."""
 
@@ -44,8 +23,14 @@ class ProjectLink(FirmOwned):
         BLOCKED = "blocked", "Blocked by the provider"
         FAILING = "failing", "Failing"
 
-    project = models.OneToOneField(ProjectCenterProject, on_delete=models.CASCADE, related_name="link")
+    project = models.OneToOneField(
+        "connector_portal.ProjectCenterProject", on_delete=models.CASCADE, related_name="link"
+    )
     provider = models.CharField(max_length=20, choices=Connector.choices)
+    # The link's own response mapping; deleted with the link (projects.services.mapping, on disconnect and on delete).
+    mapping_table = models.OneToOneField(
+        "mappings.MappingTable", null=True, blank=True, on_delete=models.SET_NULL, related_name="link"
+    )
     account = models.ForeignKey(
         "providers.ProviderAccount",
         on_delete=models.PROTECT,

@@ -142,7 +142,7 @@ def translate_keyword(link: ProjectLink, item: SyncedItem, keyword: str, port: P
     if item.kind != "submittal":
         return None
     from mappings.matching import TranslationError
-    from mappings.selectors import link_table_get, mapping_translate
+    from projects.selectors import link_table_get, mapping_translate
 
     table = link_table_get(firm=link.firm, link=link)
     if table is None:

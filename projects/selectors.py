@@ -1,22 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-from django.db.models import QuerySet
 
 from connector_portal.models import Firm
 from connector_portal.tenancy import get_for_firm_or_404, scoped
-from projects.models import FeedEntry, ItemResponse, ProjectCenterProject, ProjectLink, SyncedItem, SyncRun
-
-
-def project_list(*, firm: Firm) -> QuerySet[ProjectCenterProject]:
-    return scoped(ProjectCenterProject.objects.all(), firm=firm).order_by("name")
-
-
-def project_get(*, firm: Firm, pc_project_id: str) -> ProjectCenterProject:
-    return get_for_firm_or_404(ProjectCenterProject.objects.all(), firm=firm, pc_project_id=pc_project_id)
-
+from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, normalise
+from mappings.matching import MappingCheck
+from mappings.models import MappingRow, MappingTable
+from mappings.selectors import response_keywords, response_keywords_of_projects, table_check, table_translate
+from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
+from providers.types import ResponseOption
 
 # -- sync engine reads ---------------------------------------------------------------------------------------------
 
@@ -166,3 +162,50 @@ def response_get(*, firm: Firm, response_id: int) -> ItemResponse:
 def response_get_by_key(*, firm: Firm, idempotency_key: str) -> ItemResponse | None:
     """The response first recorded with this Idempotency-Key in the firm, if any."""
     return scoped(ItemResponse.objects.all(), firm=firm).filter(idempotency_key=idempotency_key).first()
+
+
+# -- a link's mapping table ----------------------------------------------------------------------------------------
+
+
+def link_table_get(*, firm: Firm, link: ProjectLink) -> MappingTable | None:
+    """The link's mapping table, or None (a connection made before mappings, or its table deleted in admin)."""
+    return scoped(MappingTable.objects.all(), firm=firm).filter(link__pk=link.pk).first()
+
+
+def _keywords_of_table(table: MappingTable) -> list[str]:
+    link = ProjectLink.objects.select_related("project").filter(mapping_table=table).first()
+    return response_keywords(project=link.project) if link is not None else list(DEFAULT_RESPONSE_KEYWORDS)
+
+
+def mapping_check(*, table: MappingTable, options: Sequence[ResponseOption]) -> MappingCheck:
+    """Every keyword of a connection's table (its project's keywords) against the provider's live options."""
+    return table_check(table=table, keywords=_keywords_of_table(table), options=options)
+
+
+def mapping_translate(*, table: MappingTable, keyword: str, options: Sequence[ResponseOption]) -> ResponseOption:
+    """The provider response to post for a Project Center keyword; raises TranslationError with what to do."""
+    return table_translate(table=table, keywords=_keywords_of_table(table), keyword=keyword, options=options)
+
+
+def allowed_keywords_get(*, firm: Firm, project_of_link: Mapping[int, int]) -> dict[int, list[str]]:
+    """Link id -> the Record a Response keywords Project Center may send for its submittals, in Project Center's order.
+
+    `project_of_link` maps each link's id to its project's id. A keyword is allowed when it is one of the project's
+    Record a Response keywords and the link's mapping table maps it to a provider response. Two queries whatever the
+    number of links (a feed page needs it for up to 100).
+    """
+    if not project_of_link:
+        return {}
+    keywords = response_keywords_of_projects(firm=firm, project_ids=set(project_of_link.values()))
+    mapped: dict[int, set[str]] = defaultdict(set)
+    for link_id, keyword in (
+        scoped(MappingRow.objects.all(), firm=firm)
+        .filter(table__link__pk__in=list(project_of_link))
+        .exclude(standard="")
+        .values_list("table__link__pk", "keyword")
+    ):
+        mapped[link_id].add(normalise(keyword))
+    return {
+        link_id: [k for k in keywords[project_id] if normalise(k) in mapped[link_id]]
+        for link_id, project_id in project_of_link.items()
+    }

@@ -55,10 +55,10 @@ LAYER_TABLE: tuple[tuple[str, str, str], ...] = (
     ("connector_portal/wsgi.py", TOP, "serves the whole site"),
     ("connector_portal/asgi.py", TOP, "serves the whole site"),
     # Management commands sit with their app's layer: a command that seeds projects lives in projects.
-    ("connector_portal/*", CORE, "firms, members, licences, tokens, audit, tenancy helpers, settings"),
+    ("connector_portal/*", CORE, "firms, members, licences, tokens, audit, Project Center projects, tenancy, settings"),
     ("providers/*", PROVIDERS, "registry, clients, OAuth, accounts"),
     ("mappings/*", MAPPINGS, "mapping tables, keyword lists"),
-    ("projects/*", PROJECTS, "Project Center projects, links, items, feed, the engine"),
+    ("projects/*", PROJECTS, "links, items, feed, the engine"),
 )
 APP_LABEL_LAYER = {"connector_portal": CORE, "providers": PROVIDERS, "mappings": MAPPINGS, "projects": PROJECTS}
 RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}

@@ -25,13 +25,13 @@ from connector_portal.models import Connector
 from mappings.constants import normalise
 from mappings.matching import RowCheck, check_rows
 from mappings.models import MappingTable
-from mappings.selectors import link_table_get, mapping_check, provider_label, response_keywords, table_rows
-from mappings.services import mapping_table_create_for_link, mapping_table_replace
+from mappings.selectors import provider_label, response_keywords, table_rows
 from projects.api.connection import NO_CONNECTION, portal_url
 from projects.api.projects import ID_PARAMETER, ProjectScopedView
 from projects.connect import wiring
 from projects.models import ProjectLink
-from projects.selectors import project_link_get
+from projects.selectors import link_table_get, mapping_check, project_link_get
+from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
 from providers.errors import ProviderError
 from providers.types import ResponseOption
 

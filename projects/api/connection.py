@@ -18,11 +18,11 @@ from rest_framework.response import Response
 from connector_portal.api.base import FirmAPIView, api_actor
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
-from connector_portal.models import Connector
+from connector_portal.models import Connector, ProjectCenterProject
 from mappings.api.keywords import HeldKindSerializer
 from mappings.selectors import held_kinds
 from projects.api.projects import ID_PARAMETER, ProjectScopedView
-from projects.models import ItemKindChoices, ProjectCenterProject, ProjectLink, SyncRun
+from projects.models import ItemKindChoices, ProjectLink, SyncRun
 from projects.selectors import project_link_get, run_get, sync_status
 from projects.services import SyncRefused, link_sync_now
 from providers.models import ProviderAccount

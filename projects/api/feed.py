@@ -21,9 +21,8 @@ from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from connector_portal.models import Connector
-from mappings.selectors import allowed_keywords_get
 from projects.models import FeedEntry, ItemKindChoices
-from projects.selectors import feed_page_get
+from projects.selectors import allowed_keywords_get, feed_page_get
 from projects.services import feed_entry_acknowledge
 
 FEED_MAX_PAGE_SIZE = 100

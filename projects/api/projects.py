@@ -11,12 +11,12 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from connector_portal import services
 from connector_portal.api.base import FirmAPIView, FirmViewSet, audit_actor
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import StrictModelSerializer
-from projects.models import ProjectCenterProject
-from projects.services import pc_projects as services
+from connector_portal.models import ProjectCenterProject
 
 # Every id a client may create must be addressable in a URL path segment.
 PC_PROJECT_ID_PATTERN = r"^(?!\.{1,2}$)[^/\x00-\x1f\x7f]{1,100}$"

@@ -8,10 +8,10 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from connector_portal.models import Connector, Firm
+from connector_portal.models import Connector, Firm, ProjectCenterProject
 from connector_portal.selectors import firm_licence
 from connector_portal.tenancy import get_for_firm_or_404
-from projects.models import ProjectCenterProject, ProjectLink
+from projects.models import ProjectLink
 from providers.models import ProviderAccount
 
 # The order and names of the product's documented step 2.

@@ -14,14 +14,13 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connector_portal.models import User
-from connector_portal.selectors import firm_has_service_account
+from connector_portal.selectors import firm_has_service_account, project_get
 from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest
 from connector_portal.views import firm_required
 from projects.connect import wiring
 from projects.connect.forms import ConnectionSettingsForm
 from projects.connect.selectors import connector_choices, link_exists, link_get, start_url, wizard_account
 from projects.models import ProjectLink, SyncRun
-from projects.selectors import project_get
 from projects.services import links
 from projects.templatetags.connect_words import pluralize_word
 from providers import views as oauth_views

@@ -8,12 +8,13 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from connector_portal.models import ProjectCenterProject
 from connector_portal.tenancy import AuthenticatedFirmRequest
 from mappings.forms import MappingForm
-from mappings.selectors import keyword_check, link_table_get, mapping_check, response_keywords
-from mappings.services import mapping_table_create_for_link
-from projects.models import ProjectCenterProject, ProjectLink
-from projects.selectors import sync_status
+from mappings.selectors import keyword_check, response_keywords
+from projects.models import ProjectLink
+from projects.selectors import link_table_get, mapping_check, sync_status
+from projects.services.mapping import mapping_table_create_for_link
 from providers.base import Provider
 from providers.errors import ProviderError
 from providers.http import HttpClient
@@ -69,7 +70,7 @@ def mapping_form(
 
 
 def _project_of(request: AuthenticatedFirmRequest) -> ProjectCenterProject:
-    from projects.selectors import project_get
+    from connector_portal.selectors import project_get
 
     assert request.resolver_match is not None  # the URL resolver sets it before any view runs
     return project_get(firm=request.firm, pc_project_id=request.resolver_match.kwargs["pc_project_id"])

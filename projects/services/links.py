@@ -14,12 +14,12 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from connector_portal.models import ServiceAccountToken, User
+from connector_portal.models import ProjectCenterProject, ServiceAccountToken, User
 from connector_portal.services import audit_record, snapshot
-from mappings.selectors import link_table_get
-from mappings.services import mapping_table_create_for_link, mapping_table_replace
-from projects.models import ProjectCenterProject, ProjectLink, SyncRun
+from projects.models import ProjectLink, SyncRun
 from projects.queue import enqueue
+from projects.selectors import link_table_get
+from projects.services.mapping import link_mapping_table_delete, mapping_table_create_for_link, mapping_table_replace
 from projects.services.pull import link_is_syncable
 from projects.services.sweep import sync_run_queue
 from providers.models import ProviderAccount
@@ -244,5 +244,6 @@ def link_disconnect(*, link: ProjectLink, actor: User, request: HttpRequest | No
             link.webhook_hook_id,
         )
         transaction.on_commit(lambda: enqueue("projects.tasks.unregister_webhooks", *hook))
+    link_mapping_table_delete(link=link)  # deletes that do not come through here: the post_delete receiver
     link.delete()
     audit_record(action="link.delete", firm=firm, actor_user=actor, target=link, before=before, request=request)

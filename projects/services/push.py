@@ -14,11 +14,10 @@ from django.utils import timezone
 from connector_portal.models import Firm
 from mappings.constants import normalise
 from mappings.matching import TranslationError
-from mappings.selectors import allowed_keywords_get
 from projects.constants import DELIVERY_STUCK_AFTER, FIRST_BACKOFF, MAX_ATTEMPTS
 from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
-from projects.selectors import response_get_by_key
+from projects.selectors import allowed_keywords_get, response_get_by_key
 from providers.errors import NeedsReauthorization, ProviderError, Retryable
 
 Clock = Callable[[], dt.datetime]

@@ -7,18 +7,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from connector_portal.models import Firm
+from connector_portal.models import Firm, ProjectCenterProject
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, SHIPPED_DEFAULTS
 from mappings.models import KeywordEntry, KeywordList, MappingRow, MappingTable
-from projects.models import (
-    FeedEntry,
-    FeedSequence,
-    ItemResponse,
-    ProjectCenterProject,
-    ProjectLink,
-    SyncedItem,
-    SyncRun,
-)
+from projects.models import FeedEntry, FeedSequence, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.services import feed_append
 from providers.models import ProviderAccount
 from providers.types import ResponseOption
@@ -61,7 +53,9 @@ def keyword_lists_add(project: ProjectCenterProject) -> None:
 
 
 def mapping_table_add(link: ProjectLink, keywords: tuple[str, ...] = DEFAULT_RESPONSE_KEYWORDS) -> MappingTable:
-    table = MappingTable.objects.create(firm=link.firm, provider=link.provider, link=link)
+    table = MappingTable.objects.create(firm=link.firm, provider=link.provider)
+    link.mapping_table = table
+    link.save(update_fields=["mapping_table"])
     shipped = SHIPPED_DEFAULTS["procore"]
     for position, keyword in enumerate(keywords):
         option = OPTION_FOR_STANDARD[shipped[keyword]]

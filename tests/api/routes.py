@@ -13,8 +13,7 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from connector_portal.models import Firm
-from projects.models import ProjectCenterProject
+from connector_portal.models import Firm, ProjectCenterProject
 from tests.api.factories import full_mapping, linked_add
 
 API_V1 = "api/v1/"

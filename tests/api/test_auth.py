@@ -12,8 +12,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from connector_portal.api.base import FirmViewSet
-from connector_portal.models import AuditEvent, Firm, ServiceAccountToken, User
-from projects.models import ProjectCenterProject
+from connector_portal.models import AuditEvent, Firm, ProjectCenterProject, ServiceAccountToken, User
 from tests.api.conftest import bearer_client
 
 PROJECTS = "/api/v1/projects/"

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.test import Client
 from django_q.models import OrmQ
 
-from connector_portal.models import AuditEvent, Firm
+from connector_portal.models import AuditEvent, Firm, ProjectCenterProject
 from mappings.models import KeywordEntry
-from projects.models import ProjectCenterProject, ProjectLink, SyncRun
+from projects.models import ProjectLink, SyncRun
 from tests.api.factories import T0, link_add
 
 

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from connector_portal.models import Firm
+from connector_portal.models import Firm, ProjectCenterProject
 from projects.api.projects import ProjectViewSet
-from projects.models import ProjectCenterProject
 
 PROJECTS = "/api/v1/projects/"
 

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from connector_portal.models import AuditEvent, Firm
+from connector_portal.models import AuditEvent, Firm, ProjectCenterProject
 from mappings.models import KeywordList
-from projects.models import ProjectCenterProject
 
 LISTS = "/api/v1/projects/PC-1/keyword-lists/"
 

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from connector_portal.models import AuditEvent, Firm
+from connector_portal.models import AuditEvent, Firm, ProjectCenterProject
 from mappings.models import MappingRow
 from projects.connect import wiring
-from projects.models import ProjectCenterProject
 from providers.errors import NotFound, Retryable
 from providers.types import ResponseOption
 from tests.api.factories import OPTIONS, Linked, full_mapping, linked_add

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.test import Client
 
-from connector_portal.models import AuditEvent, Firm
-from projects.models import ProjectCenterProject
+from connector_portal.models import AuditEvent, Firm, ProjectCenterProject
 
 PROJECTS = "/api/v1/projects/"
 

@@ -16,9 +16,8 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import CheckFunction
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from connector_portal.models import Firm
+from connector_portal.models import Firm, ProjectCenterProject
 from connector_portal.services import service_token_create
-from projects.models import ProjectCenterProject
 from tests.api.factories import linked_add
 
 schema = schemathesis.openapi.from_path(Path(settings.BASE_DIR) / "openapi" / "schema.yaml")

@@ -19,8 +19,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_q.conf import Conf
 
-from connector_portal.models import Firm
-from projects.models import ProjectCenterProject, ProjectLink
+from connector_portal.models import Firm, ProjectCenterProject
+from projects.models import ProjectLink
 from projects.ports import Page
 from projects.services import link_sync, sweep_run
 from providers.models import ProviderAccount

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from connector_portal.models import Firm, User
-from projects.models import ProjectCenterProject
+from connector_portal.models import Firm, ProjectCenterProject, User
 from providers.errors import ProviderError
 from providers.models import ProviderAccount
 from providers.types import Company, ProviderItem, ProviderProject, ResponseOption

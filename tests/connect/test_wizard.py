@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.test import Client
 
-from connector_portal.models import AuditEvent, Firm, Licence
+from connector_portal.models import AuditEvent, Firm, Licence, ProjectCenterProject
 from connector_portal.services import service_token_create
 from mappings.models import KeywordList, MappingTable
-from projects.models import ProjectCenterProject, ProjectLink
+from projects.models import ProjectLink
 from providers.errors import AccessBlocked, ProviderUnavailable
 from providers.models import ProviderAccount
 from providers.types import ProviderProject

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from django.test import Client
 
-from connector_portal.models import Firm, User
+from connector_portal.models import Firm, ProjectCenterProject, User
 from connector_portal.services import service_token_create
-from projects.models import ProjectCenterProject
 
 
 def test_the_dashboard_lists_the_firms_projects_only(member_client: Client, firm: Firm, other_firm: Firm) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
-from connector_portal.models import Firm
+from connector_portal.models import Firm, ProjectCenterProject
+from connector_portal.selectors import project_get, project_list
 from connector_portal.tenancy import get_for_firm_or_404, scoped
-from projects.models import ProjectCenterProject
-from projects.selectors import project_get, project_list
 
 
 @pytest.fixture

@@ -17,13 +17,12 @@ import pluggy
 import pytest
 from django.test import override_settings
 
-from connector_portal.models import Firm, Licence, Membership, User
+from connector_portal.models import Firm, Licence, Membership, ProjectCenterProject, User
 from connector_portal.services import service_token_create
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS
 from mappings.keywords import KeywordInput
 from mappings.models import KeywordList
 from mappings.services import keyword_list_replace
-from projects.models import ProjectCenterProject
 from sandbox.testing import RunningSandbox, running_sandbox
 
 CHROMIUM = "/usr/bin/chromium"

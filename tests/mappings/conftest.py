@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from connector_portal.models import Connector, Firm
-from projects.models import ProjectCenterProject, ProjectLink
+from connector_portal.models import Connector, Firm, ProjectCenterProject
+from projects.models import ProjectLink
 from providers.models import ProviderAccount
 from providers.types import ResponseOption
 

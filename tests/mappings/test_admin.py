@@ -6,11 +6,11 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
-from connector_portal.models import AuditEvent, User
+from connector_portal.models import AuditEvent, ProjectCenterProject, User
 from mappings.models import KeywordList, MappingTable
 from mappings.selectors import held_kinds
-from mappings.services import mapping_table_create_for_link
-from projects.models import ProjectCenterProject, ProjectLink
+from projects.models import ProjectLink
+from projects.services.mapping import mapping_table_create_for_link
 from providers.types import ResponseOption
 
 

@@ -10,7 +10,8 @@ from django.db import connection, connections
 
 from mappings.keywords import KeywordInput
 from mappings.models import KeywordList, MappingTable
-from mappings.services import keyword_list_replace, mapping_table_create_for_link
+from mappings.services import keyword_list_replace
+from projects.services.mapping import mapping_table_create_for_link
 
 pytestmark = [
     pytest.mark.skipif(

@@ -9,8 +9,8 @@ from connector_portal.models import Firm
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS
 from mappings.forms import MappingForm
 from mappings.selectors import response_keywords
-from mappings.services import mapping_table_create_for_link, mapping_table_replace
 from projects.models import ProjectLink
+from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
 from providers.types import ResponseOption
 
 

@@ -6,13 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
-from connector_portal.models import AuditEvent
+from connector_portal.models import AuditEvent, ProjectCenterProject
 from connector_portal.services import service_token_create
 from mappings.keywords import KeywordInput
 from mappings.models import KeywordEntry, KeywordList
 from mappings.selectors import held_kinds, keyword_check, response_keywords
 from mappings.services import keyword_list_replace
-from projects.models import ProjectCenterProject
 
 SUBMITTAL = KeywordList.Kind.SUBMITTAL_ACTION
 RFI = KeywordList.Kind.RFI_ACTION

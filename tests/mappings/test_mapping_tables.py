@@ -5,17 +5,14 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from connector_portal.models import AuditEvent, Connector, Firm, User
+from connector_portal.models import AuditEvent, Connector, Firm, ProjectCenterProject, User
 from mappings.keywords import KeywordInput
 from mappings.models import KeywordList, MappingRow, MappingTable
-from mappings.selectors import default_choices, link_table_get
-from mappings.services import (
-    firm_default_table_replace,
-    keyword_list_replace,
-    mapping_table_create_for_link,
-    mapping_table_replace,
-)
-from projects.models import ProjectCenterProject, ProjectLink
+from mappings.selectors import default_choices
+from mappings.services import firm_default_table_replace, keyword_list_replace
+from projects.models import ProjectLink
+from projects.selectors import link_table_get
+from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
 from providers.types import ResponseOption
 
 ALL_CHOICES = {

@@ -7,11 +7,10 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from connector_portal.models import AuditEvent, Firm, Membership, User
+from connector_portal.models import AuditEvent, Firm, Membership, ProjectCenterProject, User
 from mappings.models import KeywordList, MappingTable
 from mappings.selectors import default_choices
 from mappings.services import firm_default_table_replace
-from projects.models import ProjectCenterProject
 
 DEFAULTS_URL = "/mappings/defaults/{}/"
 KEYWORDS_URL = "/mappings/projects/{}/keywords/"

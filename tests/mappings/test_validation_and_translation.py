@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from connector_portal.models import ProjectCenterProject
 from mappings.keywords import KeywordInput
 from mappings.matching import TranslationError
 from mappings.models import KeywordList, MappingTable
-from mappings.selectors import mapping_check, mapping_translate
-from mappings.services import keyword_list_replace, mapping_table_create_for_link, mapping_table_replace
-from projects.models import ProjectCenterProject, ProjectLink
+from mappings.services import keyword_list_replace
+from projects.models import ProjectLink
+from projects.selectors import mapping_check, mapping_translate
+from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
 from providers.types import ResponseOption
 
 

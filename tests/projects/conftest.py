@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from connector_portal.models import Firm
+from connector_portal.models import Firm, ProjectCenterProject
 from mappings.models import KeywordEntry, KeywordList
-from projects.models import ProjectCenterProject, ProjectLink, SyncedItem
+from projects.models import ProjectLink, SyncedItem
 from projects.ports import Page
 from providers.errors import ProviderError
 from providers.models import ProviderAccount

@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 
-from connector_portal.models import AuditEvent, Firm, User
-from projects.models import ProjectCenterProject, ProjectLink
+from connector_portal.models import AuditEvent, Firm, ProjectCenterProject, User
+from projects.models import ProjectLink
 from projects.services import link_switch_receiving_user
 from providers.models import ProviderAccount
 from tests.api.factories import link_add

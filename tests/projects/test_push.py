@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from mappings.services import mapping_table_create_for_link
 from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem
 from projects.services import (
     IdempotencyConflict,
@@ -16,6 +15,7 @@ from projects.services import (
     response_record,
     response_retry,
 )
+from projects.services.mapping import mapping_table_create_for_link
 from providers.errors import NeedsReauthorization, ProviderUnavailable, RateLimited, UnexpectedAnswer
 
 

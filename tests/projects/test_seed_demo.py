@@ -5,10 +5,9 @@ from io import StringIO
 from django.core.management import call_command
 from django.test import Client
 
-from connector_portal.models import Firm, ServiceAccountToken
+from connector_portal.models import Firm, ProjectCenterProject, ServiceAccountToken
 from connector_portal.services import service_token_authenticate
 from mappings.selectors import held_kinds
-from projects.models import ProjectCenterProject
 
 
 def seed() -> str:

@@ -55,7 +55,7 @@ def staff_client(db) -> Client:
 def test_support_retries_a_failed_response_from_admin_and_it_is_audited(
     link, provider, clock, staff_client, monkeypatch
 ):
-    from mappings.services import mapping_table_create_for_link
+    from projects.services.mapping import mapping_table_create_for_link
 
     monkeypatch.setattr("projects.services.push._queue_delivery", lambda response_id: None)
     mapping_table_create_for_link(link=link, options=provider.options)

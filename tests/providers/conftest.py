@@ -16,8 +16,7 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from connector_portal.models import Firm, User
-from projects.models import ProjectCenterProject
+from connector_portal.models import Firm, ProjectCenterProject, User
 from providers import http
 from providers.models import ProviderAccount
 from tests.providers import procore_reference

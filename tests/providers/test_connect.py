@@ -13,8 +13,8 @@ import responses
 from django.test import Client
 from django.utils import timezone
 
-from connector_portal.models import AuditEvent, Connector, Firm, Licence, User
-from projects.models import ProjectCenterProject, ProjectLink
+from connector_portal.models import AuditEvent, Connector, Firm, Licence, ProjectCenterProject, User
+from projects.models import ProjectLink
 from providers.connect import connect_start
 from providers.models import OAuthState, ProviderAccount, ProviderApp
 from tests.providers.conftest import AUTODESK, CONSTRUCTEX, PROCORE, sent_form, token_answer

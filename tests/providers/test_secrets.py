@@ -12,8 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from connector_portal.models import Connector, User
-from projects.models import ProjectCenterProject
+from connector_portal.models import Connector, ProjectCenterProject, User
 from providers.models import OAuthState, ProviderAccount, ProviderApp
 from providers.registry import get_provider
 from providers.services import account_get_access_token

@@ -19,10 +19,10 @@ import pytest
 import requests
 from pytest_django.fixtures import Settings
 
-from connector_portal.models import Firm, User
-from mappings.services import mapping_table_create_for_link
-from projects.models import ProjectCenterProject, ProjectLink, SyncRun
+from connector_portal.models import Firm, ProjectCenterProject, User
+from projects.models import ProjectLink, SyncRun
 from projects.services import link_sync
+from projects.services.mapping import mapping_table_create_for_link
 from providers import http
 from providers.models import ProviderAccount
 from providers.registry import get_provider

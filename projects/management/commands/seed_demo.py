@@ -7,14 +7,13 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from connector_portal.models import Firm, Licence, Membership, User
+from connector_portal.models import Firm, Licence, Membership, ProjectCenterProject, User
 from connector_portal.selectors import firm_has_service_account, service_tokens_active
 from connector_portal.services import service_token_create, service_token_revoke
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS
 from mappings.keywords import KeywordInput
 from mappings.models import KeywordList
 from mappings.services import keyword_list_replace
-from projects.models import ProjectCenterProject
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
