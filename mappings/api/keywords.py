@@ -7,6 +7,7 @@ which type is missing from which list, and which item kinds are held (not synced
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -41,7 +42,7 @@ class KeywordEntrySerializer(StrictSerializer):
 
 
 class KeywordListUploadSerializer(StrictSerializer):
-    entries = serializers.ListSerializer(
+    entries: serializers.ListSerializer[Any] = serializers.ListSerializer(
         child=KeywordEntrySerializer(),
         max_length=MAX_ENTRIES,
         help_text="The whole list, in Project Center's order; it replaces the old.",
