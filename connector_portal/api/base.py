@@ -30,7 +30,7 @@ from rest_framework import generics, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.pagination import BasePagination
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from connector_portal.api.authentication import PortalSessionAuthentication, ServiceTokenAuthentication
@@ -38,6 +38,7 @@ from connector_portal.api.errors import api_exception_handler
 from connector_portal.api.pagination import FirmCursorPagination
 from connector_portal.api.parsers import StrictJSONParser
 from connector_portal.api.permissions import ActsForOneFirm, request_firm
+from connector_portal.api.renderers import BrowsableAPIRenderer
 from connector_portal.api.throttling import FirmApiThrottle
 from connector_portal.models import Firm, ServiceAccountToken, User
 from connector_portal.tenancy import get_for_firm_or_404, scoped

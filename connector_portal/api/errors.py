@@ -129,7 +129,8 @@ def _body_for(exc: exceptions.APIException) -> dict[str, Any]:
         return _validation_body(exc)
     code = exc.default_code
     if isinstance(exc, exceptions.Throttled):
-        return error_body(code=code, message=MESSAGES[code], details={"retry_after_seconds": int(exc.wait or 1)})
+        wait: float | None = exc.wait  # type: ignore[attr-defined]  # set by Throttled.__init__; the stubs miss it
+        return error_body(code=code, message=MESSAGES[code], details={"retry_after_seconds": int(wait or 1)})
     if isinstance(exc, exceptions.NotAuthenticated):
         return error_body(code=code, message=MESSAGES[code])
     if isinstance(exc, exceptions.ParseError | exceptions.MethodNotAllowed | exceptions.UnsupportedMediaType):

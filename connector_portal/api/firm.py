@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -11,39 +9,40 @@ from rest_framework.response import Response
 
 from connector_portal.api.base import FirmAPIView
 from connector_portal.api.schema import error_responses
-from connector_portal.models import Connector, Firm
+from connector_portal.api.serializers import OutputSerializer
+from connector_portal.models import Connector, Firm, Licence
 from connector_portal.selectors import firm_licence
 
 
-class LicenceSerializer(serializers.Serializer):
+class LicenceSerializer(OutputSerializer):  # rendered from the firm's Licence
     valid_until = serializers.DateField(allow_null=True, help_text="Last day of the licence; null when it never ends.")
     is_current = serializers.BooleanField(help_text="False once valid_until has passed.")
 
 
-class ConnectorSerializer(serializers.Serializer):
-    connector = serializers.ChoiceField(choices=Connector.choices)
-    label = serializers.CharField()
+# Rendered from a Connector member; `context["licence"]` is the firm's licence (or None).
+class ConnectorSerializer(OutputSerializer):
+    connector = serializers.ChoiceField(source="value", choices=Connector.choices)
+    # The stubs see Field.label here; DRF's serializer class moves declared fields out of the class attributes.
+    label = serializers.CharField()  # type: ignore[assignment]
     allowed = serializers.BooleanField(help_text="Whether the firm's licence lets it connect projects with it today.")
 
+    def get_allowed(self, connector: Connector) -> bool:
+        licence: Licence | None = self.context["licence"]
+        return licence is not None and licence.allows(connector.value)
 
-class FirmSerializer(serializers.Serializer):
+
+# Rendered from the Firm; `context["licence"]` is its licence (firm_licence), or None.
+class FirmSerializer(OutputSerializer):
     name = serializers.CharField()
     slug = serializers.SlugField()
     licence = LicenceSerializer(allow_null=True, help_text="Null when the firm has no licence (no connector allowed).")
     connectors = ConnectorSerializer(many=True)
 
+    def get_licence(self, firm: Firm) -> Licence | None:
+        return self.context["licence"]
 
-def firm_summary(*, firm: Firm) -> dict[str, Any]:
-    licence = firm_licence(firm=firm)
-    allowed = set(licence.connectors()) if licence else set()
-    return {
-        "name": firm.name,
-        "slug": firm.slug,
-        "licence": {"valid_until": licence.valid_until, "is_current": licence.is_current()} if licence else None,
-        "connectors": [
-            {"connector": value, "label": label, "allowed": value in allowed} for value, label in Connector.choices
-        ],
-    }
+    def get_connectors(self, firm: Firm) -> list[Connector]:
+        return list(Connector)
 
 
 FIRM_EXAMPLE = {
@@ -73,4 +72,5 @@ class FirmView(FirmAPIView):
         tags=["firm"],
     )
     def get(self, request: Request) -> Response:
-        return Response(FirmSerializer(firm_summary(firm=self.firm)).data)
+        licence = firm_licence(firm=self.firm)
+        return Response(FirmSerializer(self.firm, context={"licence": licence}).data)

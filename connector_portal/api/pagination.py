@@ -63,4 +63,5 @@ class FirmCursorPagination(CursorPagination):
         # The position is compared with an integer id: anything else would fail in the database instead.
         if position is not None and not (position.isdigit() and len(position) <= MAX_POSITION_DIGITS):
             raise InvalidCursor()
-        return Cursor(offset=offset, reverse=reverse, position=position)
+        # DRF keeps the position as the text it decoded (it compares it in the query); the stubs say int.
+        return Cursor(offset=offset, reverse=reverse, position=position)  # type: ignore[arg-type]

@@ -9,7 +9,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from connector_portal.api.errors import MESSAGES, error_body
 from connector_portal.api.serializers import ErrorSerializer
 
-_ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
+# An error response's (description, example body), as an operation documents it.
+ErrorExample = tuple[str, dict[str, Any]]
+
+_ERRORS: dict[int, ErrorExample] = {
     400: (
         "The request is not valid: wrong types, unknown fields, values too long, NUL bytes or a bad cursor.",
         error_body(
@@ -64,9 +67,7 @@ _ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
 COMMON_ERRORS = (401, 403, 429)
 
 
-def error_responses(
-    *statuses: int, examples: dict[int, tuple[str, dict[str, Any]]] | None = None
-) -> dict[int, OpenApiResponse]:
+def error_responses(*statuses: int, examples: dict[int, ErrorExample] | None = None) -> dict[int, OpenApiResponse]:
     """The documented error responses for an operation: the common ones plus `statuses`.
 
     `examples` replaces the generic description and example of a status with the operation's own (description, body).

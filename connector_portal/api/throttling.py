@@ -21,7 +21,8 @@ class FirmApiThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read the settings on each request (not once at import) so a changed setting takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # The stubs type the rates as numbers; DRF's are strings such as "600/minute" (or None: no limit).
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[return-value]
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if isinstance(request.auth, ServiceAccountToken):

@@ -5,7 +5,7 @@ Each app owns its endpoints (`<app>/api/urls.py`); version 1 includes their rout
 
 from __future__ import annotations
 
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from connector_portal.api.errors import api_not_found
@@ -13,7 +13,7 @@ from connector_portal.api.firm import FirmView
 
 API_V1_PREFIX = "v1/"
 
-v1_patterns = [
+v1_patterns: list[URLPattern | URLResolver] = [
     path("firm/", FirmView.as_view(), name="firm"),
     # Named by string, not imported: the apps' endpoints stand above the tenancy core that holds this root.
     path("", include("projects.api.urls")),

@@ -6,6 +6,7 @@ which type is missing from which list, and which item kinds are held (not synced
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,9 +18,9 @@ from rest_framework.response import Response
 
 from connector_portal.api.base import acting_user, audit_actor
 from connector_portal.api.schema import error_responses
-from connector_portal.api.serializers import StrictSerializer
+from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from mappings.keywords import KeywordCheck, KeywordInput
-from mappings.models import KeywordList
+from mappings.models import KeywordEntry, KeywordList
 from mappings.selectors import keyword_check, keyword_lists_get, response_keywords
 from mappings.services import NAME_MAX, TYPE_MAX, keyword_list_replace
 from projects.api.projects import ID_PARAMETER, ProjectScopedView
@@ -41,21 +42,46 @@ class KeywordEntrySerializer(StrictSerializer):
 
 
 class KeywordListUploadSerializer(StrictSerializer):
-    entries = KeywordEntrySerializer(
-        many=True, max_length=MAX_ENTRIES, help_text="The whole list, in Project Center's order; it replaces the old."
+    entries: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=KeywordEntrySerializer(),
+        max_length=MAX_ENTRIES,
+        help_text="The whole list, in Project Center's order; it replaces the old.",
     )
 
 
-class KeywordListSerializer(serializers.Serializer):
+ListPair = tuple[str, KeywordList | None]  # a list kind and the project's list of that kind (None: never received)
+
+
+class KeywordListSerializer(OutputSerializer):  # rendered from a ListPair (an item of keyword_lists_get)
+    # The stubs see `label` and `source` as Field's attributes; DRF's serializer class takes declared fields out of
+    # the class attributes, so nothing clashes at run time.
     kind = serializers.ChoiceField(choices=KeywordList.Kind.choices)
-    label = serializers.CharField(help_text="The list's name in Project Center.")
+    label = serializers.CharField(help_text="The list's name in Project Center.")  # type: ignore[assignment]
     received = serializers.BooleanField(help_text="False until Project Center (or a person) has sent this list.")
-    source = serializers.ChoiceField(choices=KeywordList.Source.choices, allow_null=True)
+    source = serializers.ChoiceField(choices=KeywordList.Source.choices, allow_null=True)  # type: ignore[assignment]
     updated_at = serializers.DateTimeField(allow_null=True)
     entries = KeywordEntrySerializer(many=True)
 
+    def get_kind(self, pair: ListPair) -> str:
+        return pair[0]
 
-class KeywordProblemSerializer(serializers.Serializer):
+    def get_label(self, pair: ListPair) -> str:
+        return KeywordList.Kind(pair[0]).label
+
+    def get_received(self, pair: ListPair) -> bool:
+        return pair[1] is not None
+
+    def get_source(self, pair: ListPair) -> str | None:
+        return pair[1].source if pair[1] else None
+
+    def get_updated_at(self, pair: ListPair) -> dt.datetime | None:
+        return pair[1].updated_at if pair[1] else None
+
+    def get_entries(self, pair: ListPair) -> list[KeywordEntry]:
+        return list(pair[1].entries.all()) if pair[1] else []
+
+
+class KeywordProblemSerializer(OutputSerializer):  # rendered from a KeywordProblem
     kind = serializers.ChoiceField(choices=ItemKindChoices.choices, help_text="The item kind held until it is fixed.")
     list_kind = serializers.ChoiceField(choices=KeywordList.Kind.choices)
     list_label = serializers.CharField()
@@ -64,18 +90,27 @@ class KeywordProblemSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="What to add where, in words.")
 
 
-class HeldKindSerializer(serializers.Serializer):
+class HeldKindSerializer(OutputSerializer):  # rendered from an item of a held-kinds dict: (kind, why it is held)
     kind = serializers.ChoiceField(choices=ItemKindChoices.choices)
     message = serializers.CharField(help_text="Why its sync is held and what to do.")
 
+    def get_kind(self, held: tuple[str, str]) -> str:
+        return held[0]
 
-class KeywordCheckSerializer(serializers.Serializer):
+    def get_message(self, held: tuple[str, str]) -> str:
+        return held[1]
+
+
+class KeywordCheckSerializer(OutputSerializer):  # rendered from a KeywordCheck
     ok = serializers.BooleanField(help_text="True when every keyword Project Center needs is there.")
     problems = KeywordProblemSerializer(many=True)
     held_kinds = HeldKindSerializer(many=True, help_text="Item kinds not synced until their keyword is added.")
 
+    def get_held_kinds(self, check: KeywordCheck) -> list[tuple[str, str]]:
+        return list(check.held_kinds().items())
 
-class KeywordListsSerializer(serializers.Serializer):
+
+class KeywordListsSerializer(OutputSerializer):  # rendered from a mapping of its parts, as GET assembles them
     lists = KeywordListSerializer(many=True)
     check = KeywordCheckSerializer()
     response_keywords = serializers.ListField(
@@ -84,39 +119,9 @@ class KeywordListsSerializer(serializers.Serializer):
     )
 
 
-class KeywordListUploadResultSerializer(serializers.Serializer):
+class KeywordListUploadResultSerializer(OutputSerializer):  # rendered from a mapping of its parts, as PUT has them
     list = KeywordListSerializer()
     check = KeywordCheckSerializer()
-
-
-def check_data(check: KeywordCheck) -> dict[str, Any]:
-    return {
-        "ok": check.ok,
-        "problems": [
-            {
-                "kind": p.kind,
-                "list_kind": p.list_kind,
-                "list_label": p.list_label,
-                "keyword": p.keyword,
-                "type": p.type,
-                "message": p.message,
-            }
-            for p in check.problems
-        ],
-        "held_kinds": [{"kind": kind, "message": message} for kind, message in check.held_kinds().items()],
-    }
-
-
-def list_data(kind: str, keyword_list: KeywordList | None) -> dict[str, Any]:
-    entries = [] if keyword_list is None else [{"name": e.name, "type": e.type} for e in keyword_list.entries.all()]
-    return {
-        "kind": kind,
-        "label": KeywordList.Kind(kind).label,
-        "received": keyword_list is not None,
-        "source": keyword_list.source if keyword_list else None,
-        "updated_at": keyword_list.updated_at if keyword_list else None,
-        "entries": entries,
-    }
 
 
 MISSING_RFI = (
@@ -184,12 +189,12 @@ class KeywordListsView(ProjectScopedView):
     def get(self, request: Request, pc_project_id: str) -> Response:
         project = self.project()
         lists = keyword_lists_get(project=project)
-        data = {
-            "lists": [list_data(kind, keyword_list) for kind, keyword_list in lists.items()],
-            "check": check_data(keyword_check(project=project)),
+        parts = {
+            "lists": list(lists.items()),
+            "check": keyword_check(project=project),
             "response_keywords": response_keywords(project=project),
         }
-        return Response(data)
+        return Response(KeywordListsSerializer(parts).data)
 
 
 class KeywordListView(ProjectScopedView):
@@ -211,7 +216,7 @@ class KeywordListView(ProjectScopedView):
     )
     def get(self, request: Request, pc_project_id: str, kind: str) -> Response:
         project, kind = self.project(), self.kind()
-        return Response(list_data(kind, keyword_lists_get(project=project)[kind]))
+        return Response(KeywordListSerializer((kind, keyword_lists_get(project=project)[kind])).data)
 
     @extend_schema(
         operation_id="project_keyword_list_replace",
@@ -256,5 +261,5 @@ class KeywordListView(ProjectScopedView):
             )
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"entries": exc.messages}) from exc
-        keyword_list = keyword_lists_get(project=project)[kind]
-        return Response({"list": list_data(kind, keyword_list), "check": check_data(check)})
+        parts = {"list": (kind, keyword_lists_get(project=project)[kind]), "check": check}
+        return Response(KeywordListUploadResultSerializer(parts).data)

@@ -9,6 +9,7 @@ current responses exactly as the connection page does, and is audited with the t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -19,12 +20,12 @@ from rest_framework.response import Response
 
 from connector_portal.api.base import acting_user, audit_actor
 from connector_portal.api.errors import ApiError
-from connector_portal.api.schema import error_responses
-from connector_portal.api.serializers import StrictSerializer
+from connector_portal.api.schema import ErrorExample, error_responses
+from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from connector_portal.models import Connector
 from mappings.constants import normalise
 from mappings.matching import RowCheck, check_rows
-from mappings.models import MappingTable
+from mappings.models import MappingRow, MappingTable
 from mappings.selectors import provider_label, response_keywords, table_rows
 from projects.api.connection import NO_CONNECTION, portal_url
 from projects.api.projects import ID_PARAMETER, ProjectScopedView
@@ -39,38 +40,109 @@ MAX_ROWS = 200
 ROW_STATUSES = ("ok", "renamed", "missing", "ambiguous", "unmapped", "stale", "unchecked")
 
 
-class ProviderOptionSerializer(serializers.Serializer):
+@dataclass(frozen=True)
+class UncheckedRow:
+    """A saved row shown as it was saved while the provider cannot be asked; it reads like a RowCheck."""
+
+    keyword: str
+    standard: str
+    saved_id: str
+    saved_name: str
+    message: str  # why it is unchecked
+    status: str = "unchecked"
+    current: None = None
+    is_flagged: bool = True
+
+    @classmethod
+    def of(cls, row: MappingRow, *, message: str) -> UncheckedRow:
+        return cls(row.keyword, row.standard, row.response_id, row.response_name, message)
+
+
+def _sendable(row: RowCheck | UncheckedRow) -> bool:
+    if isinstance(row, UncheckedRow):
+        return bool(row.standard)  # judged by what was saved: a row with a meaning can be sent
+    return row.current is not None and row.status != "stale"
+
+
+@dataclass(frozen=True)
+class LinkMapping:
+    """A connection's table with each keyword's row, checked against `options` or, when they are None, unchecked."""
+
+    link: ProjectLink
+    table: MappingTable | None
+    rows: Sequence[RowCheck | UncheckedRow]
+    options: Sequence[ResponseOption] | None
+    unchecked: str = ""  # why the provider could not be asked
+
+
+def link_mapping(
+    *, link: ProjectLink, table: MappingTable | None, options: Sequence[ResponseOption] | None, unchecked: str = ""
+) -> LinkMapping:
+    rows: Sequence[RowCheck | UncheckedRow]
+    if options is None:
+        saved = table_rows(table=table) if table is not None else []
+        rows = [UncheckedRow.of(row, message=unchecked) for row in saved]
+    elif table is not None:
+        rows = mapping_check(table=table, options=options).rows
+    else:
+        keywords = response_keywords(project=link.project)
+        check = check_rows(rows=[], keywords=keywords, options=options, provider_label=provider_label(link.provider))
+        rows = check.rows
+    return LinkMapping(link=link, table=table, rows=rows, options=options, unchecked=unchecked)
+
+
+class ProviderOptionSerializer(OutputSerializer):  # rendered from a ResponseOption
     id = serializers.CharField()
     name = serializers.CharField()
     standard = serializers.CharField(help_text="The response's stable meaning, e.g. `approved as noted`.")
 
 
-class MappingRowSerializer(serializers.Serializer):
+class MappingRowSerializer(OutputSerializer):  # rendered from a RowCheck or an UncheckedRow
     keyword = serializers.CharField(help_text="The Project Center Record a Response keyword.")
-    response_id = serializers.CharField(allow_blank=True, help_text="The provider response id saved for it.")
-    response_name = serializers.CharField(allow_blank=True, help_text="Its name when the mapping was saved.")
+    response_id = serializers.CharField(
+        source="saved_id", allow_blank=True, help_text="The provider response id saved for it."
+    )
+    response_name = serializers.CharField(
+        source="saved_name", allow_blank=True, help_text="Its name when the mapping was saved."
+    )
     standard = serializers.CharField(allow_blank=True, help_text="Its meaning; empty while unmapped.")
     status = serializers.ChoiceField(choices=ROW_STATUSES, help_text="`ok`, or what changed at the provider.")
-    flagged = serializers.BooleanField(help_text="True when a person should look at this row.")
+    flagged = serializers.BooleanField(source="is_flagged", help_text="True when a person should look at this row.")
     sendable = serializers.BooleanField(help_text="False when responses with this keyword cannot be sent now.")
     message = serializers.CharField(allow_blank=True, help_text="What changed and what to do, in words.")
     current_response = ProviderOptionSerializer(
-        allow_null=True, help_text="The provider response it is sent as today; null when none fits."
+        source="current", allow_null=True, help_text="The provider response it is sent as today; null when none fits."
     )
 
+    def get_sendable(self, row: RowCheck | UncheckedRow) -> bool:
+        return _sendable(row)
 
-class MappingSerializer(serializers.Serializer):
-    pc_project_id = serializers.CharField()
-    provider = serializers.ChoiceField(choices=Connector.choices)
-    provider_label = serializers.CharField()
-    updated_at = serializers.DateTimeField(allow_null=True, help_text="Null until the table is first saved.")
+
+class MappingSerializer(OutputSerializer):  # rendered from a LinkMapping
+    pc_project_id = serializers.CharField(source="link.project.pc_project_id")
+    provider = serializers.ChoiceField(source="link.provider", choices=Connector.choices)
+    provider_label = serializers.CharField(source="link.get_provider_display")
+    updated_at = serializers.DateTimeField(
+        source="table.updated_at", allow_null=True, help_text="Null until the table is first saved."
+    )
     checked = serializers.BooleanField(help_text="False when the provider could not be asked just now.")
-    check_message = serializers.CharField(allow_blank=True, help_text="Why it is unchecked, in words.")
+    check_message = serializers.CharField(
+        source="unchecked", allow_blank=True, help_text="Why it is unchecked, in words."
+    )
     ok = serializers.BooleanField(help_text="True when every keyword can be sent.")
     rows = MappingRowSerializer(many=True)
     provider_responses = ProviderOptionSerializer(
         many=True, help_text="The responses the provider offers for this project now (to choose from)."
     )
+
+    def get_checked(self, mapping: LinkMapping) -> bool:
+        return mapping.options is not None
+
+    def get_ok(self, mapping: LinkMapping) -> bool:
+        return mapping.options is not None and all(_sendable(r) or r.status == "stale" for r in mapping.rows)
+
+    def get_provider_responses(self, mapping: LinkMapping) -> Sequence[ResponseOption]:
+        return mapping.options or ()
 
 
 class MappingChoiceSerializer(StrictSerializer):
@@ -79,8 +151,10 @@ class MappingChoiceSerializer(StrictSerializer):
 
 
 class MappingReplaceSerializer(StrictSerializer):
-    rows = MappingChoiceSerializer(
-        many=True, max_length=MAX_ROWS, help_text="One row for every Record a Response keyword of the project."
+    rows: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=MappingChoiceSerializer(),
+        max_length=MAX_ROWS,
+        help_text="One row for every Record a Response keyword of the project.",
     )
 
     def validate_rows(self, rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -90,67 +164,6 @@ class MappingReplaceSerializer(StrictSerializer):
                 raise serializers.ValidationError(f"“{row['keyword']}” appears more than once; send it once.")
             seen.add(normalise(row["keyword"]))
         return rows
-
-
-def _option(option: ResponseOption | None) -> dict[str, str] | None:
-    return {"id": option.id, "name": option.name, "standard": option.standard} if option else None
-
-
-def _row(check: RowCheck) -> dict[str, Any]:
-    return {
-        "keyword": check.keyword,
-        "response_id": check.saved_id,
-        "response_name": check.saved_name,
-        "standard": check.standard,
-        "status": check.status,
-        "flagged": check.is_flagged,
-        "sendable": check.current is not None and check.status != "stale",
-        "message": check.message,
-        "current_response": _option(check.current),
-    }
-
-
-def _unchecked_rows(table: MappingTable | None, message: str) -> list[dict[str, Any]]:
-    rows = table_rows(table=table) if table is not None else []
-    return [
-        {
-            "keyword": row.keyword,
-            "response_id": row.response_id,
-            "response_name": row.response_name,
-            "standard": row.standard,
-            "status": "unchecked",
-            "flagged": True,
-            "sendable": bool(row.standard),
-            "message": message,
-            "current_response": None,
-        }
-        for row in rows
-    ]
-
-
-def mapping_data(
-    *, link: ProjectLink, table: MappingTable | None, options: Sequence[ResponseOption] | None, unchecked: str = ""
-) -> dict[str, Any]:
-    """The table checked against `options` (the provider's live responses), or shown unchecked when they are None."""
-    if options is None:
-        rows = _unchecked_rows(table, unchecked)
-    elif table is not None:
-        rows = [_row(check) for check in mapping_check(table=table, options=options).rows]
-    else:
-        keywords = response_keywords(project=link.project)
-        check = check_rows(rows=[], keywords=keywords, options=options, provider_label=provider_label(link.provider))
-        rows = [_row(row) for row in check.rows]
-    return {
-        "pc_project_id": link.project.pc_project_id,
-        "provider": link.provider,
-        "provider_label": link.get_provider_display(),
-        "updated_at": table.updated_at if table else None,
-        "checked": options is not None,
-        "check_message": unchecked,
-        "ok": options is not None and all(row["sendable"] or row["status"] == "stale" for row in rows),
-        "rows": rows,
-        "provider_responses": [_option(option) for option in options or ()],
-    }
 
 
 ROW_EXAMPLE = {
@@ -204,7 +217,7 @@ MAPPING_EXAMPLE = {
         {"id": "15", "name": "For Record Only", "standard": "for record only"},
     ],
 }
-INVALID_MAPPING = (
+INVALID_MAPPING: ErrorExample = (
     "A keyword is missing, unknown, or mapped to a response the provider does not offer; `details.keywords` says "
     "what to change for each keyword.",
     {
@@ -253,11 +266,13 @@ class MappingView(ProjectScopedView):
         try:
             options = wiring.live_options(link)
         except ProviderError as exc:
-            return Response(mapping_data(link=link, table=table, options=None, unchecked=exc.message))
+            mapping = link_mapping(link=link, table=table, options=None, unchecked=exc.message)
         except NotImplementedError:
             message = f"{link.get_provider_display()} cannot list its responses for this project."
-            return Response(mapping_data(link=link, table=table, options=None, unchecked=message))
-        return Response(mapping_data(link=link, table=table, options=options))
+            mapping = link_mapping(link=link, table=table, options=None, unchecked=message)
+        else:
+            mapping = link_mapping(link=link, table=table, options=options)
+        return Response(MappingSerializer(mapping).data)
 
     @extend_schema(
         operation_id="project_mapping_replace",
@@ -304,6 +319,9 @@ class MappingView(ProjectScopedView):
                 status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
                 code="invalid_mapping",
                 message=INVALID_MAPPING[1]["message"],
-                details={"keywords": exc.message_dict, "provider_responses": [_option(o) for o in options]},
+                details={
+                    "keywords": exc.message_dict,
+                    "provider_responses": ProviderOptionSerializer(options, many=True).data,
+                },
             ) from exc
-        return Response(mapping_data(link=link, table=table, options=options))
+        return Response(MappingSerializer(link_mapping(link=link, table=table, options=options)).data)

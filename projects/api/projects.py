@@ -172,15 +172,20 @@ class ProjectViewSet(FirmViewSet):
         )
 
     def partial_update(self, request: Request, pc_project_id: str) -> Response:
-        project = self.get_object()
+        project = self._project()
         data = self._valid_write(request, partial=True)
-        changes = {field: data[field] for field in ("name", "number") if field in data}
+        changes: dict[str, Any] = {field: data[field] for field in ("name", "number") if field in data}
         project = services.project_update(project=project, changes=changes, **audit_actor(request))
         return Response(ProjectSerializer(project).data)
 
     def destroy(self, request: Request, pc_project_id: str) -> Response:
-        services.project_delete(project=self.get_object(), **audit_actor(request))
+        services.project_delete(project=self._project(), **audit_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _project(self) -> ProjectCenterProject:
+        project = self.get_object()
+        assert isinstance(project, ProjectCenterProject)  # the rows of firm_queryset
+        return project
 
     def _valid_write(self, request: Request, *, partial: bool) -> dict[str, Any]:
         serializer = ProjectWriteSerializer(data=request.data, partial=partial)

@@ -8,7 +8,6 @@ to a recording is a receipt that never changes; the delivery to the provider is 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -19,7 +18,7 @@ from rest_framework.response import Response
 from connector_portal.api.base import FirmAPIView
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
-from connector_portal.api.serializers import StrictSerializer
+from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from projects.models import ItemResponse
 from projects.selectors import item_get, response_get
 from projects.services import IdempotencyConflict, ResponseRefused, response_submit
@@ -64,7 +63,8 @@ class ResponseRequestSerializer(StrictSerializer):
     )
 
 
-class ResponseReceiptSerializer(serializers.Serializer):
+# Rendered from an ItemResponse; `context["request"]` builds its absolute `url`.
+class ResponseReceiptSerializer(OutputSerializer):
     id = serializers.IntegerField()
     url = serializers.URLField(help_text="Where to follow its delivery to the provider.")
     item_id = serializers.IntegerField()
@@ -73,15 +73,18 @@ class ResponseReceiptSerializer(serializers.Serializer):
     idempotency_key = serializers.CharField()
     created_at = serializers.DateTimeField()
 
+    def get_url(self, response: ItemResponse) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api-v1:response-detail", args=[response.pk]))
 
-class ProviderResponseSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
+
+class ProviderResponseSerializer(OutputSerializer):  # rendered from the ItemResponse that was sent as it
+    id = serializers.CharField(source="option_id")
+    name = serializers.CharField(source="option_name")
 
 
 class ResponseDeliverySerializer(ResponseReceiptSerializer):
     status = serializers.ChoiceField(choices=ItemResponse.Status.choices)
-    status_label = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
     delivered = serializers.BooleanField()
     attempts = serializers.IntegerField(help_text="How many times the portal has tried to send it.")
     next_attempt_at = serializers.DateTimeField(allow_null=True, help_text="When it tries again, while pending.")
@@ -92,33 +95,11 @@ class ResponseDeliverySerializer(ResponseReceiptSerializer):
     updated_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
 
+    def get_delivered(self, response: ItemResponse) -> bool:
+        return response.status == ItemResponse.Status.DELIVERED
 
-def receipt_data(response: ItemResponse, request: Request) -> dict[str, Any]:
-    return {
-        "id": response.pk,
-        "url": request.build_absolute_uri(reverse("api-v1:response-detail", args=[response.pk])),
-        "item_id": response.item_id,
-        "keyword": response.keyword,
-        "comment": response.comment,
-        "idempotency_key": response.idempotency_key,
-        "created_at": response.created_at,
-    }
-
-
-def delivery_data(response: ItemResponse, request: Request) -> dict[str, Any]:
-    sent_as = {"id": response.option_id, "name": response.option_name} if response.option_id else None
-    return {
-        **receipt_data(response, request),
-        "status": response.status,
-        "status_label": response.get_status_display(),
-        "delivered": response.status == ItemResponse.Status.DELIVERED,
-        "attempts": response.attempts,
-        "next_attempt_at": response.next_attempt_at,
-        "provider_response": sent_as,
-        "provider_answer": response.provider_answer,
-        "updated_at": response.updated_at,
-        "delivered_at": response.delivered_at,
-    }
+    def get_provider_response(self, response: ItemResponse) -> ItemResponse | None:
+        return response if response.option_id else None
 
 
 def _idempotency_key(request: Request) -> str:
@@ -236,7 +217,7 @@ class ItemResponsesView(FirmAPIView):
             raise ApiError(
                 status_code=status.HTTP_409_CONFLICT, code="idempotency_conflict", message=exc.message
             ) from exc
-        body = receipt_data(response, request)
+        body = ResponseReceiptSerializer(response, context={"request": request}).data
         headers = {"Location": body["url"]}
         if not created:
             headers["Idempotent-Replayed"] = "true"
@@ -260,4 +241,5 @@ class ResponseView(FirmAPIView):
         tags=["responses"],
     )
     def get(self, request: Request, response_id: int) -> Response:
-        return Response(delivery_data(response_get(firm=self.firm, response_id=response_id), request))
+        response = response_get(firm=self.firm, response_id=response_id)
+        return Response(ResponseDeliverySerializer(response, context={"request": request}).data)

@@ -6,10 +6,11 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 import connector_portal.api.converters  # noqa: F401  (registers the `rowid` converter)
-from projects.api.connection import ConnectionView, RunView, SyncNowView
+from projects.api.connection import ConnectionView, SyncNowView
 from projects.api.feed import FeedAcknowledgeView, FeedView
 from projects.api.projects import ProjectViewSet
 from projects.api.responses import ItemResponsesView, ResponseView
+from projects.api.runs import RunView
 
 router = SimpleRouter()
 router.register("projects", ProjectViewSet, basename="project")

@@ -59,6 +59,7 @@ def test_the_allowed_keywords_are_the_projects_own_that_the_mapping_maps(firm: F
     for position, name in enumerate(["Approved", "Make Corrections Noted", "Rejected"], start=1):
         KeywordEntry.objects.create(keyword_list=submittal_list, name=name, type="Record a Response", position=position)
     mapping_table_add(link, keywords=("Approved", "Rejected"))
+    assert link.mapping_table is not None
     MappingRow.objects.create(table=link.mapping_table, keyword="Make Corrections Noted", standard="", position=9)
     rfi = item_add(link, "R1", kind="rfi")
     entries_append([item_add(link, "S1"), rfi])
