@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from .autodesk_api import AdskError, Caller, acc_project, api, body_of, updated_range
+from .autodesk_api import AdskError, BodyRule, Caller, acc_project, api, body_of, checked_body, updated_range
 from .items import (
     ItemFilter,
     approver_respond,
@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 
 RFI = "/autodesk/construction/rfis/v3/projects/{project_id}"
 SUB = "/autodesk/construction/submittals/v2/projects/{project_id}"
+# POST .../rfis/{rfiId}/responses (acc-rfis-v3-response-create in construction.json).
+RFI_RESPONSE_BODY = BodyRule(
+    keys={"text": (), "status": ("answered", "rejected"), "onBehalf": (), "attachments": ()},
+    required=("text", "status"),
+)
 
 
 def _rfi_status(item: Any) -> str:
@@ -53,6 +58,7 @@ def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, A
         "updatedAt": item["updated_at"],
         "closedAt": item["closed_at"],
         "officialResponse": official["body"] if official else None,
+        "responses": [_response_json(p) for p in posts if p["kind"] == "answer"],
     }
 
 
@@ -103,36 +109,25 @@ def rfi_detail(app: SandboxApp, request: Request, caller: Caller) -> Response:
     return json_response(_rfis(app, [item])[0])
 
 
-def _response_json(post: Any, item: Any) -> dict[str, Any]:
+def _response_json(post: Any) -> dict[str, Any]:
+    """An RFI response as the RFI detail embeds it (id, text, status, createdBy, onBehalf, state)."""
     return {
         "id": post["uid"],
-        "rfiId": item["uid"],
-        "content": post["body"],
+        "text": post["body"],
+        "status": "answered",
         "createdBy": post["user_adsk_id"],
+        "onBehalf": None,
+        "state": "official" if post["official"] else "unofficial",
         "createdAt": post["created_at"],
-        "official": bool(post["official"]),
     }
 
 
 @api
-def rfi_responses(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    _project, item = _rfi_item(app, request, caller)
-    posts = [p for p in posts_by_item(app, [item["id"]]).get(item["id"], []) if p["kind"] == "answer"]
-    return json_response(
-        {
-            "pagination": {"limit": len(posts), "offset": 0, "totalResults": len(posts)},
-            "results": [_response_json(p, item) for p in posts],
-        }
-    )
-
-
-@api
 def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    """POST .../responses: `{text, status}` required (status answered or rejected), optional onBehalf, attachments;
+    Autodesk documents no GET of this path (the RFI detail embeds `responses[]`)."""
     _project, item = _rfi_item(app, request, caller)
-    body = body_of(request)
-    text = str(body.get("content") or body.get("text") or "").strip()
-    if not text:
-        raise AdskError(400, "Bad input", "content is required.")
+    text = str(checked_body(request, RFI_RESPONSE_BODY)["text"]).strip()
     if item["status"] != "open":
         raise AdskError(422, "RFI closed", "The RFI is closed; it no longer takes responses.")
     post_add(
@@ -144,7 +139,7 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
         user_id=caller.user_id,
     )
     post = posts_by_item(app, [item["id"]])[item["id"]][-1]
-    return json_response(_response_json(post, item), 201)
+    return json_response(_response_json(post), 201)
 
 
 def _state(item: Any, approvers: list[Any]) -> tuple[str, str]:
@@ -298,7 +293,6 @@ def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
 ROUTES = [
     ("POST", f"{RFI}/search:rfis", rfi_search),
     ("GET", f"{RFI}/rfis/{{rfi_id}}", rfi_detail),
-    ("GET", f"{RFI}/rfis/{{rfi_id}}/responses", rfi_responses),
     ("POST", f"{RFI}/rfis/{{rfi_id}}/responses", rfi_respond),
     ("GET", "/autodesk/bim360/rfis/v2/containers/{container_id}/rfis", bim360_rfis),
     ("GET", f"{SUB}/items", submittal_items),

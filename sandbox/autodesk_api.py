@@ -115,6 +115,33 @@ def body_of(request: Request) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+@dataclass(frozen=True)
+class BodyRule:
+    """The body keys an operation documents (in ../shared/reference/autodesk/construction.json): each key with its
+    enum (empty when any value), and the required keys. Anything else is Autodesk's 400."""
+
+    keys: dict[str, tuple[str, ...]]
+    required: tuple[str, ...] = ()
+
+
+def checked_body(request: Request, rule: BodyRule) -> dict[str, Any]:
+    """The request's JSON body after the rule's checks: an object, only documented keys, required keys present and
+    not empty, enum values among the documented ones; else 400 with Autodesk's error shape."""
+    data = request.json()
+    if not isinstance(data, dict):
+        raise AdskError(400, "Bad input", "The request body must be a JSON object.")
+    unknown = sorted(set(data) - set(rule.keys))
+    if unknown:
+        raise AdskError(400, "Bad input", f"Unknown field(s): {', '.join(unknown)}.")
+    missing = [key for key in rule.required if data.get(key) in (None, "")]
+    if missing:
+        raise AdskError(400, "Bad input", f"Required field(s) missing: {', '.join(missing)}.")
+    for key, allowed in rule.keys.items():
+        if allowed and key in data and data[key] not in allowed:
+            raise AdskError(400, "Bad input", f"{key} must be one of {', '.join(allowed)}; got {data[key]!r}.")
+    return data
+
+
 def updated_range(raw: str | None) -> tuple[str | None, str | None]:
     """Autodesk's `from..to` range (two dots; either side may be empty) as ISO UTC text."""
     from .store import iso, parse_time

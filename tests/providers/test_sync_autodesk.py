@@ -276,45 +276,56 @@ def test_429_and_503_carry_retry_after(
     assert limited.value.retry_after == 90 and down.value.retry_after == 300 and sleeps == []
 
 
-def response(author: str, content: str = "Revise the anchors.") -> dict[str, Any]:
-    return {"id": "resp-0", "rfiId": "rfi-1", "content": content, "createdBy": author, "official": True}
+def response(author: str, text: str = "Revise the anchors.") -> dict[str, Any]:
+    """An RFI response as ACC's RFI detail embeds it."""
+    return {"id": "resp-0", "text": text, "status": "answered", "createdBy": author, "onBehalf": None}
 
 
-def test_an_rfi_answer_posts_the_comment_as_the_response(
+def test_an_rfi_answer_posts_the_comment_as_the_responses_text_and_status(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.get(RFI_1, json=rfi(1))  # no `responses` in the RFI: its responses are listed
-    mocked.get(f"{RFI_1}/responses", json=page([response("OTHER"), response(ME, "Use M16.")], 0, 2, 2))
+    mocked.get(RFI_1, json=rfi(1, responses=[response("OTHER"), response(ME, "Use M16.")]))
     mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
 
     post(account, "rfi", "rfi-1")
 
-    assert [c.request.method for c in mocked.calls] == ["GET", "GET", "POST"]
-    assert json.loads(mocked.calls[-1].request.body) == {"content": "Revise the anchors."}
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST"]
+    assert json.loads(mocked.calls[-1].request.body) == {"text": "Revise the anchors.", "status": "answered"}
 
 
-def test_an_rfi_answer_is_posted_when_autodesk_cannot_list_the_rfis_responses(
+def test_an_rfi_whose_detail_has_no_responses_is_answered_without_an_undocumented_listing(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.get(RFI_1, json=rfi(1))
-    mocked.get(f"{RFI_1}/responses", json={"errors": [{"title": "Not found"}]}, status=404)
+    mocked.get(RFI_1, json=rfi(1))  # Autodesk documents no GET .../rfis/{rfiId}/responses: none is asked
     mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
 
     post(account, "rfi", "rfi-1")
 
-    assert mocked.calls[-1].request.method == "POST"
+    assert [(c.request.method, c.request.url) for c in mocked.calls] == [("GET", RFI_1), ("POST", f"{RFI_1}/responses")]
 
 
-@pytest.mark.parametrize("where", ["in the rfi", "in its responses"])
+def test_an_rfi_answer_without_text_is_refused_before_autodesk_with_what_to_do(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    with pytest.raises(UnexpectedAnswer, match="only with its text"):
+        get_provider("autodesk").post_response(
+            account=account,
+            company_id=HUB,
+            project_id=PROJECT,
+            kind="rfi",
+            item_id="rfi-1",
+            receiving_user_id=ME,
+            option_id="",
+            comment="  ",
+        )
+
+    assert len(mocked.calls) == 0
+
+
 def test_an_rfi_answer_already_at_autodesk_from_the_user_is_not_posted_again(
-    mocked: responses.RequestsMock, account: ProviderAccount, where: str
+    mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mine = response(ME, "Revise the\nanchors. ")
-    if where == "in the rfi":
-        mocked.get(RFI_1, json=rfi(1, responses=[mine]))
-    else:
-        mocked.get(RFI_1, json=rfi(1))
-        mocked.get(f"{RFI_1}/responses", json=page([mine], 0, 1, 1))
+    mocked.get(RFI_1, json=rfi(1, responses=[response(ME, "Revise the\nanchors. ")]))
 
     post(account, "rfi", "rfi-1")
 

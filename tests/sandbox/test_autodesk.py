@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from sandbox import acc
 from sandbox.testing import RunningSandbox
+from tests.reference import require_reference
 
 from .conftest import REVIEWER, Api
 
@@ -100,10 +106,48 @@ def test_an_rfi_response_is_recorded(sandbox: RunningSandbox) -> None:
     project = _acc_project(api)[2:]
     rfi = api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json={"filter": {"status": ["open"]}})
     rfi_id = rfi.json()["results"][0]["id"]
-    answer = api.post(f"/construction/rfis/v3/projects/{project}/rfis/{rfi_id}/responses", json={"content": "Yes."})
+    url = f"/construction/rfis/v3/projects/{project}/rfis/{rfi_id}"
+    answer = api.post(f"{url}/responses", json={"text": "Yes.", "status": "answered"})
     assert answer.status_code == 201
-    after = api.get(f"/construction/rfis/v3/projects/{project}/rfis/{rfi_id}").json()
+    after = api.get(url).json()
     assert after["status"] == "answered" and after["officialResponse"] == "Yes."
+    me = sandbox.app.store.one("SELECT adsk_id FROM users WHERE id = ?", (REVIEWER,))["adsk_id"]
+    assert [(r["text"], r["createdBy"]) for r in after["responses"]] == [("Yes.", me)]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"content": "Yes."}, "Unknown field(s): content"),
+        ({"text": "Yes."}, "missing: status"),
+        ({"status": "answered"}, "missing: text"),
+        ({"text": "Yes.", "status": "closed"}, "status must be one of answered, rejected"),
+    ],
+)
+def test_an_rfi_response_outside_autodesks_description_is_a_400(
+    sandbox: RunningSandbox, body: dict[str, str], words: str
+) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    rfi = api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json={"filter": {"status": ["open"]}})
+    url = f"/construction/rfis/v3/projects/{project}/rfis/{rfi.json()['results'][0]['id']}"
+    refused = api.post(f"{url}/responses", json=body)
+    assert refused.status_code == 400
+    error = refused.json()["errors"][0]
+    assert error["status"] == "400" and words in error["detail"]
+    assert api.get(url).json()["responses"] == []
+    assert api.get(f"{url}/responses").status_code in (404, 405)  # not a documented operation
+
+
+def test_the_sandboxs_rfi_response_rule_is_autodesks_description() -> None:
+    operations = json.loads(require_reference("autodesk", "construction.json").read_text())["operations"]
+    described = next(o for o in operations if o["id"] == "acc-rfis-v3-response-create")
+    rule = acc.RFI_RESPONSE_BODY
+    assert set(rule.keys) == set(described["body"])
+    assert {k: set(v) for k, v in rule.keys.items() if v} == {
+        k: set(v["enum"]) for k, v in described["body"].items() if "enum" in v
+    }
+    assert set(rule.required) == set(described["required"])
 
 
 def test_bim360_rfis_list_by_container(sandbox: RunningSandbox) -> None:
