@@ -39,6 +39,20 @@ def _rfi_status(item: Any) -> str:
     return item["status"]
 
 
+def rfi_container_of(project: Any) -> str:
+    """A project's RFIs container id (Data Management's `relationships.rfis.data.id`): not the project's id."""
+    return uid_for("rfis-container", project["id"])
+
+
+def _container_project(app: SandboxApp, container_id: str) -> Any:
+    """The Autodesk project whose RFIs container this is; 404 for anything else (a project id included)."""
+    rows = app.store.all("SELECT * FROM projects WHERE provider = 'autodesk'")
+    project = next((p for p in rows if rfi_container_of(p) == container_id), None)
+    if project is None:
+        raise AdskError(404, "Container not found", f"No RFIs container {container_id} (take relationships.rfis).")
+    return project
+
+
 def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, Any]:
     question = next((p["body"] for p in posts if p["kind"] == "question"), "")
     official = next((p for p in reversed(posts) if p["kind"] == "answer" and p["official"]), None)
@@ -85,14 +99,24 @@ def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
     return json_response(_rfi_page(app, project, limit, offset, flt.get("updatedAt"), list(flt.get("status") or [])))
 
 
+def _bim360_rfi(rfi: dict[str, Any]) -> dict[str, Any]:
+    """An RFI as BIM 360's v2 API gives it: JSON:API-like, fields under `attributes`, one `assignedTo` id."""
+    assigned = rfi["assignedTo"][0]["id"] if rfi["assignedTo"] else None
+    attributes = {k: v for k, v in rfi.items() if k not in ("id", "responses")}
+    attributes |= {"assignedTo": assigned, "assignedToType": "user" if assigned else None}
+    return {"id": rfi["id"], "type": "rfis", "attributes": attributes}
+
+
 @api
 def bim360_rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project = acc_project(app, caller, request.params["container_id"], acc_only=False)
+    container = _container_project(app, request.params["container_id"])
+    project = acc_project(app, caller, container["uid"], acc_only=False)
     limit = int_param(request.query.get("limit"), 10, low=1, high=200)
     offset = int_param(request.query.get("offset"), 0)
     status = request.query.get("filter[status]")
     states = status.split(",") if status else []
-    return json_response(_rfi_page(app, project, limit, offset, request.query.get("filter[updatedAt]"), states))
+    page = _rfi_page(app, project, limit, offset, request.query.get("filter[updatedAt]"), states)
+    return json_response({**page, "results": [_bim360_rfi(r) for r in page["results"]]})
 
 
 def _rfi_item(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:

@@ -21,15 +21,19 @@ from tests.providers.conftest import AUTODESK
 
 PROJECT, HUB, ME = "b.proj-1", "b.hub-1", "ADSK-ME"
 RFI_SEARCH = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/search:rfis"
-BIM360_RFIS = f"{AUTODESK}/bim360/rfis/v2/containers/proj-1/rfis"
+CONTAINER = "rfis-container-1"  # the project's RFIs container: not its id
+DM_PROJECT = f"{AUTODESK}/project/v1/hubs/{HUB}/projects/{PROJECT}"
+BIM360_RFIS = f"{AUTODESK}/bim360/rfis/v2/containers/{CONTAINER}/rfis"
 ITEMS = f"{AUTODESK}/construction/submittals/v2/projects/proj-1/items"
 
 
 @pytest.fixture(autouse=True)
 def _forget_bim360_projects() -> Iterator[None]:
     autodesk._BIM360_PROJECTS.clear()
+    autodesk._RFI_CONTAINERS.clear()
     yield
     autodesk._BIM360_PROJECTS.clear()
+    autodesk._RFI_CONTAINERS.clear()
 
 
 @pytest.fixture
@@ -94,10 +98,26 @@ def test_acc_rfis_are_searched_200_at_a_time_to_the_end_with_the_date_filter(
     ]
 
 
+def dm_project(container: str | None = CONTAINER) -> dict[str, Any]:
+    relationships = {"rfis": {"data": {"type": "rfisContainerId", "id": container}}} if container else {}
+    return {"data": {"type": "projects", "id": PROJECT, "relationships": relationships}}
+
+
+def bim360_rfi(n: int, assigned: str) -> dict[str, Any]:
+    """A BIM 360 v2 RFI: fields under `attributes`, one `assignedTo` id with its `assignedToType`."""
+    fields = {k: v for k, v in rfi(n).items() if k not in ("id", "assignedTo", "ballInCourt")}
+    return {
+        "id": f"rfi-{n}",
+        "type": "rfis",
+        "attributes": {**fields, "assignedTo": assigned, "assignedToType": "user"},
+    }
+
+
 def test_a_bim360_project_falls_back_to_the_bim360_rfi_api_and_remembers_it(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
     mocked.post(RFI_SEARCH, json={"errors": [{"title": "Project not found"}]}, status=404)
+    mocked.get(DM_PROJECT, json=dm_project())
     mocked.get(BIM360_RFIS, json=page([rfi(1)], 0, 1, 200))
 
     first = list_items(account, "rfi")
@@ -106,8 +126,32 @@ def test_a_bim360_project_falls_back_to_the_bim360_rfi_api_and_remembers_it(
 
     assert [len(p) for p in first] == [1] and [len(p) for p in again] == [1]
     assert submittals == []
-    assert [c.request.method for c in mocked.calls] == ["POST", "GET", "GET"]
-    assert parse_qs(urlsplit(mocked.calls[1].request.url).query) == {"limit": ["200"], "offset": ["0"]}
+    # The container is read once from Data Management, then remembered with the project's kind.
+    assert [c.request.method for c in mocked.calls] == ["POST", "GET", "GET", "GET"]
+    assert parse_qs(urlsplit(mocked.calls[2].request.url).query) == {"limit": ["200"], "offset": ["0"]}
+
+
+def test_bim360_rfis_are_read_from_the_projects_rfis_container_and_assigned_to_one_user(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    autodesk._BIM360_PROJECTS.add("proj-1")
+    mocked.get(DM_PROJECT, json=dm_project())
+    mocked.get(BIM360_RFIS, json=page([bim360_rfi(1, "OTHER"), bim360_rfi(2, ME)], 0, 2, 200))
+
+    [rfis] = list_items(account, "rfi")
+
+    assert [c.request.url.split("?")[0] for c in mocked.calls] == [DM_PROJECT, BIM360_RFIS]
+    assert [(i.provider_id, i.for_receiving_user) for i in rfis] == [("rfi-1", False), ("rfi-2", True)]
+
+
+def test_a_bim360_project_without_an_rfis_container_says_what_to_check(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    autodesk._BIM360_PROJECTS.add("proj-1")
+    mocked.get(DM_PROJECT, json=dm_project(None))
+
+    with pytest.raises(UnexpectedAnswer, match="RFIs tool is activated"):
+        list_items(account, "rfi")
 
 
 def test_submittal_items_are_read_50_at_a_time(mocked: responses.RequestsMock, account: ProviderAccount) -> None:

@@ -155,8 +155,20 @@ def test_bim360_rfis_list_by_container(sandbox: RunningSandbox) -> None:
     hub = _hubs(api)[BIM360]
     project = api.get(f"/project/v1/hubs/{hub}/projects").json()["data"][0]
     container = project["relationships"]["rfis"]["data"]["id"]
+    detail = api.get(f"/project/v1/hubs/{hub}/projects/{project['id']}").json()["data"]
+    assert detail["relationships"]["rfis"]["data"]["id"] == container != project["id"][2:]
     answer = api.get(f"/bim360/rfis/v2/containers/{container}/rfis", params={"limit": 2})
     assert answer.status_code == 200 and answer.json()["pagination"]["totalResults"] == 3
+    rfis = answer.json()["results"]
+    assert all(not isinstance(r["attributes"]["assignedTo"], list) for r in rfis)
+    assert {r["attributes"]["assignedToType"] for r in rfis if r["attributes"]["assignedTo"]} == {"user"}
+
+
+def test_bim360_rfis_by_the_project_id_are_a_404(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = api.get(f"/project/v1/hubs/{_hubs(api)[BIM360]}/projects").json()["data"][0]
+    answer = api.get(f"/bim360/rfis/v2/containers/{project['id'][2:]}/rfis")
+    assert answer.status_code == 404 and answer.json()["errors"][0]["status"] == "404"
 
 
 def test_past_the_limit_autodesk_answers_429_with_retry_after(sandbox: RunningSandbox) -> None:
