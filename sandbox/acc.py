@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from .autodesk_api import AdskError, BodyRule, Caller, acc_project, api, body_of, checked_body, updated_range
+from .autodesk_api import (
+    AdskError,
+    BodyRule,
+    Caller,
+    acc_project,
+    api,
+    body_of,
+    checked_body,
+    date_range,
+    updated_range,
+)
 from .items import (
     ItemFilter,
     approver_respond,
@@ -216,7 +226,9 @@ def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Respon
     project = acc_project(app, caller, request.params["project_id"])
     limit = int_param(request.query.get("limit"), 20, low=1, high=50)
     offset = int_param(request.query.get("offset"), 0)
-    start, end = updated_range(request.query.get("filter[updatedAt]"))
+    for name in SUBMITTAL_DATE_FILTERS:
+        date_range(name, request.query.get(name))  # every date filter takes dates, not date-times
+    start, end = date_range("filter[updatedAt]", request.query.get("filter[updatedAt]"))
     filters = ItemFilter(updated_from=start, updated_to=end)
     rows, total = items_page(
         app, project_id=project["id"], kind="submittal", filters=filters, offset=offset, limit=limit
@@ -227,6 +239,27 @@ def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Respon
         next_url = f"{request.base_url}{request.path}?{query}"
     pagination = {"limit": limit, "offset": offset, "totalResults": total, "nextUrl": next_url}
     return json_response({"pagination": pagination, "results": _submittals(app, project, rows)})
+
+
+# GET .../items date filters (acc-submittals-v2-items in construction.json): each takes dates (DATE_FILTER).
+SUBMITTAL_DATE_FILTERS = tuple(
+    f"filter[{name}]"
+    for name in (
+        "dueDate",
+        "submitterDueDate",
+        "managerDueDate",
+        "createdAt",
+        "sentToSubmitter",
+        "receivedFromSubmitter",
+        "sentToReview",
+        "receivedFromReview",
+        "publishedDate",
+        "requiredDate",
+        "requiredApprovalDate",
+        "requiredOnJobDate",
+        "updatedAt",
+    )
+)
 
 
 def _submittal(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:

@@ -3,9 +3,11 @@ hub's "app not added under Custom Integrations" switch (403)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .faults import too_many_requests
@@ -140,6 +142,24 @@ def checked_body(request: Request, rule: BodyRule) -> dict[str, Any]:
         if allowed and key in data and data[key] not in allowed:
             raise AdskError(400, "Bad input", f"{key} must be one of {', '.join(allowed)}; got {data[key]!r}.")
     return data
+
+
+DATE_FILTER = re.compile(r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$")  # ACC submittals' date filters
+
+
+def date_range(name: str, raw: str | None) -> tuple[str | None, str | None]:
+    """ACC submittals' date filter (`YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`, both days included) as ISO UTC text;
+    a date-time, or anything else, is a 400 as at Autodesk."""
+    if raw is None:
+        return None, None
+    if not DATE_FILTER.match(raw):
+        raise AdskError(400, "Bad input", f"{name} takes dates, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD; got {raw!r}.")
+    start, _, end = raw.partition("..")
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end or start)
+    except ValueError as error:
+        raise AdskError(400, "Bad input", f"Invalid date in {name}: {raw!r}.") from error
+    return f"{first.isoformat()}T00:00:00Z", f"{last.isoformat()}T23:59:59Z"
 
 
 def updated_range(raw: str | None) -> tuple[str | None, str | None]:

@@ -50,6 +50,16 @@ def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = Fa
     return f"https://acc.autodesk.com/build/rfis/projects/{project_id}?preview={item_id}"
 
 
+def submittal_dates(since: dt.datetime | None) -> str | None:
+    """ACC submittals' `filter[updatedAt]`: dates, not times (`YYYY-MM-DD..YYYY-MM-DD`). From the day before `since`
+    (UTC), so that no change is lost at a day boundary whichever time zone Autodesk reads the date in: items changed
+    earlier that day come again, and the engine drops them as unchanged (same content)."""
+    if since is None:
+        return None
+    start = since.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    return f"{start.isoformat()}..{FAR_FUTURE.date().isoformat()}"
+
+
 def _assignees(value: Any) -> set[str]:
     """Who an RFI is assigned to: ACC v3 lists `{id, type}` objects; BIM 360 v2 gives one id (with `assignedToType`)."""
     entries = value if isinstance(value, list) else [value]
@@ -70,7 +80,7 @@ class AutodeskItems(AutodeskClient):
         pid = api_id(project_id)
         updated = f"{utc_text(since)}..{utc_text(FAR_FUTURE)}" if since is not None else None
         if kind == "submittal":
-            pages = self._submittal_pages(account, pid, updated)
+            pages = self._submittal_pages(account, pid, submittal_dates(since))
         elif pid in _BIM360_PROJECTS:
             pages = self._bim360_rfi_pages(account, company_id, pid, updated)
         else:

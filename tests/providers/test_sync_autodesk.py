@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -164,7 +165,25 @@ def test_submittal_items_are_read_50_at_a_time(mocked: responses.RequestsMock, a
     queries = [parse_qs(urlsplit(c.request.url).query) for c in mocked.calls]
     assert [q["offset"] for q in queries] == [["0"], ["50"]]
     assert all(q["limit"] == ["50"] for q in queries)
-    assert queries[0]["filter[updatedAt]"] == ["2026-03-01T00:00:00Z..2100-01-01T00:00:00Z"]
+    assert queries[0]["filter[updatedAt]"] == ["2026-02-28..2100-01-01"]
+
+
+@pytest.mark.parametrize(
+    ("since", "dates"),
+    [
+        (dt.datetime(2026, 3, 1, 23, 59, 30, tzinfo=dt.UTC), "2026-02-28..2100-01-01"),
+        (dt.datetime(2026, 3, 2, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))), "2026-02-28..2100-01-01"),
+    ],
+)
+def test_submittals_are_filtered_by_dates_from_the_day_before_since(
+    mocked: responses.RequestsMock, account: ProviderAccount, since: dt.datetime, dates: str
+) -> None:
+    mocked.get(ITEMS, json=page([item(1)], 0, 1, 50))
+
+    list_items(account, "submittal", since=since)
+
+    assert parse_qs(urlsplit(mocked.calls[0].request.url).query)["filter[updatedAt]"] == [dates]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?", dates)  # construction.json's pattern
 
 
 def test_only_items_where_the_user_is_assignee_or_ball_in_court_are_for_them(

@@ -73,10 +73,26 @@ def test_submittal_items_page_with_next_url_and_filter(sandbox: RunningSandbox) 
     assert first["pagination"]["totalResults"] == 4 and len(first["results"]) == 3
     rest = api.session.get(first["pagination"]["nextUrl"], timeout=5).json()
     assert len(rest["results"]) == 1 and rest["pagination"]["nextUrl"] is None
-    ranged = api.get(
-        f"/construction/submittals/v2/projects/{project}/items", params={"filter[updatedAt]": "2026-01-05T12:30:00Z.."}
-    ).json()
-    assert [i["title"] for i in ranged["results"]] == ["Curtain wall product data", "Fire stopping samples"]
+
+    def titles(dates: str) -> list[str]:
+        items = f"/construction/submittals/v2/projects/{project}/items"
+        return [i["title"] for i in api.get(items, params={"filter[updatedAt]": dates}).json()["results"]]
+
+    # The seed's submittals all changed on 5 January 2026: a date filter takes whole days, both ends included.
+    assert len(titles("2026-01-05")) == 4 and len(titles("2026-01-01..2026-01-05")) == 4
+    assert titles("2026-01-06..2100-01-01") == [] and titles("2026-01-04") == []
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-01-05T12:30:00Z..", "2026-01-05T12:30:00Z..2100-01-01T00:00:00Z", "2026-01-05..", "2026-13-40"]
+)
+def test_submittal_date_filters_take_dates_only(sandbox: RunningSandbox, value: str) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    refused = api.get(f"/construction/submittals/v2/projects/{project}/items", params={"filter[updatedAt]": value})
+    assert refused.status_code == 400 and "filter[updatedAt]" in refused.json()["errors"][0]["detail"]
+    one_day = api.get(f"/construction/submittals/v2/projects/{project}/items", params={"filter[createdAt]": value})
+    assert one_day.status_code == 400
 
 
 def test_the_reviewer_closes_their_review_task_with_a_response(sandbox: RunningSandbox) -> None:
