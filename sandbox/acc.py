@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from .autodesk_api import AdskError, Caller, acc_project, api, body_of, updated_range
+from .autodesk_api import (
+    AdskError,
+    BodyRule,
+    Caller,
+    acc_project,
+    api,
+    body_of,
+    checked_body,
+    date_range,
+    updated_range,
+)
 from .items import (
     ItemFilter,
     approver_respond,
@@ -26,12 +36,31 @@ if TYPE_CHECKING:
 
 RFI = "/autodesk/construction/rfis/v3/projects/{project_id}"
 SUB = "/autodesk/construction/submittals/v2/projects/{project_id}"
+# POST .../rfis/{rfiId}/responses (acc-rfis-v3-response-create in construction.json).
+RFI_RESPONSE_BODY = BodyRule(
+    keys={"text": (), "status": ("answered", "rejected"), "onBehalf": (), "attachments": ()},
+    required=("text", "status"),
+)
 
 
 def _rfi_status(item: Any) -> str:
     if item["status"] == "open":
         return "answered" if item["answered"] else "open"
     return item["status"]
+
+
+def rfi_container_of(project: Any) -> str:
+    """A project's RFIs container id (Data Management's `relationships.rfis.data.id`): not the project's id."""
+    return uid_for("rfis-container", project["id"])
+
+
+def _container_project(app: SandboxApp, container_id: str) -> Any:
+    """The Autodesk project whose RFIs container this is; 404 for anything else (a project id included)."""
+    rows = app.store.all("SELECT * FROM projects WHERE provider = 'autodesk'")
+    project = next((p for p in rows if rfi_container_of(p) == container_id), None)
+    if project is None:
+        raise AdskError(404, "Container not found", f"No RFIs container {container_id} (take relationships.rfis).")
+    return project
 
 
 def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, Any]:
@@ -53,6 +82,7 @@ def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, A
         "updatedAt": item["updated_at"],
         "closedAt": item["closed_at"],
         "officialResponse": official["body"] if official else None,
+        "responses": [_response_json(p) for p in posts if p["kind"] == "answer"],
     }
 
 
@@ -79,14 +109,24 @@ def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
     return json_response(_rfi_page(app, project, limit, offset, flt.get("updatedAt"), list(flt.get("status") or [])))
 
 
+def _bim360_rfi(rfi: dict[str, Any]) -> dict[str, Any]:
+    """An RFI as BIM 360's v2 API gives it: JSON:API-like, fields under `attributes`, one `assignedTo` id."""
+    assigned = rfi["assignedTo"][0]["id"] if rfi["assignedTo"] else None
+    attributes = {k: v for k, v in rfi.items() if k not in ("id", "responses")}
+    attributes |= {"assignedTo": assigned, "assignedToType": "user" if assigned else None}
+    return {"id": rfi["id"], "type": "rfis", "attributes": attributes}
+
+
 @api
 def bim360_rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project = acc_project(app, caller, request.params["container_id"], acc_only=False)
+    container = _container_project(app, request.params["container_id"])
+    project = acc_project(app, caller, container["uid"], acc_only=False)
     limit = int_param(request.query.get("limit"), 10, low=1, high=200)
     offset = int_param(request.query.get("offset"), 0)
     status = request.query.get("filter[status]")
     states = status.split(",") if status else []
-    return json_response(_rfi_page(app, project, limit, offset, request.query.get("filter[updatedAt]"), states))
+    page = _rfi_page(app, project, limit, offset, request.query.get("filter[updatedAt]"), states)
+    return json_response({**page, "results": [_bim360_rfi(r) for r in page["results"]]})
 
 
 def _rfi_item(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
@@ -103,36 +143,25 @@ def rfi_detail(app: SandboxApp, request: Request, caller: Caller) -> Response:
     return json_response(_rfis(app, [item])[0])
 
 
-def _response_json(post: Any, item: Any) -> dict[str, Any]:
+def _response_json(post: Any) -> dict[str, Any]:
+    """An RFI response as the RFI detail embeds it (id, text, status, createdBy, onBehalf, state)."""
     return {
         "id": post["uid"],
-        "rfiId": item["uid"],
-        "content": post["body"],
+        "text": post["body"],
+        "status": "answered",
         "createdBy": post["user_adsk_id"],
+        "onBehalf": None,
+        "state": "official" if post["official"] else "unofficial",
         "createdAt": post["created_at"],
-        "official": bool(post["official"]),
     }
 
 
 @api
-def rfi_responses(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    _project, item = _rfi_item(app, request, caller)
-    posts = [p for p in posts_by_item(app, [item["id"]]).get(item["id"], []) if p["kind"] == "answer"]
-    return json_response(
-        {
-            "pagination": {"limit": len(posts), "offset": 0, "totalResults": len(posts)},
-            "results": [_response_json(p, item) for p in posts],
-        }
-    )
-
-
-@api
 def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    """POST .../responses: `{text, status}` required (status answered or rejected), optional onBehalf, attachments;
+    Autodesk documents no GET of this path (the RFI detail embeds `responses[]`)."""
     _project, item = _rfi_item(app, request, caller)
-    body = body_of(request)
-    text = str(body.get("content") or body.get("text") or "").strip()
-    if not text:
-        raise AdskError(400, "Bad input", "content is required.")
+    text = str(checked_body(request, RFI_RESPONSE_BODY)["text"]).strip()
     if item["status"] != "open":
         raise AdskError(422, "RFI closed", "The RFI is closed; it no longer takes responses.")
     post_add(
@@ -144,7 +173,7 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
         user_id=caller.user_id,
     )
     post = posts_by_item(app, [item["id"]])[item["id"]][-1]
-    return json_response(_response_json(post, item), 201)
+    return json_response(_response_json(post), 201)
 
 
 def _state(item: Any, approvers: list[Any]) -> tuple[str, str]:
@@ -197,7 +226,9 @@ def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Respon
     project = acc_project(app, caller, request.params["project_id"])
     limit = int_param(request.query.get("limit"), 20, low=1, high=50)
     offset = int_param(request.query.get("offset"), 0)
-    start, end = updated_range(request.query.get("filter[updatedAt]"))
+    for name in SUBMITTAL_DATE_FILTERS:
+        date_range(name, request.query.get(name))  # every date filter takes dates, not date-times
+    start, end = date_range("filter[updatedAt]", request.query.get("filter[updatedAt]"))
     filters = ItemFilter(updated_from=start, updated_to=end)
     rows, total = items_page(
         app, project_id=project["id"], kind="submittal", filters=filters, offset=offset, limit=limit
@@ -208,6 +239,27 @@ def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Respon
         next_url = f"{request.base_url}{request.path}?{query}"
     pagination = {"limit": limit, "offset": offset, "totalResults": total, "nextUrl": next_url}
     return json_response({"pagination": pagination, "results": _submittals(app, project, rows)})
+
+
+# GET .../items date filters (acc-submittals-v2-items in construction.json): each takes dates (DATE_FILTER).
+SUBMITTAL_DATE_FILTERS = tuple(
+    f"filter[{name}]"
+    for name in (
+        "dueDate",
+        "submitterDueDate",
+        "managerDueDate",
+        "createdAt",
+        "sentToSubmitter",
+        "receivedFromSubmitter",
+        "sentToReview",
+        "receivedFromReview",
+        "publishedDate",
+        "requiredDate",
+        "requiredApprovalDate",
+        "requiredOnJobDate",
+        "updatedAt",
+    )
+)
 
 
 def _submittal(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
@@ -298,7 +350,6 @@ def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
 ROUTES = [
     ("POST", f"{RFI}/search:rfis", rfi_search),
     ("GET", f"{RFI}/rfis/{{rfi_id}}", rfi_detail),
-    ("GET", f"{RFI}/rfis/{{rfi_id}}/responses", rfi_responses),
     ("POST", f"{RFI}/rfis/{{rfi_id}}/responses", rfi_respond),
     ("GET", "/autodesk/bim360/rfis/v2/containers/{container_id}/rfis", bim360_rfis),
     ("GET", f"{SUB}/items", submittal_items),

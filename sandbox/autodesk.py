@@ -52,7 +52,8 @@ def _project_json(base: str, hub: Any, project: Any) -> dict[str, Any]:
         "links": {"self": {"href": f"{base}{P}/hubs/{hub_id}/projects/{project_id}"}},
         "relationships": {
             "hub": {"data": {"type": "hubs", "id": hub_id}},
-            "rfis": {"data": {"type": "rfisContainerId", "id": project["uid"]}},
+            # BIM 360's RFI API takes this container id, not the project's.
+            "rfis": {"data": {"type": "rfisContainerId", "id": acc.rfi_container_of(project)}},
             "submittals": {"data": {"type": "submittalContainerId", "id": project["uid"]}},
         },
     }

@@ -3,9 +3,11 @@ hub's "app not added under Custom Integrations" switch (403)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .faults import too_many_requests
@@ -113,6 +115,51 @@ def acc_project(app: SandboxApp, caller: Caller, project_id: str, *, acc_only: b
 def body_of(request: Request) -> dict[str, Any]:
     data = request.json()
     return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
+class BodyRule:
+    """The body keys an operation documents (in ../shared/reference/autodesk/construction.json): each key with its
+    enum (empty when any value), and the required keys. Anything else is Autodesk's 400."""
+
+    keys: dict[str, tuple[str, ...]]
+    required: tuple[str, ...] = ()
+
+
+def checked_body(request: Request, rule: BodyRule) -> dict[str, Any]:
+    """The request's JSON body after the rule's checks: an object, only documented keys, required keys present and
+    not empty, enum values among the documented ones; else 400 with Autodesk's error shape."""
+    data = request.json()
+    if not isinstance(data, dict):
+        raise AdskError(400, "Bad input", "The request body must be a JSON object.")
+    unknown = sorted(set(data) - set(rule.keys))
+    if unknown:
+        raise AdskError(400, "Bad input", f"Unknown field(s): {', '.join(unknown)}.")
+    missing = [key for key in rule.required if data.get(key) in (None, "")]
+    if missing:
+        raise AdskError(400, "Bad input", f"Required field(s) missing: {', '.join(missing)}.")
+    for key, allowed in rule.keys.items():
+        if allowed and key in data and data[key] not in allowed:
+            raise AdskError(400, "Bad input", f"{key} must be one of {', '.join(allowed)}; got {data[key]!r}.")
+    return data
+
+
+DATE_FILTER = re.compile(r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$")  # ACC submittals' date filters
+
+
+def date_range(name: str, raw: str | None) -> tuple[str | None, str | None]:
+    """ACC submittals' date filter (`YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`, both days included) as ISO UTC text;
+    a date-time, or anything else, is a 400 as at Autodesk."""
+    if raw is None:
+        return None, None
+    if not DATE_FILTER.match(raw):
+        raise AdskError(400, "Bad input", f"{name} takes dates, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD; got {raw!r}.")
+    start, _, end = raw.partition("..")
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end or start)
+    except ValueError as error:
+        raise AdskError(400, "Bad input", f"Invalid date in {name}: {raw!r}.") from error
+    return f"{first.isoformat()}T00:00:00Z", f"{last.isoformat()}T23:59:59Z"
 
 
 def updated_range(raw: str | None) -> tuple[str | None, str | None]:

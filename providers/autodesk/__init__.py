@@ -9,8 +9,9 @@ The module is split by idea; `Autodesk` puts the parts together:
 
 from __future__ import annotations
 
-# `_BIM360_PROJECTS` is the one per-process set the parts share; tests empty it between runs.
+# `_BIM360_PROJECTS` and `_RFI_CONTAINERS` are what the parts remember per process; tests empty them between runs.
 from providers.autodesk.client import _BIM360_PROJECTS as _BIM360_PROJECTS
+from providers.autodesk.client import _RFI_CONTAINERS as _RFI_CONTAINERS
 from providers.autodesk.client import CONSTRUCTION_HUB, MAX_PAGES, PRODUCTION, AutodeskClient, api_id
 from providers.autodesk.items import (
     CLOSED_RFI,

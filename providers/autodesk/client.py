@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from providers.answers import expect_list, require
+from providers.answers import expect_list, object_or_empty, require
 from providers.base import Endpoints, Provider
-from providers.errors import AccessBlocked, ProviderError
+from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import Company, ProviderProject, ProviderUser
 
@@ -25,6 +25,9 @@ MAX_PAGES = 1000
 # Projects found to be BIM 360 (the ACC RFI and submittal APIs answer 404 for them), so later syncs go straight to
 # BIM 360's RFI API and skip submittals. Per process: a restart costs one extra request per BIM 360 project.
 _BIM360_PROJECTS: set[str] = set()
+# A BIM 360 project's RFIs container (its Data Management `relationships.rfis.data.id`), by project id without `b.`:
+# BIM 360's RFI API takes the container, not the project. Per process, like `_BIM360_PROJECTS`.
+_RFI_CONTAINERS: dict[str, str] = {}
 # BIM 360 and ACC accounts are both this hub type; personal and team (Fusion) hubs have no projects for us.
 CONSTRUCTION_HUB = "hubs:autodesk.bim360:Account"
 PRODUCTION = Endpoints(
@@ -118,6 +121,24 @@ class AutodeskClient(Provider):
                 )
             )
         return projects
+
+    def rfi_container(self, account: ProviderAccount, hub_id: str, project_id: str) -> str:
+        """The project's RFIs container id, read from its Data Management project (`relationships.rfis.data.id`)."""
+        pid = api_id(project_id)
+        if pid not in _RFI_CONTAINERS:
+            hub = hub_id if hub_id.startswith("b.") else f"b.{hub_id}"
+            url = f"{self.endpoints.api}/project/v1/hubs/{hub}/projects/b.{pid}"
+            body = self._call("GET", url, account=account)
+            relationships = object_or_empty(object_or_empty(object_or_empty(body).get("data")).get("relationships"))
+            container = object_or_empty(object_or_empty(relationships.get("rfis")).get("data")).get("id")
+            if not container:
+                raise UnexpectedAnswer(
+                    "Autodesk did not say where this BIM 360 project keeps its RFIs, so they cannot be synced. Check "
+                    "that the RFIs tool is activated on the project in BIM 360, then sync again.",
+                    detail=f"project {project_id} without relationships.rfis.data.id",
+                )
+            _RFI_CONTAINERS[pid] = str(container)
+        return _RFI_CONTAINERS[pid]
 
     def _all_pages(self, account: ProviderAccount, url: str, params: dict[str, Any] | None) -> list[dict[str, Any]]:
         """JSON:API pages: follow links.next.href until absent."""

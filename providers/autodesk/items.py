@@ -15,6 +15,7 @@ from providers.answers import (
     object_or_empty,
     parse_date,
     parse_time,
+    person_id,
     require,
     total_of,
     utc_text,
@@ -49,6 +50,22 @@ def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = Fa
     return f"https://acc.autodesk.com/build/rfis/projects/{project_id}?preview={item_id}"
 
 
+def submittal_dates(since: dt.datetime | None) -> str | None:
+    """ACC submittals' `filter[updatedAt]`: dates, not times (`YYYY-MM-DD..YYYY-MM-DD`). From the day before `since`
+    (UTC), so that no change is lost at a day boundary whichever time zone Autodesk reads the date in: items changed
+    earlier that day come again, and the engine drops them as unchanged (same content)."""
+    if since is None:
+        return None
+    start = since.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    return f"{start.isoformat()}..{FAR_FUTURE.date().isoformat()}"
+
+
+def _assignees(value: Any) -> set[str]:
+    """Who an RFI is assigned to: ACC v3 lists `{id, type}` objects; BIM 360 v2 gives one id (with `assignedToType`)."""
+    entries = value if isinstance(value, list) else [value]
+    return {person_id(entry) for entry in entries} - {""}
+
+
 class AutodeskItems(AutodeskClient):
     def list_items_changed_since(
         self,
@@ -63,11 +80,11 @@ class AutodeskItems(AutodeskClient):
         pid = api_id(project_id)
         updated = f"{utc_text(since)}..{utc_text(FAR_FUTURE)}" if since is not None else None
         if kind == "submittal":
-            pages = self._submittal_pages(account, pid, updated)
+            pages = self._submittal_pages(account, pid, submittal_dates(since))
         elif pid in _BIM360_PROJECTS:
-            pages = self._bim360_rfi_pages(account, pid, updated)
+            pages = self._bim360_rfi_pages(account, company_id, pid, updated)
         else:
-            pages = self._rfi_pages(account, pid, updated)
+            pages = self._rfi_pages(account, company_id, pid, updated)
         for page in counted(pages):
             yield page.carrying(link_revisions([self._item(kind, entry, pid, receiving_user_id) for entry in page]))
 
@@ -86,7 +103,9 @@ class AutodeskItems(AutodeskClient):
             if not results or (offset >= total if isinstance(total, int) else len(results) < limit):
                 return
 
-    def _rfi_pages(self, account: ProviderAccount, pid: str, updated: str | None) -> Iterator[ItemPage[dict[str, Any]]]:
+    def _rfi_pages(
+        self, account: ProviderAccount, hub_id: str, pid: str, updated: str | None
+    ) -> Iterator[ItemPage[dict[str, Any]]]:
         url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/search:rfis"
 
         def fetch(offset: int) -> Any:
@@ -99,15 +118,16 @@ class AutodeskItems(AutodeskClient):
             first = fetch(0)
         except NotFound:
             _BIM360_PROJECTS.add(pid)  # ACC's RFI API does not know BIM 360 projects
-            yield from self._bim360_rfi_pages(account, pid, updated)
+            yield from self._bim360_rfi_pages(account, hub_id, pid, updated)
             return
         yield from self._offset_pages(lambda offset: first if offset == 0 else fetch(offset), RFI_LIMIT)
 
     def _bim360_rfi_pages(
-        self, account: ProviderAccount, pid: str, updated: str | None
+        self, account: ProviderAccount, hub_id: str, pid: str, updated: str | None
     ) -> Iterator[ItemPage[dict[str, Any]]]:
-        # The sandbox (and this client) take the project id as the RFI container id.
-        url = f"{self.endpoints.api}/bim360/rfis/v2/containers/{pid}/rfis"
+        # BIM 360's RFI API takes the project's RFIs container (from Data Management), not the project id.
+        container = self.rfi_container(account, hub_id, pid)
+        url = f"{self.endpoints.api}/bim360/rfis/v2/containers/{container}/rfis"
         params: dict[str, Any] = {"limit": RFI_LIMIT}
         if updated:
             params["filter[updatedAt]"] = updated
@@ -161,7 +181,7 @@ class AutodeskItems(AutodeskClient):
                 raw=entry,
             )
         status = str(attributes.get("status") or "")
-        assigned = {str(a.get("id")) for a in attributes.get("assignedTo") or [] if isinstance(a, dict)}
+        assigned = _assignees(attributes.get("assignedTo"))
         ball = tuple(str(u) for u in attributes.get("ballInCourt") or [] if u)
         return ProviderItem(
             kind=kind,

@@ -1,10 +1,11 @@
 """Posting a reviewer's response to Autodesk: closing the user's review task on an ACC submittal, or a response on an
 ACC RFI (BIM 360 RFIs cannot be answered yet).
 
-Safe to retry after a lost answer: an RFI answer is skipped when the RFI already holds a response by the
-receiving user with the same text (read from the RFI's `responses` when its JSON has them, else from
-`GET .../rfis/{rfiId}/responses`, which ACC's published v3 list does not name: a 404 there means "none known"); a
-review task already completed with the same response counts as done rather than being closed again.
+An ACC RFI answer is `POST .../rfis/{rfiId}/responses` with `{text, status}` (both required; `status` is `answered`
+or `rejected`). Safe to retry after a lost answer: an RFI answer is skipped when the RFI already holds a response by
+the receiving user with the same text, read from the `responses[]` the RFI detail (`GET .../rfis/{rfiId}`) embeds
+(Autodesk documents no listing of an RFI's responses); a review task already completed with the same response counts
+as done rather than being closed again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 
 # Fields of an RFI response that name its author and hold its text, first found first.
 AUTHORS = ("createdBy", "createdById")
-TEXTS = ("content", "text", "body")
+TEXTS = ("text",)
+# The status an ACC RFI response gives the RFI: the portal's answers answer it (`rejected` sends it back).
+RFI_ANSWER_STATUS = "answered"
 
 REFUSALS = RefusalWords(
     closed=(
@@ -72,11 +75,23 @@ class AutodeskResponses(AutodeskClient):
                     "Answer this RFI in BIM 360.",
                     detail="BIM 360 RFI response",
                 )
+            if not comment.strip():
+                raise UnexpectedAnswer(
+                    "Autodesk takes an RFI answer only with its text, and this response has none. Write the answer "
+                    "in the response's comment, then send it again.",
+                    detail="ACC RFI response without text",
+                )
             rfi = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}"
             answers = self._rfi_responses(account, rfi)
             if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS):
                 return  # an earlier attempt's response reached Autodesk although its answer was lost: never twice
-            self._call("POST", f"{rfi}/responses", account=account, json={"content": comment}, classify=self._refusal)
+            self._call(
+                "POST",
+                f"{rfi}/responses",
+                account=account,
+                json={"text": comment, "status": RFI_ANSWER_STATUS},
+                classify=self._refusal,
+            )
             return
         base = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}"
         step_id, task = self._my_task(account, base, receiving_user_id, option_id, comment)
@@ -94,16 +109,9 @@ class AutodeskResponses(AutodeskClient):
         )
 
     def _rfi_responses(self, account: ProviderAccount, rfi_url: str) -> list[Any]:
-        """The responses an RFI already has: the RFI's own `responses` when its JSON lists them, else its responses
-        listing (GET .../responses; unconfirmed upstream, so a 404 there means "none known")."""
+        """The responses an RFI already has: the `responses[]` its detail embeds (none known when it has none)."""
         rfi = self._call("GET", rfi_url, account=account)
-        if isinstance(rfi, dict) and isinstance(rfi.get("responses"), list):
-            return rfi["responses"]
-        try:
-            listing = self._call("GET", f"{rfi_url}/responses", account=account)
-        except NotFound:
-            return []
-        found = listing.get("results") if isinstance(listing, dict) else listing
+        found = rfi.get("responses") if isinstance(rfi, dict) else None
         return found if isinstance(found, list) else []
 
     def _my_task(

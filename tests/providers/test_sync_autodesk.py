@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,19 +18,23 @@ from providers.errors import AccessBlocked, NotFound, ProviderUnavailable, RateL
 from providers.models import ProviderAccount
 from providers.registry import get_provider
 from providers.types import ItemKind, ItemPage, ProviderItem
-from tests.providers.conftest import AUTODESK, sent_body, sent_query
+from tests.providers.conftest import AUTODESK, sent_body, sent_query, sent_url
 
 PROJECT, HUB, ME = "b.proj-1", "b.hub-1", "ADSK-ME"
 RFI_SEARCH = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/search:rfis"
-BIM360_RFIS = f"{AUTODESK}/bim360/rfis/v2/containers/proj-1/rfis"
+CONTAINER = "rfis-container-1"  # the project's RFIs container: not its id
+DM_PROJECT = f"{AUTODESK}/project/v1/hubs/{HUB}/projects/{PROJECT}"
+BIM360_RFIS = f"{AUTODESK}/bim360/rfis/v2/containers/{CONTAINER}/rfis"
 ITEMS = f"{AUTODESK}/construction/submittals/v2/projects/proj-1/items"
 
 
 @pytest.fixture(autouse=True)
 def _forget_bim360_projects() -> Iterator[None]:
     autodesk._BIM360_PROJECTS.clear()
+    autodesk._RFI_CONTAINERS.clear()
     yield
     autodesk._BIM360_PROJECTS.clear()
+    autodesk._RFI_CONTAINERS.clear()
 
 
 @pytest.fixture
@@ -96,10 +101,26 @@ def test_acc_rfis_are_searched_200_at_a_time_to_the_end_with_the_date_filter(
     ]
 
 
+def dm_project(container: str | None = CONTAINER) -> dict[str, Any]:
+    relationships = {"rfis": {"data": {"type": "rfisContainerId", "id": container}}} if container else {}
+    return {"data": {"type": "projects", "id": PROJECT, "relationships": relationships}}
+
+
+def bim360_rfi(n: int, assigned: str) -> dict[str, Any]:
+    """A BIM 360 v2 RFI: fields under `attributes`, one `assignedTo` id with its `assignedToType`."""
+    fields = {k: v for k, v in rfi(n).items() if k not in ("id", "assignedTo", "ballInCourt")}
+    return {
+        "id": f"rfi-{n}",
+        "type": "rfis",
+        "attributes": {**fields, "assignedTo": assigned, "assignedToType": "user"},
+    }
+
+
 def test_a_bim360_project_falls_back_to_the_bim360_rfi_api_and_remembers_it(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
     mocked.post(RFI_SEARCH, json={"errors": [{"title": "Project not found"}]}, status=404)
+    mocked.get(DM_PROJECT, json=dm_project())
     mocked.get(BIM360_RFIS, json=page([rfi(1)], 0, 1, 200))
 
     first = list_items(account, "rfi")
@@ -108,8 +129,32 @@ def test_a_bim360_project_falls_back_to_the_bim360_rfi_api_and_remembers_it(
 
     assert [len(p) for p in first] == [1] and [len(p) for p in again] == [1]
     assert submittals == []
-    assert [c.request.method for c in mocked.calls] == ["POST", "GET", "GET"]
-    assert sent_query(mocked.calls[1].request) == {"limit": ["200"], "offset": ["0"]}
+    # The container is read once from Data Management, then remembered with the project's kind.
+    assert [c.request.method for c in mocked.calls] == ["POST", "GET", "GET", "GET"]
+    assert sent_query(mocked.calls[2].request) == {"limit": ["200"], "offset": ["0"]}
+
+
+def test_bim360_rfis_are_read_from_the_projects_rfis_container_and_assigned_to_one_user(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    autodesk._BIM360_PROJECTS.add("proj-1")
+    mocked.get(DM_PROJECT, json=dm_project())
+    mocked.get(BIM360_RFIS, json=page([bim360_rfi(1, "OTHER"), bim360_rfi(2, ME)], 0, 2, 200))
+
+    [rfis] = list_items(account, "rfi")
+
+    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [DM_PROJECT, BIM360_RFIS]
+    assert [(i.provider_id, i.for_receiving_user) for i in rfis] == [("rfi-1", False), ("rfi-2", True)]
+
+
+def test_a_bim360_project_without_an_rfis_container_says_what_to_check(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    autodesk._BIM360_PROJECTS.add("proj-1")
+    mocked.get(DM_PROJECT, json=dm_project(None))
+
+    with pytest.raises(UnexpectedAnswer, match="RFIs tool is activated"):
+        list_items(account, "rfi")
 
 
 def test_submittal_items_are_read_50_at_a_time(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
@@ -122,7 +167,25 @@ def test_submittal_items_are_read_50_at_a_time(mocked: responses.RequestsMock, a
     queries = [sent_query(c.request) for c in mocked.calls]
     assert [q["offset"] for q in queries] == [["0"], ["50"]]
     assert all(q["limit"] == ["50"] for q in queries)
-    assert queries[0]["filter[updatedAt]"] == ["2026-03-01T00:00:00Z..2100-01-01T00:00:00Z"]
+    assert queries[0]["filter[updatedAt]"] == ["2026-02-28..2100-01-01"]
+
+
+@pytest.mark.parametrize(
+    ("since", "dates"),
+    [
+        (dt.datetime(2026, 3, 1, 23, 59, 30, tzinfo=dt.UTC), "2026-02-28..2100-01-01"),
+        (dt.datetime(2026, 3, 2, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))), "2026-02-28..2100-01-01"),
+    ],
+)
+def test_submittals_are_filtered_by_dates_from_the_day_before_since(
+    mocked: responses.RequestsMock, account: ProviderAccount, since: dt.datetime, dates: str
+) -> None:
+    mocked.get(ITEMS, json=page([item(1)], 0, 1, 50))
+
+    list_items(account, "submittal", since=since)
+
+    assert sent_query(mocked.calls[0].request)["filter[updatedAt]"] == [dates]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?", dates)  # construction.json's pattern
 
 
 def test_only_items_where_the_user_is_assignee_or_ball_in_court_are_for_them(
@@ -281,45 +344,56 @@ def test_429_and_503_carry_retry_after(
     assert limited.value.retry_after == 90 and down.value.retry_after == 300 and sleeps == []
 
 
-def response(author: str, content: str = "Revise the anchors.") -> dict[str, Any]:
-    return {"id": "resp-0", "rfiId": "rfi-1", "content": content, "createdBy": author, "official": True}
+def response(author: str, text: str = "Revise the anchors.") -> dict[str, Any]:
+    """An RFI response as ACC's RFI detail embeds it."""
+    return {"id": "resp-0", "text": text, "status": "answered", "createdBy": author, "onBehalf": None}
 
 
-def test_an_rfi_answer_posts_the_comment_as_the_response(
+def test_an_rfi_answer_posts_the_comment_as_the_responses_text_and_status(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.get(RFI_1, json=rfi(1))  # no `responses` in the RFI: its responses are listed
-    mocked.get(f"{RFI_1}/responses", json=page([response("OTHER"), response(ME, "Use M16.")], 0, 2, 2))
+    mocked.get(RFI_1, json=rfi(1, responses=[response("OTHER"), response(ME, "Use M16.")]))
     mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
 
     post(account, "rfi", "rfi-1")
 
-    assert [c.request.method for c in mocked.calls] == ["GET", "GET", "POST"]
-    assert json.loads(sent_body(mocked.calls[-1].request)) == {"content": "Revise the anchors."}
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST"]
+    assert json.loads(sent_body(mocked.calls[-1].request)) == {"text": "Revise the anchors.", "status": "answered"}
 
 
-def test_an_rfi_answer_is_posted_when_autodesk_cannot_list_the_rfis_responses(
+def test_an_rfi_whose_detail_has_no_responses_is_answered_without_an_undocumented_listing(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.get(RFI_1, json=rfi(1))
-    mocked.get(f"{RFI_1}/responses", json={"errors": [{"title": "Not found"}]}, status=404)
+    mocked.get(RFI_1, json=rfi(1))  # Autodesk documents no GET .../rfis/{rfiId}/responses: none is asked
     mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
 
     post(account, "rfi", "rfi-1")
 
-    assert mocked.calls[-1].request.method == "POST"
+    assert [(c.request.method, c.request.url) for c in mocked.calls] == [("GET", RFI_1), ("POST", f"{RFI_1}/responses")]
 
 
-@pytest.mark.parametrize("where", ["in the rfi", "in its responses"])
+def test_an_rfi_answer_without_text_is_refused_before_autodesk_with_what_to_do(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    with pytest.raises(UnexpectedAnswer, match="only with its text"):
+        get_provider("autodesk").post_response(
+            account=account,
+            company_id=HUB,
+            project_id=PROJECT,
+            kind="rfi",
+            item_id="rfi-1",
+            receiving_user_id=ME,
+            option_id="",
+            comment="  ",
+        )
+
+    assert len(mocked.calls) == 0
+
+
 def test_an_rfi_answer_already_at_autodesk_from_the_user_is_not_posted_again(
-    mocked: responses.RequestsMock, account: ProviderAccount, where: str
+    mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mine = response(ME, "Revise the\nanchors. ")
-    if where == "in the rfi":
-        mocked.get(RFI_1, json=rfi(1, responses=[mine]))
-    else:
-        mocked.get(RFI_1, json=rfi(1))
-        mocked.get(f"{RFI_1}/responses", json=page([mine], 0, 1, 1))
+    mocked.get(RFI_1, json=rfi(1, responses=[response(ME, "Revise the\nanchors. ")]))
 
     post(account, "rfi", "rfi-1")
 

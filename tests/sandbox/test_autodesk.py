@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from sandbox import acc
 from sandbox.testing import RunningSandbox
+from tests.reference import require_reference
 
 from .conftest import REVIEWER, Api
 
@@ -67,10 +73,26 @@ def test_submittal_items_page_with_next_url_and_filter(sandbox: RunningSandbox) 
     assert first["pagination"]["totalResults"] == 4 and len(first["results"]) == 3
     rest = api.session.get(first["pagination"]["nextUrl"], timeout=5).json()
     assert len(rest["results"]) == 1 and rest["pagination"]["nextUrl"] is None
-    ranged = api.get(
-        f"/construction/submittals/v2/projects/{project}/items", params={"filter[updatedAt]": "2026-01-05T12:30:00Z.."}
-    ).json()
-    assert [i["title"] for i in ranged["results"]] == ["Curtain wall product data", "Fire stopping samples"]
+
+    def titles(dates: str) -> list[str]:
+        items = f"/construction/submittals/v2/projects/{project}/items"
+        return [i["title"] for i in api.get(items, params={"filter[updatedAt]": dates}).json()["results"]]
+
+    # The seed's submittals all changed on 5 January 2026: a date filter takes whole days, both ends included.
+    assert len(titles("2026-01-05")) == 4 and len(titles("2026-01-01..2026-01-05")) == 4
+    assert titles("2026-01-06..2100-01-01") == [] and titles("2026-01-04") == []
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-01-05T12:30:00Z..", "2026-01-05T12:30:00Z..2100-01-01T00:00:00Z", "2026-01-05..", "2026-13-40"]
+)
+def test_submittal_date_filters_take_dates_only(sandbox: RunningSandbox, value: str) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    refused = api.get(f"/construction/submittals/v2/projects/{project}/items", params={"filter[updatedAt]": value})
+    assert refused.status_code == 400 and "filter[updatedAt]" in refused.json()["errors"][0]["detail"]
+    one_day = api.get(f"/construction/submittals/v2/projects/{project}/items", params={"filter[createdAt]": value})
+    assert one_day.status_code == 400
 
 
 def test_the_reviewer_closes_their_review_task_with_a_response(sandbox: RunningSandbox) -> None:
@@ -100,10 +122,48 @@ def test_an_rfi_response_is_recorded(sandbox: RunningSandbox) -> None:
     project = _acc_project(api)[2:]
     rfi = api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json={"filter": {"status": ["open"]}})
     rfi_id = rfi.json()["results"][0]["id"]
-    answer = api.post(f"/construction/rfis/v3/projects/{project}/rfis/{rfi_id}/responses", json={"content": "Yes."})
+    url = f"/construction/rfis/v3/projects/{project}/rfis/{rfi_id}"
+    answer = api.post(f"{url}/responses", json={"text": "Yes.", "status": "answered"})
     assert answer.status_code == 201
-    after = api.get(f"/construction/rfis/v3/projects/{project}/rfis/{rfi_id}").json()
+    after = api.get(url).json()
     assert after["status"] == "answered" and after["officialResponse"] == "Yes."
+    me = sandbox.app.store.row("SELECT adsk_id FROM users WHERE id = ?", (REVIEWER,))["adsk_id"]
+    assert [(r["text"], r["createdBy"]) for r in after["responses"]] == [("Yes.", me)]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"content": "Yes."}, "Unknown field(s): content"),
+        ({"text": "Yes."}, "missing: status"),
+        ({"status": "answered"}, "missing: text"),
+        ({"text": "Yes.", "status": "closed"}, "status must be one of answered, rejected"),
+    ],
+)
+def test_an_rfi_response_outside_autodesks_description_is_a_400(
+    sandbox: RunningSandbox, body: dict[str, str], words: str
+) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    rfi = api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json={"filter": {"status": ["open"]}})
+    url = f"/construction/rfis/v3/projects/{project}/rfis/{rfi.json()['results'][0]['id']}"
+    refused = api.post(f"{url}/responses", json=body)
+    assert refused.status_code == 400
+    error = refused.json()["errors"][0]
+    assert error["status"] == "400" and words in error["detail"]
+    assert api.get(url).json()["responses"] == []
+    assert api.get(f"{url}/responses").status_code in (404, 405)  # not a documented operation
+
+
+def test_the_sandboxs_rfi_response_rule_is_autodesks_description() -> None:
+    operations = json.loads(require_reference("autodesk", "construction.json").read_text())["operations"]
+    described = next(o for o in operations if o["id"] == "acc-rfis-v3-response-create")
+    rule = acc.RFI_RESPONSE_BODY
+    assert set(rule.keys) == set(described["body"])
+    assert {k: set(v) for k, v in rule.keys.items() if v} == {
+        k: set(v["enum"]) for k, v in described["body"].items() if "enum" in v
+    }
+    assert set(rule.required) == set(described["required"])
 
 
 def test_bim360_rfis_list_by_container(sandbox: RunningSandbox) -> None:
@@ -111,8 +171,20 @@ def test_bim360_rfis_list_by_container(sandbox: RunningSandbox) -> None:
     hub = _hubs(api)[BIM360]
     project = api.get(f"/project/v1/hubs/{hub}/projects").json()["data"][0]
     container = project["relationships"]["rfis"]["data"]["id"]
+    detail = api.get(f"/project/v1/hubs/{hub}/projects/{project['id']}").json()["data"]
+    assert detail["relationships"]["rfis"]["data"]["id"] == container != project["id"][2:]
     answer = api.get(f"/bim360/rfis/v2/containers/{container}/rfis", params={"limit": 2})
     assert answer.status_code == 200 and answer.json()["pagination"]["totalResults"] == 3
+    rfis = answer.json()["results"]
+    assert all(not isinstance(r["attributes"]["assignedTo"], list) for r in rfis)
+    assert {r["attributes"]["assignedToType"] for r in rfis if r["attributes"]["assignedTo"]} == {"user"}
+
+
+def test_bim360_rfis_by_the_project_id_are_a_404(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = api.get(f"/project/v1/hubs/{_hubs(api)[BIM360]}/projects").json()["data"][0]
+    answer = api.get(f"/bim360/rfis/v2/containers/{project['id'][2:]}/rfis")
+    assert answer.status_code == 404 and answer.json()["errors"][0]["status"] == "404"
 
 
 def test_past_the_limit_autodesk_answers_429_with_retry_after(sandbox: RunningSandbox) -> None:
