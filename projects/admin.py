@@ -106,19 +106,19 @@ class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
 
     @admin.action(description="Pause syncing")
     def pause(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
-        paused = 0
-        for link in queryset.select_related("firm", "project"):
-            link_pause(link=link, actor=admin_user(request), request=request)
-            paused += 1
+        paused = self._each(request, queryset, link_pause)
         messages.success(request, f"Paused {paused} connection(s). They stay paused until someone resumes them.")
 
     @admin.action(description="Resume syncing")
     def resume(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
-        resumed = 0
-        for link in queryset.select_related("firm", "project"):
-            link_resume(link=link, actor=admin_user(request), request=request)
-            resumed += 1
-        messages.success(request, f"Resumed {resumed} connection(s).")
+        messages.success(request, f"Resumed {self._each(request, queryset, link_resume)} connection(s).")
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[ProjectLink], change: Callable[..., None]) -> int:
+        """Apply a lifecycle service to each selected link as the staff member; how many links it changed."""
+        links = list(queryset.select_related("firm", "project"))
+        for link in links:
+            change(link=link, actor=admin_user(request), request=request)
+        return len(links)
 
     def delete_model(self, request: HttpRequest, obj: ProjectLink) -> None:
         link_disconnect(link=obj, actor=admin_user(request), request=request)  # also removes the provider's webhook

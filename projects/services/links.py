@@ -19,7 +19,7 @@ from connector_portal.services import audit_record, snapshot
 from projects.models import ProjectLink, SyncRun
 from projects.queue import enqueue
 from projects.selectors import link_table_get
-from projects.services.mapping import link_mapping_table_delete, mapping_table_create_for_link, mapping_table_replace
+from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
 from projects.services.pull import link_is_syncable
 from projects.services.sweep import sync_run_queue
 from providers.models import ProviderAccount
@@ -232,7 +232,11 @@ def link_reconnect(*, link: ProjectLink, actor: User, request: HttpRequest | Non
 
 @transaction.atomic
 def link_disconnect(*, link: ProjectLink, actor: User, request: HttpRequest | None = None) -> None:
-    """Remove the link (its items, feed and mapping go with it) and, once committed, its webhook at the provider."""
+    """Remove the link (its items, feed and mapping go with it) and, once committed, its webhook at the provider.
+
+    The mapping table goes through `projects.services.mapping.link_deleted`, the post_delete receiver that also
+    catches links deleted by cascade.
+    """
     before = snapshot(link)
     firm = link.firm
     if link.webhook_hook_id:
@@ -244,6 +248,5 @@ def link_disconnect(*, link: ProjectLink, actor: User, request: HttpRequest | No
             link.webhook_hook_id,
         )
         transaction.on_commit(lambda: enqueue("projects.tasks.unregister_webhooks", *hook))
-    link_mapping_table_delete(link=link)  # deletes that do not come through here: the post_delete receiver
     link.delete()
     audit_record(action="link.delete", firm=firm, actor_user=actor, target=link, before=before, request=request)
