@@ -92,9 +92,9 @@ def account_revoke(*, account: ProviderAccount, actor: User | None = None, reque
     The provider is sent the token its revoke endpoint documents (`Provider.revokes`): Procore's takes the access
     token, refreshed first when it has expired, and revokes the refresh token with it.
     """
-    module = get_provider(account.provider)
-    # Best effort: the tokens are forgotten either way, and the provider expires them on its own.
+    # Best effort: the tokens are forgotten either way (a disabled app included), and the provider expires them.
     with contextlib.suppress(ProviderError):
+        module = get_provider(account.provider)
         if module.revokes == "access":
             token = account_get_access_token(account_id=account.pk)
             account.refresh_from_db()

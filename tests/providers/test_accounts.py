@@ -13,9 +13,9 @@ from django.utils import timezone
 from connector_portal.models import AuditEvent
 from providers.autodesk import api_id
 from providers.errors import AccessBlocked, NeedsReauthorization, ProviderUnavailable, RateLimited, UnexpectedAnswer
-from providers.models import ProviderAccount
+from providers.models import ProviderAccount, ProviderApp
 from providers.registry import get_provider
-from providers.services import account_get_access_token
+from providers.services import account_get_access_token, account_revoke
 from tests.providers.conftest import AUTODESK, CONSTRUCTEX, PROCORE, sent_form, token_answer
 
 TOKEN = f"{PROCORE}/oauth/token"
@@ -325,3 +325,16 @@ def test_disconnected_accounts_make_no_provider_call(mocked: responses.RequestsM
     with pytest.raises(NeedsReauthorization, match=r"Disconnected\."):
         get_provider("procore").list_companies(account=account)
     assert len(mocked.calls) == 0
+
+
+def test_disconnecting_while_the_providers_app_is_disabled_still_forgets_the_tokens(
+    mocked: responses.RequestsMock, make_account: MakeAccount
+) -> None:
+    account = make_account(expires_in=3600)
+    ProviderApp.objects.create(provider="procore", client_id="portal-procore", client_secret="s", is_enabled=False)
+
+    account_revoke(account=account)
+
+    account.refresh_from_db()
+    assert (account.access_token, account.refresh_token, account.status) == ("", "", ProviderAccount.Status.REVOKED)
+    assert [c.request.url for c in mocked.calls] == []  # nothing could be sent: the app is off
