@@ -97,7 +97,7 @@ class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
         queued = 0
         for link in queryset.select_related("firm", "project"):
             try:
-                link_sync_now(link=link, actor=admin_user(request), request=request)
+                link_sync_now(link=link, actor_user=admin_user(request), request=request)
             except SyncRefused as refused:
                 messages.warning(request, f"{link}: {refused.message}")
                 continue

@@ -11,8 +11,8 @@ class ProjectsConfig(AppConfig):
 
         from projects.api.errors import api_errors_register
         from projects.models import ProjectLink
-        from projects.services.mapping import link_deleted
+        from projects.services.links import link_deleted
 
         api_errors_register()
-        # A link's mapping table goes with the link however it is deleted (a project's delete cascades to its link).
-        post_delete.connect(link_deleted, sender=ProjectLink, dispatch_uid="projects.link_mapping_table_delete")
+        # What goes with a link (its table, its webhook) goes however it is deleted (a project's delete cascades to it).
+        post_delete.connect(link_deleted, sender=ProjectLink, dispatch_uid="projects.link_deleted")

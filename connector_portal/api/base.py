@@ -71,15 +71,6 @@ def acting_user(request: Request) -> User | None:
     return None if isinstance(request.auth, ServiceAccountToken) or not request.user.is_authenticated else request.user
 
 
-def api_actor(request: Request) -> User | ServiceAccountToken:
-    """Who acts, for a service that records it: Project Center's token, else the person using the browsable API."""
-    if isinstance(request.auth, ServiceAccountToken):
-        return request.auth
-    user = request.user
-    assert isinstance(user, User)  # every API view requires an authenticated caller
-    return user
-
-
 def _check_lookup(value: object) -> None:
     if value is not None and not LOOKUP_SHAPE.fullmatch(str(value)):
         raise NotFound()  # NUL or control characters cannot name a row, and must never reach the database

@@ -16,7 +16,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from connector_portal.api.base import api_actor
+from connector_portal.api.base import acting_user, audit_actor
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import ErrorExample, error_responses
 from connector_portal.api.serializers import OutputSerializer
@@ -280,7 +280,7 @@ class SyncNowView(ProjectScopedView):
                 details={"configure_url": portal_url("connect:configure", pc_project_id)},
             )
         try:
-            run = link_sync_now(link=link, actor=api_actor(request), request=request)
+            run = link_sync_now(link=link, actor_user=acting_user(request), **audit_actor(request))
         except SyncRefused as exc:
             raise ApiError(
                 status_code=status.HTTP_409_CONFLICT,

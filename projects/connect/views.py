@@ -314,7 +314,7 @@ def _link_action(act: Callable[..., str | None], done: str = "") -> Callable[...
 
 def _sync_now(*, link: ProjectLink, actor: User, request: HttpRequest) -> str:
     try:
-        run = links.link_sync_now(link=link, actor=actor, request=request)
+        run = links.link_sync_now(link=link, actor_user=actor, request=request)
     except links.SyncRefused as refused:
         return refused.message
     if run.status == SyncRun.Status.RUNNING:

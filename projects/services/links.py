@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from connector_portal.models import ProjectCenterProject, ServiceAccountToken, User
 from connector_portal.services import audit_record, snapshot
+from mappings.models import MappingTable
 from projects.models import ProjectLink, SyncRun
 from projects.queue import enqueue
 from projects.selectors import link_table_get
@@ -24,9 +26,6 @@ from projects.services.pull import link_is_syncable
 from projects.services.sweep import sync_run_queue
 from providers.models import ProviderAccount
 from providers.types import Company, ProviderProject, ResponseOption
-
-# Who asked: a person (portal, admin, browsable API) or Project Center's service-account token.
-Actor = User | ServiceAccountToken
 
 
 class LinkExists(Exception):
@@ -39,11 +38,6 @@ class SyncRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _actor(actor: Actor) -> tuple[User | None, ServiceAccountToken | None]:
-    """(actor_user, actor_token) for the audit event: a person, or Project Center's token."""
-    return (None, actor) if isinstance(actor, ServiceAccountToken) else (actor, None)
 
 
 @transaction.atomic  # the link and its mapping table are saved together or not at all
@@ -109,9 +103,15 @@ def _refusal(link: ProjectLink) -> str | None:
 
 
 def link_sync_now(
-    *, link: ProjectLink, actor: Actor, request: HttpRequest | None = None, now: dt.datetime | None = None
+    *,
+    link: ProjectLink,
+    actor_user: User | None = None,
+    actor_token: ServiceAccountToken | None = None,
+    request: HttpRequest | None = None,
+    now: dt.datetime | None = None,
 ) -> SyncRun:
-    """“Sync now” from the portal, admin or the API: queue a run and record who asked (`link.sync_now`).
+    """“Sync now” from the portal, admin or the API: queue a run and record who asked (`link.sync_now`): a person, or
+    Project Center's token (the same keywords as `audit_record`).
 
     Raises SyncRefused while a person has paused the link (only they resume it) or the firm is inactive.
     Asking again while a run waits answers that same run.
@@ -120,7 +120,6 @@ def link_sync_now(
     if refusal is not None:
         raise SyncRefused(refusal)
     run = sync_run_queue(link=link, now=now)
-    actor_user, actor_token = _actor(actor)
     audit_record(
         action="link.sync_now",
         firm=link.firm,
@@ -156,6 +155,7 @@ def link_pause(*, link: ProjectLink, actor: User, request: HttpRequest | None = 
         request=request,
         status=ProjectLink.Status.PAUSED,
         status_reason="Paused by " + str(actor) + ".",
+        auto_paused=False,  # a person's pause holds: the portal's recovery probes only its own pauses
     )
 
 
@@ -167,6 +167,7 @@ def link_resume(*, link: ProjectLink, actor: User, request: HttpRequest | None =
         request=request,
         status=ProjectLink.Status.ACTIVE,
         status_reason="",
+        auto_paused=False,
         next_sync_at=timezone.now(),
     )
 
@@ -234,19 +235,26 @@ def link_reconnect(*, link: ProjectLink, actor: User, request: HttpRequest | Non
 def link_disconnect(*, link: ProjectLink, actor: User, request: HttpRequest | None = None) -> None:
     """Remove the link (its items, feed and mapping go with it) and, once committed, its webhook at the provider.
 
-    The mapping table goes through `projects.services.mapping.link_deleted`, the post_delete receiver that also
-    catches links deleted by cascade.
+    What goes with a link is done by `link_deleted`, which also runs for links deleted by cascade (with their project
+    or firm); this adds the person and the audit.
     """
     before = snapshot(link)
     firm = link.firm
-    if link.webhook_hook_id:
-        hook = (
-            link.provider,
-            link.account_id,
-            link.provider_company_id,
-            link.provider_project_id,
-            link.webhook_hook_id,
-        )
-        transaction.on_commit(lambda: enqueue("projects.tasks.unregister_webhooks", *hook))
     link.delete()
     audit_record(action="link.delete", firm=firm, actor_user=actor, target=link, before=before, request=request)
+
+
+def link_deleted(sender: type[ProjectLink], instance: ProjectLink, **kwargs: Any) -> None:
+    """post_delete receiver (projects.apps): a link's mapping table goes with it, and its webhook at the provider is
+    removed once the delete is committed, however the link was deleted."""
+    if instance.mapping_table_id is not None:
+        MappingTable.objects.filter(pk=instance.mapping_table_id).delete()
+    if instance.webhook_hook_id:
+        hook = (
+            instance.provider,
+            instance.account_id,
+            instance.provider_company_id,
+            instance.provider_project_id,
+            instance.webhook_hook_id,
+        )
+        transaction.on_commit(lambda: enqueue("projects.tasks.unregister_webhooks", *hook))

@@ -1,4 +1,4 @@
-"""A link's mapping table: made for the link from its project's keywords, replaced, and deleted with the link.
+"""A link's mapping table: made for the link from its project's keywords and replaced (it goes with the link: links.py).
 
 Mappings knows nothing of links; here the link holds its table (`ProjectLink.mapping_table`) and hands mappings the
 firm, the provider and the project's Record a Response keywords.
@@ -7,7 +7,6 @@ firm, the provider and the project's Record a Response keywords.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -81,14 +80,3 @@ def mapping_table_replace(
         actor_token=actor_token,
         request=request,
     )
-
-
-def link_mapping_table_delete(*, link: ProjectLink) -> None:
-    """A link's table is its own: it goes when the link goes. Safe to call twice."""
-    if link.mapping_table_id is not None:
-        MappingTable.objects.filter(pk=link.mapping_table_id).delete()
-
-
-def link_deleted(sender: type[ProjectLink], instance: ProjectLink, **kwargs: Any) -> None:
-    """post_delete receiver (projects.apps): also catches links deleted by cascade, e.g. with their project."""
-    link_mapping_table_delete(link=instance)

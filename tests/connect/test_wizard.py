@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 
 from connector_portal.models import AuditEvent, Firm, Licence, ProjectCenterProject
-from connector_portal.services import service_token_create
+from connector_portal.services import project_delete, service_token_create
 from mappings.models import KeywordList, MappingTable
 from projects.models import ProjectLink
 from providers.errors import AccessBlocked, ProviderUnavailable
@@ -306,6 +306,19 @@ def test_disconnecting_removes_the_providers_webhook(
     monkeypatch.setattr("projects.services.webhooks.get_provider", lambda key: fake_provider)
     with django_capture_on_commit_callbacks(execute=True):
         member_client.post("/connect/PC-1/connection/disconnect/")
+    assert removed == [{"account": account, "company_id": "1", "project_id": "100", "hook_id": "hook-9"}]
+
+
+def test_deleting_the_project_also_removes_its_links_webhook(
+    member_client: Client, account, fake_provider, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    link = connect(member_client, account)
+    ProjectLink.objects.filter(pk=link.pk).update(webhook_hook_id="hook-9")
+    removed: list[dict] = []
+    fake_provider.unregister_webhooks = lambda **kwargs: removed.append(kwargs)
+    monkeypatch.setattr("projects.services.webhooks.get_provider", lambda key: fake_provider)
+    with django_capture_on_commit_callbacks(execute=True):
+        project_delete(project=ProjectCenterProject.objects.get(pk=link.project_id))  # the link goes by cascade
     assert removed == [{"account": account, "company_id": "1", "project_id": "100", "hook_id": "hook-9"}]
 
 

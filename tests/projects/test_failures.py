@@ -9,7 +9,7 @@ from django.core import mail
 
 from connector_portal.models import Membership
 from projects.models import ProjectLink, SyncRun
-from projects.services import link_sync, sweep_run
+from projects.services import link_pause, link_sync, sweep_run
 from providers.errors import AccessBlocked, NeedsReauthorization, ProviderUnavailable, RateLimited
 from providers.models import ProviderAccount
 
@@ -106,6 +106,19 @@ def test_a_link_failing_for_a_day_is_paused_with_its_reason_and_recovers_by_itse
 
     recovered = reload(link)
     assert (recovered.status, recovered.auto_paused, recovered.failing_since) == ("active", False, None)
+
+
+def test_a_person_pausing_a_link_the_portal_paused_keeps_it_paused_after_a_good_probe(link, provider, clock, member):
+    provider.seed("rfi", 1)
+    ProjectLink.objects.filter(pk=link.pk).update(
+        status=ProjectLink.Status.PAUSED, auto_paused=True, status_reason="Paused after failing for a day."
+    )
+
+    link_pause(link=reload(link), actor=member)
+    sweep_run(now=clock(), enqueue=lambda calls: None)
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+
+    assert (reload(link).status, reload(link).auto_paused) == (ProjectLink.Status.PAUSED, False)
 
 
 def test_a_pause_pressed_while_a_sync_runs_is_kept(link, provider, clock):
