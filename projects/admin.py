@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
@@ -111,10 +112,13 @@ class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
 
     @admin.action(description="Resume syncing")
     def resume(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
-        messages.success(request, f"Resumed {self._each(request, queryset, link_resume)} connection(s).")
+        resumed = self._each(request, queryset.filter(status=ProjectLink.Status.PAUSED), link_resume)
+        others = queryset.count() - resumed
+        note = f" {others} were not paused and stay as they are (a lost connection is mended by reconnecting)."
+        messages.success(request, f"Resumed {resumed} connection(s)." + (note if others else ""))
 
     def _each(self, request: HttpRequest, queryset: QuerySet[ProjectLink], change: Callable[..., None]) -> int:
-        """Apply a lifecycle service to each selected link as the staff member; how many links it changed."""
+        """Apply a lifecycle service to each selected link as the staff member; how many links it was applied to."""
         links = list(queryset.select_related("firm", "project"))
         for link in links:
             change(link=link, actor=admin_user(request), request=request)
@@ -123,8 +127,9 @@ class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
     def delete_model(self, request: HttpRequest, obj: ProjectLink) -> None:
         link_disconnect(link=obj, actor=admin_user(request), request=request)  # also removes the provider's webhook
 
+    @transaction.atomic  # all the selected links go, or none
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProjectLink]) -> None:
-        for link in queryset:
+        for link in queryset.select_related("firm", "project", "account"):
             self.delete_model(request, link)
 
 

@@ -160,6 +160,10 @@ def link_pause(*, link: ProjectLink, actor: User, request: HttpRequest | None = 
 
 
 def link_resume(*, link: ProjectLink, actor: User, request: HttpRequest | None = None) -> None:
+    """Lift a pause. A link that is not paused is left as it is: a lost connection or a provider's block is mended by
+    reconnecting, and its reason must stay on the page until then."""
+    if link.status != ProjectLink.Status.PAUSED:
+        return
     _change(
         link,
         action="link.resume",

@@ -67,6 +67,23 @@ def test_support_pauses_and_resumes_through_the_services(firm: Firm, staff: User
     ]
 
 
+def test_resuming_in_admin_leaves_a_lost_connection_and_its_reason_as_they_are(
+    firm: Firm, staff: User, staff_client: Client
+) -> None:
+    link = link_add(firm, "PC-1")
+    reason = "Procore no longer accepts the portal's sign-in. Reconnect on the connection page."
+    ProjectLink.objects.filter(pk=link.pk).update(status=ProjectLink.Status.CONNECTION_LOST, status_reason=reason)
+
+    response = staff_client.post(
+        "/admin/projects/projectlink/", {"action": "resume", "_selected_action": [link.pk]}, follow=True
+    )
+
+    lost = ProjectLink.objects.get(pk=link.pk)
+    assert (lost.status, lost.status_reason) == (ProjectLink.Status.CONNECTION_LOST, reason)
+    assert "1 were not paused and stay as they are" in said(response)
+    assert not AuditEvent.objects.filter(action="link.resume").exists()
+
+
 def press_sync_now_everywhere(member_client: Client, staff_client: Client, api: Client, link: ProjectLink) -> dict:
     return {
         "portal": member_client.post("/connect/PC-1/connection/sync/"),
