@@ -9,10 +9,8 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
-        from projects.api.errors import api_errors_register
         from projects.models import ProjectLink
         from projects.services.links import link_deleted
 
-        api_errors_register()
         # What goes with a link (its table, its webhook) goes however it is deleted (a project's delete cascades to it).
         post_delete.connect(link_deleted, sender=ProjectLink, dispatch_uid="projects.link_deleted")

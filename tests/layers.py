@@ -38,6 +38,11 @@ LAYER_TABLE: tuple[tuple[str, str, str], ...] = (
     ("connector_portal/api/pagination.py", CORE, "API framework"),
     ("connector_portal/api/parsers.py", CORE, "API framework"),
     ("connector_portal/api/permissions.py", CORE, "API framework"),
+    (
+        "connector_portal/api/project_scope.py",
+        CORE,
+        "API framework: views about one of the firm's projects",
+    ),
     ("connector_portal/api/renderers.py", CORE, "API framework: the browsable API's renderer"),
     ("connector_portal/api/schema.py", CORE, "API framework"),
     ("connector_portal/api/serializers.py", CORE, "API framework: the strict serializer bases and the error shape"),

@@ -3,15 +3,13 @@
 `code` is a stable machine word Project Center can switch on, `message` says in plain words what happened and what to do
 next, `details` holds the specifics (per-field messages for a 400, the allowed values for a 422, the wait for a 429).
 
-An app whose exceptions can reach a view says once what they mean to a caller with `api_error_register` (for instance
-in its AppConfig.ready); the framework itself knows no app's exceptions.
+The framework knows no app's exceptions: an endpoint that can meet one turns it into an `ApiError` itself.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -22,8 +20,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
-
-E = TypeVar("E", bound=Exception)
 
 # What each DRF exception means for a caller, in words. Keyed by the exception's default code.
 MESSAGES: dict[str, str] = {
@@ -85,24 +81,6 @@ class ApiError(exceptions.APIException):
             self.wait = retry_after  # DRF's handler turns `wait` into the Retry-After header
 
 
-# Exception type -> what it means to an API caller; filled by the apps (api_error_register), read by the handler.
-_TRANSLATIONS: dict[type[Exception], Callable[[Any], ApiError]] = {}
-
-
-def api_error_register(*, exc_type: type[E], translate: Callable[[E], ApiError]) -> None:
-    """Answer `exc_type` (and its subclasses) raised in any API view with the error `translate` makes of it."""
-    _TRANSLATIONS[exc_type] = translate
-
-
-def api_error_translate(*, exc: Exception) -> ApiError | None:
-    """The registered API error for this exception (the nearest registered base class wins), or None."""
-    for cls in type(exc).__mro__:
-        translate = _TRANSLATIONS.get(cls)
-        if translate is not None:
-            return translate(exc)
-    return None
-
-
 def error_body(*, code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"code": code, "message": message, "details": details or {}}
 
@@ -142,10 +120,7 @@ def _body_for(exc: exceptions.APIException) -> dict[str, Any]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF exception handler: every error, expected or not, leaves in the one shape."""
-    translated = api_error_translate(exc=exc)
-    if translated is not None:
-        exc = translated
-    elif isinstance(exc, Http404):
+    if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):  # Django's own limit, met when DRF reads the body
         exc = ApiError(

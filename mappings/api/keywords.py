@@ -17,13 +17,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connector_portal.api.base import acting_user, audit_actor
+from connector_portal.api.project_scope import ID_PARAMETER, ProjectScopedView
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from mappings.keywords import KeywordCheck, KeywordInput
 from mappings.models import KeywordEntry, KeywordList
 from mappings.selectors import keyword_check, keyword_lists_get, response_keywords
 from mappings.services import NAME_MAX, TYPE_MAX, keyword_list_replace
-from projects.api.projects import ID_PARAMETER, ProjectScopedView
 from projects.models import ItemKindChoices
 
 MAX_ENTRIES = 1000

@@ -18,12 +18,12 @@ from rest_framework.response import Response
 
 from connector_portal.api.base import acting_user, audit_actor
 from connector_portal.api.errors import ApiError
+from connector_portal.api.project_scope import ID_PARAMETER, ProjectScopedView
 from connector_portal.api.schema import ErrorExample, error_responses
 from connector_portal.api.serializers import OutputSerializer
 from connector_portal.models import Connector, Firm, ProjectCenterProject
 from mappings.api.keywords import HeldKindSerializer
 from mappings.selectors import held_kinds
-from projects.api.projects import ID_PARAMETER, ProjectScopedView
 from projects.api.runs import RUN_EXAMPLE, RunSerializer, run_context
 from projects.models import ProjectLink, SyncRun
 from projects.selectors import SyncStatus, project_link_get, sync_status
@@ -228,6 +228,24 @@ PAUSED: ErrorExample = (
 )
 
 
+class LinkScopedView(ProjectScopedView):
+    """A view about the connection of one of the firm's projects: an unconnected project is a 404 that says so."""
+
+    not_connected = NO_CONNECTION[1]["message"]
+
+    def link(self) -> ProjectLink:
+        project = self.project()
+        link = project_link_get(firm=self.firm, project_id=project.pk)
+        if link is None:
+            raise ApiError(
+                status_code=status.HTTP_404_NOT_FOUND,
+                code="not_connected",
+                message=self.not_connected,
+                details={"configure_url": portal_url("connect:configure", project.pc_project_id)},
+            )
+        return link
+
+
 class ConnectionView(ProjectScopedView):
     serializer_class = ConnectionSerializer
 
@@ -253,7 +271,7 @@ class ConnectionView(ProjectScopedView):
         return Response(ConnectionSerializer(connection_get(firm=self.firm, project=project), context=context).data)
 
 
-class SyncNowView(ProjectScopedView):
+class SyncNowView(LinkScopedView):
     serializer_class = RunSerializer
 
     @extend_schema(
@@ -270,15 +288,7 @@ class SyncNowView(ProjectScopedView):
         tags=["connection"],
     )
     def post(self, request: Request, pc_project_id: str) -> Response:
-        project = self.project()
-        link = project_link_get(firm=self.firm, project_id=project.pk)
-        if link is None:
-            raise ApiError(
-                status_code=status.HTTP_404_NOT_FOUND,
-                code="not_connected",
-                message=NO_CONNECTION[1]["message"],
-                details={"configure_url": portal_url("connect:configure", pc_project_id)},
-            )
+        link = self.link()
         try:
             run = link_sync_now(link=link, actor_user=acting_user(request), **audit_actor(request))
         except SyncRefused as exc:
@@ -286,7 +296,7 @@ class SyncNowView(ProjectScopedView):
                 status_code=status.HTTP_409_CONFLICT,
                 code="paused",
                 message=PAUSED[1]["message"],
-                details={"connection_url": portal_url("connect:connection", pc_project_id)},
+                details={"connection_url": portal_url("connect:connection", link.project.pc_project_id)},
             ) from exc
-        body = RunSerializer(run, context=run_context(request=request, pc_project_id=project.pc_project_id)).data
+        body = RunSerializer(run, context=run_context(request=request, pc_project_id=link.project.pc_project_id)).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

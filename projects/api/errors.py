@@ -1,10 +1,10 @@
-"""What a provider's failure means to an API caller; registered with the API framework when the app is ready."""
+"""What a provider's failure means to an API caller, for the endpoints that ask a provider while answering."""
 
 from __future__ import annotations
 
 from rest_framework import status
 
-from connector_portal.api.errors import ApiError, api_error_register
+from connector_portal.api.errors import ApiError
 from providers.errors import ProviderError, Retryable
 
 
@@ -20,7 +20,3 @@ def provider_failure(exc: ProviderError) -> ApiError:
             retry_after=wait,
         )
     return ApiError(status_code=status.HTTP_502_BAD_GATEWAY, code="provider_error", message=exc.message)
-
-
-def api_errors_register() -> None:
-    api_error_register(exc_type=ProviderError, translate=provider_failure)

@@ -5,25 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import RegexValidator
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connector_portal import services
-from connector_portal.api.base import FirmAPIView, FirmViewSet, audit_actor
+from connector_portal.api.base import FirmViewSet, audit_actor
 from connector_portal.api.errors import ApiError
+from connector_portal.api.project_scope import ID_PARAMETER, pc_project_id_validator
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import StrictModelSerializer
 from connector_portal.models import ProjectCenterProject
-
-# Every id a client may create must be addressable in a URL path segment.
-PC_PROJECT_ID_PATTERN = r"^(?!\.{1,2}$)[^/\x00-\x1f\x7f]{1,100}$"
-pc_project_id_validator = RegexValidator(
-    PC_PROJECT_ID_PATTERN,
-    "A Project Center project id is 1 to 100 characters, without '/' or control characters, and not '.' or '..'.",
-)
 
 
 class ProjectSerializer(StrictModelSerializer):
@@ -69,13 +62,6 @@ LIST_EXAMPLE = OpenApiExample(
     "A page of projects",
     value=PROJECT_EXAMPLE,  # drf-spectacular wraps it in a page (next, previous, results)
     response_only=True,
-)
-ID_PARAMETER = OpenApiParameter(
-    "pc_project_id",
-    str,
-    OpenApiParameter.PATH,
-    description="Project Center's own id for the project (1 to 100 characters, no '/'), percent-encoded.",
-    pattern=PC_PROJECT_ID_PATTERN,
 )
 
 
@@ -191,12 +177,3 @@ class ProjectViewSet(FirmViewSet):
         serializer = ProjectWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
-
-
-class ProjectScopedView(FirmAPIView):
-    """A view about one of the firm's projects, named by Project Center's id in the URL."""
-
-    pagination_class = None
-
-    def project(self) -> ProjectCenterProject:
-        return self.get_firm_object(ProjectCenterProject.objects.all(), pc_project_id=self.kwargs["pc_project_id"])

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from connector_portal.api.base import acting_user, audit_actor
 from connector_portal.api.errors import ApiError
+from connector_portal.api.project_scope import ID_PARAMETER
 from connector_portal.api.schema import ErrorExample, error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from connector_portal.models import Connector
@@ -27,11 +28,11 @@ from mappings.constants import normalise
 from mappings.matching import RowCheck, check_rows
 from mappings.models import MappingRow, MappingTable
 from mappings.selectors import provider_label, response_keywords, table_rows
-from projects.api.connection import NO_CONNECTION, portal_url
-from projects.api.projects import ID_PARAMETER, ProjectScopedView
+from projects.api.connection import NO_CONNECTION, LinkScopedView
+from projects.api.errors import provider_failure
 from projects.connect import wiring
 from projects.models import ProjectLink
-from projects.selectors import link_table_get, mapping_check, project_link_get
+from projects.selectors import link_table_get, mapping_check
 from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
 from providers.errors import ProviderError
 from providers.types import ResponseOption
@@ -231,21 +232,12 @@ INVALID_MAPPING: ErrorExample = (
 )
 
 
-class MappingView(ProjectScopedView):
+class MappingView(LinkScopedView):
     serializer_class = MappingReplaceSerializer
-
-    def link(self) -> ProjectLink:
-        project = self.project()
-        link = project_link_get(firm=self.firm, project_id=project.pk)
-        if link is None:
-            raise ApiError(
-                status_code=status.HTTP_404_NOT_FOUND,
-                code="not_connected",
-                message="This project is not connected to a provider, so it has no response mapping. Connect it "
-                "first from its configure page (Project Center's Configure button).",
-                details={"configure_url": portal_url("connect:configure", project.pc_project_id)},
-            )
-        return link
+    not_connected = (
+        "This project is not connected to a provider, so it has no response mapping. Connect it "
+        "first from its configure page (Project Center's Configure button)."
+    )
 
     @extend_schema(
         operation_id="project_mapping_retrieve",
@@ -308,7 +300,10 @@ class MappingView(ProjectScopedView):
         serializer = MappingReplaceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         choices = {row["keyword"]: row["response_id"] for row in serializer.validated_data["rows"]}
-        options = wiring.live_options(link, fresh=True)  # a ProviderError answers 502 or 503 (projects.api.errors)
+        try:
+            options = wiring.live_options(link, fresh=True)
+        except ProviderError as exc:
+            raise provider_failure(exc) from exc
         table = link_table_get(firm=self.firm, link=link) or mapping_table_create_for_link(link=link, request=request)
         try:
             table = mapping_table_replace(
