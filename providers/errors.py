@@ -61,6 +61,11 @@ class NotFound(ProviderError):
         )
 
 
+class NotYourTurn(ProviderError):
+    """The reviewer may respond only later (a submittal approver whose workflow step has not started): the response
+    is held and sent once it is their turn, never failed for waiting."""
+
+
 class Retryable(ProviderError):
     """A passing problem: the caller reschedules the work after `retry_after` seconds."""
 

@@ -10,6 +10,7 @@ from .items import (
     ItemFilter,
     approver_respond,
     approvers_by_item,
+    current_step,
     item_get,
     items_page,
     orgs_of_user,
@@ -140,6 +141,9 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
         raise ApiError(400, "submittal_response_id is not a valid response for this approver.")
     if item["status"] != "open" or not item["current_revision"]:
         raise ApiError(422, "The submittal is closed or superseded by a newer revision; it no longer takes responses.")
+    step = current_step(approvers_by_item(app, [item["id"]]).get(item["id"], []))
+    if approver["response_id"] is None and step is not None and approver["workflow_group_number"] > step:
+        raise ApiError(403, NOT_YOUR_TURN)
     send_emails = bool_query(request, "send_emails")
     row = approver_respond(
         app, approver_id=approver["id"], response_id=chosen["id"], comment=str(body.get("comment", ""))
@@ -165,6 +169,12 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
         "submittal_response_id": row["response_id"],
     }
     return json_response([answer])
+
+
+NOT_YOUR_TURN = (
+    "User does not have permission to update Submittal Approver: it is not this approver's turn. Approvers of a later "
+    "workflow step respond once the current step's approvers have responded."
+)
 
 
 def bool_query(request: Request, name: str) -> bool:

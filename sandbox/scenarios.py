@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import webhooks
 from .items import uid_for
 from .seed import GC
+from .store import inserted_id
 from .tokens import user_tokens_revoke
 
 if TYPE_CHECKING:
@@ -73,10 +74,14 @@ def _insert_item(app: SandboxApp, conn: Any, **values: Any) -> Any:
     return conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
 
 
-def send_submittal(app: SandboxApp, *, project_id: Any, title: str = "New submittal", to: str = "", **_: Any) -> dict:
-    """The GC sends a new submittal to a reviewer (default: the seeded reviewer) for approval."""
+def send_submittal(
+    app: SandboxApp, *, project_id: Any, title: str = "New submittal", to: str = "", after: str = "", **_: Any
+) -> dict:
+    """The GC sends a new submittal to a reviewer (default: the seeded reviewer) for approval. With `after` (a login),
+    that user approves in workflow step 1 and the reviewer in step 2, so the reviewer's turn comes once they respond."""
     project = _project(app, project_id)
     reviewer = _user_id(app, to or "reviewer@sandbox.test")
+    first = _user_id(app, after) if after else None
     with app.store.write() as conn:
         item = _insert_item(
             app,
@@ -89,10 +94,14 @@ def send_submittal(app: SandboxApp, *, project_id: Any, title: str = "New submit
             spec_title="Submittal Procedures",
             due_date=app.now_iso()[:10],
         )
-        conn.execute(
-            "INSERT INTO approvers (item_id, user_id, uid, sent_date) VALUES (?,?,?,?)",
-            (item["id"], reviewer, uid_for("task", item["id"]), app.now_iso()[:10]),
+        steps = (
+            [(first, 1, -item["id"]), (reviewer, 2, item["id"])] if first is not None else [(reviewer, 1, item["id"])]
         )
+        for user_id, step, task in steps:
+            conn.execute(
+                "INSERT INTO approvers (item_id, user_id, uid, sent_date, workflow_group_number) VALUES (?,?,?,?,?)",
+                (item["id"], user_id, uid_for("task", task), app.now_iso()[:10], step),
+            )
     _changed(app, item, "create")
     return {"item_id": item["id"], "uid": item["uid"], "number": item["number"]}
 
@@ -170,6 +179,30 @@ def create_revision(app: SandboxApp, *, item_id: Any, **_: Any) -> dict:
     return {"item_id": item["id"], "uid": item["uid"], "revision": item["revision"], "previous_item_id": old["id"]}
 
 
+def add_approver(app: SandboxApp, *, item_id: Any, login: str, step: Any = 1, **_: Any) -> dict:
+    """The GC inserts an approver step into a submittal's workflow at `step`: that step and the later ones move one
+    step on, so their approvers wait for the new one's response."""
+    item = _item(app, item_id)
+    if item["kind"] != "submittal":
+        raise ScenarioError("only submittals have approvers")
+    user_id, number = _user_id(app, login), int(step)
+    with app.store.write() as conn:
+        conn.execute(
+            "UPDATE approvers SET workflow_group_number = workflow_group_number + 1"
+            " WHERE item_id = ? AND workflow_group_number >= ?",
+            (item["id"], number),
+        )
+        cursor = conn.execute(
+            "INSERT INTO approvers (item_id, user_id, uid, sent_date, workflow_group_number) VALUES (?,?,?,?,?)",
+            (item["id"], user_id, "", app.now_iso()[:10], number),
+        )
+        approver_id = inserted_id(cursor)
+        conn.execute("UPDATE approvers SET uid = ? WHERE id = ?", (uid_for("added-task", approver_id), approver_id))
+        conn.execute("UPDATE items SET updated_at = ? WHERE id = ?", (app.now_iso(), item["id"]))
+    _changed(app, item, "update")
+    return {"item_id": item["id"], "approver_id": approver_id, "step": number}
+
+
 def _set_status(app: SandboxApp, item_id: Any, status: str) -> dict:
     item = _item(app, item_id)
     now = app.now_iso()
@@ -226,6 +259,7 @@ SCENARIOS: dict[str, Callable[..., dict]] = {
     "send_submittal": send_submittal,
     "send_rfi": send_rfi,
     "create_revision": create_revision,
+    "add_approver": add_approver,
     "close_item": close_item,
     "reopen_item": reopen_item,
     "delete_item": delete_item,

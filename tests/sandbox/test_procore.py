@@ -151,6 +151,30 @@ def test_an_approver_response_is_checked(sandbox: RunningSandbox, procore: Api) 
     assert CONSULTANT != REVIEWER
 
 
+def test_an_approver_of_a_later_step_waits_for_their_turn(sandbox: RunningSandbox, procore: Api) -> None:
+    responses = {
+        r["considered"]: r["id"] for r in procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses").json()
+    }
+    sent = sandbox.scenario("send_submittal", project_id=RIVERSIDE, after="consultant@sandbox.test")
+    path = f"/rest/v1.1/projects/{RIVERSIDE}/submittals"
+    submittal = procore.get(f"{path}/{sent['item_id']}").json()
+    steps = {a["user"]["id"]: a["workflow_group_number"] for a in submittal["approvers"]}
+    assert steps == {CONSULTANT: 1, REVIEWER: 2}
+    assert [b["id"] for b in submittal["ball_in_court"]] == [CONSULTANT]  # step 2 waits: not in court yet
+    ball = procore.get(path, params={"filters[ball_in_court_id]": REVIEWER}).json()
+    assert sent["item_id"] not in [s["id"] for s in ball]
+    mine = next(a for a in submittal["approvers"] if a["user"]["id"] == REVIEWER)
+    refused = _respond(procore, submittal, mine, responses["approved"])
+    assert refused.status_code == 403 and "turn" in refused.json()["errors"]
+
+    consultant = Api(sandbox, "procore", "consultant@sandbox.test", SUMMIT)
+    first = next(a for a in submittal["approvers"] if a["user"]["id"] == CONSULTANT)
+    assert _respond(consultant, submittal, first, responses["approved"]).status_code == 200
+    after = procore.get(f"{path}/{sent['item_id']}").json()
+    assert [b["id"] for b in after["ball_in_court"]] == [REVIEWER]
+    assert _respond(procore, submittal, mine, responses["approved"]).status_code == 200
+
+
 def test_a_plain_assignee_may_not_reply_officially_but_may_reply(sandbox: RunningSandbox, procore: Api) -> None:
     rfi = procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/rfis", params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
     path = f"/rest/v1.0/projects/{RIVERSIDE}/rfis/{rfi['id']}/replies"
