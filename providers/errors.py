@@ -50,6 +50,11 @@ class AccessBlocked(ProviderError):
     """The user is signed in, but the provider refuses: the company/account has not allowed or has removed the app."""
 
 
+class ToolUnavailable(AccessBlocked):
+    """One tool of one project is refused (disabled there, or the user lacks permission on it), not the whole company:
+    the link waits like a blocked one, with words that name the tool and what to change."""
+
+
 class NotFound(ProviderError):
     """The provider says the thing does not exist, or the user can no longer see it."""
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import webhooks
 from .items import uid_for
+from .procore_api import TOOLS
 from .seed import GC
 from .store import inserted_id
 from .tokens import user_tokens_revoke
@@ -249,6 +250,20 @@ def block_app(app: SandboxApp, *, org_id: Any, blocked: Any = True, **_: Any) ->
     return {"org_id": int(org_id), "blocked": flag}
 
 
+def disable_tool(app: SandboxApp, *, project_id: Any, tool: str = "Submittals", disabled: Any = True, **_: Any) -> dict:
+    """A Procore project admin disables (or enables again) the project's Submittals or RFIs tool: every call to it
+    answers 403."""
+    project = _project(app, project_id)
+    if tool not in TOOLS:
+        raise ScenarioError(f"tool is one of {', '.join(TOOLS)}")
+    flag = str(disabled).lower() not in ("0", "false", "no", "off", "")
+    with app.store.write() as conn:
+        conn.execute("DELETE FROM disabled_tools WHERE project_id = ? AND tool = ?", (project["id"], tool))
+        if flag:
+            conn.execute("INSERT INTO disabled_tools (project_id, tool) VALUES (?, ?)", (project["id"], tool))
+    return {"project_id": project["id"], "tool": tool, "disabled": flag}
+
+
 def revoke_tokens(app: SandboxApp, *, login: str, provider: str = "", **_: Any) -> dict:
     """A user (or an admin) disconnects the app: every token the user holds stops working."""
     count = user_tokens_revoke(app, user_id=_user_id(app, login), provider=provider or None)
@@ -265,5 +280,6 @@ SCENARIOS: dict[str, Callable[..., dict]] = {
     "delete_item": delete_item,
     "rename_response": rename_response,
     "block_app": block_app,
+    "disable_tool": disable_tool,
     "revoke_tokens": revoke_tokens,
 }

@@ -20,6 +20,7 @@ from providers.errors import (
     NotYourTurn,
     ProviderUnavailable,
     RateLimited,
+    ToolUnavailable,
     UnexpectedAnswer,
 )
 from providers.models import ProviderAccount
@@ -160,6 +161,31 @@ def test_an_approver_of_a_later_step_is_not_the_reviewer_until_their_step_starts
     items = list_items(account)[0]
 
     assert [i.for_receiving_user for i in items] == [False, True]
+
+
+@pytest.mark.parametrize(("kind", "url", "tool"), [("submittal", SUBMITTALS, "Submittals"), ("rfi", RFIS, "RFIs")])
+def test_a_403_on_a_projects_tool_names_the_tool_not_the_companys_app_settings(
+    mocked: responses.RequestsMock, account: ProviderAccount, kind: ItemKind, url: str, tool: str
+) -> None:
+    mocked.get(url, json={"errors": "You do not have permission to access this tool."}, status=403)
+
+    with pytest.raises(ToolUnavailable) as caught:
+        list_items(account, kind)
+
+    assert caught.value.message == (
+        f"The {tool} tool is disabled on this Procore project or the receiving user has no permission on it. "
+        "Enable the tool or give the user at least Standard permission on it, then sync again."
+    )
+    assert "outside applications" not in caught.value.message
+
+
+def test_a_403_on_an_approver_step_read_before_the_response_names_the_submittals_tool(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(f"{SUBMITTALS}/1001", json={"errors": "You do not have permission."}, status=403)
+
+    with pytest.raises(ToolUnavailable, match="The Submittals tool is disabled"):
+        post(account)
 
 
 def test_an_item_reads_as_the_engine_needs_it(mocked: responses.RequestsMock, account: ProviderAccount) -> None:

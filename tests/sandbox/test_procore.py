@@ -42,6 +42,28 @@ def test_a_company_that_blocks_outside_apps_answers_403(sandbox: RunningSandbox)
     assert [c["name"] for c in api.get("/rest/v1.0/companies").json()][1] == "Harbor Construction"
 
 
+def test_a_project_tool_an_admin_disabled_answers_403_on_every_call_to_it(
+    sandbox: RunningSandbox, procore: Api
+) -> None:
+    submittals, rfis = f"/rest/v1.1/projects/{RIVERSIDE}/submittals", f"/rest/v1.0/projects/{RIVERSIDE}/rfis"
+    first = procore.get(submittals).json()[0]
+    sandbox.scenario("disable_tool", project_id=RIVERSIDE, tool="Submittals")
+    for path in (submittals, f"{submittals}/{first['id']}", f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses"):
+        answer = procore.get(path)
+        assert answer.status_code == 403 and "Submittals tool" in answer.json()["errors"], path
+    approver = first["approvers"][0]
+    refused = procore.patch(
+        f"/rest/v1.0/submittal_approvers/{approver['id']}",
+        params={"project_id": RIVERSIDE, "submittal_id": first["id"]},
+        json={"submittal_approver": {"submittal_response_id": 1}},
+    )
+    assert refused.status_code == 403
+    assert procore.get(rfis).status_code == 200  # only that tool
+    assert procore.get(f"/rest/v1.1/projects/{OAK}/submittals").status_code == 200  # only that project
+    sandbox.scenario("disable_tool", project_id=RIVERSIDE, tool="Submittals", disabled="false")
+    assert procore.get(submittals).status_code == 200
+
+
 def test_lists_page_with_link_total_and_per_page(sandbox: RunningSandbox, procore: Api) -> None:
     project = sandbox.seed_bulk(count=250)
     first = procore.get(f"/rest/v1.1/projects/{project}/submittals", params={"per_page": 100})

@@ -220,6 +220,25 @@ def test_a_procore_approver_waits_for_their_step_a_response_before_it_is_held_th
     assert SyncedItem.objects.filter(provider_id=str(sent["item_id"])).exists()  # their step has started
 
 
+def test_a_procore_project_whose_submittals_tool_is_disabled_says_so_and_recovers_when_enabled(
+    case: Case, sync: Sync, sandbox: RunningSandbox, link: ProjectLink
+) -> None:
+    if case.provider != "procore":
+        pytest.skip("Procore's project tools")
+    sandbox.scenario("disable_tool", project_id=case.sandbox_project, tool="Submittals")
+
+    run = sync()
+
+    link.refresh_from_db()
+    assert link.status == ProjectLink.Status.BLOCKED
+    assert link.status_reason.startswith("The Submittals tool is disabled on this Procore project")
+    assert "outside applications" not in link.status_reason and run.message == link.status_reason
+    sandbox.scenario("disable_tool", project_id=case.sandbox_project, tool="Submittals", disabled=False)
+    sync()
+    link.refresh_from_db()
+    assert link.status == ProjectLink.Status.ACTIVE
+
+
 def test_a_response_to_an_item_closed_upstream_is_refused_at_once(
     case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
 ) -> None:
