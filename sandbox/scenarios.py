@@ -264,6 +264,16 @@ def disable_tool(app: SandboxApp, *, project_id: Any, tool: str = "Submittals", 
     return {"project_id": project["id"], "tool": tool, "disabled": flag}
 
 
+def hook_version(app: SandboxApp, *, hook_id: Any, api_version: str = "v4.0", **_: Any) -> dict:
+    """A Procore admin switches a hook's payload version (v2.0, the legacy one, or v4.0) in the Webhooks tool."""
+    if api_version not in webhooks.PAYLOAD_VERSIONS:
+        raise ScenarioError(f"api_version is one of {', '.join(webhooks.PAYLOAD_VERSIONS)}")
+    with app.store.write() as conn:
+        if conn.execute("UPDATE hooks SET api_version = ? WHERE id = ?", (api_version, int(hook_id))).rowcount != 1:
+            raise ScenarioError(f"no hook {hook_id}")
+    return {"hook_id": int(hook_id), "api_version": api_version}
+
+
 def revoke_tokens(app: SandboxApp, *, login: str, provider: str = "", **_: Any) -> dict:
     """A user (or an admin) disconnects the app: every token the user holds stops working."""
     count = user_tokens_revoke(app, user_id=_user_id(app, login), provider=provider or None)
@@ -281,5 +291,6 @@ SCENARIOS: dict[str, Callable[..., dict]] = {
     "rename_response": rename_response,
     "block_app": block_app,
     "disable_tool": disable_tool,
+    "hook_version": hook_version,
     "revoke_tokens": revoke_tokens,
 }
