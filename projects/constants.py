@@ -18,6 +18,9 @@ QUEUE_GRACE: Final = dt.timedelta(minutes=10)
 # Push: attempts before a response is shown as failed, and the wait before each retry (doubling).
 MAX_ATTEMPTS: Final = 3
 FIRST_BACKOFF: Final = dt.timedelta(minutes=1)
+# A response held until the reviewer's turn (an approver of a later workflow step) is tried again this often; it costs
+# one read of the item, and goes out at the first try after their step starts.
+HELD_RECHECK: Final = dt.timedelta(hours=1)
 # A response "being sent" for this long lost its worker mid-call: the provider may or may not have recorded it.
 DELIVERY_STUCK_AFTER: Final = dt.timedelta(minutes=15)
 

@@ -50,6 +50,11 @@ class AccessBlocked(ProviderError):
     """The user is signed in, but the provider refuses: the company/account has not allowed or has removed the app."""
 
 
+class ToolUnavailable(AccessBlocked):
+    """One tool of one project is refused (disabled there, or the user lacks permission on it), not the whole company:
+    the link waits like a blocked one, with words that name the tool and what to change."""
+
+
 class NotFound(ProviderError):
     """The provider says the thing does not exist, or the user can no longer see it."""
 
@@ -59,6 +64,11 @@ class NotFound(ProviderError):
             f"{label} could not find this {what}. It may have been deleted, or your {label} account may no longer "
             f"have access to it. Check it in {label}, then try again."
         )
+
+
+class NotYourTurn(ProviderError):
+    """The reviewer may respond only later (a submittal approver whose workflow step has not started): the response
+    is held and sent once it is their turn, never failed for waiting."""
 
 
 class Retryable(ProviderError):

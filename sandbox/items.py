@@ -1,7 +1,9 @@
 """Reads and writes of projects, submittals and RFIs shared by the three emulated providers.
 
-Who holds the ball: on an open submittal, its approvers who have not responded (or the submittal manager once all
-have); on an open RFI, its assignee until an official answer, then the RFI manager. Closed items have nobody.
+Who holds the ball: on an open submittal, the approvers of its current workflow step (the lowest
+`workflow_group_number` with an approver who has not responded) who have not responded; approvers of later steps wait
+for theirs; the submittal manager once every approver has responded. On an open RFI, its assignee until an official
+answer, then the RFI manager. Closed items have nobody.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ _RFI_STATES = {
     "closed": "status = 'closed'",
 }
 _PENDING = "SELECT 1 FROM approvers a WHERE a.item_id = items.id AND a.response_id IS NULL"
+# The current workflow step of a submittal: the lowest step with an approver still to respond.
+_CURRENT_STEP = (
+    "(SELECT MIN(b.workflow_group_number) FROM approvers b WHERE b.item_id = items.id AND b.response_id IS NULL)"
+)
 
 
 def _where(project_id: int, kind: str, f: ItemFilter) -> tuple[str, list[Any]]:
@@ -73,8 +79,9 @@ def _where(project_id: int, kind: str, f: ItemFilter) -> tuple[str, list[Any]]:
         params.append(f.assignee_id)
     if f.ball_in_court_id is not None:
         if kind == "submittal":
+            in_step = f"a.user_id = ? AND a.workflow_group_number = {_CURRENT_STEP}"
             sql.append(
-                f"status = 'open' AND (EXISTS ({_PENDING} AND a.user_id = ?)"
+                f"status = 'open' AND (EXISTS ({_PENDING} AND {in_step})"
                 f" OR (manager_id = ? AND NOT EXISTS ({_PENDING})))"
             )
         else:
@@ -138,12 +145,20 @@ def responses_of(app: SandboxApp, project_id: int) -> list[Row]:
     return app.store.all("SELECT * FROM responses WHERE project_id = ? ORDER BY position, id", (project_id,))
 
 
+def current_step(approvers: list[Row]) -> int | None:
+    """The submittal's current workflow step: the lowest step with an approver still to respond (None: all have)."""
+    return min((a["workflow_group_number"] for a in approvers if a["response_id"] is None), default=None)
+
+
 def ball_in_court_ids(item: Row, approvers: list[Row]) -> list[int]:
+    """Who must act now: a submittal's approvers of the current step who have not responded (later steps wait), or
+    its manager once every approver has; an RFI's assignee until an official answer, then its manager."""
     if item["status"] != "open":
         return []
     if item["kind"] == "rfi":
         return [item["manager_id"] if item["answered"] else item["assignee_id"]]
-    pending = [a["user_id"] for a in approvers if a["response_id"] is None]
+    step = current_step(approvers)
+    pending = [a["user_id"] for a in approvers if a["response_id"] is None and a["workflow_group_number"] == step]
     return pending or [item["manager_id"]]
 
 

@@ -10,6 +10,7 @@ from .items import (
     ItemFilter,
     approver_respond,
     approvers_by_item,
+    current_step,
     item_get,
     items_page,
     orgs_of_user,
@@ -29,6 +30,7 @@ from .procore_api import (
     page_params,
     paginated,
     project_for,
+    tool_check,
 )
 from .web import Request, Response, json_response
 
@@ -87,6 +89,7 @@ def _submittals_json(app: SandboxApp, project_id: int, rows: list) -> list[dict]
 @api()
 def submittals(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = project_for(app, caller, request.params["project_id"])
+    tool_check(app, project, "Submittals")
     start, end = date_range(request.query.get("filters[updated_at]"))
     status_id = int_filter(request, "status_id")
     current = request.query.get("filters[current_revision]")
@@ -108,6 +111,7 @@ def submittals(app: SandboxApp, request: Request, caller: Caller) -> Response:
 @api()
 def submittal_detail(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = project_for(app, caller, request.params["project_id"])
+    tool_check(app, project, "Submittals")
     item = item_get(app, item_id=int(request.params["id"]), kind="submittal")
     if item is None or item["project_id"] != project["id"]:
         raise ApiError(404, "Submittal not found.")
@@ -117,6 +121,7 @@ def submittal_detail(app: SandboxApp, request: Request, caller: Caller) -> Respo
 @api()
 def submittal_responses(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = project_for(app, caller, request.params["project_id"])
+    tool_check(app, project, "Submittals")
     data = [{"id": r["id"], "name": r["name"], "considered": r["considered"]} for r in responses_of(app, project["id"])]
     return paginated(request, data, page=1, per_page=max(len(data), 1), total=len(data))
 
@@ -125,6 +130,7 @@ def submittal_responses(app: SandboxApp, request: Request, caller: Caller) -> Re
 def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Response:
     """PATCH /rest/v1.0/submittal_approvers/{id}: the caller answers as that approver while the submittal is open."""
     project = project_for(app, caller, request.query.get("project_id"))
+    tool_check(app, project, "Submittals")
     approver = app.store.one("SELECT * FROM approvers WHERE id = ?", (int_or_404(request.params["id"]),))
     item = approver and item_get(app, item_id=approver["item_id"], kind="submittal")
     if approver is None or item is None or item["project_id"] != project["id"]:
@@ -140,6 +146,9 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
         raise ApiError(400, "submittal_response_id is not a valid response for this approver.")
     if item["status"] != "open" or not item["current_revision"]:
         raise ApiError(422, "The submittal is closed or superseded by a newer revision; it no longer takes responses.")
+    step = current_step(approvers_by_item(app, [item["id"]]).get(item["id"], []))
+    if approver["response_id"] is None and step is not None and approver["workflow_group_number"] > step:
+        raise ApiError(403, NOT_YOUR_TURN)
     send_emails = bool_query(request, "send_emails")
     row = approver_respond(
         app, approver_id=approver["id"], response_id=chosen["id"], comment=str(body.get("comment", ""))
@@ -165,6 +174,12 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
         "submittal_response_id": row["response_id"],
     }
     return json_response([answer])
+
+
+NOT_YOUR_TURN = (
+    "User does not have permission to update Submittal Approver: it is not this approver's turn. Approvers of a later "
+    "workflow step respond once the current step's approvers have responded."
+)
 
 
 def bool_query(request: Request, name: str) -> bool:
@@ -218,6 +233,7 @@ def _rfis_json(app: SandboxApp, rows: list) -> list[dict]:
 @api()
 def rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = project_for(app, caller, request.params["project_id"])
+    tool_check(app, project, "RFIs")
     start, end = date_range(request.query.get("filters[updated_at]"))
     status = request.query.get("filters[status]")
     filters = ItemFilter(
@@ -236,6 +252,7 @@ def rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
 
 def _rfi(app: SandboxApp, request: Request, caller: Caller, key: str) -> tuple:
     project = project_for(app, caller, request.params["project_id"])
+    tool_check(app, project, "RFIs")
     item = item_get(app, item_id=int_or_404(request.params[key]), kind="rfi")
     if item is None or item["project_id"] != project["id"]:
         raise ApiError(404, "RFI not found.")

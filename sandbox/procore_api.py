@@ -116,6 +116,17 @@ def project_for(app: SandboxApp, caller: Caller, raw_id: str | None) -> Row:
     return project
 
 
+TOOLS = ("Submittals", "RFIs")
+
+
+def tool_check(app: SandboxApp, project: Row, tool: str) -> None:
+    """A project tool an admin has disabled answers 403 on every call to it, as Procore does."""
+    if app.store.one("SELECT 1 FROM disabled_tools WHERE project_id = ? AND tool = ?", (project["id"], tool)):
+        raise ApiError(
+            403, f"You do not have permission to access the {tool} tool on this project (the tool is disabled)."
+        )
+
+
 def page_params(request: Request, *, default: int = 100, maximum: int = 300) -> tuple[int, int]:
     page = int_param(request.query.get("page"), 1, low=1)
     per_page = int_param(request.query.get("per_page"), default, low=1, high=maximum)

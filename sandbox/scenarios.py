@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import webhooks
 from .items import uid_for
+from .procore_api import TOOLS
 from .seed import GC
+from .store import inserted_id
 from .tokens import user_tokens_revoke
 
 if TYPE_CHECKING:
@@ -73,10 +75,14 @@ def _insert_item(app: SandboxApp, conn: Any, **values: Any) -> Any:
     return conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
 
 
-def send_submittal(app: SandboxApp, *, project_id: Any, title: str = "New submittal", to: str = "", **_: Any) -> dict:
-    """The GC sends a new submittal to a reviewer (default: the seeded reviewer) for approval."""
+def send_submittal(
+    app: SandboxApp, *, project_id: Any, title: str = "New submittal", to: str = "", after: str = "", **_: Any
+) -> dict:
+    """The GC sends a new submittal to a reviewer (default: the seeded reviewer) for approval. With `after` (a login),
+    that user approves in workflow step 1 and the reviewer in step 2, so the reviewer's turn comes once they respond."""
     project = _project(app, project_id)
     reviewer = _user_id(app, to or "reviewer@sandbox.test")
+    first = _user_id(app, after) if after else None
     with app.store.write() as conn:
         item = _insert_item(
             app,
@@ -89,10 +95,14 @@ def send_submittal(app: SandboxApp, *, project_id: Any, title: str = "New submit
             spec_title="Submittal Procedures",
             due_date=app.now_iso()[:10],
         )
-        conn.execute(
-            "INSERT INTO approvers (item_id, user_id, uid, sent_date) VALUES (?,?,?,?)",
-            (item["id"], reviewer, uid_for("task", item["id"]), app.now_iso()[:10]),
+        steps = (
+            [(first, 1, -item["id"]), (reviewer, 2, item["id"])] if first is not None else [(reviewer, 1, item["id"])]
         )
+        for user_id, step, task in steps:
+            conn.execute(
+                "INSERT INTO approvers (item_id, user_id, uid, sent_date, workflow_group_number) VALUES (?,?,?,?,?)",
+                (item["id"], user_id, uid_for("task", task), app.now_iso()[:10], step),
+            )
     _changed(app, item, "create")
     return {"item_id": item["id"], "uid": item["uid"], "number": item["number"]}
 
@@ -170,6 +180,30 @@ def create_revision(app: SandboxApp, *, item_id: Any, **_: Any) -> dict:
     return {"item_id": item["id"], "uid": item["uid"], "revision": item["revision"], "previous_item_id": old["id"]}
 
 
+def add_approver(app: SandboxApp, *, item_id: Any, login: str, step: Any = 1, **_: Any) -> dict:
+    """The GC inserts an approver step into a submittal's workflow at `step`: that step and the later ones move one
+    step on, so their approvers wait for the new one's response."""
+    item = _item(app, item_id)
+    if item["kind"] != "submittal":
+        raise ScenarioError("only submittals have approvers")
+    user_id, number = _user_id(app, login), int(step)
+    with app.store.write() as conn:
+        conn.execute(
+            "UPDATE approvers SET workflow_group_number = workflow_group_number + 1"
+            " WHERE item_id = ? AND workflow_group_number >= ?",
+            (item["id"], number),
+        )
+        cursor = conn.execute(
+            "INSERT INTO approvers (item_id, user_id, uid, sent_date, workflow_group_number) VALUES (?,?,?,?,?)",
+            (item["id"], user_id, "", app.now_iso()[:10], number),
+        )
+        approver_id = inserted_id(cursor)
+        conn.execute("UPDATE approvers SET uid = ? WHERE id = ?", (uid_for("added-task", approver_id), approver_id))
+        conn.execute("UPDATE items SET updated_at = ? WHERE id = ?", (app.now_iso(), item["id"]))
+    _changed(app, item, "update")
+    return {"item_id": item["id"], "approver_id": approver_id, "step": number}
+
+
 def _set_status(app: SandboxApp, item_id: Any, status: str) -> dict:
     item = _item(app, item_id)
     now = app.now_iso()
@@ -216,6 +250,30 @@ def block_app(app: SandboxApp, *, org_id: Any, blocked: Any = True, **_: Any) ->
     return {"org_id": int(org_id), "blocked": flag}
 
 
+def disable_tool(app: SandboxApp, *, project_id: Any, tool: str = "Submittals", disabled: Any = True, **_: Any) -> dict:
+    """A Procore project admin disables (or enables again) the project's Submittals or RFIs tool: every call to it
+    answers 403."""
+    project = _project(app, project_id)
+    if tool not in TOOLS:
+        raise ScenarioError(f"tool is one of {', '.join(TOOLS)}")
+    flag = str(disabled).lower() not in ("0", "false", "no", "off", "")
+    with app.store.write() as conn:
+        conn.execute("DELETE FROM disabled_tools WHERE project_id = ? AND tool = ?", (project["id"], tool))
+        if flag:
+            conn.execute("INSERT INTO disabled_tools (project_id, tool) VALUES (?, ?)", (project["id"], tool))
+    return {"project_id": project["id"], "tool": tool, "disabled": flag}
+
+
+def hook_version(app: SandboxApp, *, hook_id: Any, api_version: str = "v4.0", **_: Any) -> dict:
+    """A Procore admin switches a hook's payload version (v2.0, the legacy one, or v4.0) in the Webhooks tool."""
+    if api_version not in webhooks.PAYLOAD_VERSIONS:
+        raise ScenarioError(f"api_version is one of {', '.join(webhooks.PAYLOAD_VERSIONS)}")
+    with app.store.write() as conn:
+        if conn.execute("UPDATE hooks SET api_version = ? WHERE id = ?", (api_version, int(hook_id))).rowcount != 1:
+            raise ScenarioError(f"no hook {hook_id}")
+    return {"hook_id": int(hook_id), "api_version": api_version}
+
+
 def revoke_tokens(app: SandboxApp, *, login: str, provider: str = "", **_: Any) -> dict:
     """A user (or an admin) disconnects the app: every token the user holds stops working."""
     count = user_tokens_revoke(app, user_id=_user_id(app, login), provider=provider or None)
@@ -226,10 +284,13 @@ SCENARIOS: dict[str, Callable[..., dict]] = {
     "send_submittal": send_submittal,
     "send_rfi": send_rfi,
     "create_revision": create_revision,
+    "add_approver": add_approver,
     "close_item": close_item,
     "reopen_item": reopen_item,
     "delete_item": delete_item,
     "rename_response": rename_response,
     "block_app": block_app,
+    "disable_tool": disable_tool,
+    "hook_version": hook_version,
     "revoke_tokens": revoke_tokens,
 }

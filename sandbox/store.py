@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS projects (
 CREATE INDEX IF NOT EXISTS projects_uid ON projects (uid);
 CREATE TABLE IF NOT EXISTS project_members (
     project_id INTEGER NOT NULL, user_id INTEGER NOT NULL, PRIMARY KEY (project_id, user_id));
+CREATE TABLE IF NOT EXISTS disabled_tools (
+    project_id INTEGER NOT NULL, tool TEXT NOT NULL, PRIMARY KEY (project_id, tool));
 CREATE TABLE IF NOT EXISTS responses (
     id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, uid TEXT NOT NULL, name TEXT NOT NULL,
     considered TEXT NOT NULL, category_id INTEGER NOT NULL DEFAULT 0, position INTEGER NOT NULL DEFAULT 0);
@@ -82,6 +84,7 @@ TABLES = [
     "org_members",
     "projects",
     "project_members",
+    "disabled_tools",
     "responses",
     "items",
     "approvers",

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from .server import SandboxApp
 
 TIMEOUT = (2.0, 5.0)  # (connect, read): Procore expects an answer within 5 s
+# A hook's `api_version` picks its deliveries' payload: v2.0 (legacy: `event_type`, integer ids) or v4.0 (`reason`,
+# string ids).
+PAYLOAD_VERSIONS = {"v2": "v2", "v2.0": "v2", "v4.0": "v4", "v4": "v4"}
 RESOURCES = ("RFIs", "Submittals")
 EVENTS = ("create", "update", "delete")
 
@@ -131,6 +134,8 @@ def _payload(
     user_id: int,
     application: str | None,
 ) -> dict[str, Any]:
+    if PAYLOAD_VERSIONS.get(hook["api_version"]) == "v4":
+        return _payload_v4(app, project, hook, resource, resource_id, event, user_id, application)
     return {
         "id": secrets.randbelow(2**40),
         "ulid": secrets.token_hex(13).upper(),
@@ -146,6 +151,39 @@ def _payload(
             "source_user_id": user_id,
             "source_company_id": project["org_id"],
             "source_project_id": project["id"],
+            "source_application_id": application,
+            "source_operation_id": None,
+        },
+    }
+
+
+def _payload_v4(
+    app: SandboxApp,
+    project: sqlite3.Row,
+    hook: sqlite3.Row,
+    resource: str,
+    resource_id: int,
+    event: str,
+    user_id: int,
+    application: str | None,
+) -> dict[str, Any]:
+    """Payload v4.0: the event is the `reason`, and every id is a string."""
+    ulid = secrets.token_hex(13).upper()
+    return {
+        "id": ulid,
+        "ulid": ulid,
+        "timestamp": app.now_iso(),
+        "user_id": str(user_id),
+        "company_id": str(project["org_id"]),
+        "project_id": str(project["id"]),
+        "api_version": hook["api_version"],
+        "reason": event,
+        "resource_name": resource,
+        "resource_id": str(resource_id),
+        "metadata": {
+            "source_user_id": str(user_id),
+            "source_company_id": str(project["org_id"]),
+            "source_project_id": str(project["id"]),
             "source_application_id": application,
             "source_operation_id": None,
         },
@@ -212,6 +250,9 @@ def hook_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
     url = str(hook.get("destination_url", ""))
     if not url.startswith(("http://", "https://")):
         raise ApiError(400, "hook.destination_url must be an http(s) URL.")
+    version = str(hook.get("api_version", "v2"))
+    if version not in PAYLOAD_VERSIONS:
+        raise ApiError(400, f"hook.api_version must be one of {', '.join(PAYLOAD_VERSIONS)}.")
     with app.store.write() as conn:
         cursor = conn.execute(
             "INSERT INTO hooks (company_id, project_id, owner_user_id, api_version, namespace, destination_url,"
@@ -220,7 +261,7 @@ def hook_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
                 company_id,
                 project_id,
                 caller.user_id,
-                str(hook.get("api_version", "v2")),
+                version,
                 str(hook.get("namespace", "")),
                 url,
                 json.dumps(hook.get("destination_headers") or {}),

@@ -14,11 +14,11 @@ from django.utils import timezone
 from connector_portal.models import Firm
 from mappings.constants import normalise
 from mappings.matching import TranslationError
-from projects.constants import DELIVERY_STUCK_AFTER, FIRST_BACKOFF, MAX_ATTEMPTS
+from projects.constants import BLOCKED_PROBE, DELIVERY_STUCK_AFTER, FIRST_BACKOFF, HELD_RECHECK, MAX_ATTEMPTS
 from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
 from projects.selectors import allowed_keywords_get, response_get_by_key
-from providers.errors import NeedsReauthorization, ProviderError, Retryable
+from providers.errors import NeedsReauthorization, NotYourTurn, ProviderError, Retryable, ToolUnavailable
 
 Clock = Callable[[], dt.datetime]
 # While the connection itself is broken, responses wait (they are not failed and spend no attempt).
@@ -189,6 +189,21 @@ def response_deliver(
         response.attempts -= 1  # not the response's fault: it waits for the reconnect
         link_record_failure(link=link, exc=exc, now=clock())
         _settle(response, ItemResponse.Status.PENDING, exc.message, now=clock(), retry_at=None)
+    except ToolUnavailable as exc:
+        from projects.services.health import link_record_failure
+
+        # The project's tool is disabled or the user lacks permission on it: the link shows it as blocked, and the
+        # response waits (spending no attempt) to go out once the tool is back.
+        now = clock()
+        response.attempts -= 1
+        link_record_failure(link=link, exc=exc, now=now)
+        _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + BLOCKED_PROBE)
+    except NotYourTurn as exc:
+        # Held, not failed: the reviewer's turn has not come (a later approver step). It waits, spending no attempt,
+        # and is tried again now and then; it goes out once their step starts.
+        now = clock()
+        response.attempts -= 1
+        _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + HELD_RECHECK)
     except Retryable as exc:
         now = clock()
         if response.attempts >= MAX_ATTEMPTS:

@@ -1,4 +1,5 @@
-"""Procore webhooks: the secret a link's hook sends back, and what a delivery does (poke the link)."""
+"""Procore webhooks: the secret a link's hook sends back, and what a delivery (payload v2.0 or v4.0) does: poke the
+link."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from projects.services.feed import feed_append
 from projects.services.ingest import REMOVED_FIELDS, item_mark_removed
 from projects.services.sweep import SYNC_TASK, link_poke
 from providers.errors import ProviderError
+from providers.procore import WebhookEvent, webhook_event
 from providers.registry import get_provider
 
 logger = logging.getLogger(__name__)
@@ -99,10 +101,10 @@ def webhooks_unregister(*, provider: str, account_id: int, company_id: str, proj
     return "removed"
 
 
-def _item_removed(link: ProjectLink, payload: dict[str, Any], now: dt.datetime) -> None:
+def _item_removed(link: ProjectLink, event: WebhookEvent, now: dt.datetime) -> None:
     """Procore reports deletions only through webhooks: mark the item removed and tell Project Center once."""
-    kind = RESOURCE_KINDS.get(str(payload.get("resource_name") or ""))
-    resource_id = str(payload.get("resource_id") or "")
+    kind = RESOURCE_KINDS.get(event.resource_name)
+    resource_id = event.resource_id
     if kind is None or not resource_id:
         return
     with transaction.atomic():
@@ -137,18 +139,19 @@ def webhook_receive(*, token: str, authorization: str, payload: dict[str, Any], 
         return Outcome.UNKNOWN_LINK
     if not _authorized(link, authorization):
         return Outcome.UNAUTHORIZED
-    source = str((payload.get("metadata") or {}).get("source_application_id") or "")
+    event = webhook_event(payload)  # payload v2.0 (event_type, integer ids) or v4.0 (reason, string ids)
+    source = event.source_application_id
     if source and source in _own_application_ids():
         return Outcome.OWN_WRITE
-    delivery_id = str(payload.get("ulid") or payload.get("id") or "")[:100]
+    delivery_id = event.delivery_id
     if delivery_id:
         try:
             with transaction.atomic():
                 WebhookDelivery.objects.create(link=link, delivery_id=delivery_id, received_at=now)
         except IntegrityError:
             return Outcome.DUPLICATE
-    if payload.get("event_type") == "delete":
-        _item_removed(link, payload, now)
+    if event.event == "delete":
+        _item_removed(link, event, now)
     link_poke(link_id=link.pk, now=now)
     ProjectLink.objects.filter(pk=link.pk).update(webhook_last_delivery_at=now, webhook_healthy=True)
     _queue_sync(link.pk)

@@ -7,6 +7,7 @@ parameters (tests check every request against ../shared/reference/procore/endpoi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ import requests
 
 from providers.answers import expect_list, require, total_of
 from providers.base import Endpoints, Provider
-from providers.errors import AccessBlocked, NotFound, ProviderError
+from providers.errors import AccessBlocked, NotFound, ProviderError, ToolUnavailable
 from providers.http import Attempt, error_text, parse_json
 from providers.tokens import account_note_error
 from providers.types import Company, ItemPage, ProviderProject, ProviderUser
@@ -26,6 +27,26 @@ MAX_PAGES = 1000  # a guard against a provider that keeps answering rel="next"
 # Procore's largest page (PROVIDERS.md: per_page max 300 on v1.1 lists). The RFI operation documents no maximum;
 # asking for 300 is safe either way because every page's rel="next" link is followed.
 PER_PAGE = 300
+
+
+_TOOL_PATHS = (
+    ("Submittals", re.compile(r"/rest/v1\.\d/(projects/\d+/submittal|submittal_approvers)")),
+    ("RFIs", re.compile(r"/rest/v1\.\d/projects/\d+/rfis")),
+)
+
+
+def project_tool(url: str) -> str:
+    """The project tool ("Submittals", "RFIs") a call belongs to, or "" for any other call."""
+    path = url.split("?")[0]
+    return next((tool for tool, pattern in _TOOL_PATHS if pattern.search(path)), "")
+
+
+def tool_refused(tool: str, *, detail: str) -> ToolUnavailable:
+    return ToolUnavailable(
+        f"The {tool} tool is disabled on this Procore project or the receiving user has no permission on it. "
+        "Enable the tool or give the user at least Standard permission on it, then sync again.",
+        detail=detail,
+    )
 
 
 def company_headers(company_id: str) -> dict[str, str]:
@@ -128,6 +149,10 @@ class ProcoreClient(Provider):
                 "(Procore App Management). Ask them to reinstall it, then reconnect.",
                 detail=detail,
             )
+        tool = project_tool(attempt.url)
+        if response.status_code == 403 and tool:
+            # A project's Submittals or RFIs refused: that tool is disabled there or the user lacks permission on it.
+            return tool_refused(tool, detail=detail)
         if response.status_code == 403 or (response.status_code == 401 and attempt.refreshed and company_call):
             # A freshly refreshed token still refused on a company call: the app is not installed / allowed there.
             return AccessBlocked(

@@ -37,6 +37,24 @@ def _names(people: Any) -> tuple[str, ...]:
     return tuple(str(p.get("name") or p.get("id")) for p in people if isinstance(p, dict) and p.get("id") is not None)
 
 
+def _step(approver: dict[str, Any]) -> int | None:
+    number = approver.get("workflow_group_number")
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
+
+
+def current_step(approvers: list[dict[str, Any]]) -> int | None:
+    """The submittal's current workflow step: the lowest step with an approver who has not responded (None when
+    every approver has, or Procore gives no step numbers)."""
+    return min((n for a in approvers if not a.get("returned_date") and (n := _step(a)) is not None), default=None)
+
+
+def waits_for_turn(approver: dict[str, Any], step: int | None) -> bool:
+    """Whether this approver has still to respond and belongs to a later workflow step than the current one: Procore
+    lets an approver respond only while their step is the ball in court."""
+    number = _step(approver)
+    return not approver.get("returned_date") and step is not None and number is not None and number > step
+
+
 class ProcoreItems(ProcoreClient):
     def list_items_changed_since(
         self,
@@ -61,7 +79,12 @@ class ProcoreItems(ProcoreClient):
         status = object_or_empty(entry.get("status"))
         words = str(status.get("name") or status.get("status") or "")
         approvers = [a for a in entry.get("approvers") or [] if isinstance(a, dict)]
-        people = person_ids(entry.get("ball_in_court"), [a.get("user") for a in approvers])
+        # An approver of a later workflow step is not the reviewer of this submittal yet: it becomes theirs (and is
+        # synced) once their step starts.
+        step = current_step(approvers)
+        people = person_ids(
+            entry.get("ball_in_court"), [a.get("user") for a in approvers if not waits_for_turn(a, step)]
+        )
         item_id = str(require(entry, "id", label=self.label))
         return ProviderItem(
             kind="submittal",

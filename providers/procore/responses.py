@@ -4,6 +4,9 @@ An official reply needs Admin on the RFIs tool, the RFI manager's seat or the "M
 plain assignee may only add a non-official reply. The official reply is tried first; when Procore refuses it (403),
 the reply is posted as a response and the user is told that marking it official needs the RFI manager.
 
+A submittal approver may respond only while their workflow step is the ball in court: a response for an approver of
+a later step is not sent but held (NotYourTurn); the portal sends it once their step starts.
+
 Safe to retry after a lost answer: an RFI reply is skipped when the RFI (Show RFI) already holds one by the receiving
 user with the same text, and a retried submittal response PATCHes the approver step it answered the first time.
 """
@@ -15,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from providers.answers import holds_answer
-from providers.errors import NotFound, ProviderError
+from providers.errors import NotFound, NotYourTurn, ProviderError
 from providers.http import Attempt
 from providers.procore.client import ProcoreClient, company_headers
+from providers.procore.items import current_step, waits_for_turn
 from providers.refusals import RefusalWords, response_refusal
 from providers.types import ItemKind
 
@@ -112,6 +116,7 @@ class ProcoreResponses(ProcoreClient):
             "GET", f"{api}/rest/v1.1/projects/{project_id}/submittals/{item_id}", account=account, headers=headers
         )
         approver_id = self._approver_id(submittal, receiving_user_id, option_id)
+        self._check_turn(submittal, approver_id)
         body: dict[str, Any] = {"submittal_response_id": int(option_id) if option_id.isdigit() else option_id}
         if comment:
             body["comment"] = comment
@@ -142,9 +147,25 @@ class ProcoreResponses(ProcoreClient):
                 "there. Check the submittal's workflow in Procore.",
                 detail=f"no approver for user {user_id}",
             )
-        waiting = [a for a in mine if not a.get("returned_date")]
+        step = current_step([a for a in submittal.get("approvers") or [] if isinstance(a, dict)])
+        # A step whose turn it is first: one of a later step is held until its step starts.
+        waiting = sorted((a for a in mine if not a.get("returned_date")), key=lambda a: waits_for_turn(a, step))
         holding = [a for a in mine if str((a.get("response") or {}).get("id")) == option_id]
         return str((waiting or holding or mine)[0]["id"])
+
+    def _check_turn(self, submittal: Any, approver_id: str) -> None:
+        """Procore takes an approver's response only while their workflow step is the ball in court: a response for a
+        later step is held (NotYourTurn) rather than sent to be refused."""
+        approvers = [a for a in submittal.get("approvers") or [] if isinstance(a, dict)]
+        step = current_step(approvers)
+        mine = next(a for a in approvers if str(a.get("id")) == approver_id)
+        if waits_for_turn(mine, step):
+            raise NotYourTurn(
+                f"Held: it is not your turn on this submittal in Procore yet. You approve in workflow step "
+                f"{mine['workflow_group_number']}, which starts when the approvers of step {step} have responded. "
+                "The portal sends your response by itself when your step starts; there is nothing you need to do.",
+                detail=f"approver {approver_id} in step {mine['workflow_group_number']}, current step {step}",
+            )
 
     def _official_refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         """A 403 to an official reply is the permission to mark replies official (unless the app is disconnected)."""

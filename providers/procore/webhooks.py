@@ -1,9 +1,11 @@
-"""Procore project hooks: one hook per link, in the portal's namespace, with triggers for RFIs and Submittals."""
+"""Procore project hooks: one hook per link, in the portal's namespace, with triggers for RFIs and Submittals; and
+reading a delivery of either payload version (`webhook_event`)."""
 
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from providers.answers import expect_list, require
 from providers.errors import NotFound, ProviderError
@@ -15,6 +17,36 @@ if TYPE_CHECKING:
 WEBHOOK_RESOURCES = ("RFIs", "Submittals")
 WEBHOOK_EVENTS = ("create", "update", "delete")
 WEBHOOK_NAMESPACE = "newforma-connector"
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One delivery, whatever its payload version: ids as text, the event as create / update / delete."""
+
+    delivery_id: str  # the same change delivered twice keeps it
+    event: str  # "" when the payload names none the portal knows
+    resource_name: str  # "Submittals", "RFIs"
+    resource_id: str
+    source_application_id: str  # the OAuth app that made the change ("" when a person did)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or isinstance(value, bool | dict | list) else str(value)
+
+
+def webhook_event(payload: dict[str, Any]) -> WebhookEvent:
+    """Read a Procore delivery. Payload v2.0 (legacy) names the event `event_type` and uses integer ids; v4.0 names it
+    `reason` and uses string ids. Both are accepted, whichever version the hook was set to."""
+    metadata = payload.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    event = _text(payload.get("reason") or payload.get("event_type")).lower()
+    return WebhookEvent(
+        delivery_id=_text(payload.get("ulid") or payload.get("id"))[:100],
+        event=event if event in WEBHOOK_EVENTS else "",
+        resource_name=_text(payload.get("resource_name")),
+        resource_id=_text(payload.get("resource_id")),
+        source_application_id=_text(metadata.get("source_application_id")),
+    )
 
 
 class ProcoreWebhooks(ProcoreClient):

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from projects.constants import BLOCKED_PROBE, HELD_RECHECK
 from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem
 from projects.services import (
     IdempotencyConflict,
@@ -16,7 +17,14 @@ from projects.services import (
     response_retry,
 )
 from projects.services.mapping import mapping_table_create_for_link
-from providers.errors import NeedsReauthorization, ProviderUnavailable, RateLimited, UnexpectedAnswer
+from providers.errors import (
+    NeedsReauthorization,
+    NotYourTurn,
+    ProviderUnavailable,
+    RateLimited,
+    ToolUnavailable,
+    UnexpectedAnswer,
+)
 
 
 @pytest.fixture
@@ -139,6 +147,36 @@ def test_a_lost_connection_keeps_the_response_waiting_without_spending_attempts(
 
     assert (response.status, response.attempts) == (ItemResponse.Status.PENDING, 0)
     assert ProjectLink.objects.get(pk=item.link_id).status == ProjectLink.Status.CONNECTION_LOST
+
+
+def test_a_response_before_the_reviewers_turn_is_held_and_sent_when_their_step_starts(item, provider, clock):
+    held = "Held: it is not your turn on this submittal in Procore yet. The portal sends your response by itself."
+    provider.post_errors = [NotYourTurn(held), NotYourTurn(held), NotYourTurn(held), NotYourTurn(held)]
+    response = record(item)
+
+    for _ in range(4):  # more tries than a failing response gets: waiting for a turn spends none
+        response = deliver(response, provider, clock)
+        assert (response.status, response.attempts) == (ItemResponse.Status.PENDING, 0)
+        assert response.provider_answer == held
+        assert response.next_attempt_at == clock() + HELD_RECHECK
+        clock.advance(seconds=HELD_RECHECK.total_seconds())
+
+    response = deliver(response, provider, clock)  # their step has started
+
+    assert response.status == ItemResponse.Status.DELIVERED
+    assert provider.posts == [("42", "12", "See notes")]
+
+
+def test_a_disabled_tool_blocks_the_link_and_the_response_waits_for_it(item, provider, clock):
+    words = "The Submittals tool is disabled on this Procore project or the receiving user has no permission on it."
+    provider.post_errors = [ToolUnavailable(words)]
+
+    response = deliver(record(item), provider, clock)
+
+    assert (response.status, response.attempts) == (ItemResponse.Status.PENDING, 0)
+    assert response.provider_answer == words and response.next_attempt_at == clock() + BLOCKED_PROBE
+    link = ProjectLink.objects.get(pk=item.link_id)
+    assert (link.status, link.status_reason) == (ProjectLink.Status.BLOCKED, words)
 
 
 def test_the_portals_own_response_does_not_come_back_as_an_incoming_change(item, link, provider, clock):

@@ -107,6 +107,32 @@ def test_a_delete_delivery_marks_the_item_removed_once(link, hook, provider, clo
     assert changes == ["new", "removed"]
 
 
+def test_a_payload_v4_delivery_names_the_event_reason_and_gives_string_ids(
+    link, hook, provider, clock, django_capture_on_commit_callbacks
+):
+    provider.put("submittal", "42")
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+    path, authorization, queued = hook
+    v4 = {
+        "id": "01J0000000000000000000V4",
+        "api_version": "v4.0",
+        "reason": "delete",
+        "resource_name": "Submittals",
+        "resource_id": "42",
+        "project_id": "61",
+        "company_id": "51",
+        "metadata": {"source_application_id": None},
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(path, v4, authorization)
+        again = post(path, v4, authorization)
+
+    assert (first.json(), again.json()) == ({"result": "poked"}, {"result": "duplicate"})
+    assert SyncedItem.objects.get(link=link, provider_id="42").removed
+    assert queued == [link.pk]
+
+
 class HookingProvider:
     label = "Procore"
     supports_webhooks = True

@@ -14,7 +14,15 @@ import pytest
 import requests
 import responses
 
-from providers.errors import AccessBlocked, NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
+from providers.errors import (
+    AccessBlocked,
+    NotFound,
+    NotYourTurn,
+    ProviderUnavailable,
+    RateLimited,
+    ToolUnavailable,
+    UnexpectedAnswer,
+)
 from providers.models import ProviderAccount
 from providers.registry import get_provider
 from providers.types import ItemKind, ItemPage, ProviderItem
@@ -133,6 +141,53 @@ def test_only_items_where_the_user_is_approver_ball_in_court_or_assignee_are_for
     assert submittals[2].ball_in_court == ("Riley Reviewer",)
 
 
+def two_steps(mine_returned: str | None = None, first_returned: str | None = None) -> list[dict[str, Any]]:
+    """A workflow where Gina approves in step 1 and the receiving user in step 2."""
+    return [
+        {"id": 901, "user": {"id": 9}, "returned_date": first_returned, "workflow_group_number": 1},
+        {"id": 902, "user": {"id": int(ME)}, "returned_date": mine_returned, "workflow_group_number": 2},
+    ]
+
+
+def test_an_approver_of_a_later_step_is_not_the_reviewer_until_their_step_starts(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(
+        SUBMITTALS,
+        json=[submittal(1, approvers=two_steps()), submittal(2, approvers=two_steps(first_returned="2026-03-01"))],
+        headers=link_header(SUBMITTALS, 1, 1),
+    )
+
+    items = list_items(account)[0]
+
+    assert [i.for_receiving_user for i in items] == [False, True]
+
+
+@pytest.mark.parametrize(("kind", "url", "tool"), [("submittal", SUBMITTALS, "Submittals"), ("rfi", RFIS, "RFIs")])
+def test_a_403_on_a_projects_tool_names_the_tool_not_the_companys_app_settings(
+    mocked: responses.RequestsMock, account: ProviderAccount, kind: ItemKind, url: str, tool: str
+) -> None:
+    mocked.get(url, json={"errors": "You do not have permission to access this tool."}, status=403)
+
+    with pytest.raises(ToolUnavailable) as caught:
+        list_items(account, kind)
+
+    assert caught.value.message == (
+        f"The {tool} tool is disabled on this Procore project or the receiving user has no permission on it. "
+        "Enable the tool or give the user at least Standard permission on it, then sync again."
+    )
+    assert "outside applications" not in caught.value.message
+
+
+def test_a_403_on_an_approver_step_read_before_the_response_names_the_submittals_tool(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(f"{SUBMITTALS}/1001", json={"errors": "You do not have permission."}, status=403)
+
+    with pytest.raises(ToolUnavailable, match="The Submittals tool is disabled"):
+        post(account)
+
+
 def test_an_item_reads_as_the_engine_needs_it(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
     mocked.get(SUBMITTALS, json=[submittal(7)], headers=link_header(SUBMITTALS, 1, 1))
 
@@ -246,6 +301,29 @@ def test_a_user_who_is_not_an_approver_gets_a_clear_refusal(
 
     with pytest.raises(NotFound, match="no longer an approver"):
         post(account)
+
+
+def test_a_response_before_the_approvers_step_starts_is_held_and_not_sent(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(f"{SUBMITTALS}/1001", json=submittal(1, approvers=two_steps()))
+
+    with pytest.raises(NotYourTurn) as caught:
+        post(account)
+
+    assert "not your turn" in caught.value.message and "when your step starts" in caught.value.message
+    assert [call.request.method for call in mocked.calls] == ["GET"]  # no PATCH for Procore to refuse
+
+
+def test_a_response_once_the_approvers_step_has_started_is_sent(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(f"{SUBMITTALS}/1001", json=submittal(1, approvers=two_steps(first_returned="2026-03-01")))
+    mocked.patch(f"{PROCORE}/rest/v1.0/submittal_approvers/902", json=[{"id": 902, "submittal_response_id": 2}])
+
+    post(account)
+
+    assert mocked.calls[-1].request.method == "PATCH"
 
 
 @pytest.mark.parametrize(

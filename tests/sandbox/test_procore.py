@@ -42,6 +42,28 @@ def test_a_company_that_blocks_outside_apps_answers_403(sandbox: RunningSandbox)
     assert [c["name"] for c in api.get("/rest/v1.0/companies").json()][1] == "Harbor Construction"
 
 
+def test_a_project_tool_an_admin_disabled_answers_403_on_every_call_to_it(
+    sandbox: RunningSandbox, procore: Api
+) -> None:
+    submittals, rfis = f"/rest/v1.1/projects/{RIVERSIDE}/submittals", f"/rest/v1.0/projects/{RIVERSIDE}/rfis"
+    first = procore.get(submittals).json()[0]
+    sandbox.scenario("disable_tool", project_id=RIVERSIDE, tool="Submittals")
+    for path in (submittals, f"{submittals}/{first['id']}", f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses"):
+        answer = procore.get(path)
+        assert answer.status_code == 403 and "Submittals tool" in answer.json()["errors"], path
+    approver = first["approvers"][0]
+    refused = procore.patch(
+        f"/rest/v1.0/submittal_approvers/{approver['id']}",
+        params={"project_id": RIVERSIDE, "submittal_id": first["id"]},
+        json={"submittal_approver": {"submittal_response_id": 1}},
+    )
+    assert refused.status_code == 403
+    assert procore.get(rfis).status_code == 200  # only that tool
+    assert procore.get(f"/rest/v1.1/projects/{OAK}/submittals").status_code == 200  # only that project
+    sandbox.scenario("disable_tool", project_id=RIVERSIDE, tool="Submittals", disabled="false")
+    assert procore.get(submittals).status_code == 200
+
+
 def test_lists_page_with_link_total_and_per_page(sandbox: RunningSandbox, procore: Api) -> None:
     project = sandbox.seed_bulk(count=250)
     first = procore.get(f"/rest/v1.1/projects/{project}/submittals", params={"per_page": 100})
@@ -149,6 +171,30 @@ def test_an_approver_response_is_checked(sandbox: RunningSandbox, procore: Api) 
     sandbox.scenario("close_item", item_id=submittal["id"])
     assert _respond(procore, submittal, approver, responses["approved"]).status_code == 422
     assert CONSULTANT != REVIEWER
+
+
+def test_an_approver_of_a_later_step_waits_for_their_turn(sandbox: RunningSandbox, procore: Api) -> None:
+    responses = {
+        r["considered"]: r["id"] for r in procore.get(f"/rest/v1.0/projects/{RIVERSIDE}/submittal_responses").json()
+    }
+    sent = sandbox.scenario("send_submittal", project_id=RIVERSIDE, after="consultant@sandbox.test")
+    path = f"/rest/v1.1/projects/{RIVERSIDE}/submittals"
+    submittal = procore.get(f"{path}/{sent['item_id']}").json()
+    steps = {a["user"]["id"]: a["workflow_group_number"] for a in submittal["approvers"]}
+    assert steps == {CONSULTANT: 1, REVIEWER: 2}
+    assert [b["id"] for b in submittal["ball_in_court"]] == [CONSULTANT]  # step 2 waits: not in court yet
+    ball = procore.get(path, params={"filters[ball_in_court_id]": REVIEWER}).json()
+    assert sent["item_id"] not in [s["id"] for s in ball]
+    mine = next(a for a in submittal["approvers"] if a["user"]["id"] == REVIEWER)
+    refused = _respond(procore, submittal, mine, responses["approved"])
+    assert refused.status_code == 403 and "turn" in refused.json()["errors"]
+
+    consultant = Api(sandbox, "procore", "consultant@sandbox.test", SUMMIT)
+    first = next(a for a in submittal["approvers"] if a["user"]["id"] == CONSULTANT)
+    assert _respond(consultant, submittal, first, responses["approved"]).status_code == 200
+    after = procore.get(f"{path}/{sent['item_id']}").json()
+    assert [b["id"] for b in after["ball_in_court"]] == [REVIEWER]
+    assert _respond(procore, submittal, mine, responses["approved"]).status_code == 200
 
 
 def test_a_plain_assignee_may_not_reply_officially_but_may_reply(sandbox: RunningSandbox, procore: Api) -> None:

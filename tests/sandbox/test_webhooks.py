@@ -134,3 +134,28 @@ def test_hooks_list_and_delete(procore: Api, receiver: Receiver) -> None:
         timeout=5,
     )
     assert procore.get("/rest/v1.0/webhooks/hooks", params={"project_id": RIVERSIDE}).json() == []
+
+
+def test_a_hook_set_to_payload_v4_gets_the_event_as_reason_and_string_ids(
+    sandbox: RunningSandbox, procore: Api, receiver: Receiver
+) -> None:
+    hook = _subscribe(procore, receiver, event="create")
+    sandbox.scenario("hook_version", hook_id=hook["id"], api_version="v4.0")
+    sent = sandbox.scenario("send_submittal", project_id=RIVERSIDE)
+    assert sandbox.app.webhooks.wait_idle()
+    payload = receiver.received[0][1]
+    assert payload["api_version"] == "v4.0" and payload["reason"] == "create" and "event_type" not in payload
+    assert (payload["resource_id"], payload["project_id"], payload["company_id"]) == (
+        str(sent["item_id"]),
+        str(RIVERSIDE),
+        str(SUMMIT),
+    )
+    assert isinstance(payload["id"], str) and payload["ulid"]
+
+
+def test_a_hook_with_an_unknown_payload_version_is_refused(procore: Api, receiver: Receiver) -> None:
+    answer = procore.post(
+        "/rest/v1.0/webhooks/hooks",
+        json={"project_id": RIVERSIDE, "hook": {"api_version": "v9", "destination_url": receiver.url}},
+    )
+    assert answer.status_code == 400 and "api_version" in answer.json()["errors"]

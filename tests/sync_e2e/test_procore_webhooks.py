@@ -9,13 +9,15 @@ from types import SimpleNamespace
 import pytest
 import requests
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from connector_portal.models import Firm, User
-from projects.services import link_webhooks_register
+from projects.models import SyncedItem
+from projects.services import link_sync, link_webhooks_register
 from providers.registry import get_provider
 from sandbox.testing import RunningSandbox
-from tests.sync_e2e.conftest import CASES, AnswerLoser, link_for
+from tests.sync_e2e.conftest import CASES, AnswerLoser, EngineClock, link_for
 
 pytestmark = pytest.mark.sandbox
 NS = "newforma-connector"
@@ -118,3 +120,45 @@ def test_the_hooks_list_filters_on_namespace_and_masks_the_authorization_header(
 
     assert [str(h["id"]) for h in listed] == [hook_id] and other == []
     assert listed[0]["destination_headers"]["Authorization"].endswith("*-mask")
+
+
+@pytest.mark.parametrize(("api_version", "event_key", "id_type"), [("v2", "event_type", int), ("v4.0", "reason", str)])
+def test_a_delivery_of_either_payload_version_reaches_the_portal_and_removes_the_deleted_item(
+    firm: Firm,
+    member: User,
+    sandbox: RunningSandbox,
+    clock: EngineClock,
+    monkeypatch: pytest.MonkeyPatch,
+    api_version: str,
+    event_key: str,
+    id_type: type,
+) -> None:
+    case = CASES["procore"]
+    link = link_for(firm, member, sandbox, case)
+    link_sync(link_id=link.pk, clock=clock)
+    assert link_webhooks_register(link_id=link.pk) == "registered"
+    link.refresh_from_db()
+    if api_version != "v2":  # a Procore admin switched the hook to the current payload
+        sandbox.scenario("hook_version", hook_id=link.webhook_hook_id, api_version=api_version)
+    sent: list[tuple[str, dict, dict]] = []
+
+    def deliver(url: str, *, json: dict, headers: dict, timeout: object) -> SimpleNamespace:
+        sent.append((url, json, headers))  # the portal is not listening on a port here: replayed below
+        return SimpleNamespace(status_code=200, text="")
+
+    monkeypatch.setattr("sandbox.webhooks.requests.post", deliver)
+    row = case.item_row("submittal", 1)
+    sandbox.scenario("delete_item", item_id=row)
+    assert sandbox.app.webhooks.wait_idle()
+    url, payload, headers = sent[0]
+    answer = Client().post(
+        url.removeprefix(settings.PORTAL_BASE_URL),
+        payload,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=headers["Authorization"],
+    )
+
+    assert payload["api_version"] == api_version and payload[event_key] == "delete"
+    assert type(payload["resource_id"]) is id_type and type(payload["project_id"]) is id_type
+    assert answer.json() == {"result": "poked"}
+    assert SyncedItem.objects.get(kind="submittal", provider_id=str(row)).removed

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from projects.constants import HELD_RECHECK
 from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.services import response_deliver, response_record
 from sandbox.testing import RunningSandbox
@@ -177,6 +178,65 @@ def test_a_procore_rfi_answer_by_a_plain_assignee_is_posted_as_a_response_and_sa
         "SELECT body, official FROM posts WHERE item_id = ? AND kind = 'answer'", (case.item_row("rfi", 1),)
     )
     assert post["body"] == "Checked by the portal." and post["official"] == 0
+
+
+def test_a_procore_approver_waits_for_their_step_a_response_before_it_is_held_then_sent(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
+) -> None:
+    if case.provider != "procore":
+        pytest.skip("Procore's approver turns")
+    sent = sandbox.scenario("send_submittal", project_id=case.sandbox_project, after="consultant@sandbox.test")
+    sync()
+    assert not SyncedItem.objects.filter(provider_id=str(sent["item_id"])).exists()  # step 2: not theirs yet
+    sync()  # the seeded submittal 1 is theirs; now the GC puts the consultant's step before the reviewer's
+    added = sandbox.scenario("add_approver", item_id=case.item_row("submittal", 1), login="consultant@sandbox.test")
+
+    held = respond(item(case, "submittal", 1), clock)
+
+    assert (held.status, held.attempts) == (ItemResponse.Status.PENDING, 0)
+    assert "not your turn" in held.provider_answer and "when your step starts" in held.provider_answer
+    mine = sandbox.app.store.row(
+        "SELECT response_id FROM approvers WHERE item_id = ? AND user_id = ?",
+        (case.item_row("submittal", 1), REVIEWER_ID),
+    )
+    assert mine["response_id"] is None
+    approved = sandbox.app.store.row(
+        "SELECT id FROM responses WHERE project_id = ? AND considered = 'approved'", (case.sandbox_project,)
+    )
+    clock.advance(HELD_RECHECK.total_seconds())
+    with sandbox.app.store.write() as conn:  # the consultant responds in step 1 of both submittals
+        for approver_id, item_id in ((added["approver_id"], added["item_id"]), (None, sent["item_id"])):
+            conn.execute(
+                "UPDATE approvers SET response_id = ?, returned_date = ? WHERE item_id = ? AND user_id != ?"
+                " AND response_id IS NULL AND (? IS NULL OR id = ?)",
+                (approved["id"], sandbox.app.now_iso()[:10], item_id, REVIEWER_ID, approver_id, approver_id),
+            )
+            conn.execute("UPDATE items SET updated_at = ? WHERE id = ?", (sandbox.app.now_iso(), item_id))
+    response_deliver(response_id=held.pk, clock=clock)
+    held.refresh_from_db()
+    sync()
+
+    assert held.status == ItemResponse.Status.DELIVERED, held.provider_answer
+    assert SyncedItem.objects.filter(provider_id=str(sent["item_id"])).exists()  # their step has started
+
+
+def test_a_procore_project_whose_submittals_tool_is_disabled_says_so_and_recovers_when_enabled(
+    case: Case, sync: Sync, sandbox: RunningSandbox, link: ProjectLink
+) -> None:
+    if case.provider != "procore":
+        pytest.skip("Procore's project tools")
+    sandbox.scenario("disable_tool", project_id=case.sandbox_project, tool="Submittals")
+
+    run = sync()
+
+    link.refresh_from_db()
+    assert link.status == ProjectLink.Status.BLOCKED
+    assert link.status_reason.startswith("The Submittals tool is disabled on this Procore project")
+    assert "outside applications" not in link.status_reason and run.message == link.status_reason
+    sandbox.scenario("disable_tool", project_id=case.sandbox_project, tool="Submittals", disabled=False)
+    sync()
+    link.refresh_from_db()
+    assert link.status == ProjectLink.Status.ACTIVE
 
 
 def test_a_response_to_an_item_closed_upstream_is_refused_at_once(
