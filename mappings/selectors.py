@@ -58,8 +58,7 @@ def response_keywords(*, project: ProjectCenterProject) -> list[str]:
     They come from the project's Submittal Action list when it holds any; a list without them (or no list yet)
     means the project uses Project Center's default keywords.
     """
-    lists = keyword_lists_get(project=project)
-    return record_a_response_keywords(_inputs(lists[KeywordList.Kind.SUBMITTAL_ACTION]) or [])
+    return response_keywords_of_projects(firm=project.firm, project_ids=[project.pk])[project.pk]
 
 
 def keyword_check(*, project: ProjectCenterProject) -> KeywordCheck:

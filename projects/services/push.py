@@ -56,17 +56,21 @@ def response_record(
     comment: str,
     idempotency_key: str,
     body_hash: str = "",
+    check: Callable[[], None] | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[ItemResponse, bool]:
     """Store a response and queue its delivery; answer (response, created).
 
     The same key with the same body answers the first response (created False); with another body it raises
-    IdempotencyConflict. `body_hash` defaults to the hash of the item, keyword and comment.
+    IdempotencyConflict. `body_hash` defaults to the hash of the item, keyword and comment. `check` runs only for a
+    new key (a repeat is judged by its key alone) and refuses what may not be recorded by raising.
     """
     now = now or timezone.now()
     body_hash = body_hash or request_hash({"item": item.pk, "keyword": keyword, "comment": comment})
     existing = response_get_by_key(firm=firm, idempotency_key=idempotency_key)
     if existing is None:
+        if check is not None:
+            check()
         try:
             with transaction.atomic():
                 response = ItemResponse.objects.create(
@@ -115,9 +119,14 @@ def response_submit(
     A repeat is judged by its key alone, as the first one was: it answers the first response even if the mapping has
     changed since.
     """
-    if response_get_by_key(firm=firm, idempotency_key=idempotency_key) is None:
-        response_check(firm=firm, item=item, keyword=keyword, comment=comment)
-    return response_record(firm=firm, item=item, keyword=keyword, comment=comment, idempotency_key=idempotency_key)
+    return response_record(
+        firm=firm,
+        item=item,
+        keyword=keyword,
+        comment=comment,
+        idempotency_key=idempotency_key,
+        check=lambda: response_check(firm=firm, item=item, keyword=keyword, comment=comment),
+    )
 
 
 def _queue_delivery(response_id: int) -> None:
