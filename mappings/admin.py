@@ -73,14 +73,9 @@ class MappingTableForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        link = _link_of(self.instance) if self.instance.pk else None
-        firm, provider = data.get("firm"), data.get("provider")
-        if link is not None and firm is not None and link.firm_id != firm.pk:
-            self.add_error("firm", "This table belongs to a connection of another firm; keep the connection's firm.")
-        if link is not None and provider and link.provider != provider:
-            self.add_error("provider", f"The connection is to {link.get_provider_display()}; choose that provider.")
-        if link is not None and data.get("is_default"):
-            self.add_error("is_default", "This table belongs to a connection, so it cannot be the firm's default.")
+        if self.instance.pk is None and not data.get("is_default"):
+            # A table nobody holds would never be used: a connection's table is made when it is connected.
+            self.add_error("is_default", "A table made here is the firm's default for its provider; tick the box.")
         return data
 
 
@@ -94,6 +89,11 @@ class MappingTableAdmin(AuditedAdmin[MappingTable]):
     autocomplete_fields = ["firm"]
     readonly_fields = ["connection", "updated_at", "updated_by"]
     inlines = [MappingRowInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: MappingTable | None = None) -> list[str]:
+        # A connection's table keeps its connection's firm and provider, and is never a default.
+        held = obj is not None and _link_of(obj) is not None
+        return [*self.readonly_fields, *(["firm", "provider", "is_default"] if held else [])]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MappingTable]:
         return super().get_queryset(request).annotate(_rows=Count("rows"))
