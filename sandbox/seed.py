@@ -92,6 +92,10 @@ PROJECTS = [
 ]
 
 
+# Autodesk project roles (the Account Admin API's project user `roles`): review tasks can be given to a role.
+PROJECT_ROLES = {REVIEWER: "Architect", CONSULTANT: "Engineer", GC: "General Contractor"}
+
+
 def _t(hours: float) -> str:
     return iso(BASE + timedelta(hours=hours))
 
@@ -210,6 +214,9 @@ def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, mem
         spec_title="Glazed Curtain Walls",
     )
     _approver(conn, s3, reviewer, 1)
+    if provider == "autodesk" and reviewer == REVIEWER:
+        # ACC gives the revision's review to the reviewer's role (Architect), not to them by name.
+        conn.execute("UPDATE approvers SET assigned_as = 'role' WHERE item_id = ?", (s3,))
     s4 = _item(
         conn,
         project_id,
@@ -255,6 +262,9 @@ def seed_demo(store: Store) -> list[dict[str, str]]:
                 (project_id, provider, project_org_id, name, number, uid_for("project", project_id), _t(0), _t(0)),
             )
             conn.executemany("INSERT INTO project_members VALUES (?,?)", [(project_id, u) for u in team])
+            if provider == "autodesk":
+                roles = [(project_id, u, PROJECT_ROLES[u]) for u in team if u in PROJECT_ROLES]
+                conn.executemany("INSERT INTO project_roles (project_id, user_id, name) VALUES (?,?,?)", roles)
             _project_items(conn, project_id, provider, team)
     return [{"login": login, "password": PASSWORD, "name": name, "role": role} for _i, login, name, _c, role in USERS]
 

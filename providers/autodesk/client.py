@@ -14,7 +14,7 @@ import requests
 
 from providers.answers import expect_list, object_or_empty, require
 from providers.base import Endpoints, Provider
-from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
+from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import Company, ProviderProject, ProviderUser
 
@@ -40,6 +40,34 @@ PRODUCTION = Endpoints(
 def api_id(dm_id: str) -> str:
     """The id the RFI and Submittal APIs take: the Data Management id without its `b.` prefix."""
     return dm_id.removeprefix("b.")
+
+
+class Reviewer:
+    """The receiving user of one sync or response, with their project roles and company read from Autodesk once,
+    when an item or task first needs them (most are the user's own: then no request is made)."""
+
+    def __init__(self, client: AutodeskClient, account: ProviderAccount, pid: str, user_id: str) -> None:
+        self.client, self.account, self.pid, self.user_id = client, account, pid, user_id
+        self._groups: frozenset[str] | None = None
+
+    def groups(self) -> frozenset[str]:
+        if self._groups is None:
+            self._groups = self.client.reviewer_groups(self.account, self.pid, self.user_id)
+        return self._groups
+
+    def holds(self, users: Any, roles: Any = (), companies: Any = ()) -> bool:
+        """Whether the user is among `users`, or one of their roles or their company among `roles` / `companies`."""
+        if self.user_id in {str(u) for u in users or []}:
+            return True
+        others = {str(g) for g in [*(roles or []), *(companies or [])]}
+        return bool(others and others & self.groups())
+
+    def owns(self, task: dict[str, Any]) -> bool:
+        """Whether a review task is the user's: assigned to them, or to their role or company (`assignedToType`)."""
+        assigned = str(task.get("assignedTo") or "")
+        if str(task.get("assignedToType") or "user") == "user":
+            return assigned == self.user_id
+        return assigned in self.groups()
 
 
 class AutodeskClient(Provider):
@@ -139,6 +167,26 @@ class AutodeskClient(Provider):
                 )
             _RFI_CONTAINERS[pid] = str(container)
         return _RFI_CONTAINERS[pid]
+
+    def reviewer_groups(self, account: ProviderAccount, pid: str, user_id: str) -> frozenset[str]:
+        """The ids of the receiving user's roles in the project and of the company they represent there: what an ACC
+        submittal's `ballInCourtRoles` / `ballInCourtCompanies` and a review task's `assignedTo` (with
+        `assignedToType` role or company) name. Read from the Account Admin API's project user
+        (`GET /construction/admin/v1/projects/{projectId}/users/{userId}`, `roleIds`, `roles[].id`, `companyId`;
+        APS reference page admin-projectsprojectId-users-userId-GET, not part of construction.json, which describes
+        no project users operation). Empty when Autodesk shows the user no such record (then only tasks assigned to
+        the user themself are theirs)."""
+        url = f"{self.endpoints.api}/construction/admin/v1/projects/{pid}/users/{user_id}"
+        try:
+            body = object_or_empty(self._call("GET", url, account=account))
+        except (NotFound, AccessBlocked):
+            return frozenset()
+        roles = [object_or_empty(role) for role in body.get("roles") or [] if isinstance(role, dict)]
+        ids = {*(str(r) for r in body.get("roleIds") or []), *(str(r.get("id")) for r in roles if r.get("id"))}
+        ids |= {str(r["roleGroupId"]) for r in roles if r.get("roleGroupId")}  # shown in APS examples, not described
+        if body.get("companyId"):
+            ids.add(str(body["companyId"]))
+        return frozenset(ids - {""})
 
     def _all_pages(self, account: ProviderAccount, url: str, params: dict[str, Any] | None) -> list[dict[str, Any]]:
         """JSON:API pages: follow links.next.href until absent."""

@@ -20,7 +20,7 @@ from providers.answers import (
     total_of,
     utc_text,
 )
-from providers.autodesk.client import _BIM360_PROJECTS, MAX_PAGES, AutodeskClient, api_id
+from providers.autodesk.client import _BIM360_PROJECTS, MAX_PAGES, AutodeskClient, Reviewer, api_id
 from providers.errors import NotFound, UnexpectedAnswer
 from providers.types import ItemKind, ItemPage, ProviderItem, ResponseOption
 
@@ -85,8 +85,14 @@ class AutodeskItems(AutodeskClient):
             pages = self._bim360_rfi_pages(account, company_id, pid, updated)
         else:
             pages = self._rfi_pages(account, company_id, pid, updated)
-        for page in counted(pages):
-            yield page.carrying(link_revisions([self._item(kind, entry, pid, receiving_user_id) for entry in page]))
+        reviewer = Reviewer(self, account, pid, receiving_user_id)
+
+        def converted() -> Iterator[ItemPage[ProviderItem]]:
+            # Converted inside the counted pages: the look-ups an item needs (roles, closed items' steps) count.
+            for page in pages:
+                yield page.carrying(link_revisions([self._item(kind, e, pid, reviewer, since=since) for e in page]))
+
+        yield from counted(converted())
 
     def _offset_pages(self, fetch: Any, limit: int) -> Iterator[ItemPage[dict[str, Any]]]:
         """Offset paging until `totalResults` is reached (or a short page, when the total is missing)."""
@@ -156,14 +162,45 @@ class AutodeskItems(AutodeskClient):
             SUBMITTAL_LIMIT,
         )
 
-    def _item(self, kind: ItemKind, entry: dict[str, Any], pid: str, user_id: str) -> ProviderItem:
+    def _held_before(self, reviewer: Reviewer, pid: str, item_id: str) -> bool:
+        """Whether one of the item's review tasks was the reviewer's (their own, their role's or their company's):
+        a closed or void item's ball has left every reviewer, so who holds it now cannot tell."""
+        url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}/steps"
+        steps = expect_list(self._call("GET", url, account=reviewer.account), label=self.label, key="results")
+        for step in steps:
+            tasks = step.get("tasks") if isinstance(step, dict) else None
+            if tasks is None and isinstance(step, dict):
+                body = self._call("GET", f"{url}/{step.get('id')}/tasks", account=reviewer.account)
+                tasks = expect_list(body, label=self.label, key="results")
+            if any(isinstance(t, dict) and reviewer.owns(t) for t in tasks or []):
+                return True
+        return False
+
+    def _item(
+        self, kind: ItemKind, entry: dict[str, Any], pid: str, reviewer: Reviewer, *, since: dt.datetime | None = None
+    ) -> ProviderItem:
+        user_id = reviewer.user_id
         # BIM 360 v2 nests the fields under "attributes"; ACC does not.
         attributes: dict[str, Any] = entry["attributes"] if isinstance(entry.get("attributes"), dict) else entry
         item_id = str(require(entry, "id", label=self.label))
         updated_at = parse_time(attributes.get("updatedAt"), label=self.label)
         if kind == "submittal":
             status_id = str(attributes.get("statusId") or "")
-            ball = tuple(str(u) for u in attributes.get("ballInCourtUsers") or [])
+            users, roles, companies = (
+                [str(u) for u in attributes.get(key) or []]
+                for key in ("ballInCourtUsers", "ballInCourtRoles", "ballInCourtCompanies")
+            )
+            ball = (*users, *roles, *companies)
+            closed = status_id in CLOSED_SUBMITTAL
+            # The user's item when the ball is in their court, their role's or their company's. A closed or void
+            # item has left the reviewers: when it closed since the last sync, it is theirs if they had a review task
+            # on it, so that the link hears it closed even if it closed before a sync saw it in their court. Items
+            # listed again only because the date filter starts the day before were judged by the last sync: their
+            # roles and steps are not looked up again (the engine follows an item it stored to the end).
+            fresh = since is None or updated_at >= since
+            mine = reviewer.holds(users, roles if fresh else (), companies if fresh else ()) or (
+                closed and fresh and since is not None and self._held_before(reviewer, pid, item_id)
+            )
             return ProviderItem(
                 kind=kind,
                 provider_id=item_id,
@@ -175,9 +212,10 @@ class AutodeskItems(AutodeskClient):
                 due_date=parse_date(attributes.get("dueDate")),
                 ball_in_court=ball,
                 url=item_url(kind, pid, item_id),
-                # Reviewers live in the item's steps (a request per item): ball-in-court is what the list tells.
-                for_receiving_user=user_id in ball,
-                closed=status_id in CLOSED_SUBMITTAL,
+                # Reviewers live in the item's steps (a request per item): the list's ball in court tells for open
+                # items; the steps are read only for closed ones.
+                for_receiving_user=mine,
+                closed=closed,
                 raw=entry,
             )
         status = str(attributes.get("status") or "")

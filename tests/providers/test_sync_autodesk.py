@@ -472,3 +472,86 @@ def test_the_request_that_finds_a_bim360_project_has_no_submittals_is_still_coun
 
     assert [(len(p), p.calls) for p in first] == [(0, 1)]
     assert again == []  # known to be BIM 360: nothing asked, nothing to count
+
+
+ADMIN_ME = f"{AUTODESK}/construction/admin/v1/projects/proj-1/users/{ME}"
+MY_ROLE, MY_COMPANY = "role-architect", "company-acme"
+
+
+def project_user() -> dict[str, Any]:
+    """The receiving user as the Account Admin API's project user gives them: their roles and company."""
+    return {
+        "autodeskId": ME,
+        "companyId": MY_COMPANY,
+        "roleIds": [MY_ROLE],
+        "roles": [{"id": MY_ROLE, "name": "Architect"}],
+        "status": "active",
+    }
+
+
+def test_submittals_in_the_court_of_the_users_role_or_company_are_theirs(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    listed = [
+        item(1, ballInCourtUsers=[], ballInCourtRoles=[MY_ROLE]),
+        item(2, ballInCourtUsers=[], ballInCourtCompanies=[MY_COMPANY]),
+        item(3, ballInCourtUsers=[], ballInCourtRoles=["role-engineer"], ballInCourtCompanies=["company-other"]),
+        item(4, ballInCourtUsers=[ME]),
+    ]
+    mocked.get(ITEMS, json=page(listed, 0, 4, 50))
+    mocked.get(ADMIN_ME, json=project_user())
+
+    [submittals] = list_items(account, "submittal")
+
+    assert [i.for_receiving_user for i in submittals] == [True, True, False, True]
+    # The user's roles and company are read once per sync, and counted with the page.
+    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [ITEMS, ADMIN_ME]
+    assert submittals.calls == 2
+
+
+def test_a_user_unknown_to_the_admin_api_holds_only_their_own_items(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[], ballInCourtRoles=[MY_ROLE])], 0, 1, 50))
+    mocked.get(ADMIN_ME, json={"errors": [{"title": "Not found"}]}, status=404)
+
+    [submittals] = list_items(account, "submittal")
+
+    assert [i.for_receiving_user for i in submittals] == [False]
+
+
+def test_a_response_closes_the_task_of_the_users_role_or_company(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    tasks = [
+        {"id": "t-other", "assignedTo": "role-engineer", "assignedToType": "role", "status": "in-progress"},
+        {"id": "t-company", "assignedTo": MY_COMPANY, "assignedToType": "company", "status": "in-progress"},
+    ]
+    mocked.get(f"{ITEMS}/item-1/steps", json=page([{"id": "s1", "status": "in-progress", "tasks": tasks}], 0, 1, 1))
+    mocked.get(ADMIN_ME, json=project_user())
+    close = f"{ITEMS}/item-1/steps/s1/tasks/t-company:close"
+    mocked.post(close, json={"id": "t-company", "status": "completed"})
+
+    post(account)
+
+    assert mocked.calls[-1].request.url == close
+
+
+def test_a_closed_submittal_the_user_reviewed_is_theirs_although_the_ball_has_left_them(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    since = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    reviewed = item(1, statusId="3", ballInCourtUsers=["SUBCONTRACTOR"])
+    others = item(2, statusId="3", ballInCourtUsers=["SUBCONTRACTOR"])
+    stale = item(3, statusId="3", ballInCourtUsers=[], updatedAt="2026-03-01T09:00:00Z")  # closed before `since`
+    mocked.get(ITEMS, json=page([reviewed, others, stale], 0, 3, 50))
+    mine = {"id": "t-1", "assignedTo": MY_ROLE, "assignedToType": "role", "status": "completed"}
+    theirs = {"id": "t-2", "assignedTo": "OTHER", "assignedToType": "user", "status": "completed"}
+    mocked.get(f"{ITEMS}/item-1/steps", json=page([{"id": "s1", "tasks": [mine]}], 0, 1, 1))
+    mocked.get(f"{ITEMS}/item-2/steps", json=page([{"id": "s2", "tasks": [theirs]}], 0, 1, 1))
+    mocked.get(ADMIN_ME, json=project_user())
+
+    [submittals] = list_items(account, "submittal", since=since)
+
+    assert [(i.closed, i.for_receiving_user) for i in submittals] == [(True, True), (True, False), (True, False)]
+    assert f"{ITEMS}/item-3/steps" not in [sent_url(c.request) for c in mocked.calls]

@@ -193,3 +193,34 @@ def test_past_the_limit_autodesk_answers_429_with_retry_after(sandbox: RunningSa
     assert api.get("/project/v1/hubs").status_code == 200
     limited = api.get("/project/v1/hubs")
     assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+
+
+def test_a_review_task_given_to_the_reviewers_role_is_in_its_court_and_closed_by_a_holder(
+    sandbox: RunningSandbox,
+) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    base = f"/construction/submittals/v2/projects/{project}"
+    me = sandbox.app.store.row("SELECT adsk_id FROM users WHERE id = ?", (REVIEWER,))["adsk_id"]
+    user = api.get(f"/construction/admin/v1/projects/{project}/users/{me}").json()
+    assert user["autodeskId"] == me and user["companyName"] == "Acme Architects"
+    assert [r["name"] for r in user["roles"]] == ["Architect"] and user["roleIds"] == [user["roles"][0]["id"]]
+    assert api.get(f"/construction/admin/v1/projects/{project}/users/{me}", params={"x": "1"}).status_code == 400
+
+    item = api.get(f"{base}/items").json()["results"][0]
+    with sandbox.app.store.write() as conn:
+        conn.execute(
+            "UPDATE approvers SET assigned_as = 'role' WHERE user_id = ? AND item_id = "
+            "(SELECT id FROM items WHERE uid = ?)",
+            (REVIEWER, item["id"]),
+        )
+    listed = api.get(f"{base}/items/{item['id']}").json()
+    assert me not in listed["ballInCourtUsers"] and listed["ballInCourtRoles"] == user["roleIds"]
+    step = api.get(f"{base}/items/{item['id']}/steps").json()["results"][0]
+    task = next(t for t in step["tasks"] if t["assignedToType"] == "role")
+    assert task["assignedTo"] == user["roleIds"][0]
+    approved = next(r for r in api.get(f"{base}/responses").json()["results"] if r["categoryId"] == 1)
+    url = f"{base}/items/{item['id']}/steps/{step['id']}/tasks/{task['id']}:close"
+    gc = Api(sandbox, "autodesk", "gc@sandbox.test")
+    assert gc.post(url, json={"responseId": approved["id"]}).status_code == 403  # not a holder of the role
+    assert api.post(url, json={"responseId": approved["id"]}).json()["status"] == "completed"
