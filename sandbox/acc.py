@@ -44,10 +44,37 @@ RFI_RESPONSE_BODY = BodyRule(
 )
 
 
+# acc-rfis-v3-search's `filter.status` enum in construction.json: every status an ACC RFI can have.
+RFI_STATUSES = (
+    "draft",
+    "submitted",
+    "open",
+    "openRev1",
+    "openRev2",
+    "answered",
+    "answeredRev1",
+    "answeredManager",
+    "rejected",
+    "closed",
+    "void",
+)
+# Statuses of ACC's RFI review workflow, stored as they are; the RFI still takes responses in them.
+REVIEW_WORKFLOW = ("openRev1", "openRev2", "answeredRev1", "answeredManager")
+
+
 def _rfi_status(item: Any) -> str:
     if item["status"] == "open":
         return "answered" if item["answered"] else "open"
     return item["status"]
+
+
+def _rfi_states(raw: Any) -> list[str]:
+    """The search's `filter.status` values; anything outside the documented enum is Autodesk's 400."""
+    states = [str(s) for s in (raw if isinstance(raw, list) else [raw] if raw else [])]
+    unknown = [s for s in states if s not in RFI_STATUSES]
+    if unknown:
+        raise AdskError(400, "Bad input", f"filter.status must be among {', '.join(RFI_STATUSES)}; got {unknown}.")
+    return states
 
 
 def rfi_container_of(project: Any) -> str:
@@ -107,7 +134,7 @@ def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
     limit = int_param(str(body.get("limit", "")), 10, low=1, high=200)
     offset = int_param(str(body.get("offset", "")), 0)
     flt = body.get("filter") or {}
-    return json_response(_rfi_page(app, project, limit, offset, flt.get("updatedAt"), list(flt.get("status") or [])))
+    return json_response(_rfi_page(app, project, limit, offset, flt.get("updatedAt"), _rfi_states(flt.get("status"))))
 
 
 def _bim360_rfi(rfi: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +190,7 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
     Autodesk documents no GET of this path (the RFI detail embeds `responses[]`)."""
     _project, item = _rfi_item(app, request, caller)
     text = str(checked_body(request, RFI_RESPONSE_BODY)["text"]).strip()
-    if item["status"] != "open":
+    if item["status"] not in ("open", *REVIEW_WORKFLOW):
         raise AdskError(422, "RFI closed", "The RFI is closed; it no longer takes responses.")
     post_add(
         app,
@@ -219,12 +246,20 @@ def caller_groups(app: SandboxApp, project: Any, caller: Caller) -> set[str]:
     return groups
 
 
+# statusId of ACC submittal items (submittals-items-GET): 1 Required, 2 Open, 3 Closed, 4 Void, 5 Empty, 6 Draft.
+SUBMITTAL_STATUS_IDS = ("1", "2", "3", "4", "5", "6")
+
+
 def _state(item: Any, approvers: list[Any]) -> tuple[str, str]:
-    """(statusId, stateId) as ACC reports them."""
+    """(statusId, stateId) as ACC reports them: a draft is 6 (Draft), not 1 (Required, waiting for submission)."""
     if item["status"] == "closed":
         return "3", "sbc-2"
+    if item["status"] == "void":
+        return "4", "void"
     if item["status"] == "draft":
-        return "1", "create"
+        return "6", "draft"
+    if item["status"] == "required":
+        return "1", "sbc-1"
     return "2", "rev" if any(a["response_id"] is None for a in approvers) else "mgr-2"
 
 
@@ -290,6 +325,9 @@ def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Respon
     offset = int_param(request.query.get("offset"), 0)
     for name in SUBMITTAL_DATE_FILTERS:
         date_range(name, request.query.get(name))  # every date filter takes dates, not date-times
+    wanted = [s for s in (request.query.get("filter[statusId]") or "").split(",") if s]
+    if any(s not in SUBMITTAL_STATUS_IDS for s in wanted):
+        raise AdskError(400, "Bad input", f"filter[statusId] takes {', '.join(SUBMITTAL_STATUS_IDS)}; got {wanted}.")
     start, end = date_range("filter[updatedAt]", request.query.get("filter[updatedAt]"))
     filters = ItemFilter(updated_from=start, updated_to=end)
     rows, total = items_page(

@@ -233,6 +233,9 @@ def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, mem
     _post(conn, r2, "question", "Hardware set 7 lists a discontinued closer. Is the substitute acceptable?", GC)
     _post(conn, r2, "answer", "Yes, the substitute closer is acceptable.", reviewer, official=True)
     conn.execute("UPDATE items SET answered = 1 WHERE id = ?", (r2,))
+    if provider == "autodesk" and reviewer == REVIEWER:
+        # ACC's review workflow: answered, waiting for the RFI manager (status answeredManager).
+        conn.execute("UPDATE items SET status = 'answeredManager' WHERE id = ?", (r2,))
     r3 = _item(
         conn, project_id, "rfi", 3, title="Slab edge detail", assignee_id=reviewer, status="closed", closed_at=_t(40)
     )

@@ -30,11 +30,27 @@ if TYPE_CHECKING:
 RFI_LIMIT = 200  # the largest page of the RFI APIs (v3 search and BIM 360 v2)
 SUBMITTAL_LIMIT = 50  # the largest page of ACC submittal items
 CLOSED_RFI = frozenset({"closed", "void"})
+# Every ACC RFI status (construction.json, acc-rfis-v3-search `filter.status`), lower-cased -> the portal's words.
 # "answered" is an open RFI with an official response, waiting for its manager to close it. Shown as "Open" (like a
-# Procore RFI with an official reply): otherwise the portal's own answer would come back as a status change.
-RFI_STATUS_WORDS = {"answered": "Open"}
-# ACC submittal item statusId -> words (the sandbox and ACC's defaults; unknown ids are shown as they come).
-SUBMITTAL_STATUSES = {"1": "Draft", "2": "Open", "3": "Closed", "4": "Void"}
+# Procore RFI with an official reply): otherwise the portal's own answer would come back as a status change. The
+# review workflow's steps (openRev1/openRev2: with the first/second reviewers; answeredRev1, answeredManager:
+# answered, waiting for the next reviewer or the manager) are open too. An undocumented status is shown as it comes.
+RFI_STATUS_WORDS = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "open": "Open",
+    "openrev1": "Open",
+    "openrev2": "Open",
+    "answered": "Open",
+    "answeredrev1": "Open",
+    "answeredmanager": "Open",
+    "rejected": "Rejected",
+    "closed": "Closed",
+    "void": "Void",
+}
+# ACC submittal item statusId -> words: the full list of submittals-items-GET (1 is Required, not Draft). An
+# undocumented id (a project's own, from GET metadata) is shown as it comes.
+SUBMITTAL_STATUSES = {"1": "Required", "2": "Open", "3": "Closed", "4": "Void", "5": "Empty", "6": "Draft"}
 CLOSED_SUBMITTAL = frozenset({"3", "4"})
 # ACC groups its (renamable) submittal responses into three categories: categoryId -> the standard meaning its
 # options carry (ResponseOption.standard). Autodesk's knowledge, so it lives here; mappings matches on the meanings.
@@ -226,7 +242,7 @@ class AutodeskItems(AutodeskClient):
             provider_id=item_id,
             number=str(attributes.get("customIdentifier") or ""),
             title=str(attributes.get("title") or ""),
-            status=RFI_STATUS_WORDS.get(status.lower(), status.capitalize()),
+            status=RFI_STATUS_WORDS.get(status.lower(), status),
             updated_at=updated_at,
             due_date=parse_date(attributes.get("dueDate")),
             ball_in_court=ball,

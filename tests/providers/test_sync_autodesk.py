@@ -555,3 +555,48 @@ def test_a_closed_submittal_the_user_reviewed_is_theirs_although_the_ball_has_le
 
     assert [(i.closed, i.for_receiving_user) for i in submittals] == [(True, True), (True, False), (True, False)]
     assert f"{ITEMS}/item-3/steps" not in [sent_url(c.request) for c in mocked.calls]
+
+
+@pytest.mark.parametrize(
+    ("status_id", "words", "closed"),
+    [
+        ("1", "Required", False),
+        ("2", "Open", False),
+        ("3", "Closed", True),
+        ("4", "Void", True),
+        ("5", "Empty", False),
+        ("6", "Draft", False),
+        ("17", "17", False),  # a project's own status, not documented: kept as it comes
+    ],
+)
+def test_every_documented_submittal_status_id_has_its_words(
+    mocked: responses.RequestsMock, account: ProviderAccount, status_id: str, words: str, closed: bool
+) -> None:
+    mocked.get(ITEMS, json=page([item(1, statusId=status_id, ballInCourtUsers=[ME])], 0, 1, 50))
+
+    [[submittal]] = list_items(account, "submittal")
+
+    assert (submittal.status, submittal.closed) == (words, closed)
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "closed"),
+    [
+        ("openRev1", "Open", False),
+        ("openRev2", "Open", False),
+        ("answeredRev1", "Open", False),
+        ("answeredManager", "Open", False),
+        ("submitted", "Submitted", False),
+        ("rejected", "Rejected", False),
+        ("void", "Void", True),
+        ("onHold", "onHold", False),  # undocumented: kept as text
+    ],
+)
+def test_acc_rfi_review_workflow_statuses_are_open(
+    mocked: responses.RequestsMock, account: ProviderAccount, status: str, words: str, closed: bool
+) -> None:
+    mocked.post(RFI_SEARCH, json=page([rfi(1, status=status)], 0, 1, 200))
+
+    [[one]] = list_items(account, "rfi")
+
+    assert (one.status, one.closed) == (words, closed)

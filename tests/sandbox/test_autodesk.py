@@ -224,3 +224,23 @@ def test_a_review_task_given_to_the_reviewers_role_is_in_its_court_and_closed_by
     gc = Api(sandbox, "autodesk", "gc@sandbox.test")
     assert gc.post(url, json={"responseId": approved["id"]}).status_code == 403  # not a holder of the role
     assert api.post(url, json={"responseId": approved["id"]}).json()["status"] == "completed"
+
+
+def test_acc_statuses_are_autodesks_documented_values(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    search = f"/construction/rfis/v3/projects/{project}/search:rfis"
+    rfi = api.post(search, json={}).json()["results"][0]
+    with sandbox.app.store.write() as conn:
+        conn.execute("UPDATE items SET status = 'openRev1' WHERE uid = ?", (rfi["id"],))
+        conn.execute("UPDATE items SET status = 'draft' WHERE kind = 'submittal' AND number = '4'")
+    found = api.post(search, json={"filter": {"status": ["openRev1"]}}).json()["results"]
+    assert [r["id"] for r in found] == [rfi["id"]] and found[0]["status"] == "openRev1"
+    assert api.post(search, json={"filter": {"status": ["Open"]}}).status_code == 400
+    answer = {"text": "Use S-201.", "status": "answered"}
+    assert api.post(f"/construction/rfis/v3/projects/{project}/rfis/{rfi['id']}/responses", json=answer).ok
+    items = f"/construction/submittals/v2/projects/{project}/items"
+    gc = Api(sandbox, "autodesk", "gc@sandbox.test")
+    draft = next(i for i in gc.get(items, params={"limit": 50}).json()["results"] if i["stateId"] == "draft")
+    assert draft["statusId"] == "6"  # Draft; 1 is Required
+    assert gc.get(items, params={"filter[statusId]": "7"}).status_code == 400
