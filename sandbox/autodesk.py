@@ -61,7 +61,9 @@ def _project_json(base: str, hub: Any, project: Any) -> dict[str, Any]:
 
 @api
 def hubs(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    rows = orgs_of_user(app, provider="autodesk", user_id=caller.user_id)
+    # A hub whose account admin has not added the app under Custom Integrations is absent from the list (a 200), not
+    # refused: the app cannot tell it from a hub the user is not in.
+    rows = [h for h in orgs_of_user(app, provider="autodesk", user_id=caller.user_id) if not h["blocked"]]
     return json_response(
         {
             "jsonapi": {"version": "1.0"},

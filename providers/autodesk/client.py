@@ -90,6 +90,15 @@ class AutodeskClient(Provider):
     def _client(self) -> tuple[str, str]:
         return (self.app.client_id, self.app.client_secret)
 
+    @property
+    def missing_company_help(self) -> str:
+        # Autodesk leaves a hub that has not added the app out of the hub list (no refusal to show).
+        return (
+            "Autodesk does not list a hub whose account has not added the portal's app. An account administrator "
+            "of that BIM 360 / Autodesk Construction Cloud account adds it in Autodesk Account Admin under Custom "
+            f"Integrations with the client id {self.app.client_id}; then press Try again."
+        )
+
     # -- OAuth ------------------------------------------------------------------------------------------------------
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:

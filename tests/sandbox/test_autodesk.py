@@ -5,6 +5,7 @@ import json
 import pytest
 
 from sandbox import acc
+from sandbox.items import uid_for
 from sandbox.testing import RunningSandbox
 from tests.reference import require_reference
 
@@ -25,7 +26,7 @@ def _acc_project(api: Api) -> str:
 def test_hubs_and_projects_carry_the_b_prefix_and_membership_filtering(sandbox: RunningSandbox) -> None:
     api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
     hubs = _hubs(api)
-    assert set(hubs) == {ACC, BIM360, GRANITE} and all(h.startswith("b.") for h in hubs.values())
+    assert set(hubs) == {ACC, BIM360} and all(h.startswith("b.") for h in hubs.values())  # Granite: no app
     projects = api.get(f"/project/v1/hubs/{hubs[ACC]}/projects").json()["data"]
     assert [p["attributes"]["name"] for p in projects] == ["Riverside Medical Center (ACC)"]
     assert projects[0]["attributes"]["extension"]["data"]["projectType"] == "ACC"
@@ -42,9 +43,14 @@ def test_projects_page_with_links_next(sandbox: RunningSandbox) -> None:
     assert "next" not in second["links"] and second["data"][0]["id"] != first["data"][0]["id"]
 
 
-def test_a_hub_without_the_custom_integration_answers_403(sandbox: RunningSandbox) -> None:
+def test_a_hub_without_the_custom_integration_is_absent_from_the_hubs_and_refused_by_id(
+    sandbox: RunningSandbox,
+) -> None:
     api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
-    answer = api.get(f"/project/v1/hubs/{_hubs(api)[GRANITE]}/projects")
+    listed = api.get("/project/v1/hubs")
+    assert listed.status_code == 200 and GRANITE not in _hubs(api)
+    granite = "b." + uid_for("org", 5_200_000_003)
+    answer = api.get(f"/project/v1/hubs/{granite}/projects")
     assert answer.status_code == 403 and "Custom Integrations" in answer.json()["errors"][0]["detail"]
 
 
