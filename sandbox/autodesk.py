@@ -26,7 +26,7 @@ def _hub_json(base: str, hub: Any) -> dict[str, Any]:
         "attributes": {
             "name": hub["name"],
             "extension": {"type": HUB_TYPES[hub["kind"]], "version": "1.0", "schema": {"href": ""}, "data": {}},
-            "region": "US",
+            "region": hub["region"],  # US, EMEA, ...: where the hub's projects live (their web host follows)
         },
         "links": {"self": {"href": f"{base}{P}/hubs/{hub_id}"}},
         "relationships": {"projects": {"links": {"related": {"href": f"{base}{P}/hubs/{hub_id}/projects"}}}},

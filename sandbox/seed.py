@@ -75,7 +75,10 @@ ORGS = [
     (5_200_000_001, "autodesk", "acc", "Summit Builders (ACC)", 0, [(GC, 1), (REVIEWER, 0), (OUTSIDER, 0)]),
     (5_200_000_002, "autodesk", "bim360", "Harbor Construction (BIM 360)", 0, [(GC, 1), (REVIEWER, 0)]),
     (5_200_000_003, "autodesk", "acc", "Granite Partners (ACC)", 1, [(GC, 1), (REVIEWER, 0)]),
+    (5_200_000_004, "autodesk", "acc", "Nordic Builders (ACC, EMEA)", 0, [(GC, 1)]),
 ]
+# Autodesk hubs outside the US data centre (the others are US).
+HUB_REGIONS = {5_200_000_004: "EMEA"}
 
 # (project id, provider, org id, name, number, members)
 PROJECTS = [
@@ -87,6 +90,7 @@ PROJECTS = [
     (6_200_000_002, "autodesk", 5_200_000_001, "Waterfront Tower (ACC)", "A-1002", [GC]),
     (6_200_000_003, "autodesk", 5_200_000_002, "Lakeside Library (BIM 360)", "B-2001", [GC, REVIEWER]),
     (6_200_000_004, "autodesk", 5_200_000_003, "Granite Depot (ACC)", "G-3001", [GC, REVIEWER]),
+    (6_200_000_005, "autodesk", 5_200_000_004, "Harbour Quay (ACC, EMEA)", "E-4001", [GC]),
     (6_300_000_001, "constructex", None, "Riverside Medical Center (ConstructEx)", "CX-1001", [GC, REVIEWER]),
     (6_300_000_002, "constructex", None, "Civic Center Annex", "CX-1002", [GC]),
 ]
@@ -254,8 +258,8 @@ def seed_demo(store: Store) -> list[dict[str, str]]:
             )
         for org_id, provider, kind, name, blocked, members in ORGS:
             conn.execute(
-                "INSERT INTO orgs (id, provider, kind, name, uid, blocked) VALUES (?,?,?,?,?,?)",
-                (org_id, provider, kind, name, uid_for("org", org_id), blocked),
+                "INSERT INTO orgs (id, provider, kind, name, uid, blocked, region) VALUES (?,?,?,?,?,?,?)",
+                (org_id, provider, kind, name, uid_for("org", org_id), blocked, HUB_REGIONS.get(org_id, "US")),
             )
             conn.executemany("INSERT INTO org_members VALUES (?,?,?)", [(org_id, u, a) for u, a in members])
         for project_id, provider, project_org_id, name, number, team in PROJECTS:

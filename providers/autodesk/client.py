@@ -28,6 +28,9 @@ _BIM360_PROJECTS: set[str] = set()
 # A BIM 360 project's RFIs container (its Data Management `relationships.rfis.data.id`), by project id without `b.`:
 # BIM 360's RFI API takes the container, not the project. Per process, like `_BIM360_PROJECTS`.
 _RFI_CONTAINERS: dict[str, str] = {}
+# A hub's data centre (Data Management `attributes.region`: US, EMEA, AUS, ...), by hub id with `b.`: it decides the
+# host of an item's page. A hub never moves, so this is remembered per process like `_RFI_CONTAINERS`.
+_HUB_REGIONS: dict[str, str] = {}
 # BIM 360 and ACC accounts are both this hub type; personal and team (Fusion) hubs have no projects for us.
 CONSTRUCTION_HUB = "hubs:autodesk.bim360:Account"
 PRODUCTION = Endpoints(
@@ -46,13 +49,15 @@ class Reviewer:
     """The receiving user of one sync or response, with their project roles and company read from Autodesk once,
     when an item or task first needs them (most are the user's own: then no request is made)."""
 
-    def __init__(self, client: AutodeskClient, account: ProviderAccount, pid: str, user_id: str) -> None:
-        self.client, self.account, self.pid, self.user_id = client, account, pid, user_id
+    def __init__(
+        self, client: AutodeskClient, account: ProviderAccount, pid: str, user_id: str, region: str = "US"
+    ) -> None:
+        self.client, self.account, self.pid, self.user_id, self.region = client, account, pid, user_id, region
         self._groups: frozenset[str] | None = None
 
     def groups(self) -> frozenset[str]:
         if self._groups is None:
-            self._groups = self.client.reviewer_groups(self.account, self.pid, self.user_id)
+            self._groups = self.client.reviewer_groups(self.account, self.pid, self.user_id, region=self.region)
         return self._groups
 
     def holds(self, users: Any, roles: Any = (), companies: Any = ()) -> bool:
@@ -177,17 +182,30 @@ class AutodeskClient(Provider):
             _RFI_CONTAINERS[pid] = str(container)
         return _RFI_CONTAINERS[pid]
 
-    def reviewer_groups(self, account: ProviderAccount, pid: str, user_id: str) -> frozenset[str]:
+    def hub_region(self, account: ProviderAccount, hub_id: str) -> str:
+        """The hub's region (`attributes.region` of `GET /project/v1/hubs/{hubId}`); US when Autodesk gives none."""
+        hub = hub_id if hub_id.startswith("b.") else f"b.{hub_id}"
+        if hub not in _HUB_REGIONS:
+            body = self._call("GET", f"{self.endpoints.api}/project/v1/hubs/{hub}", account=account)
+            attributes = object_or_empty(object_or_empty(object_or_empty(body).get("data")).get("attributes"))
+            _HUB_REGIONS[hub] = str(attributes.get("region") or "US")
+        return _HUB_REGIONS[hub]
+
+    def reviewer_groups(
+        self, account: ProviderAccount, pid: str, user_id: str, *, region: str = "US"
+    ) -> frozenset[str]:
         """The ids of the receiving user's roles in the project and of the company they represent there: what an ACC
         submittal's `ballInCourtRoles` / `ballInCourtCompanies` and a review task's `assignedTo` (with
         `assignedToType` role or company) name. Read from the Account Admin API's project user
         (`GET /construction/admin/v1/projects/{projectId}/users/{userId}`, `roleIds`, `roles[].id`, `companyId`;
         APS reference page admin-projectsprojectId-users-userId-GET, not part of construction.json, which describes
         no project users operation). Empty when Autodesk shows the user no such record (then only tasks assigned to
-        the user themself are theirs)."""
+        the user themself are theirs). The Account Admin API does not route by region itself: an EMEA project's
+        user is asked for with `Region: EMEA`."""
         url = f"{self.endpoints.api}/construction/admin/v1/projects/{pid}/users/{user_id}"
+        headers = {"Region": region} if region != "US" else None
         try:
-            body = object_or_empty(self._call("GET", url, account=account))
+            body = object_or_empty(self._call("GET", url, account=account, headers=headers))
         except (NotFound, AccessBlocked):
             return frozenset()
         roles = [object_or_empty(role) for role in body.get("roles") or [] if isinstance(role, dict)]

@@ -57,13 +57,21 @@ CLOSED_SUBMITTAL = frozenset({"3", "4"})
 AUTODESK_CATEGORY_STANDARDS: Final[dict[int, str]] = {1: "approved", 2: "revise and resubmit", 3: "rejected"}
 
 
-def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = False) -> str:
-    """The item's page in Autodesk Construction Cloud (or BIM 360 for its RFIs)."""
+# The web hosts of a hub's region (ACC, BIM 360): EMEA projects live on acc.autodesk.eu (PROVIDERS.md). Autodesk
+# documents no other region's host to us, so every other region keeps the US ones.
+ACC_HOSTS = {"EMEA": "acc.autodesk.eu"}
+BIM360_HOSTS = {"EMEA": "docs.b360.eu.autodesk.com"}
+
+
+def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = False, region: str = "US") -> str:
+    """The item's page in Autodesk Construction Cloud (or BIM 360 for its RFIs), on the host of the hub's region."""
     if bim360:
-        return f"https://docs.b360.autodesk.com/projects/{project_id}/rfis?preview={item_id}"
+        host = BIM360_HOSTS.get(region, "docs.b360.autodesk.com")
+        return f"https://{host}/projects/{project_id}/rfis?preview={item_id}"
+    host = ACC_HOSTS.get(region, "acc.autodesk.com")
     if kind == "submittal":
-        return f"https://acc.autodesk.com/build/submittals/projects/{project_id}/items/{item_id}"
-    return f"https://acc.autodesk.com/build/rfis/projects/{project_id}?preview={item_id}"
+        return f"https://{host}/build/submittals/projects/{project_id}/items/{item_id}"
+    return f"https://{host}/build/rfis/projects/{project_id}?preview={item_id}"
 
 
 def submittal_dates(since: dt.datetime | None) -> str | None:
@@ -104,8 +112,10 @@ class AutodeskItems(AutodeskClient):
         reviewer = Reviewer(self, account, pid, receiving_user_id)
 
         def converted() -> Iterator[ItemPage[ProviderItem]]:
-            # Converted inside the counted pages: the look-ups an item needs (roles, closed items' steps) count.
+            # Converted inside the counted pages: the look-ups an item needs (region, roles, steps) count.
             for page in pages:
+                if page and company_id:
+                    reviewer.region = self.hub_region(account, company_id)
                 yield page.carrying(link_revisions([self._item(kind, e, pid, reviewer, since=since) for e in page]))
 
         yield from counted(converted())
@@ -227,7 +237,7 @@ class AutodeskItems(AutodeskClient):
                 updated_at=updated_at,
                 due_date=parse_date(attributes.get("dueDate")),
                 ball_in_court=ball,
-                url=item_url(kind, pid, item_id),
+                url=item_url(kind, pid, item_id, region=reviewer.region),
                 # Reviewers live in the item's steps (a request per item): the list's ball in court tells for open
                 # items; the steps are read only for closed ones.
                 for_receiving_user=mine,
@@ -246,7 +256,7 @@ class AutodeskItems(AutodeskClient):
             updated_at=updated_at,
             due_date=parse_date(attributes.get("dueDate")),
             ball_in_court=ball,
-            url=item_url(kind, pid, item_id, bim360=pid in _BIM360_PROJECTS),
+            url=item_url(kind, pid, item_id, bim360=pid in _BIM360_PROJECTS, region=reviewer.region),
             for_receiving_user=user_id in assigned or user_id in ball,
             closed=status.lower() in CLOSED_RFI,
             raw=entry,

@@ -32,9 +32,12 @@ ITEMS = f"{AUTODESK}/construction/submittals/v2/projects/proj-1/items"
 def _forget_bim360_projects() -> Iterator[None]:
     autodesk._BIM360_PROJECTS.clear()
     autodesk._RFI_CONTAINERS.clear()
+    autodesk._HUB_REGIONS.clear()
+    autodesk._HUB_REGIONS[HUB] = "US"  # the hub's region, as if read earlier (tests of the region read it)
     yield
     autodesk._BIM360_PROJECTS.clear()
     autodesk._RFI_CONTAINERS.clear()
+    autodesk._HUB_REGIONS.clear()
 
 
 @pytest.fixture
@@ -600,3 +603,40 @@ def test_acc_rfi_review_workflow_statuses_are_open(
     [[one]] = list_items(account, "rfi")
 
     assert (one.status, one.closed) == (words, closed)
+
+
+def hub_detail(region: str) -> dict[str, Any]:
+    return {"data": {"type": "hubs", "id": HUB, "attributes": {"name": "Nordic", "region": region}}}
+
+
+@pytest.mark.parametrize(
+    ("region", "host"), [("EMEA", "acc.autodesk.eu"), ("US", "acc.autodesk.com"), (None, "acc.autodesk.com")]
+)
+def test_item_links_use_the_host_of_the_hubs_region(
+    mocked: responses.RequestsMock, account: ProviderAccount, region: str | None, host: str
+) -> None:
+    autodesk._HUB_REGIONS.clear()
+    mocked.get(f"{AUTODESK}/project/v1/hubs/{HUB}", json=hub_detail(region) if region else {"data": {}})
+    mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[ME])], 0, 1, 50))
+    mocked.post(RFI_SEARCH, json=page([rfi(1)], 0, 1, 200))
+
+    [[submittal]] = list_items(account, "submittal")
+    [[one]] = list_items(account, "rfi")
+
+    assert submittal.url == f"https://{host}/build/submittals/projects/proj-1/items/item-1"
+    assert one.url == f"https://{host}/build/rfis/projects/proj-1?preview=rfi-1"
+    # The region is read once per hub, and counted with the page that needed it.
+    assert [c.request.url for c in mocked.calls].count(f"{AUTODESK}/project/v1/hubs/{HUB}") == 1
+
+
+def test_an_emea_projects_user_is_asked_of_the_admin_api_with_its_region(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    autodesk._HUB_REGIONS[HUB] = "EMEA"
+    mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[], ballInCourtRoles=[MY_ROLE])], 0, 1, 50))
+    mocked.get(ADMIN_ME, json=project_user())
+
+    [[submittal]] = list_items(account, "submittal")
+
+    assert submittal.for_receiving_user
+    assert mocked.calls[-1].request.headers["Region"] == "EMEA"

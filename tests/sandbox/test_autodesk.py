@@ -250,3 +250,13 @@ def test_acc_statuses_are_autodesks_documented_values(sandbox: RunningSandbox) -
     draft = next(i for i in gc.get(items, params={"limit": 50}).json()["results"] if i["stateId"] == "draft")
     assert draft["statusId"] == "6"  # Draft; 1 is Required
     assert gc.get(items, params={"filter[statusId]": "7"}).status_code == 400
+
+
+def test_the_emea_hub_says_its_region(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "gc@sandbox.test")
+    regions = {h["attributes"]["name"]: h["attributes"]["region"] for h in api.get("/project/v1/hubs").json()["data"]}
+    assert regions["Nordic Builders (ACC, EMEA)"] == "EMEA" and regions[ACC] == "US"
+    hub = _hubs(api)["Nordic Builders (ACC, EMEA)"]
+    assert api.get(f"/project/v1/hubs/{hub}").json()["data"]["attributes"]["region"] == "EMEA"
+    projects = api.get(f"/project/v1/hubs/{hub}/projects").json()["data"]
+    assert [p["attributes"]["name"] for p in projects] == ["Harbour Quay (ACC, EMEA)"]
