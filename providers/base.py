@@ -99,6 +99,13 @@ class Provider(ABC):
         return f"Your {self.label} account belongs to no {self.company_word} that the portal can use."
 
     @property
+    def missing_company_help(self) -> str:
+        """What to do when the list of companies lacks the one the user expects (or has none)."""
+        return (
+            f"Ask an administrator of the {self.label} {self.company_word} to add your account to it, then try again."
+        )
+
+    @property
     def no_projects_message(self) -> str:
         return (
             f"{self.label} lists no project for your account here. You only see projects whose project team you are "

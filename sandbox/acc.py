@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -43,10 +44,37 @@ RFI_RESPONSE_BODY = BodyRule(
 )
 
 
+# acc-rfis-v3-search's `filter.status` enum in construction.json: every status an ACC RFI can have.
+RFI_STATUSES = (
+    "draft",
+    "submitted",
+    "open",
+    "openRev1",
+    "openRev2",
+    "answered",
+    "answeredRev1",
+    "answeredManager",
+    "rejected",
+    "closed",
+    "void",
+)
+# Statuses of ACC's RFI review workflow, stored as they are; the RFI still takes responses in them.
+REVIEW_WORKFLOW = ("openRev1", "openRev2", "answeredRev1", "answeredManager")
+
+
 def _rfi_status(item: Any) -> str:
     if item["status"] == "open":
         return "answered" if item["answered"] else "open"
     return item["status"]
+
+
+def _rfi_states(raw: Any) -> list[str]:
+    """The search's `filter.status` values; anything outside the documented enum is Autodesk's 400."""
+    states = [str(s) for s in (raw if isinstance(raw, list) else [raw] if raw else [])]
+    unknown = [s for s in states if s not in RFI_STATUSES]
+    if unknown:
+        raise AdskError(400, "Bad input", f"filter.status must be among {', '.join(RFI_STATUSES)}; got {unknown}.")
+    return states
 
 
 def rfi_container_of(project: Any) -> str:
@@ -106,7 +134,7 @@ def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
     limit = int_param(str(body.get("limit", "")), 10, low=1, high=200)
     offset = int_param(str(body.get("offset", "")), 0)
     flt = body.get("filter") or {}
-    return json_response(_rfi_page(app, project, limit, offset, flt.get("updatedAt"), list(flt.get("status") or [])))
+    return json_response(_rfi_page(app, project, limit, offset, flt.get("updatedAt"), _rfi_states(flt.get("status"))))
 
 
 def _bim360_rfi(rfi: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +190,7 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
     Autodesk documents no GET of this path (the RFI detail embeds `responses[]`)."""
     _project, item = _rfi_item(app, request, caller)
     text = str(checked_body(request, RFI_RESPONSE_BODY)["text"]).strip()
-    if item["status"] != "open":
+    if item["status"] not in ("open", *REVIEW_WORKFLOW):
         raise AdskError(422, "RFI closed", "The RFI is closed; it no longer takes responses.")
     post_add(
         app,
@@ -176,19 +204,87 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
     return json_response(_response_json(post), 201)
 
 
+def role_uid(project_id: int, name: str) -> str:
+    """A project role's id, as the Admin API's `roleIds` and the submittals' `ballInCourtRoles` give it."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox:role:{project_id}:{name}"))
+
+
+def company_uid(name: str) -> str:
+    """The id of the company a user represents (the Admin API's `companyId`, the items' `ballInCourtCompanies`)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox:company:{name}"))
+
+
+def roles_by_user(app: SandboxApp, project_id: int) -> dict[int, list[str]]:
+    """The project's roles per user, by name."""
+    rows = app.store.all("SELECT user_id, name FROM project_roles WHERE project_id = ? ORDER BY name", (project_id,))
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["user_id"], []).append(row["name"])
+    return found
+
+
+def _assignee(approver: Any, project_id: int, users: dict[int, Any], roles: dict[int, list[str]]) -> tuple[str, str]:
+    """(assignedTo, assignedToType) of a review task: the user, or the role or company the task was given to (the
+    approver row then names a user who holds that role or represents that company)."""
+    user = users.get(approver["user_id"])
+    if approver["assigned_as"] == "role" and roles.get(approver["user_id"]):
+        return role_uid(project_id, roles[approver["user_id"]][0]), "role"
+    if approver["assigned_as"] == "company" and user is not None and user["company_name"]:
+        return company_uid(user["company_name"]), "company"
+    return (user["adsk_id"] if user is not None else approver["user_adsk_id"]), "user"
+
+
+def caller_groups(app: SandboxApp, project: Any, caller: Caller) -> set[str]:
+    """The caller's Autodesk id with the ids of their roles in the project and of the company they represent."""
+    user = app.store.row("SELECT * FROM users WHERE id = ?", (caller.user_id,))
+    groups = {
+        caller.adsk_id,
+        *(role_uid(project["id"], n) for n in roles_by_user(app, project["id"]).get(caller.user_id, [])),
+    }
+    if user["company_name"]:
+        groups.add(company_uid(user["company_name"]))
+    return groups
+
+
+# statusId of ACC submittal items (submittals-items-GET): 1 Required, 2 Open, 3 Closed, 4 Void, 5 Empty, 6 Draft.
+SUBMITTAL_STATUS_IDS = ("1", "2", "3", "4", "5", "6")
+
+
 def _state(item: Any, approvers: list[Any]) -> tuple[str, str]:
-    """(statusId, stateId) as ACC reports them."""
+    """(statusId, stateId) as ACC reports them: a draft is 6 (Draft), not 1 (Required, waiting for submission)."""
     if item["status"] == "closed":
         return "3", "sbc-2"
+    if item["status"] == "void":
+        return "4", "void"
     if item["status"] == "draft":
-        return "1", "create"
+        return "6", "draft"
+    if item["status"] == "required":
+        return "1", "sbc-1"
     return "2", "rev" if any(a["response_id"] is None for a in approvers) else "mgr-2"
 
 
-def _submittal_json(item: Any, approvers: list[Any], responses: dict[int, Any], users: dict[int, Any]) -> dict:
+def _ball(item: Any, approvers: list[Any], users: dict[int, Any], roles: dict[int, list[str]]) -> dict[str, list[str]]:
+    """ballInCourtUsers / Roles / Companies: the pending tasks' assignees by type (the manager when none is)."""
+    ball: dict[str, list[str]] = {"user": [], "role": [], "company": []}
+    holders = set(ball_in_court_ids(item, approvers))
+    pending = [a for a in approvers if a["response_id"] is None and a["user_id"] in holders]
+    for approver in pending:
+        assigned, kind = _assignee(approver, item["project_id"], users, roles)
+        if assigned not in ball[kind]:
+            ball[kind].append(assigned)
+    for user_id in holders - {a["user_id"] for a in pending}:
+        if user_id in users:
+            ball["user"].append(users[user_id]["adsk_id"])
+    return ball
+
+
+def _submittal_json(
+    item: Any, approvers: list[Any], responses: dict[int, Any], users: dict[int, Any], roles: dict[int, list[str]]
+) -> dict:
     status_id, state_id = _state(item, approvers)
     answered = [a for a in approvers if a["response_id"] is not None]
     last = answered[-1] if answered else None
+    ball = _ball(item, approvers, users, roles)
     return {
         "id": item["uid"],
         "identifier": item["id"],
@@ -200,9 +296,9 @@ def _submittal_json(item: Any, approvers: list[Any], responses: dict[int, Any], 
         "statusId": status_id,
         "stateId": state_id,
         "specIdentifier": item["spec_number"],
-        "ballInCourtUsers": [users[u]["adsk_id"] for u in ball_in_court_ids(item, approvers) if u in users],
-        "ballInCourtRoles": [],
-        "ballInCourtCompanies": [],
+        "ballInCourtUsers": ball["user"],
+        "ballInCourtRoles": ball["role"],
+        "ballInCourtCompanies": ball["company"],
         "responseId": responses[last["response_id"]]["uid"] if last else None,
         "responseComment": last["comment"] if last else None,
         "managerId": users[item["manager_id"]]["adsk_id"] if item["manager_id"] in users else None,
@@ -218,7 +314,8 @@ def _submittals(app: SandboxApp, project: Any, rows: list[Any]) -> list[dict[str
     responses = {r["id"]: r for r in responses_of(app, project["id"])}
     user_ids = {r["manager_id"] for r in rows} | {a["user_id"] for group in approvers.values() for a in group}
     users = users_by_id(app, user_ids)
-    return [_submittal_json(r, approvers.get(r["id"], []), responses, users) for r in rows]
+    roles = roles_by_user(app, project["id"])
+    return [_submittal_json(r, approvers.get(r["id"], []), responses, users, roles) for r in rows]
 
 
 @api
@@ -228,6 +325,9 @@ def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Respon
     offset = int_param(request.query.get("offset"), 0)
     for name in SUBMITTAL_DATE_FILTERS:
         date_range(name, request.query.get(name))  # every date filter takes dates, not date-times
+    wanted = [s for s in (request.query.get("filter[statusId]") or "").split(",") if s]
+    if any(s not in SUBMITTAL_STATUS_IDS for s in wanted):
+        raise AdskError(400, "Bad input", f"filter[statusId] takes {', '.join(SUBMITTAL_STATUS_IDS)}; got {wanted}.")
     start, end = date_range("filter[updatedAt]", request.query.get("filter[updatedAt]"))
     filters = ItemFilter(updated_from=start, updated_to=end)
     rows, total = items_page(
@@ -286,12 +386,13 @@ def submittal_responses(app: SandboxApp, request: Request, caller: Caller) -> Re
     )
 
 
-def _task_json(approver: Any, step_id: str, responses: dict[int, Any]) -> dict[str, Any]:
+def _task_json(approver: Any, step_id: str, responses: dict[int, Any], assigned: tuple[str, str]) -> dict[str, Any]:
     response = responses.get(approver["response_id"])
     return {
         "id": approver["uid"],
         "stepId": step_id,
-        "assignedTo": approver["user_adsk_id"],
+        "assignedTo": assigned[0],
+        "assignedToType": assigned[1],
         "status": "completed" if response else "in-progress",
         "responseId": response["uid"] if response else None,
         "responseComment": approver["comment"] or None,
@@ -302,12 +403,14 @@ def _task_json(approver: Any, step_id: str, responses: dict[int, Any]) -> dict[s
 def _steps(app: SandboxApp, project: Any, item: Any) -> list[dict[str, Any]]:
     approvers = approvers_by_item(app, [item["id"]]).get(item["id"], [])
     responses = {r["id"]: r for r in responses_of(app, project["id"])}
+    users = users_by_id(app, {a["user_id"] for a in approvers})
+    roles = roles_by_user(app, project["id"])
     steps: dict[int, dict[str, Any]] = {}
     for approver in approvers:
         group = approver["workflow_group_number"]
         step_id = uid_for("step", item["id"] * 1000 + group)
         step = steps.setdefault(group, {"id": step_id, "stepNumber": group, "status": "completed", "tasks": []})
-        task = _task_json(approver, step_id, responses)
+        task = _task_json(approver, step_id, responses, _assignee(approver, project["id"], users, roles))
         step["tasks"].append(task)
         if task["status"] != "completed":
             step["status"] = "in-progress"
@@ -331,8 +434,10 @@ def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     task = next((t for t in (step or {}).get("tasks", []) if t["id"] == request.params["task_id"]), None)
     if task is None:
         raise AdskError(404, "Task not found")
-    if task["assignedTo"] != caller.adsk_id:
-        raise AdskError(403, "Forbidden", "Only the task's assignee can close it.")
+    if task["assignedTo"] not in caller_groups(app, project, caller):
+        raise AdskError(
+            403, "Forbidden", "Only the task's assignee (the user, or a holder of its role or company) can close it."
+        )
     body = body_of(request)
     response = next((r for r in responses_of(app, project["id"]) if r["uid"] == body.get("responseId")), None)
     if response is None or not response["category_id"]:
@@ -347,7 +452,45 @@ def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     return json_response(closed)
 
 
+# GET /construction/admin/v1/projects/{projectId}/users/{userId} (Account Admin API, "admin-projectsprojectId-users-
+# userId-GET" on APS; not in construction.json): where a reviewer's project roles and company are documented.
+ADMIN_USER_QUERY = ("fields",)
+
+
+@api
+def admin_project_user(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    """A project user as the Account Admin API gives them: `companyId`, `roleIds` and `roles[]` ({id, name})."""
+    unknown = sorted(set(request.query) - set(ADMIN_USER_QUERY))
+    if unknown:
+        raise AdskError(400, "Bad input", f"Unknown query parameter(s): {', '.join(unknown)}.")
+    project = acc_project(app, caller, request.params["project_id"], acc_only=False)
+    wanted = request.params["user_id"]
+    user = app.store.one("SELECT * FROM users WHERE adsk_id = ? OR CAST(id AS TEXT) = ?", (wanted, wanted))
+    member = user is not None and app.store.one(
+        "SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?", (project["id"], user["id"])
+    )
+    if user is None or not member:
+        raise AdskError(404, "Not found", f"No user {wanted} in this project.")
+    names = roles_by_user(app, project["id"]).get(user["id"], [])
+    roles = [{"id": role_uid(project["id"], n), "name": n} for n in names]
+    company = company_uid(user["company_name"]) if user["company_name"] else None
+    return json_response(
+        {
+            "id": uid_for("project-user", user["id"]),
+            "email": user["login"],
+            "name": user["name"],
+            "autodeskId": user["adsk_id"],
+            "companyId": company,
+            "companyName": user["company_name"] or None,
+            "roleIds": [r["id"] for r in roles],
+            "roles": roles,
+            "status": "active",
+        }
+    )
+
+
 ROUTES = [
+    ("GET", "/autodesk/construction/admin/v1/projects/{project_id}/users/{user_id}", admin_project_user),
     ("POST", f"{RFI}/search:rfis", rfi_search),
     ("GET", f"{RFI}/rfis/{{rfi_id}}", rfi_detail),
     ("POST", f"{RFI}/rfis/{{rfi_id}}/responses", rfi_respond),

@@ -26,7 +26,7 @@ def _hub_json(base: str, hub: Any) -> dict[str, Any]:
         "attributes": {
             "name": hub["name"],
             "extension": {"type": HUB_TYPES[hub["kind"]], "version": "1.0", "schema": {"href": ""}, "data": {}},
-            "region": "US",
+            "region": hub["region"],  # US, EMEA, ...: where the hub's projects live (their web host follows)
         },
         "links": {"self": {"href": f"{base}{P}/hubs/{hub_id}"}},
         "relationships": {"projects": {"links": {"related": {"href": f"{base}{P}/hubs/{hub_id}/projects"}}}},
@@ -61,7 +61,9 @@ def _project_json(base: str, hub: Any, project: Any) -> dict[str, Any]:
 
 @api
 def hubs(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    rows = orgs_of_user(app, provider="autodesk", user_id=caller.user_id)
+    # A hub whose account admin has not added the app under Custom Integrations is absent from the list (a 200), not
+    # refused: the app cannot tell it from a hub the user is not in.
+    rows = [h for h in orgs_of_user(app, provider="autodesk", user_id=caller.user_id) if not h["blocked"]]
     return json_response(
         {
             "jsonapi": {"version": "1.0"},

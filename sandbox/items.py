@@ -41,6 +41,8 @@ _RFI_STATES = {
     "open": "(status = 'open' AND answered = 0)",
     "answered": "(status = 'open' AND answered = 1)",
     "closed": "status = 'closed'",
+    # ACC's review workflow: an RFI in one of these is stored with the status itself.
+    **{state: f"status = '{state}'" for state in ("openRev1", "openRev2", "answeredRev1", "answeredManager")},
 }
 _PENDING = "SELECT 1 FROM approvers a WHERE a.item_id = items.id AND a.response_id IS NULL"
 # The current workflow step of a submittal: the lowest step with an approver still to respond.

@@ -75,7 +75,10 @@ ORGS = [
     (5_200_000_001, "autodesk", "acc", "Summit Builders (ACC)", 0, [(GC, 1), (REVIEWER, 0), (OUTSIDER, 0)]),
     (5_200_000_002, "autodesk", "bim360", "Harbor Construction (BIM 360)", 0, [(GC, 1), (REVIEWER, 0)]),
     (5_200_000_003, "autodesk", "acc", "Granite Partners (ACC)", 1, [(GC, 1), (REVIEWER, 0)]),
+    (5_200_000_004, "autodesk", "acc", "Nordic Builders (ACC, EMEA)", 0, [(GC, 1)]),
 ]
+# Autodesk hubs outside the US data centre (the others are US).
+HUB_REGIONS = {5_200_000_004: "EMEA"}
 
 # (project id, provider, org id, name, number, members)
 PROJECTS = [
@@ -87,9 +90,14 @@ PROJECTS = [
     (6_200_000_002, "autodesk", 5_200_000_001, "Waterfront Tower (ACC)", "A-1002", [GC]),
     (6_200_000_003, "autodesk", 5_200_000_002, "Lakeside Library (BIM 360)", "B-2001", [GC, REVIEWER]),
     (6_200_000_004, "autodesk", 5_200_000_003, "Granite Depot (ACC)", "G-3001", [GC, REVIEWER]),
+    (6_200_000_005, "autodesk", 5_200_000_004, "Harbour Quay (ACC, EMEA)", "E-4001", [GC]),
     (6_300_000_001, "constructex", None, "Riverside Medical Center (ConstructEx)", "CX-1001", [GC, REVIEWER]),
     (6_300_000_002, "constructex", None, "Civic Center Annex", "CX-1002", [GC]),
 ]
+
+
+# Autodesk project roles (the Account Admin API's project user `roles`): review tasks can be given to a role.
+PROJECT_ROLES = {REVIEWER: "Architect", CONSULTANT: "Engineer", GC: "General Contractor"}
 
 
 def _t(hours: float) -> str:
@@ -210,6 +218,9 @@ def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, mem
         spec_title="Glazed Curtain Walls",
     )
     _approver(conn, s3, reviewer, 1)
+    if provider == "autodesk" and reviewer == REVIEWER:
+        # ACC gives the revision's review to the reviewer's role (Architect), not to them by name.
+        conn.execute("UPDATE approvers SET assigned_as = 'role' WHERE item_id = ?", (s3,))
     s4 = _item(
         conn,
         project_id,
@@ -226,6 +237,9 @@ def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, mem
     _post(conn, r2, "question", "Hardware set 7 lists a discontinued closer. Is the substitute acceptable?", GC)
     _post(conn, r2, "answer", "Yes, the substitute closer is acceptable.", reviewer, official=True)
     conn.execute("UPDATE items SET answered = 1 WHERE id = ?", (r2,))
+    if provider == "autodesk" and reviewer == REVIEWER:
+        # ACC's review workflow: answered, waiting for the RFI manager (status answeredManager).
+        conn.execute("UPDATE items SET status = 'answeredManager' WHERE id = ?", (r2,))
     r3 = _item(
         conn, project_id, "rfi", 3, title="Slab edge detail", assignee_id=reviewer, status="closed", closed_at=_t(40)
     )
@@ -244,8 +258,8 @@ def seed_demo(store: Store) -> list[dict[str, str]]:
             )
         for org_id, provider, kind, name, blocked, members in ORGS:
             conn.execute(
-                "INSERT INTO orgs (id, provider, kind, name, uid, blocked) VALUES (?,?,?,?,?,?)",
-                (org_id, provider, kind, name, uid_for("org", org_id), blocked),
+                "INSERT INTO orgs (id, provider, kind, name, uid, blocked, region) VALUES (?,?,?,?,?,?,?)",
+                (org_id, provider, kind, name, uid_for("org", org_id), blocked, HUB_REGIONS.get(org_id, "US")),
             )
             conn.executemany("INSERT INTO org_members VALUES (?,?,?)", [(org_id, u, a) for u, a in members])
         for project_id, provider, project_org_id, name, number, team in PROJECTS:
@@ -255,6 +269,9 @@ def seed_demo(store: Store) -> list[dict[str, str]]:
                 (project_id, provider, project_org_id, name, number, uid_for("project", project_id), _t(0), _t(0)),
             )
             conn.executemany("INSERT INTO project_members VALUES (?,?)", [(project_id, u) for u in team])
+            if provider == "autodesk":
+                roles = [(project_id, u, PROJECT_ROLES[u]) for u in team if u in PROJECT_ROLES]
+                conn.executemany("INSERT INTO project_roles (project_id, user_id, name) VALUES (?,?,?)", roles)
             _project_items(conn, project_id, provider, team)
     return [{"login": login, "password": PASSWORD, "name": name, "role": role} for _i, login, name, _c, role in USERS]
 

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS users (
     adsk_id TEXT NOT NULL, company_name TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS orgs (
     id INTEGER PRIMARY KEY, provider TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, uid TEXT NOT NULL,
-    blocked INTEGER NOT NULL DEFAULT 0);
+    blocked INTEGER NOT NULL DEFAULT 0, region TEXT NOT NULL DEFAULT 'US');
 CREATE TABLE IF NOT EXISTS org_members (
     org_id INTEGER NOT NULL, user_id INTEGER NOT NULL, is_admin INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (org_id, user_id));
@@ -47,9 +47,12 @@ CREATE INDEX IF NOT EXISTS items_uid ON items (uid);
 CREATE TABLE IF NOT EXISTS approvers (
     id INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL, user_id INTEGER NOT NULL, uid TEXT NOT NULL,
     response_id INTEGER, comment TEXT NOT NULL DEFAULT '', sent_date TEXT, returned_date TEXT,
-    workflow_group_number INTEGER NOT NULL DEFAULT 1, response_required INTEGER NOT NULL DEFAULT 1);
+    workflow_group_number INTEGER NOT NULL DEFAULT 1, response_required INTEGER NOT NULL DEFAULT 1,
+    assigned_as TEXT NOT NULL DEFAULT 'user');
 CREATE INDEX IF NOT EXISTS approvers_item ON approvers (item_id);
 CREATE INDEX IF NOT EXISTS approvers_user ON approvers (user_id, item_id);
+CREATE TABLE IF NOT EXISTS project_roles (
+    project_id INTEGER NOT NULL, user_id INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (project_id, user_id, name));
 CREATE TABLE IF NOT EXISTS posts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL, kind TEXT NOT NULL, uid TEXT NOT NULL,
     body TEXT NOT NULL, official INTEGER NOT NULL DEFAULT 0, created_by INTEGER NOT NULL, created_at TEXT NOT NULL);
@@ -88,6 +91,7 @@ TABLES = [
     "responses",
     "items",
     "approvers",
+    "project_roles",
     "posts",
     "emails",
     "codes",

@@ -9,8 +9,10 @@ The module is split by idea; `Autodesk` puts the parts together:
 
 from __future__ import annotations
 
-# `_BIM360_PROJECTS` and `_RFI_CONTAINERS` are what the parts remember per process; tests empty them between runs.
+# `_BIM360_PROJECTS`, `_RFI_CONTAINERS` and `_HUB_REGIONS` are what the parts remember per process; tests empty
+# them between runs.
 from providers.autodesk.client import _BIM360_PROJECTS as _BIM360_PROJECTS
+from providers.autodesk.client import _HUB_REGIONS as _HUB_REGIONS
 from providers.autodesk.client import _RFI_CONTAINERS as _RFI_CONTAINERS
 from providers.autodesk.client import CONSTRUCTION_HUB, MAX_PAGES, PRODUCTION, AutodeskClient, api_id
 from providers.autodesk.items import (

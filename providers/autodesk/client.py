@@ -14,7 +14,7 @@ import requests
 
 from providers.answers import expect_list, object_or_empty, require
 from providers.base import Endpoints, Provider
-from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
+from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import Company, ProviderProject, ProviderUser
 
@@ -28,6 +28,9 @@ _BIM360_PROJECTS: set[str] = set()
 # A BIM 360 project's RFIs container (its Data Management `relationships.rfis.data.id`), by project id without `b.`:
 # BIM 360's RFI API takes the container, not the project. Per process, like `_BIM360_PROJECTS`.
 _RFI_CONTAINERS: dict[str, str] = {}
+# A hub's data centre (Data Management `attributes.region`: US, EMEA, AUS, ...), by hub id with `b.`: it decides the
+# host of an item's page. A hub never moves, so this is remembered per process like `_RFI_CONTAINERS`.
+_HUB_REGIONS: dict[str, str] = {}
 # BIM 360 and ACC accounts are both this hub type; personal and team (Fusion) hubs have no projects for us.
 CONSTRUCTION_HUB = "hubs:autodesk.bim360:Account"
 PRODUCTION = Endpoints(
@@ -40,6 +43,36 @@ PRODUCTION = Endpoints(
 def api_id(dm_id: str) -> str:
     """The id the RFI and Submittal APIs take: the Data Management id without its `b.` prefix."""
     return dm_id.removeprefix("b.")
+
+
+class Reviewer:
+    """The receiving user of one sync or response, with their project roles and company read from Autodesk once,
+    when an item or task first needs them (most are the user's own: then no request is made)."""
+
+    def __init__(
+        self, client: AutodeskClient, account: ProviderAccount, pid: str, user_id: str, region: str = "US"
+    ) -> None:
+        self.client, self.account, self.pid, self.user_id, self.region = client, account, pid, user_id, region
+        self._groups: frozenset[str] | None = None
+
+    def groups(self) -> frozenset[str]:
+        if self._groups is None:
+            self._groups = self.client.reviewer_groups(self.account, self.pid, self.user_id, region=self.region)
+        return self._groups
+
+    def holds(self, users: Any, roles: Any = (), companies: Any = ()) -> bool:
+        """Whether the user is among `users`, or one of their roles or their company among `roles` / `companies`."""
+        if self.user_id in {str(u) for u in users or []}:
+            return True
+        others = {str(g) for g in [*(roles or []), *(companies or [])]}
+        return bool(others and others & self.groups())
+
+    def owns(self, task: dict[str, Any]) -> bool:
+        """Whether a review task is the user's: assigned to them, or to their role or company (`assignedToType`)."""
+        assigned = str(task.get("assignedTo") or "")
+        if str(task.get("assignedToType") or "user") == "user":
+            return assigned == self.user_id
+        return assigned in self.groups()
 
 
 class AutodeskClient(Provider):
@@ -61,6 +94,15 @@ class AutodeskClient(Provider):
     @property
     def _client(self) -> tuple[str, str]:
         return (self.app.client_id, self.app.client_secret)
+
+    @property
+    def missing_company_help(self) -> str:
+        # Autodesk leaves a hub that has not added the app out of the hub list (no refusal to show).
+        return (
+            "Autodesk does not list a hub whose account has not added the portal's app. An account administrator "
+            "of that BIM 360 / Autodesk Construction Cloud account adds it in Autodesk Account Admin under Custom "
+            f"Integrations with the client id {self.app.client_id}; then press Try again."
+        )
 
     # -- OAuth ------------------------------------------------------------------------------------------------------
 
@@ -139,6 +181,39 @@ class AutodeskClient(Provider):
                 )
             _RFI_CONTAINERS[pid] = str(container)
         return _RFI_CONTAINERS[pid]
+
+    def hub_region(self, account: ProviderAccount, hub_id: str) -> str:
+        """The hub's region (`attributes.region` of `GET /project/v1/hubs/{hubId}`); US when Autodesk gives none."""
+        hub = hub_id if hub_id.startswith("b.") else f"b.{hub_id}"
+        if hub not in _HUB_REGIONS:
+            body = self._call("GET", f"{self.endpoints.api}/project/v1/hubs/{hub}", account=account)
+            attributes = object_or_empty(object_or_empty(object_or_empty(body).get("data")).get("attributes"))
+            _HUB_REGIONS[hub] = str(attributes.get("region") or "US")
+        return _HUB_REGIONS[hub]
+
+    def reviewer_groups(
+        self, account: ProviderAccount, pid: str, user_id: str, *, region: str = "US"
+    ) -> frozenset[str]:
+        """The ids of the receiving user's roles in the project and of the company they represent there: what an ACC
+        submittal's `ballInCourtRoles` / `ballInCourtCompanies` and a review task's `assignedTo` (with
+        `assignedToType` role or company) name. Read from the Account Admin API's project user
+        (`GET /construction/admin/v1/projects/{projectId}/users/{userId}`, `roleIds`, `roles[].id`, `companyId`;
+        APS reference page admin-projectsprojectId-users-userId-GET, not part of construction.json, which describes
+        no project users operation). Empty when Autodesk shows the user no such record (then only tasks assigned to
+        the user themself are theirs). The Account Admin API does not route by region itself: an EMEA project's
+        user is asked for with `Region: EMEA`."""
+        url = f"{self.endpoints.api}/construction/admin/v1/projects/{pid}/users/{user_id}"
+        headers = {"Region": region} if region != "US" else None
+        try:
+            body = object_or_empty(self._call("GET", url, account=account, headers=headers))
+        except (NotFound, AccessBlocked):
+            return frozenset()
+        roles = [object_or_empty(role) for role in body.get("roles") or [] if isinstance(role, dict)]
+        ids = {*(str(r) for r in body.get("roleIds") or []), *(str(r.get("id")) for r in roles if r.get("id"))}
+        ids |= {str(r["roleGroupId"]) for r in roles if r.get("roleGroupId")}  # shown in APS examples, not described
+        if body.get("companyId"):
+            ids.add(str(body["companyId"]))
+        return frozenset(ids - {""})
 
     def _all_pages(self, account: ProviderAccount, url: str, params: dict[str, Any] | None) -> list[dict[str, Any]]:
         """JSON:API pages: follow links.next.href until absent."""

@@ -20,7 +20,7 @@ from providers.answers import (
     total_of,
     utc_text,
 )
-from providers.autodesk.client import _BIM360_PROJECTS, MAX_PAGES, AutodeskClient, api_id
+from providers.autodesk.client import _BIM360_PROJECTS, MAX_PAGES, AutodeskClient, Reviewer, api_id
 from providers.errors import NotFound, UnexpectedAnswer
 from providers.types import ItemKind, ItemPage, ProviderItem, ResponseOption
 
@@ -30,24 +30,48 @@ if TYPE_CHECKING:
 RFI_LIMIT = 200  # the largest page of the RFI APIs (v3 search and BIM 360 v2)
 SUBMITTAL_LIMIT = 50  # the largest page of ACC submittal items
 CLOSED_RFI = frozenset({"closed", "void"})
+# Every ACC RFI status (construction.json, acc-rfis-v3-search `filter.status`), lower-cased -> the portal's words.
 # "answered" is an open RFI with an official response, waiting for its manager to close it. Shown as "Open" (like a
-# Procore RFI with an official reply): otherwise the portal's own answer would come back as a status change.
-RFI_STATUS_WORDS = {"answered": "Open"}
-# ACC submittal item statusId -> words (the sandbox and ACC's defaults; unknown ids are shown as they come).
-SUBMITTAL_STATUSES = {"1": "Draft", "2": "Open", "3": "Closed", "4": "Void"}
+# Procore RFI with an official reply): otherwise the portal's own answer would come back as a status change. The
+# review workflow's steps (openRev1/openRev2: with the first/second reviewers; answeredRev1, answeredManager:
+# answered, waiting for the next reviewer or the manager) are open too. An undocumented status is shown as it comes.
+RFI_STATUS_WORDS = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "open": "Open",
+    "openrev1": "Open",
+    "openrev2": "Open",
+    "answered": "Open",
+    "answeredrev1": "Open",
+    "answeredmanager": "Open",
+    "rejected": "Rejected",
+    "closed": "Closed",
+    "void": "Void",
+}
+# ACC submittal item statusId -> words: the full list of submittals-items-GET (1 is Required, not Draft). An
+# undocumented id (a project's own, from GET metadata) is shown as it comes.
+SUBMITTAL_STATUSES = {"1": "Required", "2": "Open", "3": "Closed", "4": "Void", "5": "Empty", "6": "Draft"}
 CLOSED_SUBMITTAL = frozenset({"3", "4"})
 # ACC groups its (renamable) submittal responses into three categories: categoryId -> the standard meaning its
 # options carry (ResponseOption.standard). Autodesk's knowledge, so it lives here; mappings matches on the meanings.
 AUTODESK_CATEGORY_STANDARDS: Final[dict[int, str]] = {1: "approved", 2: "revise and resubmit", 3: "rejected"}
 
 
-def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = False) -> str:
-    """The item's page in Autodesk Construction Cloud (or BIM 360 for its RFIs)."""
+# The web hosts of a hub's region (ACC, BIM 360): EMEA projects live on acc.autodesk.eu (PROVIDERS.md). Autodesk
+# documents no other region's host to us, so every other region keeps the US ones.
+ACC_HOSTS = {"EMEA": "acc.autodesk.eu"}
+BIM360_HOSTS = {"EMEA": "docs.b360.eu.autodesk.com"}
+
+
+def item_url(kind: ItemKind, project_id: str, item_id: str, *, bim360: bool = False, region: str = "US") -> str:
+    """The item's page in Autodesk Construction Cloud (or BIM 360 for its RFIs), on the host of the hub's region."""
     if bim360:
-        return f"https://docs.b360.autodesk.com/projects/{project_id}/rfis?preview={item_id}"
+        host = BIM360_HOSTS.get(region, "docs.b360.autodesk.com")
+        return f"https://{host}/projects/{project_id}/rfis?preview={item_id}"
+    host = ACC_HOSTS.get(region, "acc.autodesk.com")
     if kind == "submittal":
-        return f"https://acc.autodesk.com/build/submittals/projects/{project_id}/items/{item_id}"
-    return f"https://acc.autodesk.com/build/rfis/projects/{project_id}?preview={item_id}"
+        return f"https://{host}/build/submittals/projects/{project_id}/items/{item_id}"
+    return f"https://{host}/build/rfis/projects/{project_id}?preview={item_id}"
 
 
 def submittal_dates(since: dt.datetime | None) -> str | None:
@@ -85,8 +109,16 @@ class AutodeskItems(AutodeskClient):
             pages = self._bim360_rfi_pages(account, company_id, pid, updated)
         else:
             pages = self._rfi_pages(account, company_id, pid, updated)
-        for page in counted(pages):
-            yield page.carrying(link_revisions([self._item(kind, entry, pid, receiving_user_id) for entry in page]))
+        reviewer = Reviewer(self, account, pid, receiving_user_id)
+
+        def converted() -> Iterator[ItemPage[ProviderItem]]:
+            # Converted inside the counted pages: the look-ups an item needs (region, roles, steps) count.
+            for page in pages:
+                if page and company_id:
+                    reviewer.region = self.hub_region(account, company_id)
+                yield page.carrying(link_revisions([self._item(kind, e, pid, reviewer, since=since) for e in page]))
+
+        yield from counted(converted())
 
     def _offset_pages(self, fetch: Any, limit: int) -> Iterator[ItemPage[dict[str, Any]]]:
         """Offset paging until `totalResults` is reached (or a short page, when the total is missing)."""
@@ -156,14 +188,45 @@ class AutodeskItems(AutodeskClient):
             SUBMITTAL_LIMIT,
         )
 
-    def _item(self, kind: ItemKind, entry: dict[str, Any], pid: str, user_id: str) -> ProviderItem:
+    def _held_before(self, reviewer: Reviewer, pid: str, item_id: str) -> bool:
+        """Whether one of the item's review tasks was the reviewer's (their own, their role's or their company's):
+        a closed or void item's ball has left every reviewer, so who holds it now cannot tell."""
+        url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}/steps"
+        steps = expect_list(self._call("GET", url, account=reviewer.account), label=self.label, key="results")
+        for step in steps:
+            tasks = step.get("tasks") if isinstance(step, dict) else None
+            if tasks is None and isinstance(step, dict):
+                body = self._call("GET", f"{url}/{step.get('id')}/tasks", account=reviewer.account)
+                tasks = expect_list(body, label=self.label, key="results")
+            if any(isinstance(t, dict) and reviewer.owns(t) for t in tasks or []):
+                return True
+        return False
+
+    def _item(
+        self, kind: ItemKind, entry: dict[str, Any], pid: str, reviewer: Reviewer, *, since: dt.datetime | None = None
+    ) -> ProviderItem:
+        user_id = reviewer.user_id
         # BIM 360 v2 nests the fields under "attributes"; ACC does not.
         attributes: dict[str, Any] = entry["attributes"] if isinstance(entry.get("attributes"), dict) else entry
         item_id = str(require(entry, "id", label=self.label))
         updated_at = parse_time(attributes.get("updatedAt"), label=self.label)
         if kind == "submittal":
             status_id = str(attributes.get("statusId") or "")
-            ball = tuple(str(u) for u in attributes.get("ballInCourtUsers") or [])
+            users, roles, companies = (
+                [str(u) for u in attributes.get(key) or []]
+                for key in ("ballInCourtUsers", "ballInCourtRoles", "ballInCourtCompanies")
+            )
+            ball = (*users, *roles, *companies)
+            closed = status_id in CLOSED_SUBMITTAL
+            # The user's item when the ball is in their court, their role's or their company's. A closed or void
+            # item has left the reviewers: when it closed since the last sync, it is theirs if they had a review task
+            # on it, so that the link hears it closed even if it closed before a sync saw it in their court. Items
+            # listed again only because the date filter starts the day before were judged by the last sync: their
+            # roles and steps are not looked up again (the engine follows an item it stored to the end).
+            fresh = since is None or updated_at >= since
+            mine = reviewer.holds(users, roles if fresh else (), companies if fresh else ()) or (
+                closed and fresh and since is not None and self._held_before(reviewer, pid, item_id)
+            )
             return ProviderItem(
                 kind=kind,
                 provider_id=item_id,
@@ -174,10 +237,11 @@ class AutodeskItems(AutodeskClient):
                 updated_at=updated_at,
                 due_date=parse_date(attributes.get("dueDate")),
                 ball_in_court=ball,
-                url=item_url(kind, pid, item_id),
-                # Reviewers live in the item's steps (a request per item): ball-in-court is what the list tells.
-                for_receiving_user=user_id in ball,
-                closed=status_id in CLOSED_SUBMITTAL,
+                url=item_url(kind, pid, item_id, region=reviewer.region),
+                # Reviewers live in the item's steps (a request per item): the list's ball in court tells for open
+                # items; the steps are read only for closed ones.
+                for_receiving_user=mine,
+                closed=closed,
                 raw=entry,
             )
         status = str(attributes.get("status") or "")
@@ -188,11 +252,11 @@ class AutodeskItems(AutodeskClient):
             provider_id=item_id,
             number=str(attributes.get("customIdentifier") or ""),
             title=str(attributes.get("title") or ""),
-            status=RFI_STATUS_WORDS.get(status.lower(), status.capitalize()),
+            status=RFI_STATUS_WORDS.get(status.lower(), status),
             updated_at=updated_at,
             due_date=parse_date(attributes.get("dueDate")),
             ball_in_court=ball,
-            url=item_url(kind, pid, item_id, bim360=pid in _BIM360_PROJECTS),
+            url=item_url(kind, pid, item_id, bim360=pid in _BIM360_PROJECTS, region=reviewer.region),
             for_receiving_user=user_id in assigned or user_id in ball,
             closed=status.lower() in CLOSED_RFI,
             raw=entry,

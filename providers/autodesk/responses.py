@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from providers.answers import expect_list, holds_answer, same_text
-from providers.autodesk.client import _BIM360_PROJECTS, AutodeskClient, api_id
+from providers.autodesk.client import _BIM360_PROJECTS, AutodeskClient, Reviewer, api_id
 from providers.errors import NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt
 from providers.refusals import RefusalWords, response_refusal
@@ -94,7 +94,8 @@ class AutodeskResponses(AutodeskClient):
             )
             return
         base = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}"
-        step_id, task = self._my_task(account, base, receiving_user_id, option_id, comment)
+        reviewer = Reviewer(self, account, pid, receiving_user_id)
+        step_id, task = self._my_task(account, base, reviewer, option_id, comment)
         if _closed_with(task, option_id, comment):
             return  # an earlier attempt closed it with this response and its answer was lost: that is success
         body: dict[str, Any] = {"responseId": option_id}
@@ -115,10 +116,11 @@ class AutodeskResponses(AutodeskClient):
         return found if isinstance(found, list) else []
 
     def _my_task(
-        self, account: ProviderAccount, base: str, user_id: str, option_id: str, comment: str
+        self, account: ProviderAccount, base: str, reviewer: Reviewer, option_id: str, comment: str
     ) -> tuple[str, dict[str, Any]]:
-        """(step id, task) of the receiving user's review task: the open one when there are several, else the one
-        already closed with this response (by an earlier attempt whose answer was lost), else the first."""
+        """(step id, task) of the receiving user's review task (assigned to them, or to their role or company): the
+        open one when there are several, else the one already closed with this response (by an earlier attempt
+        whose answer was lost), else the first."""
         steps = expect_list(self._call("GET", f"{base}/steps", account=account), label=self.label, key="results")
         mine: list[tuple[str, dict[str, Any]]] = []
         for step in steps:
@@ -126,12 +128,12 @@ class AutodeskResponses(AutodeskClient):
             if tasks is None:
                 body = self._call("GET", f"{base}/steps/{step.get('id')}/tasks", account=account)
                 tasks = expect_list(body, label=self.label, key="results")
-            mine += [(str(step.get("id")), t) for t in tasks if isinstance(t, dict) and t.get("assignedTo") == user_id]
+            mine += [(str(step.get("id")), t) for t in tasks if isinstance(t, dict) and reviewer.owns(t)]
         if not mine:
             raise NotFound(
                 "You have no review task on this submittal in Autodesk, so your response cannot be recorded there. "
                 "Check the submittal's review steps in Autodesk Construction Cloud.",
-                detail=f"no task for user {user_id}",
+                detail=f"no task for user {reviewer.user_id} or their roles and company",
             )
         open_tasks = [(s, t) for s, t in mine if t.get("status") != "completed"]
         closed_with = [(s, t) for s, t in mine if _closed_with(t, option_id, comment)]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+import responses
 from django.test import Client
+from django.utils import timezone
 
 from connector_portal.models import AuditEvent, Firm, Licence, ProjectCenterProject
 from connector_portal.services import project_delete, service_token_create
@@ -10,7 +15,9 @@ from mappings.models import KeywordList, MappingTable
 from projects.models import ProjectLink
 from providers.errors import AccessBlocked, ProviderUnavailable
 from providers.models import ProviderAccount
+from providers.registry import get_provider
 from providers.types import ProviderProject
+from tests.providers.conftest import AUTODESK
 
 from .conftest import FakeProvider
 
@@ -365,3 +372,46 @@ def test_the_connection_page_shows_no_template_source(member_client: Client, acc
     connect(member_client, account)
     page = member_client.get("/connect/PC-1/connection/").content.decode()
     assert "{#" not in page and "{%" not in page and "{{" not in page
+
+
+def _autodesk_hubs(settings: Any, account: ProviderAccount, hubs: list[dict[str, Any]]) -> responses.RequestsMock:
+    """The real Autodesk provider, its hub list mocked: a hub without the app is simply not in it (a 200)."""
+    settings.PROVIDER_SANDBOX = True
+    account.provider, account.provider_user_id = "autodesk", "ADSK-RITA"
+    account.expires_at = timezone.now() + dt.timedelta(hours=1)
+    account.save()
+    mocked = responses.RequestsMock(assert_all_requests_are_fired=False)
+    mocked.get(f"{AUTODESK}/project/v1/hubs", json={"jsonapi": {"version": "1.0"}, "data": hubs})
+    return mocked
+
+
+def _hub(n: int) -> dict[str, Any]:
+    extension = {"type": "hubs:autodesk.bim360:Account"}
+    return {"type": "hubs", "id": f"b.hub-{n}", "attributes": {"name": f"Hub {n}", "extension": extension}}
+
+
+def test_no_autodesk_hub_says_how_an_account_admin_adds_the_app(member_client: Client, account, settings) -> None:
+    with _autodesk_hubs(settings, account, []):
+        response = member_client.get(f"/connect/PC-1/company/?account={account.pk}")
+
+    text = " ".join(response.content.decode().split())
+    client_id = get_provider("autodesk").app.client_id
+    assert response.status_code == 200 and client_id
+    assert "Custom Integrations" in text and f"client id {client_id}" in text and "account administrator" in text
+    assert f'href="/connect/PC-1/company/?account={account.pk}">Try again</a>' in text
+
+
+def test_autodesk_hubs_listed_say_what_to_do_when_the_expected_one_is_missing(
+    member_client: Client, account, settings
+) -> None:
+    with _autodesk_hubs(settings, account, [_hub(1), _hub(2)]):
+        several = " ".join(member_client.get(f"/connect/PC-1/company/?account={account.pk}").content.decode().split())
+    with _autodesk_hubs(settings, account, [_hub(1)]) as mocked:
+        mocked.get(f"{AUTODESK}/project/v1/hubs/b.hub-1/projects", json={"data": [], "links": {}})
+        page = member_client.get(f"/connect/PC-1/project/?account={account.pk}&company=b.hub-1")
+    one = " ".join(page.content.decode().split())
+
+    for text in (several, one):
+        assert "Not the hub you expect?" in text and "Custom Integrations" in text
+        assert f'href="/connect/PC-1/company/?account={account.pk}">Try again</a>' in text
+    assert "Hub 1" in several and "Hub 2" in several

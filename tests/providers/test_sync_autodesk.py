@@ -32,9 +32,12 @@ ITEMS = f"{AUTODESK}/construction/submittals/v2/projects/proj-1/items"
 def _forget_bim360_projects() -> Iterator[None]:
     autodesk._BIM360_PROJECTS.clear()
     autodesk._RFI_CONTAINERS.clear()
+    autodesk._HUB_REGIONS.clear()
+    autodesk._HUB_REGIONS[HUB] = "US"  # the hub's region, as if read earlier (tests of the region read it)
     yield
     autodesk._BIM360_PROJECTS.clear()
     autodesk._RFI_CONTAINERS.clear()
+    autodesk._HUB_REGIONS.clear()
 
 
 @pytest.fixture
@@ -472,3 +475,168 @@ def test_the_request_that_finds_a_bim360_project_has_no_submittals_is_still_coun
 
     assert [(len(p), p.calls) for p in first] == [(0, 1)]
     assert again == []  # known to be BIM 360: nothing asked, nothing to count
+
+
+ADMIN_ME = f"{AUTODESK}/construction/admin/v1/projects/proj-1/users/{ME}"
+MY_ROLE, MY_COMPANY = "role-architect", "company-acme"
+
+
+def project_user() -> dict[str, Any]:
+    """The receiving user as the Account Admin API's project user gives them: their roles and company."""
+    return {
+        "autodeskId": ME,
+        "companyId": MY_COMPANY,
+        "roleIds": [MY_ROLE],
+        "roles": [{"id": MY_ROLE, "name": "Architect"}],
+        "status": "active",
+    }
+
+
+def test_submittals_in_the_court_of_the_users_role_or_company_are_theirs(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    listed = [
+        item(1, ballInCourtUsers=[], ballInCourtRoles=[MY_ROLE]),
+        item(2, ballInCourtUsers=[], ballInCourtCompanies=[MY_COMPANY]),
+        item(3, ballInCourtUsers=[], ballInCourtRoles=["role-engineer"], ballInCourtCompanies=["company-other"]),
+        item(4, ballInCourtUsers=[ME]),
+    ]
+    mocked.get(ITEMS, json=page(listed, 0, 4, 50))
+    mocked.get(ADMIN_ME, json=project_user())
+
+    [submittals] = list_items(account, "submittal")
+
+    assert [i.for_receiving_user for i in submittals] == [True, True, False, True]
+    # The user's roles and company are read once per sync, and counted with the page.
+    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [ITEMS, ADMIN_ME]
+    assert submittals.calls == 2
+
+
+def test_a_user_unknown_to_the_admin_api_holds_only_their_own_items(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[], ballInCourtRoles=[MY_ROLE])], 0, 1, 50))
+    mocked.get(ADMIN_ME, json={"errors": [{"title": "Not found"}]}, status=404)
+
+    [submittals] = list_items(account, "submittal")
+
+    assert [i.for_receiving_user for i in submittals] == [False]
+
+
+def test_a_response_closes_the_task_of_the_users_role_or_company(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    tasks = [
+        {"id": "t-other", "assignedTo": "role-engineer", "assignedToType": "role", "status": "in-progress"},
+        {"id": "t-company", "assignedTo": MY_COMPANY, "assignedToType": "company", "status": "in-progress"},
+    ]
+    mocked.get(f"{ITEMS}/item-1/steps", json=page([{"id": "s1", "status": "in-progress", "tasks": tasks}], 0, 1, 1))
+    mocked.get(ADMIN_ME, json=project_user())
+    close = f"{ITEMS}/item-1/steps/s1/tasks/t-company:close"
+    mocked.post(close, json={"id": "t-company", "status": "completed"})
+
+    post(account)
+
+    assert mocked.calls[-1].request.url == close
+
+
+def test_a_closed_submittal_the_user_reviewed_is_theirs_although_the_ball_has_left_them(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    since = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    reviewed = item(1, statusId="3", ballInCourtUsers=["SUBCONTRACTOR"])
+    others = item(2, statusId="3", ballInCourtUsers=["SUBCONTRACTOR"])
+    stale = item(3, statusId="3", ballInCourtUsers=[], updatedAt="2026-03-01T09:00:00Z")  # closed before `since`
+    mocked.get(ITEMS, json=page([reviewed, others, stale], 0, 3, 50))
+    mine = {"id": "t-1", "assignedTo": MY_ROLE, "assignedToType": "role", "status": "completed"}
+    theirs = {"id": "t-2", "assignedTo": "OTHER", "assignedToType": "user", "status": "completed"}
+    mocked.get(f"{ITEMS}/item-1/steps", json=page([{"id": "s1", "tasks": [mine]}], 0, 1, 1))
+    mocked.get(f"{ITEMS}/item-2/steps", json=page([{"id": "s2", "tasks": [theirs]}], 0, 1, 1))
+    mocked.get(ADMIN_ME, json=project_user())
+
+    [submittals] = list_items(account, "submittal", since=since)
+
+    assert [(i.closed, i.for_receiving_user) for i in submittals] == [(True, True), (True, False), (True, False)]
+    assert f"{ITEMS}/item-3/steps" not in [sent_url(c.request) for c in mocked.calls]
+
+
+@pytest.mark.parametrize(
+    ("status_id", "words", "closed"),
+    [
+        ("1", "Required", False),
+        ("2", "Open", False),
+        ("3", "Closed", True),
+        ("4", "Void", True),
+        ("5", "Empty", False),
+        ("6", "Draft", False),
+        ("17", "17", False),  # a project's own status, not documented: kept as it comes
+    ],
+)
+def test_every_documented_submittal_status_id_has_its_words(
+    mocked: responses.RequestsMock, account: ProviderAccount, status_id: str, words: str, closed: bool
+) -> None:
+    mocked.get(ITEMS, json=page([item(1, statusId=status_id, ballInCourtUsers=[ME])], 0, 1, 50))
+
+    [[submittal]] = list_items(account, "submittal")
+
+    assert (submittal.status, submittal.closed) == (words, closed)
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "closed"),
+    [
+        ("openRev1", "Open", False),
+        ("openRev2", "Open", False),
+        ("answeredRev1", "Open", False),
+        ("answeredManager", "Open", False),
+        ("submitted", "Submitted", False),
+        ("rejected", "Rejected", False),
+        ("void", "Void", True),
+        ("onHold", "onHold", False),  # undocumented: kept as text
+    ],
+)
+def test_acc_rfi_review_workflow_statuses_are_open(
+    mocked: responses.RequestsMock, account: ProviderAccount, status: str, words: str, closed: bool
+) -> None:
+    mocked.post(RFI_SEARCH, json=page([rfi(1, status=status)], 0, 1, 200))
+
+    [[one]] = list_items(account, "rfi")
+
+    assert (one.status, one.closed) == (words, closed)
+
+
+def hub_detail(region: str) -> dict[str, Any]:
+    return {"data": {"type": "hubs", "id": HUB, "attributes": {"name": "Nordic", "region": region}}}
+
+
+@pytest.mark.parametrize(
+    ("region", "host"), [("EMEA", "acc.autodesk.eu"), ("US", "acc.autodesk.com"), (None, "acc.autodesk.com")]
+)
+def test_item_links_use_the_host_of_the_hubs_region(
+    mocked: responses.RequestsMock, account: ProviderAccount, region: str | None, host: str
+) -> None:
+    autodesk._HUB_REGIONS.clear()
+    mocked.get(f"{AUTODESK}/project/v1/hubs/{HUB}", json=hub_detail(region) if region else {"data": {}})
+    mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[ME])], 0, 1, 50))
+    mocked.post(RFI_SEARCH, json=page([rfi(1)], 0, 1, 200))
+
+    [[submittal]] = list_items(account, "submittal")
+    [[one]] = list_items(account, "rfi")
+
+    assert submittal.url == f"https://{host}/build/submittals/projects/proj-1/items/item-1"
+    assert one.url == f"https://{host}/build/rfis/projects/proj-1?preview=rfi-1"
+    # The region is read once per hub, and counted with the page that needed it.
+    assert [c.request.url for c in mocked.calls].count(f"{AUTODESK}/project/v1/hubs/{HUB}") == 1
+
+
+def test_an_emea_projects_user_is_asked_of_the_admin_api_with_its_region(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    autodesk._HUB_REGIONS[HUB] = "EMEA"
+    mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[], ballInCourtRoles=[MY_ROLE])], 0, 1, 50))
+    mocked.get(ADMIN_ME, json=project_user())
+
+    [[submittal]] = list_items(account, "submittal")
+
+    assert submittal.for_receiving_user
+    assert mocked.calls[-1].request.headers["Region"] == "EMEA"

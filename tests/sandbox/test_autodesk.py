@@ -5,6 +5,7 @@ import json
 import pytest
 
 from sandbox import acc
+from sandbox.items import uid_for
 from sandbox.testing import RunningSandbox
 from tests.reference import require_reference
 
@@ -25,7 +26,7 @@ def _acc_project(api: Api) -> str:
 def test_hubs_and_projects_carry_the_b_prefix_and_membership_filtering(sandbox: RunningSandbox) -> None:
     api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
     hubs = _hubs(api)
-    assert set(hubs) == {ACC, BIM360, GRANITE} and all(h.startswith("b.") for h in hubs.values())
+    assert set(hubs) == {ACC, BIM360} and all(h.startswith("b.") for h in hubs.values())  # Granite: no app
     projects = api.get(f"/project/v1/hubs/{hubs[ACC]}/projects").json()["data"]
     assert [p["attributes"]["name"] for p in projects] == ["Riverside Medical Center (ACC)"]
     assert projects[0]["attributes"]["extension"]["data"]["projectType"] == "ACC"
@@ -42,9 +43,14 @@ def test_projects_page_with_links_next(sandbox: RunningSandbox) -> None:
     assert "next" not in second["links"] and second["data"][0]["id"] != first["data"][0]["id"]
 
 
-def test_a_hub_without_the_custom_integration_answers_403(sandbox: RunningSandbox) -> None:
+def test_a_hub_without_the_custom_integration_is_absent_from_the_hubs_and_refused_by_id(
+    sandbox: RunningSandbox,
+) -> None:
     api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
-    answer = api.get(f"/project/v1/hubs/{_hubs(api)[GRANITE]}/projects")
+    listed = api.get("/project/v1/hubs")
+    assert listed.status_code == 200 and GRANITE not in _hubs(api)
+    granite = "b." + uid_for("org", 5_200_000_003)
+    answer = api.get(f"/project/v1/hubs/{granite}/projects")
     assert answer.status_code == 403 and "Custom Integrations" in answer.json()["errors"][0]["detail"]
 
 
@@ -193,3 +199,64 @@ def test_past_the_limit_autodesk_answers_429_with_retry_after(sandbox: RunningSa
     assert api.get("/project/v1/hubs").status_code == 200
     limited = api.get("/project/v1/hubs")
     assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+
+
+def test_a_review_task_given_to_the_reviewers_role_is_in_its_court_and_closed_by_a_holder(
+    sandbox: RunningSandbox,
+) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    base = f"/construction/submittals/v2/projects/{project}"
+    me = sandbox.app.store.row("SELECT adsk_id FROM users WHERE id = ?", (REVIEWER,))["adsk_id"]
+    user = api.get(f"/construction/admin/v1/projects/{project}/users/{me}").json()
+    assert user["autodeskId"] == me and user["companyName"] == "Acme Architects"
+    assert [r["name"] for r in user["roles"]] == ["Architect"] and user["roleIds"] == [user["roles"][0]["id"]]
+    assert api.get(f"/construction/admin/v1/projects/{project}/users/{me}", params={"x": "1"}).status_code == 400
+
+    item = api.get(f"{base}/items").json()["results"][0]
+    with sandbox.app.store.write() as conn:
+        conn.execute(
+            "UPDATE approvers SET assigned_as = 'role' WHERE user_id = ? AND item_id = "
+            "(SELECT id FROM items WHERE uid = ?)",
+            (REVIEWER, item["id"]),
+        )
+    listed = api.get(f"{base}/items/{item['id']}").json()
+    assert me not in listed["ballInCourtUsers"] and listed["ballInCourtRoles"] == user["roleIds"]
+    step = api.get(f"{base}/items/{item['id']}/steps").json()["results"][0]
+    task = next(t for t in step["tasks"] if t["assignedToType"] == "role")
+    assert task["assignedTo"] == user["roleIds"][0]
+    approved = next(r for r in api.get(f"{base}/responses").json()["results"] if r["categoryId"] == 1)
+    url = f"{base}/items/{item['id']}/steps/{step['id']}/tasks/{task['id']}:close"
+    gc = Api(sandbox, "autodesk", "gc@sandbox.test")
+    assert gc.post(url, json={"responseId": approved["id"]}).status_code == 403  # not a holder of the role
+    assert api.post(url, json={"responseId": approved["id"]}).json()["status"] == "completed"
+
+
+def test_acc_statuses_are_autodesks_documented_values(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    search = f"/construction/rfis/v3/projects/{project}/search:rfis"
+    rfi = api.post(search, json={}).json()["results"][0]
+    with sandbox.app.store.write() as conn:
+        conn.execute("UPDATE items SET status = 'openRev1' WHERE uid = ?", (rfi["id"],))
+        conn.execute("UPDATE items SET status = 'draft' WHERE kind = 'submittal' AND number = '4'")
+    found = api.post(search, json={"filter": {"status": ["openRev1"]}}).json()["results"]
+    assert [r["id"] for r in found] == [rfi["id"]] and found[0]["status"] == "openRev1"
+    assert api.post(search, json={"filter": {"status": ["Open"]}}).status_code == 400
+    answer = {"text": "Use S-201.", "status": "answered"}
+    assert api.post(f"/construction/rfis/v3/projects/{project}/rfis/{rfi['id']}/responses", json=answer).ok
+    items = f"/construction/submittals/v2/projects/{project}/items"
+    gc = Api(sandbox, "autodesk", "gc@sandbox.test")
+    draft = next(i for i in gc.get(items, params={"limit": 50}).json()["results"] if i["stateId"] == "draft")
+    assert draft["statusId"] == "6"  # Draft; 1 is Required
+    assert gc.get(items, params={"filter[statusId]": "7"}).status_code == 400
+
+
+def test_the_emea_hub_says_its_region(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "gc@sandbox.test")
+    regions = {h["attributes"]["name"]: h["attributes"]["region"] for h in api.get("/project/v1/hubs").json()["data"]}
+    assert regions["Nordic Builders (ACC, EMEA)"] == "EMEA" and regions[ACC] == "US"
+    hub = _hubs(api)["Nordic Builders (ACC, EMEA)"]
+    assert api.get(f"/project/v1/hubs/{hub}").json()["data"]["attributes"]["region"] == "EMEA"
+    projects = api.get(f"/project/v1/hubs/{hub}/projects").json()["data"]
+    assert [p["attributes"]["name"] for p in projects] == ["Harbour Quay (ACC, EMEA)"]
