@@ -228,6 +228,7 @@ def connection_settings(request: AuthenticatedFirmRequest, pc_project_id: str) -
         request,
         lambda: wiring.mapping_form(
             request,
+            project=project,
             provider=provider,
             account=account,
             company=company,

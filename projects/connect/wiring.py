@@ -52,6 +52,7 @@ def keyword_problems(project: ProjectCenterProject) -> list[str]:
 def mapping_form(
     request: AuthenticatedFirmRequest,
     *,
+    project: ProjectCenterProject,
     provider: Provider,
     account: ProviderAccount,
     company: Company | None,
@@ -63,17 +64,9 @@ def mapping_form(
     options = provider.list_response_options(
         account=account, company_id=company.id if company else "", project_id=provider_project.id, kind="submittal"
     )
-    project = _project_of(request)
     return MappingForm.for_new_link(
         data, firm=request.firm, provider=provider.key, keywords=response_keywords(project=project), options=options
     )
-
-
-def _project_of(request: AuthenticatedFirmRequest) -> ProjectCenterProject:
-    from connector_portal.selectors import project_get
-
-    assert request.resolver_match is not None  # the URL resolver sets it before any view runs
-    return project_get(firm=request.firm, pc_project_id=request.resolver_match.kwargs["pc_project_id"])
 
 
 def mapping_choices(mapping: MappingForm | NoMapping) -> dict[str, Any]:
@@ -121,9 +114,5 @@ def connection_context(link: ProjectLink) -> dict[str, Any]:
             context["mapping_unchecked"] = exc.message
         except NotImplementedError:
             context["mapping_unchecked"] = "The provider's response options could not be checked."
-    context.update(sync_status_context(link))
+    context["sync_status"] = sync_status(link=link)
     return context
-
-
-def sync_status_context(link: ProjectLink) -> dict[str, Any]:
-    return {"sync_status": sync_status(link=link)}
