@@ -99,13 +99,22 @@ class OutputSerializer(serializers.Serializer):
             plan = [
                 (
                     name,
-                    getattr(self, f"get_{name}", None) or _reader(field.source_attrs),
+                    self._getter(name) or _reader(field.source_attrs),
                     field if isinstance(field, serializers.BaseSerializer) else None,
                 )
                 for name, field in self.fields.items()
             ]
             self.__dict__["_output_plan"] = plan
         return plan
+
+    def _getter(self, name: str) -> Callable[[Any], Any] | None:
+        """`get_<name>` when a subclass defines it; DRF's own methods (`get_value`, `get_initial`, …) never count."""
+        for cls in type(self).__mro__:
+            if cls is OutputSerializer:
+                return None
+            if f"get_{name}" in vars(cls):
+                return getattr(self, f"get_{name}")
+        return None
 
 
 def _reader(attrs: list[str]) -> Callable[[Any], Any]:
