@@ -112,6 +112,23 @@ def acc_project(app: SandboxApp, caller: Caller, project_id: str, *, acc_only: b
     return project
 
 
+# The largest pages Autodesk documents (../shared/reference/autodesk/construction.json, each list's `limit` maximum;
+# Data Management's `page[limit]` from PROVIDERS.md); tests/sandbox/test_autodesk.py keeps them equal to the reference.
+RFI_LIMIT_MAX = 200  # RFIs v3 search:rfis (body) and BIM 360 RFIs v2 (query)
+SUBMITTAL_LIMIT_MAX = 50  # ACC Submittals v2 items, responses, steps and tasks
+PROJECTS_LIMIT_MAX = 200  # Data Management hubs/{hub_id}/projects page[limit]
+
+
+def page_limit(raw: Any, default: int, *, maximum: int, name: str = "limit") -> int:
+    """A page size from 1 to `maximum` (absent: `default`); anything else is Autodesk's 400."""
+    if raw in (None, ""):
+        return default
+    text = str(raw)
+    if isinstance(raw, bool) or not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise AdskError(400, "Bad input", f"{name} must be a whole number from 1 to {maximum}; got {raw!r}.")
+    return int(text)
+
+
 def body_of(request: Request) -> dict[str, Any]:
     data = request.json()
     return data if isinstance(data, dict) else {}
