@@ -77,6 +77,9 @@ class Provider(ABC):
     provider_sandbox: ClassVar[Endpoints | None] = None
     # Whether register_webhooks/unregister_webhooks work (Procore); the others are polled.
     supports_webhooks: ClassVar[bool] = False
+    # How long a refresh token lives unused (None: until revoked). Idle accounts are refreshed before then
+    # (providers.services.accounts_keep_alive), so a firm whose links pause for a while need not reconnect.
+    refresh_token_idle_lifetime: ClassVar[dt.timedelta | None] = None
 
     def __init__(
         self, *, app: ProviderApp, http: HttpClient | None = None, on_hourly_limit: HourlyLimitObserver | None = None

@@ -8,6 +8,7 @@ RFI and Submittal APIs.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -53,6 +54,7 @@ class AutodeskClient(Provider):
     scopes = ("data:read", "data:write", "data:create", "account:read", "user-profile:read")
     production = PRODUCTION
     provider_sandbox = PRODUCTION  # Autodesk has no separate sandbox host; apps are separate registrations
+    refresh_token_idle_lifetime = dt.timedelta(days=15)  # PROVIDERS.md: refresh tokens expire after 15 days unused
 
     @property
     def token_url(self) -> str:
