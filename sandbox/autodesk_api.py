@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .faults import too_many_requests
 from .items import can_see_project, project_get
-from .ratelimit import retry_after
+from .ratelimit import autodesk_app_window, retry_after
 from .tokens import token_lookup
 from .web import Request, Response, json_response
 
@@ -65,6 +65,9 @@ def api(handler: AdskHandler) -> Callable[[SandboxApp, Request], Response]:
         window = app.limiter.per_minute("autodesk", f"{token['user_id']}" if token else "anonymous", now)
         if window is not None and window.exhausted:
             return too_many_requests(request.path, retry_after(window, now))
+        shared = autodesk_app_window(app.limiter, token["client_id"], request.path, now) if token else None
+        if shared is not None and shared.exhausted:
+            return too_many_requests(request.path, retry_after(shared, now))
         if token is None:
             return json_response(
                 {"developerMessage": "The access token is invalid or expired.", "errorCode": "AUTH-006"}, 401
