@@ -84,6 +84,13 @@ class ProjectLink(FirmOwned):
     last_run_calls = models.PositiveIntegerField(
         default=0, editable=False, help_text="Provider requests of the last sync (for the rate budget)."
     )
+    shared_budget_wait_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Due, but held back by the sweep since then: the provider's per-application budget (all firms "
+        "together) had no room left.",
+    )
     # Procore webhooks. The token names the link in the URL; the secret (sent back as Authorization) is kept hashed.
     webhook_token = models.CharField(max_length=48, blank=True, editable=False)
     webhook_secret_hash = models.CharField(max_length=64, blank=True, editable=False)

@@ -12,6 +12,7 @@ from mappings.matching import MappingCheck
 from mappings.models import MappingRow, MappingTable
 from mappings.selectors import response_keywords, response_keywords_of_projects, table_check, table_translate
 from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
+from providers.registry import provider_label
 from providers.types import ResponseOption
 
 # -- sync engine reads ---------------------------------------------------------------------------------------------
@@ -44,6 +45,7 @@ class SyncStatus:
     chart: list[ChartBar]
     next_sync_at: dt.datetime | None
     refresh_seconds: int | None
+    waiting: str = ""  # why a due sync has not started, in words (the provider's shared budget)
 
     @property
     def is_problem(self) -> bool:
@@ -97,6 +99,18 @@ def sync_status(*, link: ProjectLink) -> SyncStatus:
         chart=_chart(runs),
         next_sync_at=link.next_sync_at,
         refresh_seconds=3 if running is not None else None,
+        waiting=_waiting_words(link) if running is None else "",
+    )
+
+
+def _waiting_words(link: ProjectLink) -> str:
+    if link.shared_budget_wait_since is None:
+        return ""
+    label = provider_label(link.provider)
+    return (
+        f"Waiting for {label}'s shared request budget: {label} limits how many requests all of the portal's "
+        f"customers together may make each minute, so the portal syncs its connections in turn. This one syncs as "
+        f"soon as its turn comes; nothing needs doing."
     )
 
 

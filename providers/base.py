@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
@@ -77,6 +77,12 @@ class Provider(ABC):
     provider_sandbox: ClassVar[Endpoints | None] = None
     # Whether register_webhooks/unregister_webhooks work (Procore); the others are polled.
     supports_webhooks: ClassVar[bool] = False
+    # How long a refresh token lives unused (None: until revoked). Idle accounts are refreshed before then
+    # (providers.services.accounts_keep_alive), so a firm whose links pause for a while need not reconnect.
+    refresh_token_idle_lifetime: ClassVar[dt.timedelta | None] = None
+    # Requests a minute the provider allows the whole application (every firm together) on each kind's API; empty when
+    # its limits are per user only. The sweep keeps all links' polling of the provider inside them.
+    app_requests_per_minute: ClassVar[Mapping[ItemKind, int]] = {}
 
     def __init__(
         self, *, app: ProviderApp, http: HttpClient | None = None, on_hourly_limit: HourlyLimitObserver | None = None

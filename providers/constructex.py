@@ -66,6 +66,8 @@ class ConstructEx(Provider):
     # No public hosts are known: production and provider-sandbox apps must use custom base URLs.
     production = None
     provider_sandbox = None
+    # The assumed contract does not say how long a refresh token lives unused; its emulation allows 30 days.
+    refresh_token_idle_lifetime = dt.timedelta(days=30)
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str = "") -> str:
         return self._authorize_url(

@@ -58,6 +58,12 @@ class ProviderAccount(FirmOwned):
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    tokens_issued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the provider issued the stored refresh token (at connect or the last refresh).",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     last_error = models.TextField(blank=True, help_text="The last problem, in words a firm user understands.")
     created_at = models.DateTimeField(auto_now_add=True)

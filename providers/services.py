@@ -11,13 +11,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 
 from connector_portal.models import Firm, User
 from connector_portal.services import audit_record, snapshot
-from providers.errors import ProviderError
+from providers.errors import NeedsReauthorization, ProviderError
 from providers.models import ProviderAccount
-from providers.registry import get_provider, provider_label
+from providers.registry import PROVIDERS, get_provider, provider_label
 from providers.tokens import token_current, token_refresh
 from providers.types import ProviderUser, TokenSet
 
@@ -47,6 +49,7 @@ def account_connect(
     account.access_token = tokens.access_token
     account.refresh_token = tokens.refresh_token
     account.expires_at = tokens.expires_at
+    account.tokens_issued_at = timezone.now()
     account.status = ProviderAccount.Status.ACTIVE
     account.last_error = ""
     account.save()
@@ -84,6 +87,64 @@ def account_get_access_token(*, account_id: int, now: dt.datetime | None = None)
 def account_refresh(*, account_id: int, rejected_token: str = "", now: dt.datetime | None = None) -> ProviderAccount:
     """Refresh the account's tokens unless another worker already did (see providers.tokens.token_refresh)."""
     return token_refresh(account_id=account_id, provider_for=_Registered, rejected_token=rejected_token, now=now)
+
+
+# An idle account is refreshed this long before its refresh token would expire unused: Autodesk's 15 days become a
+# refresh after 12 idle days, and the hourly schedule has three days of runs to get past a provider outage.
+KEEP_ALIVE_MARGIN = dt.timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class KeepAlive:
+    """What one keep-alive run did, by account id."""
+
+    refreshed: list[int]
+    failed: list[int]  # a passing problem (provider down, rate limited): tried again on the next run
+    lost: list[int]  # the provider refused the refresh token: the account needs reconnecting (marked so)
+
+
+def accounts_keep_alive(*, now: dt.datetime | None = None) -> KeepAlive:
+    """Refresh every active account whose refresh token would otherwise expire unused (`Provider.
+    refresh_token_idle_lifetime` less KEEP_ALIVE_MARGIN), through the one refresh path (row lock, re-read, single-use
+    tokens saved atomically), and record each outcome as an audit event on the account; a refusal also marks the
+    account as needing reconnection, with its reason in `last_error`. One query finds the accounts."""
+    now = now or timezone.now()
+    cutoffs = {
+        key: now - (life - KEEP_ALIVE_MARGIN)
+        for key, cls in PROVIDERS.items()
+        if (life := cls.refresh_token_idle_lifetime) is not None
+    }
+    due = Q(pk__in=[])
+    for key, cutoff in cutoffs.items():
+        due |= Q(provider=key) & (Q(tokens_issued_at__lt=cutoff) | Q(tokens_issued_at__isnull=True))
+    ids = list(
+        ProviderAccount.objects.filter(due, status=ProviderAccount.Status.ACTIVE)
+        .order_by("tokens_issued_at", "pk")
+        .values_list("pk", "provider")
+    )
+    result = KeepAlive(refreshed=[], failed=[], lost=[])
+    for account_id, provider in ids:
+        try:
+            account = token_refresh(
+                account_id=account_id, provider_for=_Registered, issued_before=cutoffs[provider], now=now
+            )
+        except NeedsReauthorization:
+            result.lost.append(account_id)  # token_refresh marked the account and recorded why
+            continue
+        except ProviderError as exc:
+            result.failed.append(account_id)
+            _keep_alive_record(account_id, "provider_account.keep_alive_failed", {"reason": exc.message[:300]})
+            continue
+        if account.tokens_issued_at == now:
+            result.refreshed.append(account_id)
+            issued = {"tokens_issued_at": now.isoformat()}
+            _keep_alive_record(account_id, "provider_account.keep_alive", issued)
+    return result
+
+
+def _keep_alive_record(account_id: int, action: str, after: dict[str, str]) -> None:
+    account = ProviderAccount.objects.select_related("firm").get(pk=account_id)
+    audit_record(action=action, firm=account.firm, target=account, after=after)
 
 
 def account_revoke(*, account: ProviderAccount, actor: User | None = None, request: HttpRequest | None = None) -> None:

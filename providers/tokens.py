@@ -54,19 +54,25 @@ def token_current(*, account_id: int, provider_for: RefresherFor, now: dt.dateti
 
 
 def token_refresh(
-    *, account_id: int, provider_for: RefresherFor, rejected_token: str = "", now: dt.datetime | None = None
+    *,
+    account_id: int,
+    provider_for: RefresherFor,
+    rejected_token: str = "",
+    issued_before: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> ProviderAccount:
     """Refresh the account's tokens unless another worker already did; returns the account with usable tokens.
 
     `rejected_token` is an access token the provider just answered 401 to: refresh even if it looks unexpired, unless
-    the stored token is already a different (newer) one.
+    the stored token is already a different (newer) one. `issued_before` keeps an idle account alive: refresh even
+    if the access token looks unexpired when the stored refresh token was issued before then (or at an unknown time).
     """
+    now = now or timezone.now()
     refused: InvalidGrant | None = None
     with transaction.atomic():
         account = ProviderAccount.objects.select_for_update().get(pk=account_id)
         _require_active(account, provider_for)
-        replaced = bool(rejected_token) and account.access_token != rejected_token
-        if replaced or (not rejected_token and not account.expires_within(REFRESH_AHEAD_SECONDS, now=now)):
+        if not _refresh_due(account, rejected_token=rejected_token, issued_before=issued_before, now=now):
             return account  # someone refreshed while we waited for the lock
         try:
             tokens = provider_for(account.provider).refresh(refresh_token=account.refresh_token)
@@ -77,10 +83,31 @@ def token_refresh(
             account.access_token = tokens.access_token
             account.refresh_token = tokens.refresh_token
             account.expires_at = tokens.expires_at
+            account.tokens_issued_at = now
             account.last_error = ""
-            account.save(update_fields=["access_token", "refresh_token", "expires_at", "last_error", "updated_at"])
+            account.save(
+                update_fields=[
+                    "access_token",
+                    "refresh_token",
+                    "expires_at",
+                    "tokens_issued_at",
+                    "last_error",
+                    "updated_at",
+                ]
+            )
             return account
     raise refused
+
+
+def _refresh_due(
+    account: ProviderAccount, *, rejected_token: str, issued_before: dt.datetime | None, now: dt.datetime
+) -> bool:
+    """Whether the locked, re-read account still needs the refresh its caller asked for."""
+    if rejected_token:
+        return account.access_token == rejected_token
+    if issued_before is not None and (account.tokens_issued_at is None or account.tokens_issued_at < issued_before):
+        return True
+    return account.expires_within(REFRESH_AHEAD_SECONDS, now=now)
 
 
 def account_note_error(*, account_id: int, error: ProviderError) -> None:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from .autodesk_api import (
+    RFI_LIMIT_MAX,
+    SUBMITTAL_LIMIT_MAX,
     AdskError,
     BodyRule,
     Caller,
@@ -15,6 +17,7 @@ from .autodesk_api import (
     body_of,
     checked_body,
     date_range,
+    page_limit,
     updated_range,
 )
 from .items import (
@@ -131,7 +134,7 @@ def _rfi_page(app: SandboxApp, project: Any, limit: int, offset: int, updated: s
 def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = acc_project(app, caller, request.params["project_id"])
     body = body_of(request)
-    limit = int_param(str(body.get("limit", "")), 10, low=1, high=200)
+    limit = page_limit(body.get("limit"), 10, maximum=RFI_LIMIT_MAX)
     offset = int_param(str(body.get("offset", "")), 0)
     flt = body.get("filter") or {}
     return json_response(_rfi_page(app, project, limit, offset, flt.get("updatedAt"), _rfi_states(flt.get("status"))))
@@ -149,7 +152,7 @@ def _bim360_rfi(rfi: dict[str, Any]) -> dict[str, Any]:
 def bim360_rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
     container = _container_project(app, request.params["container_id"])
     project = acc_project(app, caller, container["uid"], acc_only=False)
-    limit = int_param(request.query.get("limit"), 10, low=1, high=200)
+    limit = page_limit(request.query.get("limit"), 10, maximum=RFI_LIMIT_MAX)
     offset = int_param(request.query.get("offset"), 0)
     status = request.query.get("filter[status]")
     states = status.split(",") if status else []
@@ -321,7 +324,7 @@ def _submittals(app: SandboxApp, project: Any, rows: list[Any]) -> list[dict[str
 @api
 def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = acc_project(app, caller, request.params["project_id"])
-    limit = int_param(request.query.get("limit"), 20, low=1, high=50)
+    limit = page_limit(request.query.get("limit"), 20, maximum=SUBMITTAL_LIMIT_MAX)
     offset = int_param(request.query.get("offset"), 0)
     for name in SUBMITTAL_DATE_FILTERS:
         date_range(name, request.query.get(name))  # every date filter takes dates, not date-times
@@ -381,9 +384,15 @@ def submittal_responses(app: SandboxApp, request: Request, caller: Caller) -> Re
     project = acc_project(app, caller, request.params["project_id"])
     rows = [r for r in responses_of(app, project["id"]) if r["category_id"]]
     results = [{"id": r["uid"], "value": r["name"], "categoryId": r["category_id"]} for r in rows]
-    return json_response(
-        {"pagination": {"limit": len(results), "offset": 0, "totalResults": len(results)}, "results": results}
-    )
+    return json_response(_offset_page(request, results))
+
+
+def _offset_page(request: Request, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a short Submittals list (responses, steps): `limit` 1-50 (default 20) from `offset`."""
+    limit = page_limit(request.query.get("limit"), 20, maximum=SUBMITTAL_LIMIT_MAX)
+    offset = int_param(request.query.get("offset"), 0)
+    pagination = {"limit": limit, "offset": offset, "totalResults": len(results)}
+    return {"pagination": pagination, "results": results[offset : offset + limit]}
 
 
 def _task_json(approver: Any, step_id: str, responses: dict[int, Any], assigned: tuple[str, str]) -> dict[str, Any]:
@@ -420,10 +429,7 @@ def _steps(app: SandboxApp, project: Any, item: Any) -> list[dict[str, Any]]:
 @api
 def submittal_steps(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project, item = _submittal(app, request, caller)
-    steps = _steps(app, project, item)
-    return json_response(
-        {"pagination": {"limit": len(steps), "offset": 0, "totalResults": len(steps)}, "results": steps}
-    )
+    return json_response(_offset_page(request, _steps(app, project, item)))
 
 
 @api

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from . import acc
-from .autodesk_api import Caller, api, hub_for
+from .autodesk_api import PROJECTS_LIMIT_MAX, Caller, api, hub_for, page_limit
 from .items import orgs_of_user, visible_projects
 from .web import Request, Response, int_param, json_response
 
@@ -84,7 +84,7 @@ def projects(app: SandboxApp, request: Request, caller: Caller) -> Response:
     hub = hub_for(app, caller, request.params["hub_id"])
     rows = visible_projects(app, provider="autodesk", user_id=caller.user_id, org_id=hub["id"])
     number = int_param(request.query.get("page[number]"), 0)
-    limit = int_param(request.query.get("page[limit]"), 200, low=1, high=200)
+    limit = page_limit(request.query.get("page[limit]"), 200, maximum=PROJECTS_LIMIT_MAX, name="page[limit]")
     chunk = rows[number * limit : (number + 1) * limit]
 
     def href(page: int) -> dict[str, str]:

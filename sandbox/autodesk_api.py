@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .faults import too_many_requests
 from .items import can_see_project, project_get
-from .ratelimit import retry_after
+from .ratelimit import autodesk_app_window, retry_after
 from .tokens import token_lookup
 from .web import Request, Response, json_response
 
@@ -65,6 +65,9 @@ def api(handler: AdskHandler) -> Callable[[SandboxApp, Request], Response]:
         window = app.limiter.per_minute("autodesk", f"{token['user_id']}" if token else "anonymous", now)
         if window is not None and window.exhausted:
             return too_many_requests(request.path, retry_after(window, now))
+        shared = autodesk_app_window(app.limiter, token["client_id"], request.path, now) if token else None
+        if shared is not None and shared.exhausted:
+            return too_many_requests(request.path, retry_after(shared, now))
         if token is None:
             return json_response(
                 {"developerMessage": "The access token is invalid or expired.", "errorCode": "AUTH-006"}, 401
@@ -110,6 +113,23 @@ def acc_project(app: SandboxApp, caller: Caller, project_id: str, *, acc_only: b
     if not can_see_project(app, project=project, user_id=caller.user_id):
         raise AdskError(403, "Forbidden", "You are not a member of this project.")
     return project
+
+
+# The largest pages Autodesk documents (../shared/reference/autodesk/construction.json, each list's `limit` maximum;
+# Data Management's `page[limit]` from PROVIDERS.md); tests/sandbox/test_autodesk.py keeps them equal to the reference.
+RFI_LIMIT_MAX = 200  # RFIs v3 search:rfis (body) and BIM 360 RFIs v2 (query)
+SUBMITTAL_LIMIT_MAX = 50  # ACC Submittals v2 items, responses, steps and tasks
+PROJECTS_LIMIT_MAX = 200  # Data Management hubs/{hub_id}/projects page[limit]
+
+
+def page_limit(raw: Any, default: int, *, maximum: int, name: str = "limit") -> int:
+    """A page size from 1 to `maximum` (absent: `default`); anything else is Autodesk's 400."""
+    if raw in (None, ""):
+        return default
+    text = str(raw)
+    if isinstance(raw, bool) or not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise AdskError(400, "Bad input", f"{name} must be a whole number from 1 to {maximum}; got {raw!r}.")
+    return int(text)
 
 
 def body_of(request: Request) -> dict[str, Any]:

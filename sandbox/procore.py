@@ -21,6 +21,8 @@ from .items import (
     visible_projects,
 )
 from .procore_api import (
+    PER_PAGE_MAX,
+    PROJECTS_V11_PER_PAGE_MAX,
     ApiError,
     Caller,
     Row,
@@ -61,7 +63,8 @@ def projects(app: SandboxApp, request: Request, caller: Caller) -> Response:
     if company_id != company["id"]:
         raise ApiError(403, "company_id does not match the Procore-Company-Id header.")
     rows = visible_projects(app, provider="procore", user_id=caller.user_id, org_id=company_id)
-    page, per_page = page_params(request)
+    v11 = request.path.endswith("/v1.1/projects")
+    page, per_page = page_params(request, maximum=PROJECTS_V11_PER_PAGE_MAX if v11 else PER_PAGE_MAX)
     chunk = [pj.project_json(p, company) for p in rows[(page - 1) * per_page : page * per_page]]
     return paginated(request, chunk, page=page, per_page=per_page, total=len(rows))
 
@@ -122,6 +125,7 @@ def submittal_detail(app: SandboxApp, request: Request, caller: Caller) -> Respo
 def submittal_responses(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = project_for(app, caller, request.params["project_id"])
     tool_check(app, project, "Submittals")
+    page_params(request)  # a per_page above Procore's maximum is refused here too
     data = [{"id": r["id"], "name": r["name"], "considered": r["considered"]} for r in responses_of(app, project["id"])]
     return paginated(request, data, page=1, per_page=max(len(data), 1), total=len(data))
 

@@ -127,9 +127,19 @@ def tool_check(app: SandboxApp, project: Row, tool: str) -> None:
         )
 
 
-def page_params(request: Request, *, default: int = 100, maximum: int = 300) -> tuple[int, int]:
+# The largest `per_page` Procore's list endpoints take: its pagination guide recommends at most 2,000 (PROVIDERS.md,
+# corrections; older versions documented 10,000); the v1.1 projects list stops at 300.
+PER_PAGE_MAX = 2_000
+PROJECTS_V11_PER_PAGE_MAX = 300
+
+
+def page_params(request: Request, *, default: int = 100, maximum: int = PER_PAGE_MAX) -> tuple[int, int]:
+    """`page` (from 1) and `per_page` (1 to `maximum`); a `per_page` outside that range is a 400, as at Procore."""
     page = int_param(request.query.get("page"), 1, low=1)
-    per_page = int_param(request.query.get("per_page"), default, low=1, high=maximum)
+    raw = request.query.get("per_page")
+    if raw not in (None, "") and not (str(raw).isdigit() and 1 <= int(str(raw)) <= maximum):
+        raise ApiError(400, f"per_page must be a whole number from 1 to {maximum}; got {raw!r}.")
+    per_page = int_param(raw, default, low=1, high=maximum)
     return page, per_page
 
 

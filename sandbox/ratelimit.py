@@ -2,7 +2,8 @@
 
 Procore: an hourly window and a 10-second spike window; every answer (4xx included) counts and carries the
 `X-Rate-Limit-*` headers of the window closest to running out. Autodesk and ConstructEx: one per-minute window, and a
-429 with `Retry-After` past it.
+429 with `Retry-After` past it; Autodesk's RFI and Submittal APIs add a per-minute window per application (every user
+of the same client id together).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ class RateLimits:
     procore_hourly: int = 3600
     procore_spike: int = 100  # per 10 seconds
     autodesk_per_minute: int = 300
+    # Autodesk's RFI and Submittal APIs also count per application, every customer together (PROVIDERS.md).
+    autodesk_rfis_app_per_minute: int = 100
+    autodesk_submittals_app_per_minute: int = 600
     constructex_per_minute: int = 300
     enabled: bool = True
 
@@ -79,6 +83,19 @@ class RateLimiter:
         if not self.limits.enabled:
             return None
         return self.hit(f"{provider}:{caller}", now, [(60, getattr(self.limits, f"{provider}_per_minute"))])
+
+
+def autodesk_app_window(limiter: RateLimiter, client_id: str, path: str, now: float) -> Window | None:
+    """The per-application window of Autodesk's RFI or Submittal API that `path` calls, counted; None elsewhere."""
+    if not limiter.limits.enabled:
+        return None
+    if "/rfis/" in path:
+        api, limit = "rfis", limiter.limits.autodesk_rfis_app_per_minute
+    elif "/construction/submittals/" in path:
+        api, limit = "submittals", limiter.limits.autodesk_submittals_app_per_minute
+    else:
+        return None
+    return limiter.hit(f"autodesk-app:{api}:{client_id}", now, [(60, limit)])
 
 
 def procore_headers(window: Window) -> dict[str, str]:

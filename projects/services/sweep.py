@@ -1,7 +1,9 @@
-"""The sweep: every minute, queue a sync for each link that is due or poked, within each account's rate budget.
+"""The sweep: every minute, queue a sync for each link that is due or poked, within each account's rate budget and
+within the provider's per-application budget (Autodesk's RFI and Submittal APIs count every firm's requests together).
 
 It reads all syncable links in one query and decides in Python, so its query count stays the same for ten links or
-ten thousand; the queued links are marked with one UPDATE and the tasks written with one INSERT.
+ten thousand; the queued links are marked with one UPDATE, the links held back for the shared budget with another, and
+the tasks written with one INSERT.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +26,8 @@ from projects.queue import Call, enqueue_many
 from projects.services.pull import planned_interval
 from projects.services.push import WAITING_LINK_STATUSES, responses_fail_stuck
 from providers.models import ProviderAccount
+from providers.registry import PROVIDERS
+from providers.types import ItemKind
 
 SYNC_TASK = "projects.tasks.sync_link"
 DELIVER_TASK = "projects.tasks.deliver_response"
@@ -34,6 +38,7 @@ UPDATE_CHUNK = 20_000  # under SQLite's limit of bound variables per statement
 class SweepResult:
     links: list[int]
     responses: list[int]
+    held: list[int] = field(default_factory=list)  # due, but waiting for the provider's shared per-app budget
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,23 @@ class _Candidate:
     interval: int
     calls: int
     next_sync_at: dt.datetime | None
-    poked: bool  # or never synced: due at once, whatever the budget
+    poked: bool  # or never synced: due at once, whatever the account's budget
     limit: int | None
+    kinds: tuple[ItemKind, ...]  # the kinds the link syncs
+
+    def app_calls(self) -> dict[ItemKind, int]:
+        """Requests a sync is expected to make of each kind's API: its last run's, shared among its kinds."""
+        each = -(-self.calls // len(self.kinds)) if self.kinds else 0
+        return {kind: each for kind in self.kinds}
+
+
+def _kinds(*, submittals: bool, rfis: bool) -> tuple[ItemKind, ...]:
+    kinds: list[ItemKind] = []
+    if submittals:
+        kinds.append("submittal")
+    if rfis:
+        kinds.append("rfi")
+    return tuple(kinds)
 
 
 def _syncable_links(now: dt.datetime) -> list[_Candidate]:
@@ -102,6 +122,7 @@ def _syncable_links(now: dt.datetime) -> list[_Candidate]:
                 next_sync_at=None if busy else (next_at or now),
                 poked=bool(poked or next_at is None) and not busy,
                 limit=limit,
+                kinds=_kinds(submittals=subs, rfis=rfis),
             )
         )
     return candidates
@@ -117,17 +138,43 @@ def _stretch_factors(candidates: Sequence[_Candidate]) -> dict[int, float]:
     return {account: max(1.0, load / (limits[account] * POLLING_SHARE_OF_BUDGET)) for account, load in planned.items()}
 
 
-def due_links(*, now: dt.datetime) -> list[int]:
+def due_links(*, now: dt.datetime) -> tuple[list[int], list[int]]:
+    """(links to sync now, due links held back for the provider's shared per-application budget)."""
     candidates = _syncable_links(now)
     factors = _stretch_factors(candidates)
-    due = []
+    due: list[_Candidate] = []
     for c in candidates:
         if c.next_sync_at is None:
             continue  # leased, queued or waiting for the provider's Retry-After
         stretch = dt.timedelta(seconds=c.interval * (factors[c.account_id] - 1))
         if c.poked or c.next_sync_at + stretch <= now:
-            due.append(c.id)
-    return due
+            due.append(c)
+    return _within_app_budgets(due)
+
+
+def _within_app_budgets(due: list[_Candidate]) -> tuple[list[int], list[int]]:
+    """Admit due links while each provider's per-application budget for this minute has room, poked links first and
+    then the longest overdue, so that every link gets its turn; the rest are held for a later sweep. Only the polling
+    share of the budget is planned (answers and people's pages use the rest); the first link of a provider is always
+    admitted, however many requests it needs, so none waits for ever."""
+    budgets = {key: cls.app_requests_per_minute for key, cls in PROVIDERS.items() if cls.app_requests_per_minute}
+    used: dict[str, dict[ItemKind, int]] = {key: defaultdict(int) for key in budgets}
+    admitted, held = [], []
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    for c in sorted(due, key=lambda c: (not c.poked, c.next_sync_at or far, c.id)):
+        budget = budgets.get(c.provider)
+        if budget is None:
+            admitted.append(c.id)
+            continue
+        spent, calls = used[c.provider], c.app_calls()
+        room = all(spent[kind] + n <= budget.get(kind, 0) * POLLING_SHARE_OF_BUDGET for kind, n in calls.items())
+        if room or not any(spent.values()):
+            for kind, n in calls.items():
+                spent[kind] += n
+            admitted.append(c.id)
+        else:
+            held.append(c.id)
+    return admitted, held
 
 
 def due_responses(*, now: dt.datetime) -> list[int]:
@@ -144,15 +191,21 @@ def sweep_run(
     """Queue the due syncs and deliveries. Running it twice in a row queues nothing the second time."""
     now = now or timezone.now()
     responses_fail_stuck(now=now)
-    links = due_links(now=now)
+    links, held = due_links(now=now)
     for start in range(0, len(links), UPDATE_CHUNK):
-        ProjectLink.objects.filter(pk__in=links[start : start + UPDATE_CHUNK]).update(queued_at=now)
+        chunk = links[start : start + UPDATE_CHUNK]
+        ProjectLink.objects.filter(pk__in=chunk).update(queued_at=now, shared_budget_wait_since=None)
+    for start in range(0, len(held), UPDATE_CHUNK):
+        chunk = held[start : start + UPDATE_CHUNK]
+        ProjectLink.objects.filter(pk__in=chunk, shared_budget_wait_since__isnull=True).update(
+            shared_budget_wait_since=now
+        )
     responses = due_responses(now=now)
     if responses:
         # Not queued again by the next sweep while this task waits for a worker.
         ItemResponse.objects.filter(pk__in=responses).update(next_attempt_at=now + QUEUE_GRACE)
     enqueue([(SYNC_TASK, (link_id,)) for link_id in links] + [(DELIVER_TASK, (rid,)) for rid in responses])
-    return SweepResult(links=links, responses=responses)
+    return SweepResult(links=links, responses=responses, held=held)
 
 
 def sync_run_queue(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncRun:

@@ -8,7 +8,9 @@ RFI and Submittal APIs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 
@@ -16,7 +18,7 @@ from providers.answers import expect_list, object_or_empty, require
 from providers.base import Endpoints, Provider
 from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import Company, ProviderProject, ProviderUser
+from providers.types import Company, ItemKind, ProviderProject, ProviderUser
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -86,6 +88,9 @@ class AutodeskClient(Provider):
     scopes = ("data:read", "data:write", "data:create", "account:read", "user-profile:read")
     production = PRODUCTION
     provider_sandbox = PRODUCTION  # Autodesk has no separate sandbox host; apps are separate registrations
+    refresh_token_idle_lifetime = dt.timedelta(days=15)  # PROVIDERS.md: refresh tokens expire after 15 days unused
+    # PROVIDERS.md: the RFI and Submittal APIs' limits are per application across all customers.
+    app_requests_per_minute: ClassVar[Mapping[ItemKind, int]] = {"rfi": 100, "submittal": 600}
 
     @property
     def token_url(self) -> str:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from providers.models import ProviderAccount
 
 RFI_LIMIT = 200  # the largest page of the RFI APIs (v3 search and BIM 360 v2)
-SUBMITTAL_LIMIT = 50  # the largest page of ACC submittal items
+SUBMITTAL_LIMIT = 50  # the largest page of ACC Submittals lists (items, responses)
 CLOSED_RFI = frozenset({"closed", "void"})
 # Every ACC RFI status (construction.json, acc-rfis-v3-search `filter.status`), lower-cased -> the portal's words.
 # "answered" is an open RFI with an official response, waiting for its manager to close it. Shown as "Open" (like a
@@ -268,8 +268,12 @@ class AutodeskItems(AutodeskClient):
         if kind != "submittal" or api_id(project_id) in _BIM360_PROJECTS:
             return []
         url = f"{self.endpoints.api}/construction/submittals/v2/projects/{api_id(project_id)}/responses"
-        body = self._call("GET", url, account=account)
-        entries = expect_list(body, label=self.label, key="results") if isinstance(body, dict) else body
+        # Paged like the items (limit 1-50, default 20): a project with more than 20 responses loses none.
+        pages = self._offset_pages(
+            lambda offset: self._call("GET", url, account=account, params={"limit": SUBMITTAL_LIMIT, "offset": offset}),
+            SUBMITTAL_LIMIT,
+        )
+        entries = [entry for page in pages for entry in page]
         return [
             ResponseOption(
                 id=str(e["id"]),

@@ -24,9 +24,14 @@ if TYPE_CHECKING:
     from providers.models import ProviderAccount
 
 MAX_PAGES = 1000  # a guard against a provider that keeps answering rel="next"
-# Procore's largest page (PROVIDERS.md: per_page max 300 on v1.1 lists). The RFI operation documents no maximum;
-# asking for 300 is safe either way because every page's rel="next" link is followed.
-PER_PAGE = 300
+# Item lists (submittals, RFIs, submittal responses) are read 2,000 a page: the largest page Procore's pagination guide
+# recommends (PROVIDERS.md, corrections; older versions allowed 10,000). Fewer requests leave more of the hourly limit
+# for other links, and a page still fits the engine's budgets: it is committed on its own (one transaction per page),
+# 2,000 items take under a second to ingest and a few MB to hold, well inside the 30 s read timeout and the lease.
+# Every page's rel="next" link is followed, so a provider that serves less per page loses nothing.
+PER_PAGE = 2_000
+# The v1.1 projects list is the one list documented with a smaller maximum.
+PROJECTS_PER_PAGE = 300
 
 
 _TOOL_PATHS = (
@@ -93,7 +98,7 @@ class ProcoreClient(Provider):
         entries = self._all_pages(
             account,
             f"{self.endpoints.api}/rest/v1.1/projects",
-            {"company_id": company_id, "page": 1, "per_page": 300},
+            {"company_id": company_id, "page": 1, "per_page": PROJECTS_PER_PAGE},
             company_id=company_id,
         )
         return [

@@ -63,11 +63,11 @@ def rfi(n: int, **fields: Any) -> dict[str, Any]:
     }
 
 
-def link_header(url: str, page: int, last: int) -> dict[str, str]:
-    links = [f'<{url}?page=1&per_page=300>; rel="first"', f'<{url}?page={last}&per_page=300>; rel="last"']
+def link_header(url: str, page: int, last: int, total: int = 301) -> dict[str, str]:
+    links = [f'<{url}?page=1&per_page=2000>; rel="first"', f'<{url}?page={last}&per_page=2000>; rel="last"']
     if page < last:
-        links.append(f'<{url}?page={page + 1}&per_page=300>; rel="next"')
-    return {"Link": ", ".join(links), "Total": "301", "Per-Page": "300"}
+        links.append(f'<{url}?page={page + 1}&per_page=2000>; rel="next"')
+    return {"Link": ", ".join(links), "Total": str(total), "Per-Page": "2000"}
 
 
 def list_items(
@@ -85,15 +85,18 @@ def account(make_account: Callable[..., ProviderAccount]) -> ProviderAccount:
     return make_account("procore", provider_user_id=ME)
 
 
-def test_it_pages_submittals_to_the_end_at_300_a_page(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
-    mocked.get(SUBMITTALS, json=[submittal(n) for n in range(300)], headers=link_header(SUBMITTALS, 1, 2))
-    mocked.get(SUBMITTALS, json=[submittal(300)], headers=link_header(SUBMITTALS, 2, 2))
+def test_it_pages_submittals_to_the_end_at_2000_a_page(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    # 2,000: the largest page Procore's pagination guide recommends (PROVIDERS.md); 300 is the v1.1 projects' limit.
+    mocked.get(SUBMITTALS, json=[submittal(n) for n in range(2000)], headers=link_header(SUBMITTALS, 1, 2, 2001))
+    mocked.get(SUBMITTALS, json=[submittal(2000)], headers=link_header(SUBMITTALS, 2, 2, 2001))
 
     pages = list_items(account)
 
-    assert [len(p) for p in pages] == [300, 1]
+    assert [len(p) for p in pages] == [2000, 1]
     first = sent_query(mocked.calls[0].request)
-    assert first["per_page"] == ["300"] and first["page"] == ["1"]
+    assert first["per_page"] == ["2000"] and first["page"] == ["1"]
     assert mocked.calls[0].request.headers["Procore-Company-Id"] == COMPANY
     assert len(mocked.calls) == 2
 
@@ -107,7 +110,7 @@ def test_it_asks_only_for_items_updated_since_the_given_time(
 
     query = sent_query(mocked.calls[0].request)
     assert query["filters[updated_at]"] == ["2026-03-01T08:55:30Z...2100-01-01T00:00:00Z"]
-    assert query["per_page"] == ["300"]
+    assert query["per_page"] == ["2000"]
 
 
 def test_a_first_sync_sends_no_date_filter(mocked: responses.RequestsMock, account: ProviderAccount) -> None:

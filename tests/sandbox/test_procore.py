@@ -74,10 +74,23 @@ def test_lists_page_with_link_total_and_per_page(sandbox: RunningSandbox, procor
     assert len({s["id"] for s in first.json()} | {s["id"] for s in last.json()}) == 150
 
 
-def test_per_page_is_capped_at_300(sandbox: RunningSandbox, procore: Api) -> None:
-    project = sandbox.seed_bulk(count=400)
-    answer = procore.get(f"/rest/v1.0/projects/{project}/rfis", params={"per_page": 1000})
-    assert answer.headers["Per-Page"] == "300" and len(answer.json()) == 300
+def test_item_lists_take_up_to_2000_a_page_and_refuse_more(sandbox: RunningSandbox, procore: Api) -> None:
+    # Procore recommends at most 2,000 a page (PROVIDERS.md, corrections); 300 is the v1.1 projects list's limit only.
+    project = sandbox.seed_bulk(count=2_001)
+    for path in (f"/rest/v1.0/projects/{project}/rfis", f"/rest/v1.1/projects/{project}/submittals"):
+        answer = procore.get(path, params={"per_page": 2000})
+        assert answer.headers["Per-Page"] == "2000" and len(answer.json()) == 2000 and "next" in answer.links
+        refused = procore.get(path, params={"per_page": 2001})
+        assert refused.status_code == 400 and "per_page" in refused.json()["errors"]
+    refused = procore.get(f"/rest/v1.0/projects/{project}/submittal_responses", params={"per_page": 2001})
+    assert refused.status_code == 400
+
+
+def test_the_v11_projects_list_takes_up_to_300_a_page(procore: Api) -> None:
+    assert procore.get("/rest/v1.1/projects", params={"company_id": SUMMIT, "per_page": 300}).status_code == 200
+    refused = procore.get("/rest/v1.1/projects", params={"company_id": SUMMIT, "per_page": 301})
+    assert refused.status_code == 400 and "300" in refused.json()["errors"]
+    assert procore.get("/rest/v1.0/projects", params={"company_id": SUMMIT, "per_page": 2000}).status_code == 200
 
 
 def test_submittals_filter_on_an_updated_at_range(procore: Api) -> None:
