@@ -1,13 +1,40 @@
-"""Fixtures shared by every app's tests: firms, members, logged-in clients."""
+"""Fixtures shared by every app's tests: firms, members, logged-in clients; and the check that every request the
+portal sends to Procore or Autodesk during any test is one the provider documents (tests/provider_requests.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.test import Client
 
 from connector_portal.models import Firm, Licence, Membership, User
+from tests import provider_requests
+
+
+@pytest.fixture(autouse=True)
+def _provider_requests_documented(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[provider_requests.Sent]]:
+    """Every Procore / Autodesk request this test makes the portal send, checked against the reference at the end."""
+    yield from provider_requests.recording(monkeypatch, request.node.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in provider_requests.RECORDER.summary():
+        terminalreporter.write_line(line)
+    target = os.environ.get("PROVIDER_REQUEST_LOG")
+    if target:
+        provider_requests.RECORDER.write(Path(target))
+        terminalreporter.write_line(f"  request log: {target}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Each undocumented request already failed the test that sent it; the session cannot pass with one either.
+    if provider_requests.RECORDER.undocumented() and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

@@ -80,3 +80,84 @@ def test_the_check_catches_an_undocumented_parameter_a_missing_header_and_an_unk
     assert "undocumented query parameter 'colour'" in str(caught.value)
     assert "no Procore-Company-Id header" in str(caught.value)
     assert "GET /rest/v9/nothing is not a documented Procore operation" in str(caught.value)
+
+
+def problems(method: str, path: str, query: str = "", body: str | None = None, company: str | None = "8") -> list[str]:
+    headers = {"Content-Type": "application/json"} if body else {}
+    if company is not None:
+        headers["Procore-Company-Id"] = company
+    return procore_reference.problems_at(method, path, query, headers, body)
+
+
+def test_the_company_header_is_on_every_company_scoped_call_and_only_there() -> None:
+    scoped = {op.name for op in procore_reference.operations() if op.company_scoped}
+    assert "RestV10MeGet" not in scoped and "RestV10CompaniesGet" not in scoped and "OauthTokenPost" not in scoped
+    assert {"RestV11ProjectsGet", "RestV10SubmittalApproversIdPatch", "RestV10WebhooksHooksPost"} <= scoped
+    assert problems("GET", "/rest/v1.0/me") == [
+        "RestV10MeGet (procore/endpoints/RestV10MeGet.json): Procore-Company-Id sent on a call that is not "
+        "company-scoped"
+    ]
+    assert problems("GET", "/rest/v1.0/me", company=None) == []
+    assert problems("GET", "/rest/v1.0/projects/6/rfis/7", company=None) == [
+        "RestV10ProjectsProjectIdRfisIdGet (procore/endpoints/RestV10ProjectsProjectIdRfisIdGet.json): "
+        "no Procore-Company-Id header"
+    ]
+    assert problems("GET", "/rest/v1.1/projects", "company_id=9") == [
+        "RestV11ProjectsGet (procore/endpoints/RestV11ProjectsGet.json): Procore-Company-Id '8' is not the company "
+        "the call names ('9')"
+    ]
+    assert problems("GET", "/rest/v1.1/projects", "company_id=8") == []
+
+
+def test_query_values_follow_the_reference_enums_types_date_ranges_and_page_limits() -> None:
+    rfis = "/rest/v1.0/projects/6/rfis"
+    assert (
+        problems("GET", rfis, "filters[status]=open&filters[updated_at]=2026-01-01T00:00:00Z...2026-02-01T00:00:00Z")
+        == []
+    )
+    assert problems("GET", rfis, "filters[status]=open&page=1&per_page=2000") == []
+    found = problems("GET", rfis, "filters[status]=pending&filters[updated_at]=2026-01-01T10:00...tomorrow&page=0")
+    assert [p.split(": ", 1)[1] for p in found] == [
+        "query 'filters[status]': 'pending' is not one of the documented values ['open', 'closed', 'draft']",
+        "query 'filters[updated_at]': '2026-01-01T10:00...tomorrow' is not a date or a range start...end of dates "
+        "or of date-times",
+        "query 'page': 0 is below the documented minimum 1",
+    ]
+    assert problems("GET", "/rest/v1.1/projects", "company_id=8&per_page=301")[0].endswith(
+        "query 'per_page': 301 is above the documented maximum 300"
+    )
+    assert problems("GET", rfis, "per_page=2001")[0].endswith(
+        "query 'per_page': 2001 is above the documented maximum 2000"
+    )
+    approver = "/rest/v1.0/submittal_approvers/3"
+    body = '{"submittal_approver": {"submittal_response_id": 4}}'
+    assert problems("PATCH", approver, "project_id=6&submittal_id=x&send_emails=yes", body) == [
+        f"RestV10SubmittalApproversIdPatch (procore/endpoints/RestV10SubmittalApproversIdPatch.json): query {key}"
+        for key in (
+            "'send_emails': 'yes' is not a boolean (true or false)",
+            "'submittal_id': 'x' is not of the documented type integer",
+        )
+    ]
+
+
+def test_body_keys_are_checked_at_every_depth_with_their_types_and_required_keys() -> None:
+    replies = "/rest/v1.0/projects/6/rfis/7/replies"
+    assert problems("POST", replies, body='{"reply": {"body": "Yes", "official": false}}') == []
+    found = problems("POST", replies, body='{"reply": {"body": "Yes", "official": "no", "send_emails": true}}')
+    assert [p.split(": ", 1)[1] for p in found] == [
+        "body key 'reply.official': 'no' is not of the documented type boolean",
+        "undocumented body key 'reply.send_emails'",
+    ]
+    found = problems(
+        "PATCH", "/rest/v1.0/submittal_approvers/3", "project_id=6&submittal_id=5", '{"submittal_approver": {}}'
+    )
+    assert found[0].endswith("required body key 'submittal_approver.submittal_response_id' missing")
+    form = "grant_type=password&client_id=a&client_secret=b&code_verifier=v"
+    found = procore_reference.problems_at(
+        "POST", "/oauth/token", "", {"Content-Type": "application/x-www-form-urlencoded"}, form
+    )
+    assert [p.split(": ", 1)[1] for p in found] == [
+        "undocumented body key 'code_verifier'",
+        "body key 'grant_type': 'password' is not one of the documented values "
+        "['authorization_code', 'refresh_token', 'client_credentials']",
+    ]
