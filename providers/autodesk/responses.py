@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from providers.answers import expect_list, holds_answer, same_text
-from providers.autodesk.client import _BIM360_PROJECTS, AutodeskClient, Reviewer, api_id
+from providers.autodesk.client import AutodeskClient, Reviewer, api_id
 from providers.errors import NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt
 from providers.refusals import RefusalWords, response_refusal
-from providers.types import ItemKind
+from providers.types import NO_FACTS, ItemKind, ProjectFacts
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -66,10 +66,12 @@ class AutodeskResponses(AutodeskClient):
         receiving_user_id: str,
         option_id: str,
         comment: str,
+        facts: ProjectFacts = NO_FACTS,
     ) -> None:
         pid = api_id(project_id)
+        known = self.known_facts(account, company_id, project_id, facts)
         if kind == "rfi":
-            if pid in _BIM360_PROJECTS:
+            if known.bim360:
                 raise UnexpectedAnswer(
                     "The portal cannot answer BIM 360 RFIs yet (only Autodesk Construction Cloud ones). "
                     "Answer this RFI in BIM 360.",
@@ -94,7 +96,7 @@ class AutodeskResponses(AutodeskClient):
             )
             return
         base = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}"
-        reviewer = Reviewer(self, account, pid, receiving_user_id)
+        reviewer = Reviewer(self, account, pid, receiving_user_id, region=known.region)
         step_id, task = self._my_task(account, base, reviewer, option_id, comment)
         if _closed_with(task, option_id, comment):
             return  # an earlier attempt closed it with this response and its answer was lost: that is success
