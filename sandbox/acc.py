@@ -129,7 +129,7 @@ def _rfi_page(app: SandboxApp, project: Any, limit: int, offset: int, updated: s
 
 @api
 def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="RFIs")
     body = body_of(request)
     limit = int_param(str(body.get("limit", "")), 10, low=1, high=200)
     offset = int_param(str(body.get("offset", "")), 0)
@@ -148,7 +148,7 @@ def _bim360_rfi(rfi: dict[str, Any]) -> dict[str, Any]:
 @api
 def bim360_rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
     container = _container_project(app, request.params["container_id"])
-    project = acc_project(app, caller, container["uid"], acc_only=False)
+    project = acc_project(app, caller, container["uid"], acc_only=False, tool="RFIs")
     limit = int_param(request.query.get("limit"), 10, low=1, high=200)
     offset = int_param(request.query.get("offset"), 0)
     status = request.query.get("filter[status]")
@@ -158,7 +158,7 @@ def bim360_rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
 
 
 def _rfi_item(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="RFIs")
     item = item_get(app, uid=request.params["rfi_id"], kind="rfi")
     if item is None or item["project_id"] != project["id"]:
         raise AdskError(404, "RFI not found")
@@ -320,7 +320,7 @@ def _submittals(app: SandboxApp, project: Any, rows: list[Any]) -> list[dict[str
 
 @api
 def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="Submittals")
     limit = int_param(request.query.get("limit"), 20, low=1, high=50)
     offset = int_param(request.query.get("offset"), 0)
     for name in SUBMITTAL_DATE_FILTERS:
@@ -363,7 +363,7 @@ SUBMITTAL_DATE_FILTERS = tuple(
 
 
 def _submittal(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="Submittals")
     item = item_get(app, uid=request.params["item_id"], kind="submittal")
     if item is None or item["project_id"] != project["id"]:
         raise AdskError(404, "Submittal item not found")
@@ -378,7 +378,7 @@ def submittal_detail(app: SandboxApp, request: Request, caller: Caller) -> Respo
 
 @api
 def submittal_responses(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="Submittals")
     rows = [r for r in responses_of(app, project["id"]) if r["category_id"]]
     results = [{"id": r["uid"], "value": r["name"], "categoryId": r["category_id"]} for r in rows]
     return json_response(

@@ -14,7 +14,7 @@ import requests
 
 from providers.answers import expect_list, object_or_empty, require
 from providers.base import Endpoints, Provider
-from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
+from providers.errors import AccessBlocked, NotFound, ProviderError, ToolUnavailable, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import Company, ProjectFacts, ProviderProject, ProviderUser
 
@@ -34,6 +34,18 @@ PRODUCTION = Endpoints(
 def api_id(dm_id: str) -> str:
     """The id the RFI and Submittal APIs take: the Data Management id without its `b.` prefix."""
     return dm_id.removeprefix("b.")
+
+
+# The project tools whose APIs the portal calls, by the paths of their APIs (ACC v3 / BIM 360 v2 RFIs, ACC submittals).
+_TOOL_PATHS = (("RFIs", ("/construction/rfis/", "/bim360/rfis/")), ("Submittals", ("/construction/submittals/",)))
+# What Autodesk's refusal says when the hub's account has not added (or has removed) the app under Custom Integrations.
+_HUB_REFUSAL = ("custom integrations",)
+
+
+def project_tool(url: str) -> str:
+    """The project tool ("RFIs", "Submittals") a call belongs to, or "" for any other call."""
+    path = url.split("?")[0]
+    return next((tool for tool, parts in _TOOL_PATHS if any(part in path for part in parts)), "")
 
 
 def _dm_id(some_id: str) -> str:
@@ -254,12 +266,32 @@ class AutodeskClient(Provider):
     # -- errors -----------------------------------------------------------------------------------------------------
 
     def classify(self, response: requests.Response, attempt: Attempt) -> ProviderError:
-        if response.status_code == 403:
-            detail = f"{attempt.method} {attempt.url.split('?')[0]} -> 403: {error_text(response)}"
-            return AccessBlocked(
-                "Your Autodesk account administrator has not added the connector app to this BIM 360 / Autodesk "
-                "Construction Cloud account. Ask them to add it under Account Admin → Custom Integrations (they need "
-                "the portal's client id from support), then try again.",
+        if response.status_code != 403:
+            return super().classify(response, attempt)
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> 403: {error_text(response)}"
+        text = response.text.lower()
+        tool = project_tool(attempt.url)
+        if tool and not any(marker in text for marker in _HUB_REFUSAL):
+            # Not every Autodesk 403 is the hub's: a project's RFIs or Submittals refused mean the receiving user is
+            # not on the project or has no permission in that tool (or it is not activated there).
+            if "not a member" in text:
+                return ToolUnavailable(
+                    f"Autodesk refused this project's {tool}: the receiving user is not a member of the project. Ask "
+                    "a project administrator to add them to the project's members in Autodesk (Project Admin → "
+                    f"Members) with access to the {tool} tool, or choose another receiving user; syncing then "
+                    "resumes.",
+                    detail=detail,
+                )
+            return ToolUnavailable(
+                f"Autodesk refused this project's {tool}: the receiving user has no permission in the project's "
+                f"{tool} tool, or the tool is not activated on the project. Ask a project administrator to activate "
+                f"the {tool} tool and give the user a permission level in it (Project Admin → {tool}); syncing then "
+                "resumes.",
                 detail=detail,
             )
-        return super().classify(response, attempt)
+        return AccessBlocked(
+            "Your Autodesk account administrator has not added the connector app to this BIM 360 / Autodesk "
+            "Construction Cloud account. Ask them to add it under Account Admin → Custom Integrations (they need "
+            f"the portal's client id {self.app.client_id}), then try again.",
+            detail=detail,
+        )

@@ -47,6 +47,11 @@ REFUSALS = RefusalWords(
 )
 
 
+# What Autodesk's 403 says when the whole project or its tool is refused to the user (not a member, no permission in
+# the tool), rather than this one response (e.g. a review task that is someone else's): `classify` says what to do.
+PROJECT_REFUSALS = ("not a member", "permission in the")
+
+
 def _closed_with(task: dict[str, Any], option_id: str, comment: str) -> bool:
     """Whether a review task is already completed with this response (and this comment, when the task shows one)."""
     if task.get("status") != "completed" or str(task.get("responseId")) != option_id:
@@ -143,4 +148,6 @@ class AutodeskResponses(AutodeskClient):
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         what = "RFI" if "/rfis/" in attempt.url else "submittal"
+        if response.status_code == 403 and any(marker in response.text.lower() for marker in PROJECT_REFUSALS):
+            return self.classify(response, attempt)  # the project or its tool refused, not this one response
         return response_refusal(response, attempt, what=what, words=REFUSALS, otherwise=self.classify)

@@ -14,7 +14,14 @@ import requests
 import responses
 
 from providers import autodesk
-from providers.errors import AccessBlocked, NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
+from providers.errors import (
+    AccessBlocked,
+    NotFound,
+    ProviderUnavailable,
+    RateLimited,
+    ToolUnavailable,
+    UnexpectedAnswer,
+)
 from providers.models import ProviderAccount
 from providers.registry import get_provider
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem
@@ -342,6 +349,9 @@ def test_a_refused_review_says_why(
         post(account)
 
 
+RFI_1 = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1"
+
+
 def test_a_hub_without_the_app_is_still_an_access_problem(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
@@ -352,7 +362,49 @@ def test_a_hub_without_the_app_is_still_an_access_problem(
         post(account)
 
 
-RFI_1 = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1"
+@pytest.mark.parametrize(
+    ("kind", "detail", "words"),
+    [
+        ("submittal", "You do not have permission in the Submittals tool of this project.", "Submittals tool"),
+        ("rfi", "You do not have permission in the RFIs tool of this project.", "RFIs tool"),
+        ("rfi", "You are not a member of this project.", "not a member of the project"),
+    ],
+)
+def test_a_project_or_tool_403_is_not_the_hubs_custom_integrations(
+    mocked: responses.RequestsMock, account: ProviderAccount, kind: ItemKind, detail: str, words: str
+) -> None:
+    body = {"errors": [{"status": "403", "code": "BIM360DM_ERROR", "title": "Forbidden", "detail": detail}]}
+    mocked.get(ITEMS, json=body, status=403)
+    mocked.post(RFI_SEARCH, json=body, status=403)
+
+    with pytest.raises(ToolUnavailable) as caught:
+        list_items(account, kind)
+
+    assert words in caught.value.message and "project administrator" in caught.value.message
+    assert "Custom Integrations" not in caught.value.message
+
+
+def test_a_hub_refusal_on_a_project_api_still_says_custom_integrations(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    refused = {"errors": [{"detail": "The app is not added under Custom Integrations of this account."}]}
+    mocked.post(RFI_SEARCH, json=refused, status=403)
+
+    with pytest.raises(AccessBlocked) as caught:
+        list_items(account, "rfi")
+
+    assert not isinstance(caught.value, ToolUnavailable) and "Custom Integrations" in caught.value.message
+
+
+def test_an_rfi_answer_refused_for_want_of_tool_permission_says_which_permission(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFI_1, json=rfi(1, responses=[]))
+    detail = "You do not have permission in the RFIs tool of this project."
+    mocked.post(f"{RFI_1}/responses", json={"errors": [{"detail": detail}]}, status=403)
+
+    with pytest.raises(ToolUnavailable, match="permission in the project's RFIs tool"):
+        post(account, "rfi", "rfi-1")
 
 
 def test_429_and_503_carry_retry_after(
