@@ -101,8 +101,8 @@ def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, A
         "title": item["title"],
         "question": question,
         "status": _rfi_status(item),
+        # v3 RFIs have no `ballInCourt` (PROVIDERS.md): who must act is `assignedTo` ({id, type}: user, role, company).
         "assignedTo": [{"id": adsk.get(item["assignee_id"]), "type": "user"}] if item["assignee_id"] else [],
-        "ballInCourt": [adsk.get(uid) for uid in ball_in_court_ids(item, [])],
         "managerId": adsk.get(item["manager_id"]),
         "createdBy": adsk.get(item["manager_id"]),
         "dueDate": item["due_date"],
@@ -176,7 +176,7 @@ def _response_json(post: Any) -> dict[str, Any]:
     return {
         "id": post["uid"],
         "text": post["body"],
-        "status": "answered",
+        "status": post["status"] or "answered",  # as posted: answered, or rejected
         "createdBy": post["user_adsk_id"],
         "onBehalf": None,
         "state": "official" if post["official"] else "unofficial",
@@ -189,7 +189,8 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
     """POST .../responses: `{text, status}` required (status answered or rejected), optional onBehalf, attachments;
     Autodesk documents no GET of this path (the RFI detail embeds `responses[]`)."""
     _project, item = _rfi_item(app, request, caller)
-    text = str(checked_body(request, RFI_RESPONSE_BODY)["text"]).strip()
+    body = checked_body(request, RFI_RESPONSE_BODY)
+    text, status = str(body["text"]).strip(), str(body["status"])
     if item["status"] not in ("open", *REVIEW_WORKFLOW):
         raise AdskError(422, "RFI closed", "The RFI is closed; it no longer takes responses.")
     post_add(
@@ -197,9 +198,14 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
         item_id=item["id"],
         kind="answer",
         body=text,
-        official=caller.user_id == item["assignee_id"],
+        official=caller.user_id == item["assignee_id"] and status == "answered",
         user_id=caller.user_id,
+        status=status,
     )
+    if status == "rejected":
+        # A rejected response sends the RFI back: its status becomes `rejected` (Autodesk's RFI workflow).
+        with app.store.write() as conn:
+            conn.execute("UPDATE items SET status = 'rejected' WHERE id = ?", (item["id"],))
     post = posts_by_item(app, [item["id"]])[item["id"]][-1]
     return json_response(_response_json(post), 201)
 

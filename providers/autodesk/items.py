@@ -84,10 +84,17 @@ def submittal_dates(since: dt.datetime | None) -> str | None:
     return f"{start.isoformat()}..{FAR_FUTURE.date().isoformat()}"
 
 
-def _assignees(value: Any) -> set[str]:
-    """Who an RFI is assigned to: ACC v3 lists `{id, type}` objects; BIM 360 v2 gives one id (with `assignedToType`)."""
-    entries = value if isinstance(value, list) else [value]
-    return {person_id(entry) for entry in entries} - {""}
+def _assignees(attributes: dict[str, Any]) -> dict[str, list[str]]:
+    """Who an RFI is assigned to, by type (user, role, company): ACC v3 lists `{id, type}` objects in `assignedTo`;
+    BIM 360 v2 gives one id with `assignedToType`. v3 RFIs have no `ballInCourt`: the assignees are who must act."""
+    value = attributes.get("assignedTo")
+    found: dict[str, list[str]] = {"user": [], "role": [], "company": []}
+    for entry in value if isinstance(value, list) else [value]:
+        kind = entry.get("type") if isinstance(entry, dict) else attributes.get("assignedToType")
+        assignee = person_id(entry)
+        if assignee:
+            found.setdefault(str(kind or "user"), []).append(assignee)
+    return found
 
 
 class AutodeskItems(AutodeskClient):
@@ -199,7 +206,6 @@ class AutodeskItems(AutodeskClient):
         *,
         since: dt.datetime | None = None,
     ) -> ProviderItem:
-        user_id = reviewer.user_id
         # BIM 360 v2 nests the fields under "attributes"; ACC does not.
         attributes: dict[str, Any] = entry["attributes"] if isinstance(entry.get("attributes"), dict) else entry
         item_id = str(require(entry, "id", label=self.label))
@@ -239,8 +245,8 @@ class AutodeskItems(AutodeskClient):
                 raw=entry,
             )
         status = str(attributes.get("status") or "")
-        assigned = _assignees(attributes.get("assignedTo"))
-        ball = tuple(str(u) for u in attributes.get("ballInCourt") or [] if u)
+        assigned = _assignees(attributes)
+        ball = tuple(a for group in assigned.values() for a in group)
         return ProviderItem(
             kind=kind,
             provider_id=item_id,
@@ -251,7 +257,7 @@ class AutodeskItems(AutodeskClient):
             due_date=parse_date(attributes.get("dueDate")),
             ball_in_court=ball,
             url=item_url(kind, pid, item_id, bim360=facts.bim360, region=reviewer.region),
-            for_receiving_user=user_id in assigned or user_id in ball,
+            for_receiving_user=reviewer.holds(assigned["user"], assigned["role"], assigned["company"]),
             closed=status.lower() in CLOSED_RFI,
             raw=entry,
         )

@@ -57,7 +57,6 @@ def rfi(n: int, **fields: Any) -> dict[str, Any]:
         "title": f"Question {n}",
         "status": "open",
         "assignedTo": [{"id": "OTHER", "type": "user"}],
-        "ballInCourt": ["OTHER"],
         "dueDate": "2026-04-01",
         "updatedAt": "2026-03-02T09:00:00.000Z",
         **fields,
@@ -123,7 +122,7 @@ def dm_project(container: str | None = CONTAINER, project_type: str = "BIM360") 
 
 def bim360_rfi(n: int, assigned: str) -> dict[str, Any]:
     """A BIM 360 v2 RFI: fields under `attributes`, one `assignedTo` id with its `assignedToType`."""
-    fields = {k: v for k, v in rfi(n).items() if k not in ("id", "assignedTo", "ballInCourt")}
+    fields = {k: v for k, v in rfi(n).items() if k not in ("id", "assignedTo")}
     return {
         "id": f"rfi-{n}",
         "type": "rfis",
@@ -222,17 +221,33 @@ def test_submittals_are_filtered_by_dates_from_the_day_before_since(
 def test_only_items_where_the_user_is_assignee_or_ball_in_court_are_for_them(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.post(
-        RFI_SEARCH,
-        json=page([rfi(1), rfi(2, assignedTo=[{"id": ME, "type": "user"}]), rfi(3, ballInCourt=[ME])], 0, 3, 200),
-    )
+    mocked.post(RFI_SEARCH, json=page([rfi(1), rfi(2, assignedTo=[{"id": ME, "type": "user"}])], 0, 2, 200))
     mocked.get(ITEMS, json=page([item(1), item(2, ballInCourtUsers=[ME])], 0, 2, 50))
 
     rfis = list_items(account, "rfi")[0]
     submittals = list_items(account, "submittal")[0]
 
-    assert [i.for_receiving_user for i in rfis] == [False, True, True]
+    assert [i.for_receiving_user for i in rfis] == [False, True]
     assert [i.for_receiving_user for i in submittals] == [False, True]
+
+
+def test_acc_rfis_are_the_users_by_assignedto_alone_their_own_their_roles_or_their_companys(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    """v3 RFIs have no `ballInCourt` (PROVIDERS.md): a `ballInCourt` some answer might carry is not read."""
+    listed = [
+        rfi(1, ballInCourt=[ME]),  # not a v3 field: assigned to OTHER, so not theirs
+        rfi(2, assignedTo=[{"id": MY_ROLE, "type": "role"}]),
+        rfi(3, assignedTo=[{"id": MY_COMPANY, "type": "company"}]),
+        rfi(4, assignedTo=[{"id": "role-engineer", "type": "role"}]),
+    ]
+    mocked.post(RFI_SEARCH, json=page(listed, 0, 4, 200))
+    mocked.get(ADMIN_ME, json=project_user())
+
+    [rfis] = list_items(account, "rfi")
+
+    assert [i.for_receiving_user for i in rfis] == [False, True, True, False]
+    assert rfis[1].ball_in_court == (MY_ROLE,)
 
 
 def test_items_read_with_status_closed_revision_and_url(
