@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from connector_portal.models import Connector, FirmOwned
+from providers.types import ProjectFacts
 
 
 class ProjectLink(FirmOwned):
@@ -47,6 +48,21 @@ class ProjectLink(FirmOwned):
     sync_rfis = models.BooleanField("sync RFIs", default=True)
     supports_submittals = models.BooleanField(
         default=True, help_text="False for BIM 360 projects: Autodesk offers no submittals API for them."
+    )
+    # What the provider told about the project when it was listed (providers.types.ProjectFacts), kept here so that
+    # every worker knows it; empty for providers that need none. An Autodesk link made before these were kept gets
+    # them on its next sync or response (the project is read from Data Management once, then saved).
+    provider_project_type = models.CharField(
+        max_length=20, blank=True, help_text="Autodesk: ACC or BIM360 (Data Management's projectType)."
+    )
+    rfi_container_id = models.CharField(
+        "RFIs container id",
+        max_length=100,
+        blank=True,
+        help_text="Autodesk: the project's RFIs container (BIM 360's RFI API takes it, not the project id).",
+    )
+    region = models.CharField(
+        max_length=10, blank=True, help_text="Autodesk: the hub's region (US, EMEA, ...): the host of item pages."
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True, help_text="What is wrong and what to do, in words.")
@@ -146,6 +162,21 @@ class ProjectLink(FirmOwned):
                 "receiving user who signed in to the provider from that firm.",
                 code="firm_mismatch",
             )
+
+    FACT_FIELDS = ("provider_project_type", "rfi_container_id", "region")
+
+    @property
+    def provider_facts(self) -> ProjectFacts:
+        return ProjectFacts(
+            project_type=self.provider_project_type, rfi_container_id=self.rfi_container_id, region=self.region
+        )
+
+    def set_provider_facts(self, facts: ProjectFacts) -> None:
+        self.provider_project_type, self.rfi_container_id, self.region = (
+            facts.project_type,
+            facts.rfi_container_id,
+            facts.region,
+        )
 
     def cursor_for(self, kind: str) -> dt.datetime | None:
         return getattr(self, f"{kind}_cursor")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 from django.utils import timezone
 
-from providers.types import ItemKind, ProviderItem, ResponseOption
+from providers.types import ItemKind, ProjectFacts, ProviderItem, ResponseOption
 
 if TYPE_CHECKING:
     from projects.models import ProjectLink, SyncedItem
@@ -39,6 +39,7 @@ class _Where(TypedDict):
     account: ProviderAccount
     company_id: str
     project_id: str
+    facts: ProjectFacts  # what the provider told about the project when it was listed (kept on the link)
 
 
 class ProviderPort(Protocol):
@@ -66,6 +67,8 @@ class _RegistryPort:
         self._provider = get_provider(link.provider)
         # The sweep plans each account's polling within the hourly limit its provider reports (AccountRateBudget).
         self._provider.on_hourly_limit = self._hourly_limit_seen
+        # A link made before its project's facts were kept has them read by the provider once: kept from then on.
+        self._provider.on_project_facts = self._project_facts_read
         self._clock = clock
         self._budget_noted: dict[int, dt.datetime] = {}
 
@@ -77,9 +80,21 @@ class _RegistryPort:
         self._budget_noted[account_id] = now
         account_rate_budget_record(account_id=account_id, hourly_limit=hourly_limit, now=now)
 
+    def _project_facts_read(self, facts: ProjectFacts) -> None:
+        from projects.models import ProjectLink
+
+        self.link.set_provider_facts(facts)
+        fields = {name: getattr(self.link, name) for name in ProjectLink.FACT_FIELDS}
+        ProjectLink.objects.filter(pk=self.link.pk).update(**fields)
+
     def _where(self) -> _Where:
         link = self.link
-        return _Where(account=link.account, company_id=link.provider_company_id, project_id=link.provider_project_id)
+        return _Where(
+            account=link.account,
+            company_id=link.provider_company_id,
+            project_id=link.provider_project_id,
+            facts=link.provider_facts,
+        )
 
     def pages(self, kind: ItemKind, since: dt.datetime | None) -> Iterator[Page]:
         user_id = self.link.account.provider_user_id

@@ -38,9 +38,11 @@ from providers.http import (
 from providers.models import ProviderApp
 from providers.tokens import AccountTokens, account_note_error
 from providers.types import (
+    NO_FACTS,
     Company,
     ItemKind,
     ItemPage,
+    ProjectFacts,
     ProviderItem,
     ProviderProject,
     ProviderUser,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
 
 
 HourlyLimitObserver = Callable[[int, int], None]
+ProjectFactsObserver = Callable[[ProjectFacts], None]
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ class Provider(ABC):
         # Told (account id, hourly request limit) whenever an account's answers reveal its limit, so that whoever plans
         # the account's polling (projects.ports) can keep within it; this package never stores it itself.
         self.on_hourly_limit = on_hourly_limit
+        # Told a project's facts (ProjectFacts) when a call had to read them because it was handed none (a link made
+        # before they were kept), so that whoever holds the link keeps them and no later call reads them again.
+        self.on_project_facts: ProjectFactsObserver | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.app.environment}>"
@@ -186,12 +192,15 @@ class Provider(ABC):
         kind: ItemKind,
         since: dt.datetime | None,
         receiving_user_id: str,
+        facts: ProjectFacts = NO_FACTS,
     ) -> Iterator[ItemPage[ProviderItem]]:
         """Yield the project's submittals or RFIs updated at or after `since` (all of them when None), page by page.
 
         - `company_id` / `project_id` are the ids of ProviderProject/Company as listed (Autodesk keeps the `b.` prefix
-          here; the module strips it where the RFI/Submittal APIs need it). `since` is aware; subtracting a look-back is
-          the caller's job. `receiving_user_id` is ProviderAccount.provider_user_id.
+          here; the module strips it where the RFI/Submittal APIs need it). `facts` are the project's as listed
+          (ProviderProject.facts, kept on the link); a provider that needs them and is handed none reads them.
+          `since` is aware; subtracting a look-back is the caller's job. `receiving_user_id` is
+          ProviderAccount.provider_user_id.
         - One yielded list per provider page, in the provider's order, so the caller can commit each page with its
           cursor. Every item of the page is yielded, with `for_receiving_user` telling whether the receiving user is
           its assignee, ball-in-court or one of its approvers (the caller keeps only those).
@@ -205,7 +214,13 @@ class Provider(ABC):
         raise NotImplementedError(f"{self.label}: listing changed items is built by the sync issue.")
 
     def list_response_options(
-        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        facts: ProjectFacts = NO_FACTS,
     ) -> list[ResponseOption]:
         """The responses a reviewer can give on this project's items of `kind` (all pages).
 
@@ -226,6 +241,7 @@ class Provider(ABC):
         receiving_user_id: str,
         option_id: str,
         comment: str,
+        facts: ProjectFacts = NO_FACTS,
     ) -> str | None:
         """Record the receiving user's response on the provider; a sentence for the user when the provider recorded
         less than asked (Procore: a reply posted as a response because the user may not mark it official), else None.

@@ -38,7 +38,16 @@ from providers.answers import (
 from providers.base import Provider
 from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import ItemKind, ItemPage, ProviderItem, ProviderProject, ProviderUser, ResponseOption
+from providers.types import (
+    NO_FACTS,
+    ItemKind,
+    ItemPage,
+    ProjectFacts,
+    ProviderItem,
+    ProviderProject,
+    ProviderUser,
+    ResponseOption,
+)
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -111,6 +120,7 @@ class ConstructEx(Provider):
         kind: ItemKind,
         since: dt.datetime | None,
         receiving_user_id: str,
+        facts: ProjectFacts = NO_FACTS,
     ) -> Iterator[ItemPage[ProviderItem]]:
         for page in counted(self._item_pages(account, project_id, kind, since)):
             yield page.carrying(link_revisions([self._item(kind, e, project_id, receiving_user_id) for e in page]))
@@ -159,7 +169,13 @@ class ConstructEx(Provider):
         )
 
     def list_response_options(
-        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        facts: ProjectFacts = NO_FACTS,
     ) -> list[ResponseOption]:
         if kind != "submittal":
             return []
@@ -176,6 +192,7 @@ class ConstructEx(Provider):
         receiving_user_id: str,
         option_id: str,
         comment: str,
+        facts: ProjectFacts = NO_FACTS,
     ) -> None:
         api = self.endpoints.api
         if kind == "rfi":

@@ -78,6 +78,33 @@ class Company:
 
 
 @dataclass(frozen=True)
+class ProjectFacts:
+    """What a provider's project listing tells about a project that later calls depend on, kept on the link (not in a
+    worker's memory) and handed back with the project's ids on every call: Autodesk's project type (`ACC`, `BIM360`:
+    BIM 360 projects have their own RFI API and no submittals API), the project's RFIs container (BIM 360's RFI API
+    takes it, not the project id) and its hub's region (US, EMEA, ...: the host of an item's page, the Admin API's
+    `Region` header). Empty for providers that need none, and for a link made before they were kept (`known` False):
+    the provider then reads them once and says so (`Provider.on_project_facts`)."""
+
+    project_type: str = ""
+    rfi_container_id: str = ""
+    region: str = ""
+
+    @property
+    def known(self) -> bool:
+        """Whether these were read from the provider (a read always gives a region: US when the provider names none)."""
+        return bool(self.region)
+
+    @property
+    def bim360(self) -> bool:
+        return self.project_type == "BIM360"
+
+
+# The facts of a project nobody has read yet (or of a provider that keeps none).
+NO_FACTS = ProjectFacts()
+
+
+@dataclass(frozen=True)
 class ProviderProject:
     id: str
     name: str
@@ -86,6 +113,7 @@ class ProviderProject:
     # What the project supports, e.g. Autodesk BIM 360 projects have no submittals API.
     supports_submittals: bool = True
     supports_rfis: bool = True
+    facts: ProjectFacts = NO_FACTS
 
 
 @dataclass(frozen=True)

@@ -104,8 +104,8 @@ def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, A
         "title": item["title"],
         "question": question,
         "status": _rfi_status(item),
+        # v3 RFIs have no `ballInCourt` (PROVIDERS.md): who must act is `assignedTo` ({id, type}: user, role, company).
         "assignedTo": [{"id": adsk.get(item["assignee_id"]), "type": "user"}] if item["assignee_id"] else [],
-        "ballInCourt": [adsk.get(uid) for uid in ball_in_court_ids(item, [])],
         "managerId": adsk.get(item["manager_id"]),
         "createdBy": adsk.get(item["manager_id"]),
         "dueDate": item["due_date"],
@@ -132,7 +132,7 @@ def _rfi_page(app: SandboxApp, project: Any, limit: int, offset: int, updated: s
 
 @api
 def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="RFIs")
     body = body_of(request)
     limit = page_limit(body.get("limit"), 10, maximum=RFI_LIMIT_MAX)
     offset = int_param(str(body.get("offset", "")), 0)
@@ -151,7 +151,7 @@ def _bim360_rfi(rfi: dict[str, Any]) -> dict[str, Any]:
 @api
 def bim360_rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
     container = _container_project(app, request.params["container_id"])
-    project = acc_project(app, caller, container["uid"], acc_only=False)
+    project = acc_project(app, caller, container["uid"], acc_only=False, tool="RFIs")
     limit = page_limit(request.query.get("limit"), 10, maximum=RFI_LIMIT_MAX)
     offset = int_param(request.query.get("offset"), 0)
     status = request.query.get("filter[status]")
@@ -161,7 +161,7 @@ def bim360_rfis(app: SandboxApp, request: Request, caller: Caller) -> Response:
 
 
 def _rfi_item(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="RFIs")
     item = item_get(app, uid=request.params["rfi_id"], kind="rfi")
     if item is None or item["project_id"] != project["id"]:
         raise AdskError(404, "RFI not found")
@@ -179,7 +179,7 @@ def _response_json(post: Any) -> dict[str, Any]:
     return {
         "id": post["uid"],
         "text": post["body"],
-        "status": "answered",
+        "status": post["status"] or "answered",  # as posted: answered, or rejected
         "createdBy": post["user_adsk_id"],
         "onBehalf": None,
         "state": "official" if post["official"] else "unofficial",
@@ -192,7 +192,8 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
     """POST .../responses: `{text, status}` required (status answered or rejected), optional onBehalf, attachments;
     Autodesk documents no GET of this path (the RFI detail embeds `responses[]`)."""
     _project, item = _rfi_item(app, request, caller)
-    text = str(checked_body(request, RFI_RESPONSE_BODY)["text"]).strip()
+    body = checked_body(request, RFI_RESPONSE_BODY)
+    text, status = str(body["text"]).strip(), str(body["status"])
     if item["status"] not in ("open", *REVIEW_WORKFLOW):
         raise AdskError(422, "RFI closed", "The RFI is closed; it no longer takes responses.")
     post_add(
@@ -200,9 +201,14 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
         item_id=item["id"],
         kind="answer",
         body=text,
-        official=caller.user_id == item["assignee_id"],
+        official=caller.user_id == item["assignee_id"] and status == "answered",
         user_id=caller.user_id,
+        status=status,
     )
+    if status == "rejected":
+        # A rejected response sends the RFI back: its status becomes `rejected` (Autodesk's RFI workflow).
+        with app.store.write() as conn:
+            conn.execute("UPDATE items SET status = 'rejected' WHERE id = ?", (item["id"],))
     post = posts_by_item(app, [item["id"]])[item["id"]][-1]
     return json_response(_response_json(post), 201)
 
@@ -323,7 +329,7 @@ def _submittals(app: SandboxApp, project: Any, rows: list[Any]) -> list[dict[str
 
 @api
 def submittal_items(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="Submittals")
     limit = page_limit(request.query.get("limit"), 20, maximum=SUBMITTAL_LIMIT_MAX)
     offset = int_param(request.query.get("offset"), 0)
     for name in SUBMITTAL_DATE_FILTERS:
@@ -366,7 +372,7 @@ SUBMITTAL_DATE_FILTERS = tuple(
 
 
 def _submittal(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="Submittals")
     item = item_get(app, uid=request.params["item_id"], kind="submittal")
     if item is None or item["project_id"] != project["id"]:
         raise AdskError(404, "Submittal item not found")
@@ -381,7 +387,7 @@ def submittal_detail(app: SandboxApp, request: Request, caller: Caller) -> Respo
 
 @api
 def submittal_responses(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project = acc_project(app, caller, request.params["project_id"])
+    project = acc_project(app, caller, request.params["project_id"], tool="Submittals")
     rows = [r for r in responses_of(app, project["id"]) if r["category_id"]]
     results = [{"id": r["uid"], "value": r["name"], "categoryId": r["category_id"]} for r in rows]
     return json_response(_offset_page(request, results))

@@ -99,9 +99,12 @@ def hub_for(app: SandboxApp, caller: Caller, hub_id: str) -> Row:
     return hub
 
 
-def acc_project(app: SandboxApp, caller: Caller, project_id: str, *, acc_only: bool = True) -> Row:
+def acc_project(app: SandboxApp, caller: Caller, project_id: str, *, acc_only: bool = True, tool: str = "") -> Row:
     """A project for the RFI and Submittal APIs, which take the id without `b.`. The ACC APIs (RFIs v3, Submittals)
-    do not know BIM 360 projects: 404, as for an unknown project; BIM 360's own RFI API passes `acc_only=False`."""
+    do not know BIM 360 projects: 404, as for an unknown project; BIM 360's own RFI API passes `acc_only=False`.
+    Autodesk's three 403s, each in its own words: the hub has not added the app (Custom Integrations), the caller is
+    not a member of the project, or the caller has no permission in the project's `tool` ("RFIs", "Submittals"; the
+    `disable_tool` scenario takes it away, or the tool is not activated on the project)."""
     project = project_get(app, provider="autodesk", uid=project_id)
     if project is None:
         raise AdskError(404, "Project not found", f"No project {project_id} (these APIs take the id without 'b.').")
@@ -112,6 +115,8 @@ def acc_project(app: SandboxApp, caller: Caller, project_id: str, *, acc_only: b
         raise AdskError(403, "Forbidden", NOT_PROVISIONED)
     if not can_see_project(app, project=project, user_id=caller.user_id):
         raise AdskError(403, "Forbidden", "You are not a member of this project.")
+    if tool and app.store.one("SELECT 1 FROM disabled_tools WHERE project_id = ? AND tool = ?", (project["id"], tool)):
+        raise AdskError(403, "Forbidden", f"You do not have permission in the {tool} tool of this project.")
     return project
 
 

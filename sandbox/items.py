@@ -213,13 +213,17 @@ def approver_respond(app: SandboxApp, *, approver_id: int, response_id: int, com
         return conn.execute("SELECT * FROM approvers WHERE id = ?", (approver_id,)).fetchone()
 
 
-def post_add(app: SandboxApp, *, item_id: int, kind: str, body: str, official: bool, user_id: int) -> Row:
-    """Add a question or an answer to an RFI; an official answer moves the ball to the RFI manager."""
+def post_add(
+    app: SandboxApp, *, item_id: int, kind: str, body: str, official: bool, user_id: int, status: str = ""
+) -> Row:
+    """Add a question or an answer to an RFI; an official answer moves the ball to the RFI manager. `status` is an
+    ACC RFI response's own (`answered`, `rejected`), empty for the other providers' posts."""
     now = app.now_iso()
     with app.store.write() as conn:
         cursor = conn.execute(
-            "INSERT INTO posts (item_id, kind, uid, body, official, created_by, created_at) VALUES (?,?,?,?,?,?,?)",
-            (item_id, kind, "", body, int(official), user_id, now),
+            "INSERT INTO posts (item_id, kind, uid, body, official, created_by, created_at, status)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (item_id, kind, "", body, int(official), user_id, now, status),
         )
         post_id = inserted_id(cursor)
         conn.execute("UPDATE posts SET uid = ? WHERE id = ?", (uid_for("post", post_id), post_id))

@@ -251,8 +251,9 @@ def block_app(app: SandboxApp, *, org_id: Any, blocked: Any = True, **_: Any) ->
 
 
 def disable_tool(app: SandboxApp, *, project_id: Any, tool: str = "Submittals", disabled: Any = True, **_: Any) -> dict:
-    """A Procore project admin disables (or enables again) the project's Submittals or RFIs tool: every call to it
-    answers 403."""
+    """A Procore project admin disables (or enables again) the project's Submittals or RFIs tool, or an Autodesk
+    project admin takes the members' permission in it away (or the tool is not activated): every call to it answers
+    403."""
     project = _project(app, project_id)
     if tool not in TOOLS:
         raise ScenarioError(f"tool is one of {', '.join(TOOLS)}")

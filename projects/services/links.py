@@ -73,6 +73,9 @@ def link_connect(
                 sync_submittals=sync_submittals and provider_project.supports_submittals,
                 sync_rfis=sync_rfis and provider_project.supports_rfis,
                 supports_submittals=provider_project.supports_submittals,
+                provider_project_type=provider_project.facts.project_type,
+                rfi_container_id=provider_project.facts.rfi_container_id,
+                region=provider_project.facts.region,
                 next_sync_at=timezone.now(),
                 created_by=actor,
             )

@@ -2,18 +2,14 @@
 RFIs and ACC submittals. Facts from PROVIDERS.md and ../shared/reference/autodesk/*.yaml.
 
 The module is split by idea; `Autodesk` puts the parts together:
-- `client`: endpoints, OAuth (HTTP Basic), who-am-I, hubs and projects, refusals (`api_id`, `CONSTRUCTION_HUB`).
+- `client`: endpoints, OAuth (HTTP Basic), who-am-I, hubs and projects with their facts (project type, RFIs container,
+  hub region: kept on the link, never in the process), refusals (`api_id`, `CONSTRUCTION_HUB`).
 - `items`: changed submittals and RFIs as ProviderItem, submittal responses as ResponseOption (`item_url`).
 - `responses`: posting a reviewer's response, safe to retry after a lost answer.
 """
 
 from __future__ import annotations
 
-# `_BIM360_PROJECTS`, `_RFI_CONTAINERS` and `_HUB_REGIONS` are what the parts remember per process; tests empty
-# them between runs.
-from providers.autodesk.client import _BIM360_PROJECTS as _BIM360_PROJECTS
-from providers.autodesk.client import _HUB_REGIONS as _HUB_REGIONS
-from providers.autodesk.client import _RFI_CONTAINERS as _RFI_CONTAINERS
 from providers.autodesk.client import CONSTRUCTION_HUB, MAX_PAGES, PRODUCTION, AutodeskClient, api_id
 from providers.autodesk.items import (
     CLOSED_RFI,

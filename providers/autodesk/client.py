@@ -16,23 +16,14 @@ import requests
 
 from providers.answers import expect_list, object_or_empty, require
 from providers.base import Endpoints, Provider
-from providers.errors import AccessBlocked, NotFound, ProviderError, UnexpectedAnswer
+from providers.errors import AccessBlocked, NotFound, ProviderError, ToolUnavailable, UnexpectedAnswer
 from providers.http import Attempt, error_text
-from providers.types import Company, ItemKind, ProviderProject, ProviderUser
+from providers.types import Company, ItemKind, ProjectFacts, ProviderProject, ProviderUser
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
 
 MAX_PAGES = 1000
-# Projects found to be BIM 360 (the ACC RFI and submittal APIs answer 404 for them), so later syncs go straight to
-# BIM 360's RFI API and skip submittals. Per process: a restart costs one extra request per BIM 360 project.
-_BIM360_PROJECTS: set[str] = set()
-# A BIM 360 project's RFIs container (its Data Management `relationships.rfis.data.id`), by project id without `b.`:
-# BIM 360's RFI API takes the container, not the project. Per process, like `_BIM360_PROJECTS`.
-_RFI_CONTAINERS: dict[str, str] = {}
-# A hub's data centre (Data Management `attributes.region`: US, EMEA, AUS, ...), by hub id with `b.`: it decides the
-# host of an item's page. A hub never moves, so this is remembered per process like `_RFI_CONTAINERS`.
-_HUB_REGIONS: dict[str, str] = {}
 # BIM 360 and ACC accounts are both this hub type; personal and team (Fusion) hubs have no projects for us.
 CONSTRUCTION_HUB = "hubs:autodesk.bim360:Account"
 PRODUCTION = Endpoints(
@@ -45,6 +36,35 @@ PRODUCTION = Endpoints(
 def api_id(dm_id: str) -> str:
     """The id the RFI and Submittal APIs take: the Data Management id without its `b.` prefix."""
     return dm_id.removeprefix("b.")
+
+
+# The project tools whose APIs the portal calls, by the paths of their APIs (ACC v3 / BIM 360 v2 RFIs, ACC submittals).
+_TOOL_PATHS = (("RFIs", ("/construction/rfis/", "/bim360/rfis/")), ("Submittals", ("/construction/submittals/",)))
+# What Autodesk's refusal says when the hub's account has not added (or has removed) the app under Custom Integrations.
+_HUB_REFUSAL = ("custom integrations",)
+
+
+def project_tool(url: str) -> str:
+    """The project tool ("RFIs", "Submittals") a call belongs to, or "" for any other call."""
+    path = url.split("?")[0]
+    return next((tool for tool, parts in _TOOL_PATHS if any(part in path for part in parts)), "")
+
+
+def _dm_id(some_id: str) -> str:
+    """The Data Management id (with `b.`) of a hub or project id given with or without it."""
+    return some_id if some_id.startswith("b.") else f"b.{some_id}"
+
+
+def _facts(entry: dict[str, Any], region: str) -> ProjectFacts:
+    """A Data Management project's facts: `attributes.extension.data.projectType` (ACC, BIM360) and
+    `relationships.rfis.data.id` (its RFIs container), with its hub's `region`."""
+    extension = object_or_empty(object_or_empty(entry.get("attributes")).get("extension"))
+    rfis = object_or_empty(object_or_empty(entry.get("relationships")).get("rfis"))
+    return ProjectFacts(
+        project_type=str(object_or_empty(extension.get("data")).get("projectType") or ""),
+        rfi_container_id=str(object_or_empty(rfis.get("data")).get("id") or ""),
+        region=region,
+    )
 
 
 class Reviewer:
@@ -149,52 +169,67 @@ class AutodeskClient(Provider):
         return companies
 
     def list_projects(self, *, account: ProviderAccount, company_id: str = "") -> list[ProviderProject]:
+        """The hub's projects with their facts (ProjectFacts): the region is the hub's, read once when it has any."""
         entries = self._all_pages(
             account,
             f"{self.endpoints.api}/project/v1/hubs/{company_id}/projects",
             {"page[number]": 0, "page[limit]": 200},
         )
+        region = self._hub_region(account, company_id) if entries else ""
         projects = []
         for entry in entries:
             attributes = entry.get("attributes") or {}
-            project_type = ((attributes.get("extension") or {}).get("data") or {}).get("projectType", "")
+            facts = _facts(entry, region)
             projects.append(
                 ProviderProject(
                     id=str(require(entry, "id", label=self.label)),
                     name=str(attributes.get("name") or ""),
                     company_id=company_id,
                     # There is no public submittals API for BIM 360 projects, only for ACC ones.
-                    supports_submittals=project_type != "BIM360",
+                    supports_submittals=not facts.bim360,
+                    facts=facts,
                 )
             )
         return projects
 
-    def rfi_container(self, account: ProviderAccount, hub_id: str, project_id: str) -> str:
-        """The project's RFIs container id, read from its Data Management project (`relationships.rfis.data.id`)."""
-        pid = api_id(project_id)
-        if pid not in _RFI_CONTAINERS:
-            hub = hub_id if hub_id.startswith("b.") else f"b.{hub_id}"
-            url = f"{self.endpoints.api}/project/v1/hubs/{hub}/projects/b.{pid}"
-            body = self._call("GET", url, account=account)
-            relationships = object_or_empty(object_or_empty(object_or_empty(body).get("data")).get("relationships"))
-            container = object_or_empty(object_or_empty(relationships.get("rfis")).get("data")).get("id")
-            if not container:
-                raise UnexpectedAnswer(
-                    "Autodesk did not say where this BIM 360 project keeps its RFIs, so they cannot be synced. Check "
-                    "that the RFIs tool is activated on the project in BIM 360, then sync again.",
-                    detail=f"project {project_id} without relationships.rfis.data.id",
-                )
-            _RFI_CONTAINERS[pid] = str(container)
-        return _RFI_CONTAINERS[pid]
+    def project_facts(self, account: ProviderAccount, hub_id: str, project_id: str) -> ProjectFacts:
+        """The project's facts read from Data Management: the project (`GET /project/v1/hubs/{hubId}/projects/
+        {projectId}`) and its hub's region (`GET /project/v1/hubs/{hubId}`)."""
+        hub = _dm_id(hub_id)
+        url = f"{self.endpoints.api}/project/v1/hubs/{hub}/projects/{_dm_id(project_id)}"
+        entry = object_or_empty(object_or_empty(self._call("GET", url, account=account)).get("data"))
+        return _facts(entry, self._hub_region(account, hub))
 
-    def hub_region(self, account: ProviderAccount, hub_id: str) -> str:
+    def known_facts(self, account: ProviderAccount, hub_id: str, project_id: str, facts: ProjectFacts) -> ProjectFacts:
+        """`facts` when they were read before (kept on the link), else read now and told to `on_project_facts`."""
+        if facts.known:
+            return facts
+        read = self.project_facts(account, hub_id, project_id)
+        if self.on_project_facts is not None:
+            self.on_project_facts(read)
+        return read
+
+    def rfi_container(self, account: ProviderAccount, hub_id: str, project_id: str, facts: ProjectFacts) -> str:
+        """The BIM 360 project's RFIs container id (Data Management's `relationships.rfis.data.id`). Read again when
+        the project had none when its facts were read (its RFIs tool may have been activated since)."""
+        if not facts.rfi_container_id:
+            read = self.project_facts(account, hub_id, project_id)
+            if read.rfi_container_id and self.on_project_facts is not None:
+                self.on_project_facts(read)
+            facts = read
+        if not facts.rfi_container_id:
+            raise UnexpectedAnswer(
+                "Autodesk did not say where this BIM 360 project keeps its RFIs, so they cannot be synced. Check "
+                "that the RFIs tool is activated on the project in BIM 360, then sync again.",
+                detail=f"project {project_id} without relationships.rfis.data.id",
+            )
+        return facts.rfi_container_id
+
+    def _hub_region(self, account: ProviderAccount, hub_id: str) -> str:
         """The hub's region (`attributes.region` of `GET /project/v1/hubs/{hubId}`); US when Autodesk gives none."""
-        hub = hub_id if hub_id.startswith("b.") else f"b.{hub_id}"
-        if hub not in _HUB_REGIONS:
-            body = self._call("GET", f"{self.endpoints.api}/project/v1/hubs/{hub}", account=account)
-            attributes = object_or_empty(object_or_empty(object_or_empty(body).get("data")).get("attributes"))
-            _HUB_REGIONS[hub] = str(attributes.get("region") or "US")
-        return _HUB_REGIONS[hub]
+        body = self._call("GET", f"{self.endpoints.api}/project/v1/hubs/{_dm_id(hub_id)}", account=account)
+        attributes = object_or_empty(object_or_empty(object_or_empty(body).get("data")).get("attributes"))
+        return str(attributes.get("region") or "US")
 
     def reviewer_groups(
         self, account: ProviderAccount, pid: str, user_id: str, *, region: str = "US"
@@ -236,12 +271,32 @@ class AutodeskClient(Provider):
     # -- errors -----------------------------------------------------------------------------------------------------
 
     def classify(self, response: requests.Response, attempt: Attempt) -> ProviderError:
-        if response.status_code == 403:
-            detail = f"{attempt.method} {attempt.url.split('?')[0]} -> 403: {error_text(response)}"
-            return AccessBlocked(
-                "Your Autodesk account administrator has not added the connector app to this BIM 360 / Autodesk "
-                "Construction Cloud account. Ask them to add it under Account Admin → Custom Integrations (they need "
-                "the portal's client id from support), then try again.",
+        if response.status_code != 403:
+            return super().classify(response, attempt)
+        detail = f"{attempt.method} {attempt.url.split('?')[0]} -> 403: {error_text(response)}"
+        text = response.text.lower()
+        tool = project_tool(attempt.url)
+        if tool and not any(marker in text for marker in _HUB_REFUSAL):
+            # Not every Autodesk 403 is the hub's: a project's RFIs or Submittals refused mean the receiving user is
+            # not on the project or has no permission in that tool (or it is not activated there).
+            if "not a member" in text:
+                return ToolUnavailable(
+                    f"Autodesk refused this project's {tool}: the receiving user is not a member of the project. Ask "
+                    "a project administrator to add them to the project's members in Autodesk (Project Admin → "
+                    f"Members) with access to the {tool} tool, or choose another receiving user; syncing then "
+                    "resumes.",
+                    detail=detail,
+                )
+            return ToolUnavailable(
+                f"Autodesk refused this project's {tool}: the receiving user has no permission in the project's "
+                f"{tool} tool, or the tool is not activated on the project. Ask a project administrator to activate "
+                f"the {tool} tool and give the user a permission level in it (Project Admin → {tool}); syncing then "
+                "resumes.",
                 detail=detail,
             )
-        return super().classify(response, attempt)
+        return AccessBlocked(
+            "Your Autodesk account administrator has not added the connector app to this BIM 360 / Autodesk "
+            "Construction Cloud account. Ask them to add it under Account Admin → Custom Integrations (they need "
+            f"the portal's client id {self.app.client_id}), then try again.",
+            detail=detail,
+        )

@@ -20,9 +20,9 @@ from providers.answers import (
     total_of,
     utc_text,
 )
-from providers.autodesk.client import _BIM360_PROJECTS, MAX_PAGES, AutodeskClient, Reviewer, api_id
-from providers.errors import NotFound, UnexpectedAnswer
-from providers.types import ItemKind, ItemPage, ProviderItem, ResponseOption
+from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewer, api_id
+from providers.errors import UnexpectedAnswer
+from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -84,10 +84,17 @@ def submittal_dates(since: dt.datetime | None) -> str | None:
     return f"{start.isoformat()}..{FAR_FUTURE.date().isoformat()}"
 
 
-def _assignees(value: Any) -> set[str]:
-    """Who an RFI is assigned to: ACC v3 lists `{id, type}` objects; BIM 360 v2 gives one id (with `assignedToType`)."""
-    entries = value if isinstance(value, list) else [value]
-    return {person_id(entry) for entry in entries} - {""}
+def _assignees(attributes: dict[str, Any]) -> dict[str, list[str]]:
+    """Who an RFI is assigned to, by type (user, role, company): ACC v3 lists `{id, type}` objects in `assignedTo`;
+    BIM 360 v2 gives one id with `assignedToType`. v3 RFIs have no `ballInCourt`: the assignees are who must act."""
+    value = attributes.get("assignedTo")
+    found: dict[str, list[str]] = {"user": [], "role": [], "company": []}
+    for entry in value if isinstance(value, list) else [value]:
+        kind = entry.get("type") if isinstance(entry, dict) else attributes.get("assignedToType")
+        assignee = person_id(entry)
+        if assignee:
+            found.setdefault(str(kind or "user"), []).append(assignee)
+    return found
 
 
 class AutodeskItems(AutodeskClient):
@@ -100,23 +107,27 @@ class AutodeskItems(AutodeskClient):
         kind: ItemKind,
         since: dt.datetime | None,
         receiving_user_id: str,
+        facts: ProjectFacts = NO_FACTS,
     ) -> Iterator[ItemPage[ProviderItem]]:
         pid = api_id(project_id)
         updated = f"{utc_text(since)}..{utc_text(FAR_FUTURE)}" if since is not None else None
-        if kind == "submittal":
-            pages = self._submittal_pages(account, pid, submittal_dates(since))
-        elif pid in _BIM360_PROJECTS:
-            pages = self._bim360_rfi_pages(account, company_id, pid, updated)
-        else:
-            pages = self._rfi_pages(account, company_id, pid, updated)
-        reviewer = Reviewer(self, account, pid, receiving_user_id)
 
         def converted() -> Iterator[ItemPage[ProviderItem]]:
-            # Converted inside the counted pages: the look-ups an item needs (region, roles, steps) count.
+            # Inside the counted pages: the look-ups an item needs (the project's facts, roles, steps) count.
+            known = self.known_facts(account, company_id, project_id, facts)
+            if kind == "submittal":
+                if known.bim360:
+                    return  # BIM 360 has no public submittals API
+                pages = self._submittal_pages(account, pid, submittal_dates(since))
+            elif known.bim360:
+                pages = self._bim360_rfi_pages(account, company_id, project_id, known, updated)
+            else:
+                pages = self._rfi_pages(account, pid, updated)
+            reviewer = Reviewer(self, account, pid, receiving_user_id, region=known.region)
             for page in pages:
-                if page and company_id:
-                    reviewer.region = self.hub_region(account, company_id)
-                yield page.carrying(link_revisions([self._item(kind, e, pid, reviewer, since=since) for e in page]))
+                yield page.carrying(
+                    link_revisions([self._item(kind, e, pid, reviewer, known, since=since) for e in page])
+                )
 
         yield from counted(converted())
 
@@ -135,9 +146,7 @@ class AutodeskItems(AutodeskClient):
             if not results or (offset >= total if isinstance(total, int) else len(results) < limit):
                 return
 
-    def _rfi_pages(
-        self, account: ProviderAccount, hub_id: str, pid: str, updated: str | None
-    ) -> Iterator[ItemPage[dict[str, Any]]]:
+    def _rfi_pages(self, account: ProviderAccount, pid: str, updated: str | None) -> Iterator[ItemPage[dict[str, Any]]]:
         url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/search:rfis"
 
         def fetch(offset: int) -> Any:
@@ -146,19 +155,13 @@ class AutodeskItems(AutodeskClient):
                 body["filter"] = {"updatedAt": updated}
             return self._call("POST", url, account=account, json=body)
 
-        try:
-            first = fetch(0)
-        except NotFound:
-            _BIM360_PROJECTS.add(pid)  # ACC's RFI API does not know BIM 360 projects
-            yield from self._bim360_rfi_pages(account, hub_id, pid, updated)
-            return
-        yield from self._offset_pages(lambda offset: first if offset == 0 else fetch(offset), RFI_LIMIT)
+        yield from self._offset_pages(fetch, RFI_LIMIT)
 
     def _bim360_rfi_pages(
-        self, account: ProviderAccount, hub_id: str, pid: str, updated: str | None
+        self, account: ProviderAccount, hub_id: str, project_id: str, facts: ProjectFacts, updated: str | None
     ) -> Iterator[ItemPage[dict[str, Any]]]:
         # BIM 360's RFI API takes the project's RFIs container (from Data Management), not the project id.
-        container = self.rfi_container(account, hub_id, pid)
+        container = self.rfi_container(account, hub_id, project_id, facts)
         url = f"{self.endpoints.api}/bim360/rfis/v2/containers/{container}/rfis"
         params: dict[str, Any] = {"limit": RFI_LIMIT}
         if updated:
@@ -170,21 +173,12 @@ class AutodeskItems(AutodeskClient):
     def _submittal_pages(
         self, account: ProviderAccount, pid: str, updated: str | None
     ) -> Iterator[ItemPage[dict[str, Any]]]:
-        if pid in _BIM360_PROJECTS:
-            return  # BIM 360 has no public submittals API
         url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items"
         params: dict[str, Any] = {"limit": SUBMITTAL_LIMIT}
         if updated:
             params["filter[updatedAt]"] = updated
-        try:
-            first = self._call("GET", url, account=account, params={**params, "offset": 0})
-        except NotFound:
-            _BIM360_PROJECTS.add(pid)
-            return
         yield from self._offset_pages(
-            lambda offset: (
-                first if offset == 0 else self._call("GET", url, account=account, params={**params, "offset": offset})
-            ),
+            lambda offset: self._call("GET", url, account=account, params={**params, "offset": offset}),
             SUBMITTAL_LIMIT,
         )
 
@@ -203,9 +197,15 @@ class AutodeskItems(AutodeskClient):
         return False
 
     def _item(
-        self, kind: ItemKind, entry: dict[str, Any], pid: str, reviewer: Reviewer, *, since: dt.datetime | None = None
+        self,
+        kind: ItemKind,
+        entry: dict[str, Any],
+        pid: str,
+        reviewer: Reviewer,
+        facts: ProjectFacts,
+        *,
+        since: dt.datetime | None = None,
     ) -> ProviderItem:
-        user_id = reviewer.user_id
         # BIM 360 v2 nests the fields under "attributes"; ACC does not.
         attributes: dict[str, Any] = entry["attributes"] if isinstance(entry.get("attributes"), dict) else entry
         item_id = str(require(entry, "id", label=self.label))
@@ -245,8 +245,8 @@ class AutodeskItems(AutodeskClient):
                 raw=entry,
             )
         status = str(attributes.get("status") or "")
-        assigned = _assignees(attributes.get("assignedTo"))
-        ball = tuple(str(u) for u in attributes.get("ballInCourt") or [] if u)
+        assigned = _assignees(attributes)
+        ball = tuple(a for group in assigned.values() for a in group)
         return ProviderItem(
             kind=kind,
             provider_id=item_id,
@@ -256,17 +256,23 @@ class AutodeskItems(AutodeskClient):
             updated_at=updated_at,
             due_date=parse_date(attributes.get("dueDate")),
             ball_in_court=ball,
-            url=item_url(kind, pid, item_id, bim360=pid in _BIM360_PROJECTS, region=reviewer.region),
-            for_receiving_user=user_id in assigned or user_id in ball,
+            url=item_url(kind, pid, item_id, bim360=facts.bim360, region=reviewer.region),
+            for_receiving_user=reviewer.holds(assigned["user"], assigned["role"], assigned["company"]),
             closed=status.lower() in CLOSED_RFI,
             raw=entry,
         )
 
     def list_response_options(
-        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        facts: ProjectFacts = NO_FACTS,
     ) -> list[ResponseOption]:
-        if kind != "submittal" or api_id(project_id) in _BIM360_PROJECTS:
-            return []
+        if kind != "submittal" or facts.bim360:
+            return []  # BIM 360 has no public submittals API
         url = f"{self.endpoints.api}/construction/submittals/v2/projects/{api_id(project_id)}/responses"
         # Paged like the items (limit 1-50, default 20): a project with more than 20 responses loses none.
         pages = self._offset_pages(

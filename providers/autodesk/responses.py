@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from providers.answers import expect_list, holds_answer, same_text
-from providers.autodesk.client import _BIM360_PROJECTS, AutodeskClient, Reviewer, api_id
+from providers.autodesk.client import AutodeskClient, Reviewer, api_id
 from providers.errors import NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt
 from providers.refusals import RefusalWords, response_refusal
-from providers.types import ItemKind
+from providers.types import NO_FACTS, ItemKind, ProjectFacts
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -47,6 +47,11 @@ REFUSALS = RefusalWords(
 )
 
 
+# What Autodesk's 403 says when the whole project or its tool is refused to the user (not a member, no permission in
+# the tool), rather than this one response (e.g. a review task that is someone else's): `classify` says what to do.
+PROJECT_REFUSALS = ("not a member", "permission in the")
+
+
 def _closed_with(task: dict[str, Any], option_id: str, comment: str) -> bool:
     """Whether a review task is already completed with this response (and this comment, when the task shows one)."""
     if task.get("status") != "completed" or str(task.get("responseId")) != option_id:
@@ -66,10 +71,12 @@ class AutodeskResponses(AutodeskClient):
         receiving_user_id: str,
         option_id: str,
         comment: str,
+        facts: ProjectFacts = NO_FACTS,
     ) -> None:
         pid = api_id(project_id)
+        known = self.known_facts(account, company_id, project_id, facts)
         if kind == "rfi":
-            if pid in _BIM360_PROJECTS:
+            if known.bim360:
                 raise UnexpectedAnswer(
                     "The portal cannot answer BIM 360 RFIs yet (only Autodesk Construction Cloud ones). "
                     "Answer this RFI in BIM 360.",
@@ -94,7 +101,7 @@ class AutodeskResponses(AutodeskClient):
             )
             return
         base = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}"
-        reviewer = Reviewer(self, account, pid, receiving_user_id)
+        reviewer = Reviewer(self, account, pid, receiving_user_id, region=known.region)
         step_id, task = self._my_task(account, base, reviewer, option_id, comment)
         if _closed_with(task, option_id, comment):
             return  # an earlier attempt closed it with this response and its answer was lost: that is success
@@ -141,4 +148,6 @@ class AutodeskResponses(AutodeskClient):
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         what = "RFI" if "/rfis/" in attempt.url else "submittal"
+        if response.status_code == 403 and any(marker in response.text.lower() for marker in PROJECT_REFUSALS):
+            return self.classify(response, attempt)  # the project or its tool refused, not this one response
         return response_refusal(response, attempt, what=what, words=REFUSALS, otherwise=self.classify)

@@ -18,7 +18,7 @@ from providers.answers import (
     utc_text,
 )
 from providers.procore.client import PER_PAGE, ProcoreClient
-from providers.types import ItemKind, ItemPage, ProviderItem, ResponseOption
+from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -65,6 +65,7 @@ class ProcoreItems(ProcoreClient):
         kind: ItemKind,
         since: dt.datetime | None,
         receiving_user_id: str,
+        facts: ProjectFacts = NO_FACTS,
     ) -> Iterator[ItemPage[ProviderItem]]:
         path = "/rest/v1.1/projects/{}/submittals" if kind == "submittal" else "/rest/v1.0/projects/{}/rfis"
         params: dict[str, Any] = {"page": 1, "per_page": PER_PAGE}
@@ -123,7 +124,13 @@ class ProcoreItems(ProcoreClient):
         )
 
     def list_response_options(
-        self, *, account: ProviderAccount, company_id: str, project_id: str, kind: ItemKind
+        self,
+        *,
+        account: ProviderAccount,
+        company_id: str,
+        project_id: str,
+        kind: ItemKind,
+        facts: ProjectFacts = NO_FACTS,
     ) -> list[ResponseOption]:
         if kind != "submittal":
             return []

@@ -23,7 +23,7 @@ from providers.http import Attempt
 from providers.procore.client import ProcoreClient, company_headers
 from providers.procore.items import current_step, waits_for_turn
 from providers.refusals import RefusalWords, response_refusal
-from providers.types import ItemKind
+from providers.types import NO_FACTS, ItemKind, ProjectFacts
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -81,6 +81,7 @@ class ProcoreResponses(ProcoreClient):
         receiving_user_id: str,
         option_id: str,
         comment: str,
+        facts: ProjectFacts = NO_FACTS,
     ) -> str | None:
         headers = company_headers(company_id)
         api = self.endpoints.api

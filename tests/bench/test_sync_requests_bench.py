@@ -70,7 +70,6 @@ def print_table() -> Iterator[None]:
 @pytest.fixture
 def sandbox(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
     monkeypatch.setattr(http, "sleeper", lambda seconds: None)
-    autodesk._BIM360_PROJECTS.clear()
     with running_sandbox(tmp_path / "sandbox.sqlite3", seed=True) as handle:
         handle.app.limiter.configure({"enabled": False})  # measuring requests, not the provider's patience
         settings.SANDBOX_URL = handle.base_url

@@ -16,6 +16,7 @@ from providers.errors import AccessBlocked, NeedsReauthorization, ProviderUnavai
 from providers.models import ProviderAccount, ProviderApp
 from providers.registry import get_provider
 from providers.services import account_get_access_token, account_revoke
+from providers.types import ProjectFacts
 from tests.providers.conftest import AUTODESK, CONSTRUCTEX, PROCORE, sent_form, token_answer
 
 TOKEN = f"{PROCORE}/oauth/token"
@@ -293,6 +294,7 @@ def test_autodesk_lists_construction_hubs_and_every_page_of_projects(
             "data": [{"id": "b.p2", "attributes": {"name": "Clinic", "extension": {"data": {"projectType": "BIM360"}}}}]
         },
     )
+    mocked.get(f"{AUTODESK}/project/v1/hubs/b.acct", json={"data": {"id": "b.acct", "attributes": {"region": "EMEA"}}})
     provider = get_provider("autodesk")
 
     hubs = provider.list_companies(account=account)
@@ -304,6 +306,11 @@ def test_autodesk_lists_construction_hubs_and_every_page_of_projects(
         ("b.p2", "Clinic", False),
     ]
     assert api_id(projects[0].id) == "p1"
+    # What later calls need is carried with each project (and kept on its link): type and the hub's region.
+    assert [p.facts for p in projects] == [
+        ProjectFacts(project_type="ACC", region="EMEA"),
+        ProjectFacts(project_type="BIM360", region="EMEA"),
+    ]
 
 
 def test_constructex_projects_follow_the_cursor(mocked: responses.RequestsMock, make_account: MakeAccount) -> None:

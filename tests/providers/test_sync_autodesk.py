@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,10 +14,17 @@ import requests
 import responses
 
 from providers import autodesk
-from providers.errors import AccessBlocked, NotFound, ProviderUnavailable, RateLimited, UnexpectedAnswer
+from providers.errors import (
+    AccessBlocked,
+    NotFound,
+    ProviderUnavailable,
+    RateLimited,
+    ToolUnavailable,
+    UnexpectedAnswer,
+)
 from providers.models import ProviderAccount
 from providers.registry import get_provider
-from providers.types import ItemKind, ItemPage, ProviderItem
+from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem
 from tests.providers.conftest import AUTODESK, sent_body, sent_query, sent_url
 
 PROJECT, HUB, ME = "b.proj-1", "b.hub-1", "ADSK-ME"
@@ -28,21 +35,19 @@ BIM360_RFIS = f"{AUTODESK}/bim360/rfis/v2/containers/{CONTAINER}/rfis"
 ITEMS = f"{AUTODESK}/construction/submittals/v2/projects/proj-1/items"
 
 
-@pytest.fixture(autouse=True)
-def _forget_bim360_projects() -> Iterator[None]:
-    autodesk._BIM360_PROJECTS.clear()
-    autodesk._RFI_CONTAINERS.clear()
-    autodesk._HUB_REGIONS.clear()
-    autodesk._HUB_REGIONS[HUB] = "US"  # the hub's region, as if read earlier (tests of the region read it)
-    yield
-    autodesk._BIM360_PROJECTS.clear()
-    autodesk._RFI_CONTAINERS.clear()
-    autodesk._HUB_REGIONS.clear()
+HUB_DETAIL = f"{AUTODESK}/project/v1/hubs/{HUB}"
+# The project's facts as the connect flow read them from Data Management and the link keeps them.
+ACC = ProjectFacts(project_type="ACC", rfi_container_id=CONTAINER, region="US")
+BIM360 = ProjectFacts(project_type="BIM360", rfi_container_id=CONTAINER, region="US")
 
 
 @pytest.fixture
 def account(make_account: Callable[..., ProviderAccount]) -> ProviderAccount:
     return make_account("autodesk", provider_user_id=ME)
+
+
+def hub_detail(region: str) -> dict[str, Any]:
+    return {"data": {"type": "hubs", "id": HUB, "attributes": {"name": "Nordic", "region": region}}}
 
 
 def rfi(n: int, **fields: Any) -> dict[str, Any]:
@@ -52,7 +57,6 @@ def rfi(n: int, **fields: Any) -> dict[str, Any]:
         "title": f"Question {n}",
         "status": "open",
         "assignedTo": [{"id": "OTHER", "type": "user"}],
-        "ballInCourt": ["OTHER"],
         "dueDate": "2026-04-01",
         "updatedAt": "2026-03-02T09:00:00.000Z",
         **fields,
@@ -79,11 +83,17 @@ def page(results: list[dict[str, Any]], offset: int, total: int, limit: int) -> 
 
 
 def list_items(
-    account: ProviderAccount, kind: ItemKind, since: dt.datetime | None = None
+    account: ProviderAccount, kind: ItemKind, since: dt.datetime | None = None, facts: ProjectFacts = ACC
 ) -> list[ItemPage[ProviderItem]]:
     return list(
         get_provider("autodesk").list_items_changed_since(
-            account=account, company_id=HUB, project_id=PROJECT, kind=kind, since=since, receiving_user_id=ME
+            account=account,
+            company_id=HUB,
+            project_id=PROJECT,
+            kind=kind,
+            since=since,
+            receiving_user_id=ME,
+            facts=facts,
         )
     )
 
@@ -104,14 +114,15 @@ def test_acc_rfis_are_searched_200_at_a_time_to_the_end_with_the_date_filter(
     ]
 
 
-def dm_project(container: str | None = CONTAINER) -> dict[str, Any]:
+def dm_project(container: str | None = CONTAINER, project_type: str = "BIM360") -> dict[str, Any]:
     relationships = {"rfis": {"data": {"type": "rfisContainerId", "id": container}}} if container else {}
-    return {"data": {"type": "projects", "id": PROJECT, "relationships": relationships}}
+    attributes = {"name": "Riverside", "extension": {"data": {"projectType": project_type}}}
+    return {"data": {"type": "projects", "id": PROJECT, "attributes": attributes, "relationships": relationships}}
 
 
 def bim360_rfi(n: int, assigned: str) -> dict[str, Any]:
     """A BIM 360 v2 RFI: fields under `attributes`, one `assignedTo` id with its `assignedToType`."""
-    fields = {k: v for k, v in rfi(n).items() if k not in ("id", "assignedTo", "ballInCourt")}
+    fields = {k: v for k, v in rfi(n).items() if k not in ("id", "assignedTo")}
     return {
         "id": f"rfi-{n}",
         "type": "rfis",
@@ -119,45 +130,61 @@ def bim360_rfi(n: int, assigned: str) -> dict[str, Any]:
     }
 
 
-def test_a_bim360_project_falls_back_to_the_bim360_rfi_api_and_remembers_it(
+def test_a_bim360_link_goes_straight_to_the_bim360_rfi_api_and_asks_no_submittals(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.post(RFI_SEARCH, json={"errors": [{"title": "Project not found"}]}, status=404)
-    mocked.get(DM_PROJECT, json=dm_project())
+    """Any worker knows a BIM 360 project from the facts the link keeps: ACC's APIs are never tried first."""
     mocked.get(BIM360_RFIS, json=page([rfi(1)], 0, 1, 200))
 
-    first = list_items(account, "rfi")
-    again = list_items(account, "rfi")
-    submittals = list_items(account, "submittal")
+    rfis = list_items(account, "rfi", facts=BIM360)
+    submittals = list_items(account, "submittal", facts=BIM360)
 
-    assert [len(p) for p in first] == [1] and [len(p) for p in again] == [1]
-    assert submittals == []
-    # The container is read once from Data Management, then remembered with the project's kind.
-    assert [c.request.method for c in mocked.calls] == ["POST", "GET", "GET", "GET"]
-    assert sent_query(mocked.calls[2].request) == {"limit": ["200"], "offset": ["0"]}
+    assert [len(p) for p in rfis] == [1] and submittals == []
+    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [BIM360_RFIS]
+    assert sent_query(mocked.calls[0].request) == {"limit": ["200"], "offset": ["0"]}
+
+
+def test_a_link_without_facts_reads_the_project_from_data_management_once_and_says_so(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    """A link made before the facts were kept: the project and its hub are read, counted, and handed back."""
+    mocked.get(DM_PROJECT, json=dm_project())
+    mocked.get(HUB_DETAIL, json=hub_detail("EMEA"))
+    mocked.get(BIM360_RFIS, json=page([bim360_rfi(1, ME)], 0, 1, 200))
+    provider = get_provider("autodesk")
+    told: list[ProjectFacts] = []
+    provider.on_project_facts = told.append
+
+    [rfis] = provider.list_items_changed_since(
+        account=account, company_id=HUB, project_id=PROJECT, kind="rfi", since=None, receiving_user_id=ME
+    )
+
+    assert told == [ProjectFacts(project_type="BIM360", rfi_container_id=CONTAINER, region="EMEA")]
+    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [DM_PROJECT, HUB_DETAIL, BIM360_RFIS]
+    assert rfis.calls == 3
+    assert rfis[0].url.startswith("https://docs.b360.eu.autodesk.com/")
 
 
 def test_bim360_rfis_are_read_from_the_projects_rfis_container_and_assigned_to_one_user(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    autodesk._BIM360_PROJECTS.add("proj-1")
-    mocked.get(DM_PROJECT, json=dm_project())
     mocked.get(BIM360_RFIS, json=page([bim360_rfi(1, "OTHER"), bim360_rfi(2, ME)], 0, 2, 200))
 
-    [rfis] = list_items(account, "rfi")
+    [rfis] = list_items(account, "rfi", facts=BIM360)
 
-    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [DM_PROJECT, BIM360_RFIS]
+    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [BIM360_RFIS]
     assert [(i.provider_id, i.for_receiving_user) for i in rfis] == [("rfi-1", False), ("rfi-2", True)]
 
 
 def test_a_bim360_project_without_an_rfis_container_says_what_to_check(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    autodesk._BIM360_PROJECTS.add("proj-1")
+    # The link kept no container (the RFIs tool was off at connect): Data Management is asked again, still none.
     mocked.get(DM_PROJECT, json=dm_project(None))
+    mocked.get(HUB_DETAIL, json=hub_detail("US"))
 
     with pytest.raises(UnexpectedAnswer, match="RFIs tool is activated"):
-        list_items(account, "rfi")
+        list_items(account, "rfi", facts=ProjectFacts(project_type="BIM360", region="US"))
 
 
 def test_submittal_items_are_read_50_at_a_time(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
@@ -194,17 +221,33 @@ def test_submittals_are_filtered_by_dates_from_the_day_before_since(
 def test_only_items_where_the_user_is_assignee_or_ball_in_court_are_for_them(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.post(
-        RFI_SEARCH,
-        json=page([rfi(1), rfi(2, assignedTo=[{"id": ME, "type": "user"}]), rfi(3, ballInCourt=[ME])], 0, 3, 200),
-    )
+    mocked.post(RFI_SEARCH, json=page([rfi(1), rfi(2, assignedTo=[{"id": ME, "type": "user"}])], 0, 2, 200))
     mocked.get(ITEMS, json=page([item(1), item(2, ballInCourtUsers=[ME])], 0, 2, 50))
 
     rfis = list_items(account, "rfi")[0]
     submittals = list_items(account, "submittal")[0]
 
-    assert [i.for_receiving_user for i in rfis] == [False, True, True]
+    assert [i.for_receiving_user for i in rfis] == [False, True]
     assert [i.for_receiving_user for i in submittals] == [False, True]
+
+
+def test_acc_rfis_are_the_users_by_assignedto_alone_their_own_their_roles_or_their_companys(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    """v3 RFIs have no `ballInCourt` (PROVIDERS.md): a `ballInCourt` some answer might carry is not read."""
+    listed = [
+        rfi(1, ballInCourt=[ME]),  # not a v3 field: assigned to OTHER, so not theirs
+        rfi(2, assignedTo=[{"id": MY_ROLE, "type": "role"}]),
+        rfi(3, assignedTo=[{"id": MY_COMPANY, "type": "company"}]),
+        rfi(4, assignedTo=[{"id": "role-engineer", "type": "role"}]),
+    ]
+    mocked.post(RFI_SEARCH, json=page(listed, 0, 4, 200))
+    mocked.get(ADMIN_ME, json=project_user())
+
+    [rfis] = list_items(account, "rfi")
+
+    assert [i.for_receiving_user for i in rfis] == [False, True, True, False]
+    assert rfis[1].ball_in_court == (MY_ROLE,)
 
 
 def test_items_read_with_status_closed_revision_and_url(
@@ -260,8 +303,11 @@ def test_response_options_take_their_meaning_from_the_category(
     ]
 
 
-def post(account: ProviderAccount, kind: ItemKind = "submittal", item_id: str = "item-1") -> None:
+def post(
+    account: ProviderAccount, kind: ItemKind = "submittal", item_id: str = "item-1", facts: ProjectFacts = ACC
+) -> None:
     get_provider("autodesk").post_response(
+        facts=facts,
         account=account,
         company_id=HUB,
         project_id=PROJECT,
@@ -318,6 +364,9 @@ def test_a_refused_review_says_why(
         post(account)
 
 
+RFI_1 = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1"
+
+
 def test_a_hub_without_the_app_is_still_an_access_problem(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
@@ -328,7 +377,49 @@ def test_a_hub_without_the_app_is_still_an_access_problem(
         post(account)
 
 
-RFI_1 = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1"
+@pytest.mark.parametrize(
+    ("kind", "detail", "words"),
+    [
+        ("submittal", "You do not have permission in the Submittals tool of this project.", "Submittals tool"),
+        ("rfi", "You do not have permission in the RFIs tool of this project.", "RFIs tool"),
+        ("rfi", "You are not a member of this project.", "not a member of the project"),
+    ],
+)
+def test_a_project_or_tool_403_is_not_the_hubs_custom_integrations(
+    mocked: responses.RequestsMock, account: ProviderAccount, kind: ItemKind, detail: str, words: str
+) -> None:
+    body = {"errors": [{"status": "403", "code": "BIM360DM_ERROR", "title": "Forbidden", "detail": detail}]}
+    mocked.get(ITEMS, json=body, status=403)
+    mocked.post(RFI_SEARCH, json=body, status=403)
+
+    with pytest.raises(ToolUnavailable) as caught:
+        list_items(account, kind)
+
+    assert words in caught.value.message and "project administrator" in caught.value.message
+    assert "Custom Integrations" not in caught.value.message
+
+
+def test_a_hub_refusal_on_a_project_api_still_says_custom_integrations(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    refused = {"errors": [{"detail": "The app is not added under Custom Integrations of this account."}]}
+    mocked.post(RFI_SEARCH, json=refused, status=403)
+
+    with pytest.raises(AccessBlocked) as caught:
+        list_items(account, "rfi")
+
+    assert not isinstance(caught.value, ToolUnavailable) and "Custom Integrations" in caught.value.message
+
+
+def test_an_rfi_answer_refused_for_want_of_tool_permission_says_which_permission(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFI_1, json=rfi(1, responses=[]))
+    detail = "You do not have permission in the RFIs tool of this project."
+    mocked.post(f"{RFI_1}/responses", json={"errors": [{"detail": detail}]}, status=403)
+
+    with pytest.raises(ToolUnavailable, match="permission in the project's RFIs tool"):
+        post(account, "rfi", "rfi-1")
 
 
 def test_429_and_503_carry_retry_after(
@@ -380,6 +471,7 @@ def test_an_rfi_answer_without_text_is_refused_before_autodesk_with_what_to_do(
 ) -> None:
     with pytest.raises(UnexpectedAnswer, match="only with its text"):
         get_provider("autodesk").post_response(
+            facts=ACC,
             account=account,
             company_id=HUB,
             project_id=PROJECT,
@@ -465,15 +557,16 @@ def test_pages_tell_autodesks_total_results_and_the_requests_they_took(
     assert [(len(p), p.total, p.calls) for p in pages] == [(50, 60, 1), (10, 60, 1)]
 
 
-def test_the_request_that_finds_a_bim360_project_has_no_submittals_is_still_counted(
+def test_the_requests_that_find_a_bim360_project_has_no_submittals_are_still_counted(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.get(ITEMS, json={"errors": [{"title": "Project not found"}]}, status=404)
+    mocked.get(DM_PROJECT, json=dm_project())
+    mocked.get(HUB_DETAIL, json=hub_detail("US"))
 
-    first = list_items(account, "submittal")
-    again = list_items(account, "submittal")
+    first = list_items(account, "submittal", facts=NO_FACTS)
+    again = list_items(account, "submittal", facts=BIM360)
 
-    assert [(len(p), p.calls) for p in first] == [(0, 1)]
+    assert [(len(p), p.calls) for p in first] == [(0, 2)]
     assert again == []  # known to be BIM 360: nothing asked, nothing to count
 
 
@@ -605,38 +698,44 @@ def test_acc_rfi_review_workflow_statuses_are_open(
     assert (one.status, one.closed) == (words, closed)
 
 
-def hub_detail(region: str) -> dict[str, Any]:
-    return {"data": {"type": "hubs", "id": HUB, "attributes": {"name": "Nordic", "region": region}}}
-
-
-@pytest.mark.parametrize(
-    ("region", "host"), [("EMEA", "acc.autodesk.eu"), ("US", "acc.autodesk.com"), (None, "acc.autodesk.com")]
-)
+@pytest.mark.parametrize(("region", "host"), [("EMEA", "acc.autodesk.eu"), ("US", "acc.autodesk.com")])
 def test_item_links_use_the_host_of_the_hubs_region(
-    mocked: responses.RequestsMock, account: ProviderAccount, region: str | None, host: str
+    mocked: responses.RequestsMock, account: ProviderAccount, region: str, host: str
 ) -> None:
-    autodesk._HUB_REGIONS.clear()
-    mocked.get(f"{AUTODESK}/project/v1/hubs/{HUB}", json=hub_detail(region) if region else {"data": {}})
     mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[ME])], 0, 1, 50))
     mocked.post(RFI_SEARCH, json=page([rfi(1)], 0, 1, 200))
+    facts = ProjectFacts(project_type="ACC", region=region)
 
-    [[submittal]] = list_items(account, "submittal")
-    [[one]] = list_items(account, "rfi")
+    [[submittal]] = list_items(account, "submittal", facts=facts)
+    [[one]] = list_items(account, "rfi", facts=facts)
 
     assert submittal.url == f"https://{host}/build/submittals/projects/proj-1/items/item-1"
     assert one.url == f"https://{host}/build/rfis/projects/proj-1?preview=rfi-1"
-    # The region is read once per hub, and counted with the page that needed it.
-    assert [c.request.url for c in mocked.calls].count(f"{AUTODESK}/project/v1/hubs/{HUB}") == 1
+    # The region is the link's: the hub is not asked.
+    assert HUB_DETAIL not in [c.request.url for c in mocked.calls]
+
+
+@pytest.mark.parametrize(("region", "read"), [({"data": {}}, "US"), (hub_detail("EMEA"), "EMEA")])
+def test_a_hub_that_names_no_region_is_us(
+    mocked: responses.RequestsMock, account: ProviderAccount, region: dict[str, Any], read: str
+) -> None:
+    mocked.get(DM_PROJECT, json=dm_project(project_type="ACC"))
+    mocked.get(HUB_DETAIL, json=region)
+
+    provider = get_provider("autodesk")
+    assert isinstance(provider, autodesk.Autodesk)
+    facts = provider.project_facts(account, HUB, PROJECT)
+
+    assert facts == ProjectFacts(project_type="ACC", rfi_container_id=CONTAINER, region=read)
 
 
 def test_an_emea_projects_user_is_asked_of_the_admin_api_with_its_region(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    autodesk._HUB_REGIONS[HUB] = "EMEA"
     mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[], ballInCourtRoles=[MY_ROLE])], 0, 1, 50))
     mocked.get(ADMIN_ME, json=project_user())
 
-    [[submittal]] = list_items(account, "submittal")
+    [[submittal]] = list_items(account, "submittal", facts=ProjectFacts(project_type="ACC", region="EMEA"))
 
     assert submittal.for_receiving_user
     assert mocked.calls[-1].request.headers["Region"] == "EMEA"

@@ -137,6 +137,31 @@ def test_an_rfi_response_is_recorded(sandbox: RunningSandbox) -> None:
     assert [(r["text"], r["createdBy"]) for r in after["responses"]] == [("Yes.", me)]
 
 
+def test_a_rejected_rfi_response_keeps_its_status_and_sends_the_rfi_back(sandbox: RunningSandbox) -> None:
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    rfi = api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json={"filter": {"status": ["open"]}})
+    url = f"/construction/rfis/v3/projects/{project}/rfis/{rfi.json()['results'][0]['id']}"
+
+    answer = api.post(f"{url}/responses", json={"text": "Not enough detail to answer.", "status": "rejected"})
+
+    assert answer.status_code == 201 and answer.json()["status"] == "rejected"
+    after = api.get(url).json()
+    assert after["status"] == "rejected" and after["officialResponse"] is None
+    assert [(r["text"], r["status"]) for r in after["responses"]] == [("Not enough detail to answer.", "rejected")]
+
+
+def test_v3_rfis_name_who_must_act_in_assigned_to_only(sandbox: RunningSandbox) -> None:
+    """PROVIDERS.md: v3 RFIs have no `ballInCourt` field."""
+    api = Api(sandbox, "autodesk", "reviewer@sandbox.test")
+    project = _acc_project(api)[2:]
+    rfis = api.post(f"/construction/rfis/v3/projects/{project}/search:rfis", json={}).json()["results"]
+    detail = api.get(f"/construction/rfis/v3/projects/{project}/rfis/{rfis[0]['id']}").json()
+
+    assert rfis and all("ballInCourt" not in r for r in [*rfis, detail])
+    assert all(isinstance(r["assignedTo"], list) for r in rfis)
+
+
 @pytest.mark.parametrize(
     ("body", "words"),
     [

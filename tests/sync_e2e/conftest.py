@@ -94,15 +94,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return recorded
 
 
-@pytest.fixture(autouse=True)
-def _forget_bim360_projects() -> Iterator[None]:
-    from providers import autodesk
-
-    autodesk._BIM360_PROJECTS.clear()
-    yield
-    autodesk._BIM360_PROJECTS.clear()
-
-
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox) -> Iterator[list[SimpleNamespace]]:
     """Every request sent to the sandbox (tests/conftest.py checks the portal's against the reference)."""
