@@ -24,7 +24,7 @@ from pytest_django.fixtures import Settings
 
 from connector_portal.models import Firm, User
 from projects.services import link_sync
-from providers import autodesk, http
+from providers import http
 from sandbox.items import uid_for
 from sandbox.testing import RunningSandbox, running_sandbox
 from tests.reference import require_reference
