@@ -559,7 +559,7 @@ def test_webhooks_register_a_project_hook_with_create_update_delete_triggers_for
     assert bodies[0] == {
         "project_id": 61,
         "hook": {
-            "api_version": "v2",
+            "api_version": "v4.0",  # v2.0 is legacy
             "namespace": "newforma-connector",
             "destination_url": "https://portal.example.com/hook/",
             "destination_headers": {"Authorization": "Bearer s3cret"},
