@@ -134,17 +134,19 @@ def person_id(value: Any) -> str:
     return "" if value is None or isinstance(value, bool | dict | list) else str(value)
 
 
-def holds_answer(answers: Any, *, user_id: str, body: str, authors: tuple[str, ...], texts: tuple[str, ...]) -> bool:
-    """Whether a provider's list of RFI answers holds one by `user_id` whose text is `body`: how a retried answer
-    whose first POST reached the provider (its answer lost) is recognised. `authors` and `texts` name the answer's
-    fields to read, first found first."""
+def holds_answer(
+    answers: Any, *, user_id: str, body: str, authors: tuple[str, ...], texts: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The answer in a provider's list of RFI answers by `user_id` whose text is `body` (None when there is none):
+    how a retried answer whose first POST reached the provider (its answer lost) is recognised, and what it became.
+    `authors` and `texts` name the answer's fields to read, first found first."""
     for answer in answers if isinstance(answers, list) else []:
         if not isinstance(answer, dict):
             continue
         author = next((person_id(answer.get(key)) for key in authors if person_id(answer.get(key))), "")
         if author == user_id and any(same_text(answer.get(key), body) for key in texts):
-            return True
-    return False
+            return answer
+    return None
 
 
 def require(entry: dict[str, Any], name: str, *, label: str) -> Any:

@@ -209,7 +209,8 @@ class ConstructEx(Provider):
         for page in self._item_pages(account, project_id, "rfi", since):
             rfi = next((entry for entry in page if str(entry.get("id")) == item_id), None)
             if rfi is not None:
-                return holds_answer(rfi.get("answers"), user_id=user_id, body=body, authors=AUTHORS, texts=("body",))
+                answers = rfi.get("answers")
+                return holds_answer(answers, user_id=user_id, body=body, authors=AUTHORS, texts=("body",)) is not None
         return False
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:

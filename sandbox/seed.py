@@ -86,6 +86,7 @@ PROJECTS = [
     (6_100_000_002, "procore", 5_100_000_001, "Harbor Bridge Retrofit", "P-1002", [GC]),
     (6_100_000_003, "procore", 5_100_000_001, "Oak Street School", "P-1003", [GC, REVIEWER]),
     (6_100_000_004, "procore", 5_100_000_002, "Lakeside Library", "P-2001", [GC, REVIEWER]),
+    (6_100_000_005, "procore", 5_100_000_002, "Harbor Point Offices", "P-2002", [GC, REVIEWER]),
     (6_200_000_001, "autodesk", 5_200_000_001, "Riverside Medical Center (ACC)", "A-1001", [GC, REVIEWER, CONSULTANT]),
     (6_200_000_002, "autodesk", 5_200_000_001, "Waterfront Tower (ACC)", "A-1002", [GC]),
     (6_200_000_003, "autodesk", 5_200_000_002, "Lakeside Library (BIM 360)", "B-2001", [GC, REVIEWER]),
@@ -95,6 +96,13 @@ PROJECTS = [
     (6_300_000_002, "constructex", None, "Civic Center Annex", "CX-1002", [GC]),
 ]
 
+
+# Procore facts the demo shows besides the main project P-1001 (which keeps its plain flow):
+# - on Oak Street School (P-1003) the reviewer approves submittal 5 in workflow step 2, after the GC's step 1: it is not
+#   theirs until the GC responds, and a response for it is held until then;
+# - on Harbor Point Offices (P-2002) a project admin has disabled the RFIs tool: a link to it says so in words.
+STEP_TWO_PROJECT = 6_100_000_003
+DISABLED_TOOLS = {6_100_000_005: ("RFIs",)}
 
 # Autodesk project roles (the Account Admin API's project user `roles`): review tasks can be given to a role.
 PROJECT_ROLES = {REVIEWER: "Architect", CONSULTANT: "Engineer", GC: "General Contractor"}
@@ -231,6 +239,18 @@ def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, mem
         spec_title="Firestopping",
     )
     _approver(conn, s4, GC, 1)
+    if project_id == STEP_TWO_PROJECT:
+        s5 = _item(
+            conn,
+            project_id,
+            "submittal",
+            5,
+            title="Roofing membrane product data",
+            spec_number="07 54 23",
+            spec_title="Thermoplastic-Polyolefin Roofing",
+        )
+        _approver(conn, s5, GC, 1)  # the GC reviews first ...
+        _approver(conn, s5, REVIEWER, 2)  # ... then the reviewer, in step 2
     r1 = _item(conn, project_id, "rfi", 1, title="Beam depth at grid C/4", assignee_id=reviewer)
     _post(conn, r1, "question", "Drawings S-201 and A-301 disagree on the beam depth at grid C/4. Which governs?", GC)
     r2 = _item(conn, project_id, "rfi", 2, title="Door hardware set 7", assignee_id=reviewer)
@@ -273,6 +293,10 @@ def seed_demo(store: Store) -> list[dict[str, str]]:
                 roles = [(project_id, u, PROJECT_ROLES[u]) for u in team if u in PROJECT_ROLES]
                 conn.executemany("INSERT INTO project_roles (project_id, user_id, name) VALUES (?,?,?)", roles)
             _project_items(conn, project_id, provider, team)
+            conn.executemany(
+                "INSERT INTO disabled_tools (project_id, tool) VALUES (?,?)",
+                [(project_id, tool) for tool in DISABLED_TOOLS.get(project_id, ())],
+            )
     return [{"login": login, "password": PASSWORD, "name": name, "role": role} for _i, login, name, _c, role in USERS]
 
 

@@ -8,7 +8,8 @@ A submittal approver may respond only while their workflow step is the ball in c
 a later step is not sent but held (NotYourTurn); the portal sends it once their step starts.
 
 Safe to retry after a lost answer: an RFI reply is skipped when the RFI (Show RFI) already holds one by the receiving
-user with the same text, and a retried submittal response PATCHes the approver step it answered the first time.
+user with the same text (and the user is told again when the replies list says it went in as a non-official one),
+and a retried submittal response PATCHes the approver step it answered the first time.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import requests
 from providers.answers import holds_answer
 from providers.errors import NotFound, NotYourTurn, ProviderError
 from providers.http import Attempt
-from providers.procore.client import ProcoreClient, company_headers
+from providers.procore.client import PER_PAGE, ProcoreClient, company_headers
 from providers.procore.items import current_step, waits_for_turn
 from providers.refusals import RefusalWords, response_refusal
 from providers.types import NO_FACTS, ItemKind, ProjectFacts
@@ -89,10 +90,12 @@ class ProcoreResponses(ProcoreClient):
             rfi = self._call(
                 "GET", f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}", account=account, headers=headers
             )
+            replies = f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}/replies"
             # The author is `created_by_id` in Procore's reply JSON (its `created_by` is a name), or an object's id.
             if holds_answer(rfi_answers(rfi), user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS):
-                return None  # an earlier attempt's reply reached Procore although its answer was lost: never post twice
-            replies = f"{api}/rest/v1.0/projects/{project_id}/rfis/{item_id}/replies"
+                # An earlier attempt's reply reached Procore although its answer was lost: never post twice, but say
+                # what it became when it went in as a non-official reply.
+                return self._earlier_reply_note(account, company_id, replies, receiving_user_id, comment)
             try:
                 self._call(
                     "POST",
@@ -132,6 +135,15 @@ class ProcoreResponses(ProcoreClient):
             classify=self._refusal,
         )
         return None
+
+    def _earlier_reply_note(
+        self, account: ProviderAccount, company_id: str, replies: str, user_id: str, comment: str
+    ) -> str | None:
+        """NOT_OFFICIAL when the user's earlier reply went in as a non-official one, else None. Show RFI does not
+        document an answer's `official`; the replies list does, so it is read here, only after a lost answer."""
+        listed = self._all_pages(account, replies, {"page": 1, "per_page": PER_PAGE}, company_id=company_id)
+        earlier = holds_answer(listed, user_id=user_id, body=comment, authors=AUTHORS, texts=TEXTS)
+        return NOT_OFFICIAL if earlier is not None and earlier.get("official") is False else None
 
     def _approver_id(self, submittal: Any, user_id: str, option_id: str) -> str:
         """The receiving user's approver step: the one still waiting for an answer when they have several, else the

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 WEBHOOK_RESOURCES = ("RFIs", "Submittals")
 WEBHOOK_EVENTS = ("create", "update", "delete")
 WEBHOOK_NAMESPACE = "newforma-connector"
+# The hook's payload version: v4.0 is current (v2.0 is labelled legacy). A hook an admin set back to v2 still works.
+WEBHOOK_PAYLOAD_VERSION = "v4.0"
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,9 @@ class ProcoreWebhooks(ProcoreClient):
         self, *, account: ProviderAccount, company_id: str, project_id: str, destination_url: str, authorization: str
     ) -> str:
         """Create a project hook that POSTs to `destination_url` with `authorization` as its Authorization header,
-        with create/update/delete triggers for RFIs and Submittals. Answers the hook id (keep it to unregister).
-        All or nothing: when a trigger fails, the new hook is deleted again (best effort) before the error is raised.
+        in the current payload version (v4.0), with create/update/delete triggers for RFIs and Submittals. Answers the
+        hook id (keep it to unregister). All or nothing: when a trigger fails, the new hook is deleted again (best
+        effort) before the error is raised.
 
         Safe to rerun: hooks of the portal's namespace already sending to `destination_url` (one whose creation answer
         was lost, so its id was never kept) are deleted first, so the project ends with exactly one such hook."""
@@ -72,7 +75,7 @@ class ProcoreWebhooks(ProcoreClient):
             json={
                 "project_id": int(project_id),
                 "hook": {
-                    "api_version": "v2",
+                    "api_version": WEBHOOK_PAYLOAD_VERSION,
                     "namespace": WEBHOOK_NAMESPACE,
                     "destination_url": destination_url,
                     "destination_headers": {"Authorization": authorization},

@@ -443,7 +443,7 @@ def test_an_rfi_answer_refused_because_the_app_is_disconnected_is_not_retried_un
     "mine",
     [
         answer(int(ME)),
-        answer(int(ME), "  See\n markups. ", official=False),  # Procore re-wraps; a non-assignee's reply is unofficial
+        answer(int(ME), "  See\n markups. "),  # Procore re-wraps
         {"id": 7, "body": "See markups.", "created_by": {"id": int(ME), "name": "Riley"}},  # an author object
     ],
 )
@@ -451,10 +451,44 @@ def test_an_rfi_answer_already_at_procore_from_the_user_is_not_posted_again(
     mocked: responses.RequestsMock, account: ProviderAccount, mine: dict[str, Any]
 ) -> None:
     with_answers(mocked, answer(9, "Noted."), mine)
+    # Show RFI does not document an answer's `official`: the replies list, which does, is read only here.
+    mocked.get(f"{RFIS}/2001/replies", json=[answer(9, "Noted."), answer(int(ME))])
 
     post(account, "rfi", "2001")
 
-    assert [c.request.method for c in mocked.calls] == ["GET"]
+    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [f"{RFIS}/2001", f"{RFIS}/2001/replies"]
+
+
+def test_a_retried_rfi_answer_whose_non_official_reply_was_lost_still_says_it_is_not_official(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    with_answers(mocked)  # the first attempt finds no answer, is refused the official reply ...
+    refusal = {"errors": "You do not have permission to mark responses official on this RFI."}
+    mocked.post(f"{RFIS}/2001/replies", json=refusal, status=403)
+    mocked.post(f"{RFIS}/2001/replies", body=requests.exceptions.ReadTimeout("answer lost"))
+    mine = answer(int(ME), official=False)  # ... and its non-official reply reached Procore, its answer lost
+    with_answers(mocked, mine)
+    mocked.get(f"{RFIS}/2001/replies", json=[mine])
+
+    def send() -> str | None:
+        return get_provider("procore").post_response(
+            account=account,
+            company_id=COMPANY,
+            project_id=PROJECT,
+            kind="rfi",
+            item_id="2001",
+            receiving_user_id=ME,
+            option_id="",
+            comment="See markups.",
+        )
+
+    with pytest.raises(ProviderUnavailable):
+        send()
+    note = send()
+
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "POST", "GET", "GET"]
+    assert note is not None and "marking it official needs the RFI manager" in note
+    assert sent_query(mocked.calls[-1].request)["per_page"] == ["2000"]
 
 
 def test_a_retried_rfi_answer_whose_first_answer_was_lost_is_posted_once(
@@ -463,12 +497,13 @@ def test_a_retried_rfi_answer_whose_first_answer_was_lost_is_posted_once(
     with_answers(mocked)  # the first attempt finds no answer ...
     mocked.post(f"{RFIS}/2001/replies", body=requests.exceptions.ReadTimeout("answer lost"))
     with_answers(mocked, answer(int(ME)))  # ... which Procore did record, so the retry finds it
+    mocked.get(f"{RFIS}/2001/replies", json=[answer(int(ME))])
 
     with pytest.raises(ProviderUnavailable):
         post(account, "rfi", "2001")
     post(account, "rfi", "2001")
 
-    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "GET"]
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "GET", "GET"]
 
 
 def test_a_retried_response_whose_first_answer_was_lost_patches_the_same_approver_step_again(
@@ -524,7 +559,7 @@ def test_webhooks_register_a_project_hook_with_create_update_delete_triggers_for
     assert bodies[0] == {
         "project_id": 61,
         "hook": {
-            "api_version": "v2",
+            "api_version": "v4.0",  # v2.0 is legacy
             "namespace": "newforma-connector",
             "destination_url": "https://portal.example.com/hook/",
             "destination_headers": {"Authorization": "Bearer s3cret"},

@@ -138,7 +138,9 @@ def test_a_delivery_of_either_payload_version_reaches_the_portal_and_removes_the
     link_sync(link_id=link.pk, clock=clock)
     assert link_webhooks_register(link_id=link.pk) == "registered"
     link.refresh_from_db()
-    if api_version != "v2":  # a Procore admin switched the hook to the current payload
+    hook = sandbox.app.store.one("SELECT api_version FROM hooks WHERE id = ?", (int(link.webhook_hook_id),))
+    assert hook is not None and hook["api_version"] == "v4.0"  # registered in the current payload version
+    if api_version != "v4.0":  # a Procore admin set the hook back to the legacy payload
         sandbox.scenario("hook_version", hook_id=link.webhook_hook_id, api_version=api_version)
     sent: list[tuple[str, dict, dict]] = []
 
