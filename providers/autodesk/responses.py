@@ -90,7 +90,7 @@ class AutodeskResponses(AutodeskClient):
                 )
             rfi = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}"
             answers = self._rfi_responses(account, rfi)
-            if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS):
+            if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS) is not None:
                 return  # an earlier attempt's response reached Autodesk although its answer was lost: never twice
             self._call(
                 "POST",
