@@ -192,12 +192,33 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # any URL by default; S3-compatible object storage when configured (see .env.example). Nothing is served from it
 # directly: the API streams a file to the firm it belongs to.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private-media")
+# S3-compatible object storage for attachments when ATTACHMENTS_S3_BUCKET is set. Objects stay private: the bucket's
+# own ACL, no public URLs handed out (querystring_auth off and nothing ever asks the storage for a URL).
+ATTACHMENTS_S3_BUCKET: str = env.str("ATTACHMENTS_S3_BUCKET", default="")
+ATTACHMENTS_STORAGE: dict[str, object] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+}
+if ATTACHMENTS_S3_BUCKET:
+    ATTACHMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env.str("ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ATTACHMENTS_S3_REGION", default="") or None,
+            "access_key": env.str("ATTACHMENTS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("ATTACHMENTS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("ATTACHMENTS_S3_PREFIX", default="attachments"),
+            "default_acl": None,
+            "querystring_auth": False,
+            "file_overwrite": True,  # a blob's name is its SHA-256: the same name is the same bytes
+        },
+    }
+# The largest attachment the portal downloads from a provider; a larger one is listed as "too large", not fetched.
+ATTACHMENT_MAX_BYTES: int = env.int("ATTACHMENT_MAX_BYTES", default=2 * 1024**3)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "attachments": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
-    },
+    "attachments": ATTACHMENTS_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING

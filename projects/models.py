@@ -376,3 +376,7 @@ class AccountRateBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hourly_limit}/hour for {self.account_id}"
+
+
+# Kept in their own module (this one is long); imported here so Django finds them as projects' models.
+from projects.attachment_models import Attachment, AttachmentBlob  # noqa: E402, F401

@@ -11,7 +11,7 @@ from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, normalise
 from mappings.matching import MappingCheck
 from mappings.models import MappingRow, MappingTable
 from mappings.selectors import response_keywords, response_keywords_of_projects, table_check, table_translate
-from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
+from projects.models import Attachment, FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from providers.registry import provider_label
 from providers.types import ResponseOption
 
@@ -154,6 +154,15 @@ def feed_page_get(*, firm: Firm, after: int, limit: int) -> FeedPage:
         .only(*FEED_FIELDS)[: limit + 1]
     )
     return FeedPage(entries=rows[:limit], has_more=len(rows) > limit)
+
+
+def attachments_of_items(*, firm: Firm, item_ids: Sequence[int]) -> dict[int, list[Attachment]]:
+    """The files each item holds now (not those removed upstream), with their blobs: one query."""
+    found: dict[int, list[Attachment]] = defaultdict(list)
+    rows = scoped(Attachment.objects.select_related("blob"), firm=firm).filter(item_id__in=item_ids, removed=False)
+    for row in rows.order_by("item_id", "place", "id"):
+        found[row.item_id].append(row)
+    return found
 
 
 def project_link_get(*, firm: Firm, project_id: int) -> ProjectLink | None:

@@ -30,3 +30,8 @@ def unregister_webhooks(provider: str, account_id: int, company_id: str, project
     return services.webhooks_unregister(
         provider=provider, account_id=account_id, company_id=company_id, project_id=project_id, hook_id=hook_id
     )
+
+
+def fetch_attachment(attachment_id: int) -> str:
+    attachment = services.attachment_fetch(attachment_id=attachment_id)
+    return "gone" if attachment is None else attachment.state

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import requests
 
 from providers.answers import token_set
+from providers.downloads import open_download
 from providers.errors import (
     InvalidGrant,
     NeedsReauthorization,
@@ -39,6 +40,7 @@ from providers.models import ProviderApp
 from providers.tokens import AccountTokens, account_note_error
 from providers.types import (
     NO_FACTS,
+    AttachmentRef,
     Company,
     ItemKind,
     ItemPage,
@@ -255,6 +257,12 @@ class Provider(ABC):
         errors carry `retry_after`. Never retried on a lost answer (it may have been recorded): the caller decides.
         """
         raise NotImplementedError(f"{self.label}: posting responses is built by the sync issue.")
+
+    def open_attachment(self, *, account: ProviderAccount, ref: AttachmentRef) -> requests.Response:
+        """The answer carrying one attached file's bytes (body unread: iterate it in chunks, then close it), after
+        following the provider's redirects to its storage. Raises the errors of providers.errors."""
+        auth = self._auth(account) if ref.authenticated else None
+        return open_download(self.http, ref.url, classify=self.classify, auth=auth)
 
     def register_webhooks(
         self, *, account: ProviderAccount, company_id: str, project_id: str, destination_url: str, authorization: str

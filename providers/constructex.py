@@ -12,6 +12,11 @@ project listing carries `answers[{id, body, official, author{id, name}, created_
 portal lists the project's RFIs changed in the last ANSWER_LOOKBACK (posting an answer changes the RFI, so one posted
 by an earlier attempt is in that window) and skips the POST when the RFI holds an answer by the receiving user with
 the same body: a retry whose first POST reached ConstructEx but lost its answer does not post twice.
+
+Files (assumed): a submittal or RFI (its question) carries `attachments[{id, version, filename, content_type, size,
+sha256, download_url}]` and each RFI answer its own `attachments[]` alike. `download_url` takes the account's token and
+redirects to a signed, expiring storage URL; `size` and `sha256` are ConstructEx's own, so a download that does not
+match them is refused.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import (
     NO_FACTS,
+    AttachmentPlace,
+    AttachmentRef,
     ItemKind,
     ItemPage,
     ProjectFacts,
@@ -165,6 +172,7 @@ class ConstructEx(Provider):
             for_receiving_user=user_id in people,
             closed=status.lower() == "closed",
             deleted=bool(entry.get("deleted")),
+            attachments=_attachments(kind, entry),
             raw=entry,
         )
 
@@ -249,3 +257,31 @@ class ConstructEx(Provider):
                 detail=f"{attempt.method} {attempt.url.split('?')[0]} -> 403: {error_text(response)}",
             )
         return super().classify(response, attempt)
+
+
+def _attachment(entry: Any, place: AttachmentPlace, owner: str) -> AttachmentRef | None:
+    if not isinstance(entry, dict) or entry.get("id") is None or not isinstance(entry.get("download_url"), str):
+        return None
+    size = entry.get("size")
+    return AttachmentRef(
+        provider_id=str(entry["id"]),
+        filename=str(entry.get("filename") or f"attachment-{entry['id']}"),
+        url=entry["download_url"],
+        place=place,
+        owner_id=owner,
+        version=str(entry.get("version") or ""),
+        content_type=str(entry.get("content_type") or ""),
+        size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+        sha256=str(entry.get("sha256") or "").lower(),
+        authenticated=True,
+    )
+
+
+def _attachments(kind: ItemKind, entry: dict[str, Any]) -> tuple[AttachmentRef, ...]:
+    """An RFI's own files are its question's (ConstructEx has one question per RFI)."""
+    place: AttachmentPlace = "question" if kind == "rfi" else "item"
+    refs = [_attachment(a, place, "") for a in entry.get("attachments") or []]
+    for answer in entry.get("answers") or []:
+        if isinstance(answer, dict):
+            refs.extend(_attachment(a, "answer", str(answer.get("id"))) for a in answer.get("attachments") or [])
+    return tuple(ref for ref in refs if ref is not None)

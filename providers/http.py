@@ -143,10 +143,12 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
         basic: tuple[str, str] | None = None,
         on_rate_limit: RateLimitObserver | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """Send one logical request (with retries) and return a 2xx/3xx answer, or raise a ProviderError.
 
-        `on_rate_limit` is told the `X-Rate-Limit-*` headers of each answer that has them, 429s included."""
+        `on_rate_limit` is told the `X-Rate-Limit-*` headers of each answer that has them, 429s included. With
+        `stream` the body is left unread (a file download reads it in chunks and closes the answer)."""
         method = method.upper()
         token = auth.current() if auth else None
         refreshed = False
@@ -166,6 +168,7 @@ class HttpClient:
                     auth=basic,
                     timeout=self.timeout,
                     allow_redirects=False,
+                    stream=stream,
                 )
             except requests.RequestException as exc:
                 never_sent = _never_sent(exc)

@@ -129,6 +129,33 @@ class ResponseOption:
     standard: str
 
 
+AttachmentPlace = Literal["item", "question", "answer", "approver"]
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    """A file attached to an item, as the provider lists it. `provider_id` and `version` are its identity (a new
+    version is a changed file); `url` only says where to download it now (it may be signed and expire, so it is
+    never the identity). `size` and `sha256` are the provider's own claims when it makes them ('' / None when not);
+    `authenticated` says whether the download takes the account's token (else the URL is signed)."""
+
+    provider_id: str
+    filename: str
+    url: str
+    place: AttachmentPlace = "item"
+    owner_id: str = ""  # the question's, answer's or approver's provider id when the file hangs there
+    version: str = ""
+    content_type: str = ""
+    size: int | None = None
+    sha256: str = ""
+    authenticated: bool = False
+
+    @property
+    def key(self) -> str:
+        """Unique among one item's files: the same file may hang on the item and on an approver."""
+        return f"{self.place}:{self.owner_id}:{self.provider_id}"
+
+
 @dataclass(frozen=True)
 class ProviderItem:
     """One submittal or RFI as the sync engine needs it."""
@@ -148,4 +175,5 @@ class ProviderItem:
     closed: bool = False
     deleted: bool = False
     predecessor_id: str = ""
+    attachments: tuple[AttachmentRef, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from . import files
 from .autodesk_api import (
     RFI_LIMIT_MAX,
     SUBMITTAL_LIMIT_MAX,
@@ -120,7 +121,9 @@ def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, A
 def _rfis(app: SandboxApp, rows: list[Any]) -> list[dict[str, Any]]:
     posts = posts_by_item(app, [r["id"] for r in rows])
     users = users_by_id(app, {r["manager_id"] for r in rows} | {r["assignee_id"] for r in rows})
-    return [_rfi_json(r, posts.get(r["id"], []), users) for r in rows]
+    results = [_rfi_json(r, posts.get(r["id"], []), users) for r in rows]
+    files.acc_add(app, rows, results)
+    return results
 
 
 def _rfi_page(app: SandboxApp, project: Any, limit: int, offset: int, updated: str | None, states: list[str]) -> dict:
@@ -324,7 +327,9 @@ def _submittals(app: SandboxApp, project: Any, rows: list[Any]) -> list[dict[str
     user_ids = {r["manager_id"] for r in rows} | {a["user_id"] for group in approvers.values() for a in group}
     users = users_by_id(app, user_ids)
     roles = roles_by_user(app, project["id"])
-    return [_submittal_json(r, approvers.get(r["id"], []), responses, users, roles) for r in rows]
+    results = [_submittal_json(r, approvers.get(r["id"], []), responses, users, roles) for r in rows]
+    files.acc_add(app, rows, results)
+    return results
 
 
 @api

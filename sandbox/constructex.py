@@ -9,6 +9,7 @@ import base64
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from . import files
 from .faults import too_many_requests
 from .items import (
     ItemFilter,
@@ -132,6 +133,7 @@ def submittals(app: SandboxApp, request: Request, token: Any) -> Response:
     responses = {r["id"]: r["name"] for r in responses_of(app, project["id"])}
     users = users_by_id(app, {r["manager_id"] for r in rows} | {a["user_id"] for g in approvers.values() for a in g})
     results = [_submittal_json(r, approvers.get(r["id"], []), responses, users) for r in rows]
+    files.constructex_add(app, rows, results)
     return json_response({"results": results, "next_cursor": cursor})
 
 
@@ -169,9 +171,9 @@ def rfis(app: SandboxApp, request: Request, token: Any) -> Response:
     _project, rows, cursor = _page(app, request, token, "rfi")
     posts = posts_by_item(app, [r["id"] for r in rows])
     users = users_by_id(app, {r["manager_id"] for r in rows} | {r["assignee_id"] for r in rows})
-    return json_response(
-        {"results": [_rfi_json(r, posts.get(r["id"], []), users) for r in rows], "next_cursor": cursor}
-    )
+    results = [_rfi_json(r, posts.get(r["id"], []), users) for r in rows]
+    files.constructex_add(app, rows, results)
+    return json_response({"results": results, "next_cursor": cursor})
 
 
 def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import files, webhooks
 from . import procore_json as pj
-from . import webhooks
 from .items import (
     ItemFilter,
     approver_respond,
@@ -86,7 +86,9 @@ def _submittals_json(app: SandboxApp, project_id: int, rows: list) -> list[dict]
     responses = {r["id"]: r for r in responses_of(app, project_id)}
     user_ids = {r["manager_id"] for r in rows} | {a["user_id"] for group in approvers.values() for a in group}
     users = users_by_id(app, user_ids)
-    return [pj.submittal_json(r, approvers.get(r["id"], []), responses, users) for r in rows]
+    results = [pj.submittal_json(r, approvers.get(r["id"], []), responses, users) for r in rows]
+    files.procore_add(app, "submittal", results)
+    return results
 
 
 @api()
@@ -231,7 +233,9 @@ def int_or_404(raw: str) -> int:
 def _rfis_json(app: SandboxApp, rows: list) -> list[dict]:
     posts = posts_by_item(app, [r["id"] for r in rows])
     users = users_by_id(app, {r["manager_id"] for r in rows} | {r["assignee_id"] for r in rows})
-    return [pj.rfi_json(r, posts.get(r["id"], []), users) for r in rows]
+    results = [pj.rfi_json(r, posts.get(r["id"], []), users) for r in rows]
+    files.procore_add(app, "rfi", results)
+    return results
 
 
 @api()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from . import autodesk, constructex, control, oauth, procore, webhooks
+from . import autodesk, constructex, control, files, oauth, procore, webhooks
 from .faults import FaultInjector
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog
@@ -49,8 +49,12 @@ class SandboxApp:
         self.request_log = RequestLog(request_log)
         self.webhooks = webhooks.Dispatcher(self)
         self.stopping = threading.Event()
+        # Where clients reach this sandbox (file URLs in item JSON are absolute); the server sets it when it binds.
+        self.base_url = "http://127.0.0.1:8001"
         self.pending: dict[str, dict[str, Any]] = {}  # sign-in tickets between the sign-in and the consent page
-        self.router = Router([*oauth.ROUTES, *procore.ROUTES, *autodesk.ROUTES, *constructex.ROUTES, *control.ROUTES])
+        self.router = Router(
+            [*oauth.ROUTES, *procore.ROUTES, *autodesk.ROUTES, *constructex.ROUTES, *control.ROUTES, *files.ROUTES]
+        )
 
     def now(self) -> datetime:
         return self.clock()
@@ -104,10 +108,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        declared = response.declared_length
+        self.send_header("Content-Length", str(len(response.body) if declared is None else declared))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+        if declared is not None:
+            self.close_connection = True
 
     def _faulty_or_real(self, app: SandboxApp, request: Request) -> Response:
         injector = app.faults
@@ -141,6 +148,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.app = app
         self.verbose = verbose
         super().__init__((host, port), SandboxHandler)
+        app.base_url = self.base_url
 
     @property
     def netloc(self) -> str:

@@ -77,6 +77,13 @@ CREATE TABLE IF NOT EXISTS hooks (
 CREATE TABLE IF NOT EXISTS triggers (
     id INTEGER PRIMARY KEY AUTOINCREMENT, hook_id INTEGER NOT NULL, resource_name TEXT NOT NULL,
     event_type TEXT NOT NULL, user_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL, uid TEXT NOT NULL, hangs TEXT NOT NULL,
+    post_id INTEGER, approver_id INTEGER, filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, data BLOB, seed INTEGER, fault TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS files_item ON files (item_id);
+CREATE INDEX IF NOT EXISTS files_uid ON files (uid);
 CREATE TABLE IF NOT EXISTS deliveries (
     id INTEGER PRIMARY KEY AUTOINCREMENT, hook_id INTEGER NOT NULL, event TEXT NOT NULL, outcome TEXT NOT NULL,
     response_status INTEGER, response_body TEXT, response_error TEXT, started_at TEXT, completed_at TEXT);
@@ -100,9 +107,10 @@ TABLES = [
     "hooks",
     "triggers",
     "deliveries",
+    "files",
 ]
 
-_COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries")
+_COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries", "files")
 
 
 def iso(moment: datetime) -> str:

@@ -62,6 +62,8 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # A Content-Length other than the body's: the connection is closed after the body (a download cut short).
+    declared_length: int | None = None
 
     def with_headers(self, **headers: str) -> Response:
         self.headers.update({k.replace("_", "-"): v for k, v in headers.items()})

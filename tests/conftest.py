@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,6 +21,17 @@ def _provider_requests_documented(
 ) -> Iterator[list[provider_requests.Sent]]:
     """Every Procore / Autodesk request this test makes the portal send, checked against the reference at the end."""
     yield from provider_requests.recording(monkeypatch, request.node.nodeid)
+
+
+@pytest.fixture(autouse=True)
+def _private_media(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> Path:
+    """Files a test stores land in a folder of its own, never in the worktree's var/private-media."""
+    folder = tmp_path_factory.mktemp("private-media")
+    attachments = {**settings.STORAGES["attachments"]}
+    if attachments["BACKEND"].endswith("FileSystemStorage"):
+        attachments["OPTIONS"] = {**attachments.get("OPTIONS", {}), "location": folder}
+        settings.STORAGES = {**settings.STORAGES, "attachments": attachments}
+    return folder
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

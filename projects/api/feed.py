@@ -21,8 +21,9 @@ from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from connector_portal.models import Connector
-from projects.models import FeedEntry, ItemKindChoices
-from projects.selectors import allowed_keywords_get, feed_page_get
+from projects.api.attachments import AttachmentSerializer
+from projects.models import Attachment, FeedEntry, ItemKindChoices
+from projects.selectors import allowed_keywords_get, attachments_of_items, feed_page_get
 from projects.services import feed_entry_acknowledge
 
 FEED_MAX_PAGE_SIZE = 100
@@ -71,6 +72,11 @@ class FeedItemSerializer(OutputSerializer):
     removed = serializers.BooleanField(help_text="Deleted or recycled in the provider.")
     predecessor_id = serializers.IntegerField(allow_null=True, help_text="The item this revision follows.")
     provider_url = serializers.CharField(allow_blank=True, help_text="The item's page in the provider.")
+    attachments = AttachmentSerializer(
+        many=True,
+        help_text="The files attached to the item upstream as they are now (a new or changed file is a new entry), "
+        "each with its download state and `download_url`.",
+    )
 
     def get_kind(self, entry: FeedEntry) -> str:
         return _text(entry, "kind")
@@ -107,6 +113,9 @@ class FeedItemSerializer(OutputSerializer):
 
     def get_provider_url(self, entry: FeedEntry) -> str:
         return _text(entry, "url")
+
+    def get_attachments(self, entry: FeedEntry) -> list[Attachment]:
+        return self.context.get("attachments", {}).get(entry.item_id, [])
 
 
 # Rendered from a FeedEntry; `context["keywords"]` holds each link's allowed keywords (allowed_keywords_get).
@@ -185,6 +194,19 @@ ENTRY_EXAMPLE = {
         "removed": False,
         "predecessor_id": 5530,
         "provider_url": "https://app.procore.com/562949953443/project/submittals/88213",
+        "attachments": [
+            {
+                "id": 901,
+                "filename": "05 12 00-3 Shop drawings.pdf",
+                "content_type": "application/pdf",
+                "size": 1843200,
+                "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                "state": "stored",
+                "reason": "",
+                "attached_to": "item",
+                "download_url": "https://portal.example.com/api/v1/attachments/901/content/",
+            }
+        ],
     },
     "response_keywords": ["Approved", "Approved as Noted", "Revise and Resubmit", "Rejected"],
     "pc_item_id": "",
@@ -237,9 +259,11 @@ class FeedView(FirmAPIView):
         page = feed_page_get(firm=self.firm, after=after, limit=size)
         project_of_link = {entry.link_id: entry.link.project_id for entry in page.entries}
         keywords = allowed_keywords_get(firm=self.firm, project_of_link=project_of_link)
+        files = attachments_of_items(firm=self.firm, item_ids=[entry.item_id for entry in page.entries])
         next_cursor = page.entries[-1].position if page.entries else after
         answer = {"entries": page.entries, "next_cursor": next_cursor, "has_more": page.has_more}
-        return Response(FeedPageSerializer(answer, context={"keywords": keywords}).data)
+        context = {"keywords": keywords, "attachments": files, "request": request}
+        return Response(FeedPageSerializer(answer, context=context).data)
 
 
 class FeedAcknowledgeView(FirmAPIView):

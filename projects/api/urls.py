@@ -6,6 +6,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 import connector_portal.api.converters  # noqa: F401  (registers the `rowid` converter)
+from projects.api.attachments import AttachmentContentView
 from projects.api.connection import ConnectionView, SyncNowView
 from projects.api.feed import FeedAcknowledgeView, FeedView
 from projects.api.mapping import MappingView
@@ -26,4 +27,5 @@ urlpatterns = [
     path("feed/<rowid:position>/acknowledge/", FeedAcknowledgeView.as_view(), name="feed-acknowledge"),
     path("items/<rowid:item_id>/responses/", ItemResponsesView.as_view(), name="item-responses"),
     path("responses/<rowid:response_id>/", ResponseView.as_view(), name="response-detail"),
+    path("attachments/<rowid:attachment_id>/content/", AttachmentContentView.as_view(), name="attachment-content"),
 ]

@@ -6,6 +6,7 @@ engine's parts.
 
 from __future__ import annotations
 
+from projects.services.attachments import attachment_fetch, attachments_record
 from projects.services.feed import feed_append, feed_entry_acknowledge
 from projects.services.ingest import content_hash, ingest_page
 from projects.services.links import (
@@ -47,6 +48,8 @@ __all__ = [
     "ResponseRefused",
     "SweepResult",
     "SyncRefused",
+    "attachment_fetch",
+    "attachments_record",
     "content_hash",
     "feed_append",
     "feed_entry_acknowledge",

@@ -7,10 +7,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 
 from projects.models import FeedEntry, ProjectLink, SyncedItem
+from projects.services.attachments import attachments_queue_on_commit, attachments_record
 from projects.services.feed import feed_append
 from providers.types import ProviderItem
 
@@ -38,7 +40,7 @@ UPDATE_FIELDS = [
 
 def content_hash(item: ProviderItem) -> str:
     """What Project Center shows of an item; `updated_at` and the raw payload are left out on purpose."""
-    visible = [
+    visible: list[Any] = [
         item.number,
         item.revision,
         item.title,
@@ -49,6 +51,8 @@ def content_hash(item: ProviderItem) -> str:
         item.closed,
         item.deleted,
     ]
+    if item.attachments:  # only then: the hash of an item without files stays what it was before files were read
+        visible.append(sorted([a.key, a.version, a.filename, a.size, a.sha256] for a in item.attachments))
     return hashlib.sha256(json.dumps(visible, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -167,6 +171,8 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
     }
     to_create: list[tuple[SyncedItem, ProviderItem]] = []
     to_update: list[SyncedItem] = []
+    files: list[tuple[SyncedItem, ProviderItem]] = []  # changed items: their files are recorded
+    unchanged_files: list[tuple[SyncedItem, ProviderItem]] = []  # their files not yet stored get fresh URLs
     for item in items:
         digest = content_hash(item)
         stored = existing.get(item.provider_id)
@@ -185,6 +191,8 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
             continue
         if stored.content_hash == digest:
             counts.unchanged += 1
+            if item.attachments:
+                unchanged_files.append((stored, item))
             continue
         # The echo of the portal's own response, or more changes to an item already reported removed: not news.
         quiet = (stored.echo_pending and not item.deleted and _differs_only_by_echo(stored, item)) or (
@@ -193,6 +201,7 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
         _apply(stored, item, digest, now)
         stored.echo_pending = False
         to_update.append(stored)
+        files.append((stored, item))
         if quiet:
             counts.unchanged += 1
         elif item.deleted:
@@ -208,7 +217,18 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
     if to_update:
         SyncedItem.objects.bulk_update(to_update, UPDATE_FIELDS)
     feed_append(firm_id=link.firm_id, changes=counts.changes, now=now)
+    _record_files([*to_create, *files], unchanged_files, now)
     return counts
+
+
+def _record_files(
+    changed: list[tuple[SyncedItem, ProviderItem]], unchanged: list[tuple[SyncedItem, ProviderItem]], now: dt.datetime
+) -> None:
+    """Each item's files, downloaded by tasks queued once the page commits (an item deleted upstream keeps its own)."""
+    live = [(stored, item.attachments) for stored, item in changed if not item.deleted]
+    due = attachments_record(items=live, now=now)
+    due += attachments_record(items=[(s, i.attachments) for s, i in unchanged], now=now, refresh_only=True)
+    attachments_queue_on_commit(due)
 
 
 REMOVED_FIELDS = ["removed", "content_hash", "changed_at"]

@@ -17,6 +17,7 @@ from providers.answers import (
     require,
     utc_text,
 )
+from providers.procore.attachments import rfi_attachments, submittal_attachments
 from providers.procore.client import PER_PAGE, ProcoreClient
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
@@ -100,6 +101,7 @@ class ProcoreItems(ProcoreClient):
             url=item_url("submittal", project_id, item_id),
             for_receiving_user=user_id in people,
             closed=str(status.get("status") or words).lower() == "closed",
+            attachments=submittal_attachments(entry),
             raw=entry,
         )
 
@@ -120,6 +122,7 @@ class ProcoreItems(ProcoreClient):
             url=item_url("rfi", project_id, item_id),
             for_receiving_user=user_id in people,
             closed=status.lower() == "closed",
+            attachments=rfi_attachments(entry),
             raw=entry,
         )
 

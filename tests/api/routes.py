@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from connector_portal.models import Firm, ProjectCenterProject
 from tests.api.factories import full_mapping, linked_add
+from tests.files.factories import attachment_add
 
 API_V1 = "api/v1/"
 
@@ -74,6 +75,8 @@ class RouteCase:
     upsert_methods: frozenset[str] = field(default_factory=frozenset)
     # Request headers a valid call needs (e.g. Idempotency-Key).
     headers: Callable[[Firm], dict[str, str]] = lambda firm: {}
+    # A route that answers a file: a browser gets the file itself (a download), not the browsable API's page.
+    download: bool = False
 
 
 def make_project(firm: Firm) -> dict[str, str]:
@@ -124,5 +127,8 @@ ROUTE_CASES.update(
             headers=lambda firm: {"Idempotency-Key": f"route-case-{firm.pk}"},
         ),
         "api-v1:response-detail": RouteCase(make=lambda firm: {"response_id": str(linked_add(firm).response.pk)}),
+        "api-v1:attachment-content": RouteCase(
+            make=lambda firm: {"attachment_id": str(attachment_add(linked_add(firm).item).pk)}, download=True
+        ),
     }
 )

@@ -1,8 +1,10 @@
 """`manage.py sandbox_control <action> key=value ...`: drive a running provider sandbox through its control API.
 
-Actions: faults, rate_limits, seed, state, and every scenario (send_submittal, send_rfi, create_revision, add_approver,
-close_item, reopen_item, rename_response, block_app, disable_tool, hook_version, revoke_tokens). Examples:
-    manage.py sandbox_control send_submittal project_id=6100000001 title="Door hardware"
+Actions: faults, rate_limits, seed, state, and every scenario (send_submittal, send_rfi, attach_file, create_revision,
+add_approver, close_item, reopen_item, rename_response, block_app, disable_tool, hook_version, revoke_tokens). A
+scenario given `attach=PATH` sends that local file with it. Examples:
+    manage.py sandbox_control send_submittal project_id=6100000001 title="Door hardware" attach=./hardware.pdf
+    manage.py sandbox_control attach_file item_id=6100001001 attach=./sketch.png
     manage.py sandbox_control disable_tool project_id=6100000001 tool=Submittals
     manage.py sandbox_control faults latency_ms=300 error_rate=0.1
     manage.py sandbox_control faults reset=true
@@ -10,7 +12,9 @@ close_item, reopen_item, rename_response, block_app, disable_tool, hook_version,
 
 from __future__ import annotations
 
+import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -33,6 +37,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         base = (options["url"] or settings.SANDBOX_URL).rstrip("/")
         data = dict(_pair(text) for text in options["arguments"])
+        if "attach" in data:
+            data.update(_attachment(data.pop("attach")))
         action = options["action"]
         path = f"/_control/scenarios/{action}" if action in SCENARIOS else f"/_control/{action}"
         try:
@@ -54,3 +60,11 @@ def _pair(text: str) -> tuple[str, str]:
     if not sep:
         raise CommandError(f"Arguments are key=value; got {text!r}.")
     return key, value
+
+
+def _attachment(path: str) -> dict[str, str]:
+    """A local file as the scenarios take it: its name and its bytes in base64."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise CommandError(f"attach={path}: no such file.")
+    return {"attach_name": file.name, "attach_b64": base64.b64encode(file.read_bytes()).decode()}

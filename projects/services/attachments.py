@@ -1,0 +1,270 @@
+"""Files in: the attachments a sync finds on its items, and the task that downloads each into the firm's storage.
+
+Ingest records every file an item lists (`attachments_record`, in the page's transaction) and queues a download per
+file still to fetch once that transaction commits. The download (`attachment_fetch`) streams the provider's answer in
+chunks to a temporary file while hashing it, then keeps it once per firm and content (AttachmentBlob). A file over
+ATTACHMENT_MAX_BYTES is "too large" without being read to the end; a cut-short download or a transient provider fault
+is tried again with the HTTP policy's backoff; a size or checksum that does not match what the provider declared is
+"failed" with the reason in words. Nothing else of the item is touched, so the sync goes on whatever a file does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
+
+import requests
+import urllib3.exceptions
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from connector_portal.files import CHUNK_SIZE, Spooled, TooLarge, blob_name, safe_filename, spool, spooled_save
+from projects.models import Attachment, AttachmentBlob, SyncedItem
+from projects.queue import enqueue_many
+from providers import http
+from providers.errors import ProviderError, Retryable
+from providers.http import HttpClient
+from providers.registry import get_provider, provider_label
+from providers.types import AttachmentRef
+
+logger = logging.getLogger(__name__)
+Clock = Callable[[], dt.datetime]
+
+FETCH_TASK = "projects.tasks.fetch_attachment"
+# Whole downloads tried per task run (a cut-short body is started again; the HTTP layer retries each request too).
+MAX_TRIES = 3
+# After this many runs that ended failed on a passing fault, a sync stops queuing the file again.
+MAX_RUNS = 3
+UPDATE_FIELDS = [
+    "provider_id",
+    "version",
+    "place",
+    "owner_id",
+    "filename",
+    "content_type",
+    "declared_size",
+    "declared_sha256",
+    "source_url",
+    "source_authenticated",
+    "state",
+    "reason",
+    "blob",
+    "removed",
+    "attempts",
+    "updated_at",
+]
+
+
+class CutShort(Exception):
+    """The provider's answer ended before the bytes it announced."""
+
+
+def _identity(ref: AttachmentRef) -> tuple[str, str, str, int | None, str]:
+    return (ref.version, safe_filename(ref.filename), ref.content_type, ref.size, ref.sha256)
+
+
+def _stored_identity(row: Attachment) -> tuple[str, str, str, int | None, str]:
+    return (row.version, row.filename, row.content_type, row.declared_size, row.declared_sha256)
+
+
+def _apply(row: Attachment, ref: AttachmentRef, now: dt.datetime) -> None:
+    row.provider_id, row.version, row.place, row.owner_id = ref.provider_id, ref.version, ref.place, ref.owner_id
+    row.filename = safe_filename(ref.filename)
+    row.content_type = ref.content_type[:255]
+    row.declared_size, row.declared_sha256 = ref.size, ref.sha256
+    row.source_url, row.source_authenticated = ref.url, ref.authenticated
+    row.removed = False
+    row.updated_at = now
+
+
+def _restart(row: Attachment) -> None:
+    row.state, row.reason, row.blob, row.attempts = Attachment.State.PENDING, "", None, 0
+
+
+def _due(row: Attachment) -> bool:
+    return row.state == Attachment.State.PENDING or (row.state == Attachment.State.FAILED and row.attempts < MAX_RUNS)
+
+
+def attachments_record(
+    *, items: Sequence[tuple[SyncedItem, Sequence[AttachmentRef]]], now: dt.datetime, refresh_only: bool = False
+) -> list[int]:
+    """Keep what each item lists of its files; answer the ids of those to download. Call in the page's transaction.
+
+    A new file, or a new version of one (another version, name, size or checksum), is downloaded afresh; a file no
+    longer listed is marked removed. With `refresh_only` (items whose content did not change) only the download URLs
+    of files not yet stored are renewed, since signed URLs expire, and those files are queued again."""
+    listed = [(item, refs) for item, refs in items if refs or not refresh_only]
+    if not listed:
+        return []
+    existing: dict[tuple[int, str], Attachment] = {
+        (row.item_id, row.key): row for row in Attachment.objects.filter(item__in=[item for item, _ in listed])
+    }
+    to_create: list[Attachment] = []
+    to_update: list[Attachment] = []
+    for item, refs in listed:
+        keys = set()
+        for ref in refs:
+            keys.add(ref.key)
+            row = existing.get((item.pk, ref.key))
+            if row is None:
+                if refresh_only:
+                    continue
+                row = Attachment(firm_id=item.firm_id, item=item, key=ref.key[:400], created_at=now)
+                _apply(row, ref, now)
+                to_create.append(row)
+                continue
+            if refresh_only and not _due(row):
+                continue
+            if _identity(ref) != _stored_identity(row) or row.removed:
+                _restart(row)
+            _apply(row, ref, now)
+            to_update.append(row)
+        if not refresh_only:
+            for (item_id, key), row in existing.items():
+                if item_id == item.pk and key not in keys and not row.removed:
+                    row.removed, row.updated_at = True, now
+                    to_update.append(row)
+    Attachment.objects.bulk_create(to_create)
+    Attachment.objects.bulk_update(to_update, UPDATE_FIELDS)
+    return [row.pk for row in (*to_create, *to_update) if not row.removed and _due(row)]
+
+
+def attachments_queue_on_commit(attachment_ids: Iterable[int]) -> None:
+    """Queue one download per file once the current transaction commits (never before: the task must see the row)."""
+    calls = [(FETCH_TASK, (pk,)) for pk in attachment_ids]
+    if calls:
+        transaction.on_commit(lambda: enqueue_many(calls))
+
+
+# -- the download ----------------------------------------------------------------------------------------------------
+
+
+def _ref_of(row: Attachment) -> AttachmentRef:
+    return AttachmentRef(
+        provider_id=row.provider_id,
+        filename=row.filename,
+        url=row.source_url,
+        place=row.place,  # type: ignore[arg-type]  # the model's choices are the AttachmentPlace values
+        owner_id=row.owner_id,
+        version=row.version,
+        content_type=row.content_type,
+        size=row.declared_size,
+        sha256=row.declared_sha256,
+        authenticated=row.source_authenticated,
+    )
+
+
+def _finish(row: Attachment, state: str, reason: str, now: dt.datetime, blob: AttachmentBlob | None = None) -> None:
+    row.state, row.reason, row.blob, row.updated_at = state, reason, blob, now
+    row.save(update_fields=["state", "reason", "blob", "attempts", "updated_at", "content_type"])
+
+
+def _limit_words(limit: int) -> str:
+    return f"{limit / 1024**2:,.0f} MB" if limit >= 1024**2 else f"{limit:,} bytes"
+
+
+def _too_large(row: Attachment, limit: int, now: dt.datetime) -> None:
+    words = (
+        f"This file is larger than the portal's limit of {_limit_words(limit)}, so it was not downloaded. "
+        "Open it at the provider, or ask support to raise ATTACHMENT_MAX_BYTES."
+    )
+    _finish(row, Attachment.State.TOO_LARGE, words, now)
+
+
+def _blob_for(row: Attachment, spooled: Spooled, now: dt.datetime) -> AttachmentBlob:
+    """The firm's blob with these bytes, stored now if the firm had none."""
+    found = AttachmentBlob.objects.filter(firm_id=row.firm_id, sha256=spooled.sha256).first()
+    if found is not None:
+        spooled.close()
+        return found
+    name = spooled_save(spooled, name=blob_name(firm_id=row.firm_id, sha256=spooled.sha256))
+    try:
+        with transaction.atomic():
+            return AttachmentBlob.objects.create(
+                firm_id=row.firm_id, sha256=spooled.sha256, size=spooled.size, storage_name=name, created_at=now
+            )
+    except IntegrityError:  # another download of the same bytes got there first: same name, same content
+        return AttachmentBlob.objects.get(firm_id=row.firm_id, sha256=spooled.sha256)
+
+
+def _chunks(answer: requests.Response) -> Iterable[bytes]:
+    try:
+        yield from answer.iter_content(CHUNK_SIZE)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        raise CutShort(type(exc).__name__) from exc
+
+
+def _download(row: Attachment, answer: requests.Response, limit: int) -> Spooled:
+    announced = answer.headers.get("Content-Length", "")
+    if announced.isdigit() and int(announced) > limit:
+        raise TooLarge
+    spooled = spool(_chunks(answer), max_bytes=limit)
+    expected = int(announced) if announced.isdigit() else row.declared_size
+    if expected is not None and spooled.size != expected:
+        spooled.close()
+        raise CutShort(f"{spooled.size} of {expected} bytes")
+    if not row.content_type:
+        row.content_type = answer.headers.get("Content-Type", "").split(";")[0].strip()[:255]
+    return spooled
+
+
+def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Attachment | None:
+    """Download one file into the firm's storage (a no-op for one stored, removed or gone). Safe to run twice."""
+    row = Attachment.objects.select_related("item__link__account").filter(pk=attachment_id).first()
+    if row is None or row.removed or row.state in (Attachment.State.STORED, Attachment.State.TOO_LARGE):
+        return row
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if row.declared_size is not None and row.declared_size > limit:
+        _too_large(row, limit, clock())
+        return row
+    link = row.item.link
+    provider = get_provider(link.provider)
+    label = provider_label(link.provider)
+    row.attempts += 1
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            with closing(provider.open_attachment(account=link.account, ref=_ref_of(row))) as answer:
+                spooled = _download(row, answer, limit)
+            break
+        except TooLarge:
+            _too_large(row, limit, clock())
+            return row
+        except CutShort as exc:
+            if tries < MAX_TRIES:
+                _backoff(provider.http, tries)
+                continue
+            words = (
+                f"{label} stopped sending this file before its end ({exc}), {MAX_TRIES} times. "
+                "The portal tries again at the next sync."
+            )
+            _finish(row, Attachment.State.FAILED, words, clock())
+            return row
+        except Retryable as exc:
+            _finish(row, Attachment.State.FAILED, f"{exc.message} (the file is downloaded then).", clock())
+            return row
+        except ProviderError as exc:
+            row.attempts = MAX_RUNS  # a refusal does not pass by itself; a change of the item tries again
+            _finish(row, Attachment.State.FAILED, f"{label} refused the download: {exc.message}", clock())
+            return row
+    if row.declared_sha256 and spooled.sha256 != row.declared_sha256:
+        spooled.close()
+        row.attempts = MAX_RUNS
+        words = (
+            f"The file {label} sent does not match the SHA-256 checksum {label} gives for it, so it was not kept "
+            "(it may be damaged). Ask the sender to attach it again."
+        )
+        _finish(row, Attachment.State.FAILED, words, clock())
+        return row
+    blob = _blob_for(row, spooled, clock())
+    _finish(row, Attachment.State.STORED, "", clock(), blob=blob)
+    return row
+
+
+def _backoff(client: HttpClient, attempt: int) -> None:
+    """The HTTP policy's backoff (with its jitter), slept by its sleeper, which tests replace."""
+    (client.sleep or http.sleeper)(client._backoff(attempt))

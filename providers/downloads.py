@@ -1,0 +1,41 @@
+"""Opening a provider's file for download: redirects followed by hand (a signed storage URL never gets the account's
+token), the HTTP policy of providers.http on every hop, the body left unread for the caller to stream in chunks."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from providers.errors import UnexpectedAnswer
+from providers.http import Classifier, HttpClient, TokenSource
+
+MAX_REDIRECTS = 5
+# The read timeout applies between chunks, not to the whole body: a large file may take minutes and still be healthy.
+CHUNK_SIZE = 1024 * 1024
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port
+
+
+def open_download(
+    http: HttpClient, url: str, *, classify: Classifier, auth: TokenSource | None = None
+) -> requests.Response:
+    """The provider's answer carrying the file's bytes (status 200, body unread): close it when done.
+
+    The token goes only to the origin of `url` itself; storage services redirect to URLs that carry their own
+    signature and refuse an Authorization header beside it."""
+    origin = _origin(url)
+    for _ in range(MAX_REDIRECTS + 1):
+        same_origin = _origin(url) == origin
+        answer = http.send(
+            "GET", url, auth=auth if same_origin else None, classify=classify, headers={"Accept": "*/*"}, stream=True
+        )
+        if not answer.is_redirect:
+            return answer
+        location = answer.headers.get("Location", "")
+        answer.close()
+        url = urljoin(url, location)
+    raise UnexpectedAnswer.for_provider(http.label, detail=f"more than {MAX_REDIRECTS} redirects downloading a file")
