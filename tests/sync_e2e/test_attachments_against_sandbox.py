@@ -16,9 +16,11 @@ from connector_portal.services import service_token_create
 from projects.models import Attachment, FeedEntry, ProjectLink, SyncRun
 from sandbox.files import small_pdf
 from sandbox.testing import RunningSandbox
+from tests.files.storage import moto_s3, storage_backend
 from tests.sync_e2e.conftest import Case
 
-pytestmark = pytest.mark.django_db
+__all__ = ["moto_s3", "storage_backend"]  # fixtures: every test runs on the file system and on S3
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("storage_backend")]
 
 DRAWING = small_pdf("Curtain wall shop drawings, sheet A-501")
 
