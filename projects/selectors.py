@@ -165,6 +165,20 @@ def attachments_of_items(*, firm: Firm, item_ids: Sequence[int]) -> dict[int, li
     return found
 
 
+RECENT_ITEMS = 100
+
+
+def link_recent_items(*, firm: Firm, link: ProjectLink, limit: int = RECENT_ITEMS) -> list[SyncedItem]:
+    """The link's most recently changed items, each with `files` (its attachments now): two queries."""
+    items = list(
+        scoped(SyncedItem.objects.filter(link=link), firm=firm).defer("raw").order_by("-changed_at", "-id")[:limit]
+    )
+    files = attachments_of_items(firm=firm, item_ids=[item.pk for item in items])
+    for item in items:
+        item.files = files.get(item.pk, [])  # type: ignore[attr-defined]  # read by the page's template
+    return items
+
+
 def project_link_get(*, firm: Firm, project_id: int) -> ProjectLink | None:
     """The project's connection with what the API shows of it (account, project), or None when not connected."""
     return (
