@@ -31,6 +31,10 @@ SIGNED_URL_SECONDS = 300  # like S3 presigned GETs handed out by the providers: 
 _SIGNING_KEY = b"sandbox-storage-signing-key"
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def generated(seed: int, size: int) -> bytes:
     return random.Random(seed).randbytes(size)  # noqa: S311 - test bytes, not secrets
 
@@ -92,6 +96,28 @@ def file_attach(
         if touch:
             conn.execute("UPDATE items SET updated_at = ? WHERE id = ?", (now, item_id))
     return app.store.row("SELECT * FROM files WHERE id = ?", (file_id,))
+
+
+def seed_file(conn: sqlite3.Connection, *, item_id: int, filename: str, title: str, created_at: str) -> None:
+    """A small PDF on a demo item, written in the seed's own transaction."""
+    data = small_pdf(title)
+    cursor = conn.execute(
+        "INSERT INTO files (item_id, uid, hangs, filename, content_type, size, sha256, data, created_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            item_id,
+            "",
+            "item",
+            filename,
+            "application/pdf",
+            len(data),
+            hashlib.sha256(data).hexdigest(),
+            data,
+            created_at,
+        ),
+    )
+    file_id = inserted_id(cursor)
+    conn.execute("UPDATE files SET uid = ? WHERE id = ?", (f"f{file_id:08d}", file_id))
 
 
 def files_by_item(app: SandboxApp, item_ids: list[int]) -> dict[int, list[Row]]:

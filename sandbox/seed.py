@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .files import seed_file
 from .items import uid_for
 from .pages import password_hash
 from .store import Store, inserted_id, iso
@@ -226,6 +227,8 @@ def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, mem
         spec_title="Glazed Curtain Walls",
     )
     _approver(conn, s3, reviewer, 1)
+    for name in ("Curtain wall product data rev 1.pdf", "Mullion thermal test report.pdf"):
+        seed_file(conn, item_id=s3, filename=name, title=name.removesuffix(".pdf"), created_at=_t(0))
     if provider == "autodesk" and reviewer == REVIEWER:
         # ACC gives the revision's review to the reviewer's role (Architect), not to them by name.
         conn.execute("UPDATE approvers SET assigned_as = 'role' WHERE item_id = ?", (s3,))
@@ -255,6 +258,7 @@ def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, mem
     _post(conn, r1, "question", "Drawings S-201 and A-301 disagree on the beam depth at grid C/4. Which governs?", GC)
     r2 = _item(conn, project_id, "rfi", 2, title="Door hardware set 7", assignee_id=reviewer)
     _post(conn, r2, "question", "Hardware set 7 lists a discontinued closer. Is the substitute acceptable?", GC)
+    seed_file(conn, item_id=r2, filename="Substitute closer cut sheet.pdf", title="Closer cut sheet", created_at=_t(0))
     _post(conn, r2, "answer", "Yes, the substitute closer is acceptable.", reviewer, official=True)
     conn.execute("UPDATE items SET answered = 1 WHERE id = ?", (r2,))
     if provider == "autodesk" and reviewer == REVIEWER:
