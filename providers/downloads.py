@@ -36,6 +36,7 @@ def open_download(
         if not answer.is_redirect:
             return answer
         location = answer.headers.get("Location", "")
+        answer.content  # noqa: B018 - read the (empty) redirect body, so that the next hop reuses the connection
         answer.close()
         url = urljoin(url, location)
     raise UnexpectedAnswer.for_provider(http.label, detail=f"more than {MAX_REDIRECTS} redirects downloading a file")

@@ -112,8 +112,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body) if declared is None else declared))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(response.body)
-        if declared is not None:
+            for chunk in response.chunks if response.chunks is not None else [response.body]:
+                self.wfile.write(chunk)
+        if declared is not None and response.chunks is None:
             self.close_connection = True
 
     def _faulty_or_real(self, app: SandboxApp, request: Request) -> Response:

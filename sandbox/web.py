@@ -6,7 +6,7 @@ import base64
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -64,6 +64,9 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     # A Content-Length other than the body's: the connection is closed after the body (a download cut short).
     declared_length: int | None = None
+    # A large body sent chunk by chunk instead of `body` (its length in `declared_length`), so that the sandbox never
+    # holds a whole file in memory either.
+    chunks: Iterable[bytes] | None = None
 
     def with_headers(self, **headers: str) -> Response:
         self.headers.update({k.replace("_", "-"): v for k, v in headers.items()})
