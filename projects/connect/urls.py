@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.connect import item_views, views
+from projects.connect import views
 
 app_name = "connect"
 
@@ -11,7 +11,7 @@ urlpatterns = [
     path("<str:pc_project_id>/settings/", views.connection_settings, name="settings"),
     path("<str:pc_project_id>/connection/", views.connection, name="connection"),
     path("<str:pc_project_id>/connection/mapping/", views.edit_mapping, name="mapping"),
-    path("<str:pc_project_id>/connection/items/", item_views.items, name="items"),
+    path("<str:pc_project_id>/connection/items/", views.items, name="items"),
     path("<str:pc_project_id>/connection/pause/", views.pause, name="pause"),
     path("<str:pc_project_id>/connection/resume/", views.resume, name="resume"),
     path("<str:pc_project_id>/connection/sync/", views.sync_now, name="sync_now"),

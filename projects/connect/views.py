@@ -21,6 +21,7 @@ from projects.connect import wiring
 from projects.connect.forms import ConnectionSettingsForm
 from projects.connect.selectors import connector_choices, link_exists, link_get, start_url, wizard_account
 from projects.models import ProjectLink, SyncRun
+from projects.selectors import RECENT_ITEMS, link_recent_items
 from projects.services import links
 from projects.templatetags.connect_words import pluralize_word
 from providers import views as oauth_views
@@ -406,3 +407,13 @@ def disconnect(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpRes
         messages.success(request, f"{project} is disconnected. Nothing more is synced for it.")
         return redirect("connect:configure", pc_project_id)
     return render(request, "connect/disconnect.html", {"link": link, "project": link.project})
+
+
+@firm_required
+def items(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
+    """The connection's Items and files page: each recently changed submittal and RFI with its files and where their
+    download stands, so a firm user sees what reached Project Center and why a file did not."""
+    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    recent = link_recent_items(firm=request.firm, link=link)
+    context = {"link": link, "project": link.project, "items": recent, "limit": RECENT_ITEMS}
+    return render(request, "connect/items.html", context)
