@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from connector_portal import metrics
 from providers.errors import (
     NeedsReauthorization,
     ProviderError,
@@ -171,6 +172,7 @@ class HttpClient:
                 never_sent = _never_sent(exc)
                 if not never_sent:
                     _count_sent()
+                    metrics.PROVIDER_REQUESTS.labels(provider=self.label, status="error").inc()
                 if method not in IDEMPOTENT_METHODS and not never_sent:
                     # The provider may have acted on it (e.g. burnt a single-use refresh token): never send twice.
                     raise self._unavailable(f"{method} {_safe_url(url)}: {type(exc).__name__}") from exc
@@ -180,6 +182,7 @@ class HttpClient:
                 )
                 continue
             _count_sent()
+            self._count_answer(response.status_code)
             logger.debug("%s %s -> %s", method, _safe_url(url), response.status_code)
             if on_rate_limit is not None:
                 seen = rate_limit_of(response, now=self._now())
@@ -228,12 +231,20 @@ class HttpClient:
 
     def _wait_or_raise(self, attempt: int, server_wait: float | None, error: ProviderError) -> None:
         wait = server_wait if server_wait is not None else self._backoff(attempt)
+        metrics.PROVIDER_WAIT_SECONDS.labels(provider=self.label).inc(wait)
         if attempt >= self.max_attempts or wait > self.max_wait:
+            metrics.PROVIDER_WAITS.labels(provider=self.label, outcome="deferred").inc()
             if isinstance(error, RateLimited | ProviderUnavailable) and server_wait is not None:
                 error.retry_after = max(error.retry_after, math.ceil(server_wait))
             raise error
+        metrics.PROVIDER_WAITS.labels(provider=self.label, outcome="slept").inc()
         logger.debug("waiting %.2fs before retry %d", wait, attempt)
         (self.sleep or sleeper)(wait)
+
+    def _count_answer(self, status: int) -> None:
+        metrics.PROVIDER_REQUESTS.labels(provider=self.label, status=str(status)).inc()
+        if status == 429:
+            metrics.PROVIDER_RATE_LIMITED.labels(provider=self.label).inc()
 
     def _now(self) -> float:
         return (self.clock or clock)()

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connector_portal import logcontext
 from connector_portal.models import Firm
 from mappings.constants import normalise
 from mappings.matching import TranslationError
@@ -184,6 +185,7 @@ def response_deliver(
     if response is None:
         return None
     link, item = response.link, response.item
+    logcontext.bind(firm_id=link.firm_id, link_id=link.pk)
     try:
         port = port or provider_port_for(link)
         option = translate_keyword(link, item, response.keyword, port)
