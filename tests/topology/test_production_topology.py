@@ -167,7 +167,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         )  # fmt: skip
         running.env = env
         running.start(
-            "gunicorn", GUNICORN, "connector_portal.wsgi", "--workers", "3", "--bind", f"127.0.0.1:{gunicorn_port}",
+            "gunicorn", GUNICORN, "connector_portal.wsgi", "--workers", "4", "--bind", f"127.0.0.1:{gunicorn_port}",
             "--access-logfile", "-",
         )  # fmt: skip
         running.start("qcluster-1", PYTHON, "manage.py", "qcluster")
