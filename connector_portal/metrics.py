@@ -55,10 +55,9 @@ SYNC_RUNS = Counter(
     registry=PROCESS_REGISTRY,
 )
 WEBHOOK_DELIVERIES = Counter(
-    "portal_webhook_deliveries",
-    "Webhook deliveries: 'in' from providers (outcome poked, duplicate, own write, unauthorized, unknown link), "
-    "'out' to Project Center.",
-    ["direction", "provider", "outcome"],
+    "portal_provider_webhook_deliveries",
+    "Webhook deliveries received from providers, by outcome (poked, duplicate, own write, unauthorized, unknown link).",
+    ["provider", "outcome"],
     registry=PROCESS_REGISTRY,
 )
 

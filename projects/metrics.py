@@ -23,8 +23,8 @@ LINK_LABELS = ["link", "firm", "provider"]
 # Rows counted by their state at each scrape: (metric, "app.Model", state field). A model another change has not
 # brought yet (files in, deliveries to Project Center) is simply left out until it exists.
 STATE_GAUGES: list[tuple[str, str, str]] = [
-    ("portal_attachments", "projects.Attachment", "status"),
-    ("portal_pc_webhook_deliveries", "projects.PcWebhookDelivery", "status"),
+    ("portal_attachments", "projects.Attachment", "state"),
+    ("portal_project_center_webhook_deliveries", "projects.OutboundDelivery", "status"),
 ]
 
 

@@ -140,12 +140,12 @@ def _start_run(link: ProjectLink, now: dt.datetime) -> SyncRun:
     return SyncRun.objects.create(firm_id=link.firm_id, link=link, started_at=now, heartbeat_at=now)
 
 
-def _finish(run: SyncRun, status: str, message: str, now: dt.datetime, *, provider: str) -> None:
+def _finish(run: SyncRun, status: str, message: str, now: dt.datetime, *, provider: str = "") -> None:
     run.status = status
     run.message = message
     run.finished_at = now
     run.save(update_fields=["status", "message", "finished_at", "errors", "held_kinds"])
-    SYNC_RUNS.labels(provider=provider, outcome=status).inc()
+    SYNC_RUNS.labels(provider=provider or run.link.provider, outcome=status).inc()
 
 
 def link_is_syncable(link: ProjectLink) -> bool:

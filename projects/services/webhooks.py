@@ -140,7 +140,7 @@ def _counted(receive: Callable[..., Outcome]) -> Callable[..., Outcome]:
     @wraps(receive)
     def counted(**kwargs: Any) -> Outcome:
         outcome = receive(**kwargs)
-        WEBHOOK_DELIVERIES.labels(direction="in", provider="procore", outcome=str(outcome)).inc()
+        WEBHOOK_DELIVERIES.labels(provider="procore", outcome=str(outcome)).inc()
         return outcome
 
     return counted

@@ -83,12 +83,12 @@ def test_responses_are_counted_by_state_with_the_oldest_waiting_one(link, provid
 
 
 def test_incoming_webhook_deliveries_are_counted_by_outcome(db):
-    labels = {"direction": "in", "provider": "procore", "outcome": "unknown link"}
-    before = counter("portal_webhook_deliveries_total", **labels)
+    labels = {"provider": "procore", "outcome": "unknown link"}
+    before = counter("portal_provider_webhook_deliveries_total", **labels)
 
     webhook_receive(token="no-such-hook", authorization="Bearer x", payload={}, now=T0)
 
-    assert counter("portal_webhook_deliveries_total", **labels) == before + 1
+    assert counter("portal_provider_webhook_deliveries_total", **labels) == before + 1
 
 
 def test_rows_counted_by_state_are_left_out_while_their_model_does_not_exist(link, provider, clock, monkeypatch):

@@ -287,7 +287,7 @@ def test_connect_sync_feed_and_a_response_round_trip_through_the_production_topo
     # Counted in the gunicorn workers and the qcluster workers alike, added up across every process.
     assert total(samples, "portal_provider_requests_total", provider="Procore", status="200") > 0
     assert total(samples, "portal_sync_runs_total", provider="procore", outcome="succeeded") >= 1
-    assert total(samples, "portal_webhook_deliveries_total", direction="in", outcome="poked") >= 1
+    assert total(samples, "portal_provider_webhook_deliveries_total", outcome="poked") >= 1
     assert total(samples, "portal_responses", status="delivered") == 1
     assert total(samples, "portal_link_status", status="active", provider="procore") == 1
     assert total(samples, "portal_task_broker_up") == 1
