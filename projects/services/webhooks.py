@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -134,14 +134,18 @@ def _authorized(link: ProjectLink, authorization: str) -> bool:
     return hmac.compare_digest(link.webhook_secret_hash, _digest(secret))
 
 
-def _counted(receive: Callable[..., Outcome]) -> Callable[..., Outcome]:
-    """Count each delivery by its outcome (the portal's metrics), whichever way it ends."""
+R = TypeVar("R")
 
-    @wraps(receive)
-    def counted(**kwargs: Any) -> Outcome:
-        outcome = receive(**kwargs)
-        WEBHOOK_DELIVERIES.labels(provider="procore", outcome=str(outcome)).inc()
-        return outcome
+
+def _counted(step: Callable[..., R]) -> Callable[..., R]:
+    """Count each delivery by the Outcome a step of its handling ends it with (the portal's metrics)."""
+
+    @wraps(step)
+    def counted(**kwargs: Any) -> R:
+        result = step(**kwargs)
+        if isinstance(result, Outcome):
+            WEBHOOK_DELIVERIES.labels(provider="procore", outcome=str(result)).inc()
+        return result
 
     return counted
 
