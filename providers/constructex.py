@@ -17,7 +17,7 @@ the same body: a retry whose first POST reached ConstructEx but lost its answer 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -48,6 +48,7 @@ from providers.types import (
     ProviderUser,
     ResponseOption,
 )
+from providers.uploads import OutgoingFile
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -193,6 +194,7 @@ class ConstructEx(Provider):
         option_id: str,
         comment: str,
         facts: ProjectFacts = NO_FACTS,
+        files: Sequence[OutgoingFile] = (),
     ) -> None:
         api = self.endpoints.api
         if kind == "rfi":
