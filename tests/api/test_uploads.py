@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from django.test import Client, override_settings
 
 from connector_portal.models import Firm
@@ -20,7 +20,8 @@ PDF = b"%PDF-1.4\n% a marked-up drawing\n" + b"0" * 5000
 
 @pytest.fixture
 def private_storage() -> Path:
-    return Path(storages["attachments"].location)  # tests/conftest.py gives each test a folder of its own
+    # tests/conftest.py gives each test a folder of its own
+    return Path(cast(FileSystemStorage, storages["attachments"]).location)
 
 
 def declare(api: Client, body: dict[str, Any] | None = None, key: str = "up-1") -> Any:
