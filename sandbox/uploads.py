@@ -275,3 +275,59 @@ def response_files_all(app: SandboxApp) -> list[Any]:
 
 
 ROUTES = [("POST", "/procore-storage/uploads", procore_storage_post)]
+
+
+# -- ConstructEx: the portal's assumed contract (providers/constructex.py) -------------------------------------------
+
+CX_UPLOAD_KEYS = {"filename", "content_type", "size", "sha256"}
+
+
+def constructex_upload_declare(app: SandboxApp, *, project_id: int, user_id: int, body: Any, base_url: str) -> dict:
+    """`POST /api/v1/projects/{id}/uploads` {filename, content_type, size, sha256} → {id, upload_url, state}."""
+    if not isinstance(body, dict) or set(body) - CX_UPLOAD_KEYS or not {"filename", "size", "sha256"} <= set(body):
+        raise UploadError(422, "An upload takes filename, size and sha256 (content_type optional), nothing else.")
+    filename, size, sha256 = body["filename"], body["size"], body["sha256"]
+    if not isinstance(filename, str) or not filename.strip() or "/" in filename or "\\" in filename:
+        raise UploadError(422, "filename must be the file's name, without folders.")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise UploadError(422, "size must be the file size in bytes, a whole number above 0.")
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        raise UploadError(422, "sha256 must be 64 lower-case hexadecimal digits.")
+    upload_id = uuid.uuid4().hex
+    with app.store.write() as conn:
+        conn.execute(
+            "INSERT INTO out_uploads (id, provider, project_id, user_id, filename, content_type, size, sha256,"
+            " expires_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                upload_id,
+                "constructex",
+                project_id,
+                user_id,
+                filename,
+                str(body.get("content_type") or "application/octet-stream"),
+                size,
+                sha256,
+                app.timestamp() + POLICY_SECONDS,
+                app.now_iso(),
+            ),
+        )
+    url = f"{base_url}/constructex/api/v1/uploads/{upload_id}/content"
+    return {"id": upload_id, "upload_url": url, "state": "created"}
+
+
+def constructex_upload_put(app: SandboxApp, *, upload_id: str, user_id: int, content: bytes) -> dict:
+    """`PUT /api/v1/uploads/{id}/content` with the raw bytes: stored when size and SHA-256 are the declared ones."""
+    upload = app.store.one(
+        "SELECT * FROM out_uploads WHERE id = ? AND provider = 'constructex' AND user_id = ?", (upload_id, user_id)
+    )
+    if upload is None:
+        raise UploadError(404, "No such upload.")
+    if len(content) != upload["size"] or hashlib.sha256(content).hexdigest() != upload["sha256"]:
+        raise UploadError(422, "The content is not the size and SHA-256 the upload declared.")
+    with app.store.write() as conn:
+        conn.execute("UPDATE out_uploads SET state = 'stored', content = ? WHERE id = ?", (content, upload_id))
+    return {"id": upload_id, "state": "stored"}
+
+
+def cx_attachment_json(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "filename": row["filename"], "content_type": row["content_type"], "size": row["size"]}

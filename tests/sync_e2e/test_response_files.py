@@ -26,8 +26,12 @@ MARKUP = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% clouded revisions on
 ATTACHING = {
     ("procore", "submittal"): ("PATCH", ""),
     ("procore", "rfi"): ("POST", "/replies"),
+    ("constructex", "submittal"): ("POST", "/reviews"),
+    ("constructex", "rfi"): ("POST", "/answers"),
 }
-UPLOADING = {"procore": ("POST", "/procore-storage/uploads")}
+# The request that sends the file's bytes, and how often its answer must be lost for the attempt to fail (the HTTP
+# layer sends an idempotent PUT again by itself, up to its four attempts).
+UPLOADING = {"procore": ("POST", "/procore-storage/uploads", 1), "constructex": ("PUT", "/content", 4)}
 
 
 def stored_upload(firm: Firm, name: str = "S-201 markup.pdf", content: bytes = MARKUP) -> ResponseUpload:
@@ -138,7 +142,8 @@ def test_a_lost_answer_of_the_file_upload_is_uploaded_again_and_attached_once(
     sync()
     target = item(case, "submittal")
     response = respond(target, "submittal", stored_upload(target.firm))
-    lose_answers.lose(*UPLOADING[case.provider])
+    method, path_end, times = UPLOADING[case.provider]
+    lose_answers.lose(method, path_end, times)
 
     response_deliver(response_id=response.pk, clock=clock)
     midway = ResponseFile.objects.get(response=response)
