@@ -81,6 +81,9 @@ class Provider(ABC):
     provider_sandbox: ClassVar[Endpoints | None] = None
     # Whether register_webhooks/unregister_webhooks work (Procore); the others are polled.
     supports_webhooks: ClassVar[bool] = False
+    # Whether post_response can attach files (providers.uploads); a response with files for another provider is refused
+    # when recorded, so no file is silently left behind.
+    supports_response_files: ClassVar[bool] = False
     # How long a refresh token lives unused (None: until revoked). Idle accounts are refreshed before then
     # (providers.services.accounts_keep_alive), so a firm whose links pause for a while need not reconnect.
     refresh_token_idle_lifetime: ClassVar[dt.timedelta | None] = None

@@ -80,6 +80,7 @@ class ConstructEx(Provider):
     label = "ConstructEx"
     needs_company_choice = False
     supports_pkce = True
+    supports_response_files = True
     # No public hosts are known: production and provider-sandbox apps must use custom base URLs.
     production = None
     provider_sandbox = None

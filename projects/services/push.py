@@ -77,7 +77,9 @@ def response_record(
     if existing is None:
         if check is not None:
             check()
-        uploads = uploads_for_response(firm=firm, upload_ids=attachments) if attachments else []
+        uploads = (
+            uploads_for_response(firm=firm, provider=item.link.provider, upload_ids=attachments) if attachments else []
+        )
         try:
             with transaction.atomic():
                 response = ItemResponse.objects.create(

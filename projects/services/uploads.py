@@ -26,6 +26,7 @@ from django.utils import timezone
 from connector_portal.models import Firm
 from connector_portal.tenancy import scoped
 from projects.models import ItemResponse, ResponseFile, ResponseUpload
+from providers.registry import provider_label, provider_takes_files
 from providers.uploads import ATTACHED, Opener, OutgoingFile
 
 CHUNK = 1024 * 1024
@@ -170,8 +171,18 @@ def upload_store_content(*, upload: ResponseUpload, stream: Readable, now: dt.da
     return True
 
 
-def uploads_for_response(*, firm: Firm, upload_ids: Sequence[int]) -> list[ResponseUpload]:
-    """The stored uploads a response names, in its order; UploadRefused names the first that cannot be attached."""
+def uploads_for_response(*, firm: Firm, provider: str, upload_ids: Sequence[int]) -> list[ResponseUpload]:
+    """The stored uploads a response names, in its order; UploadRefused names the first that cannot be attached,
+    or says that the item's provider takes no files from the portal yet."""
+    if not provider_takes_files(provider):
+        label = provider_label(provider)
+        raise UploadRefused(
+            code="files_not_supported",
+            message=f"The portal cannot attach files to responses in {label} yet. Send the response without "
+            f"`attachments` and attach the files in {label} itself.",
+            details={"provider": provider},
+            status=422,
+        )
     if len(upload_ids) > MAX_FILES_PER_RESPONSE:
         raise UploadRefused(code="too_many_files", message=f"A response takes at most {MAX_FILES_PER_RESPONSE} files.")
     if len(set(upload_ids)) != len(upload_ids):

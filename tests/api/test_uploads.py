@@ -190,3 +190,22 @@ def test_another_firms_upload_is_a_404_and_cannot_be_attached(api: Client, other
     )
     assert (attached.status_code, attached.json()["code"]) == (400, "unknown_upload")
     assert not ResponseFile.objects.exists()
+
+
+def test_a_response_with_files_for_a_provider_that_takes_none_is_refused_and_nothing_is_recorded(
+    api: Client, linked: Linked
+) -> None:
+    upload = stored_upload(api)
+    type(linked.link).objects.filter(pk=linked.link.pk).update(provider="autodesk")
+    before = ItemResponse.objects.count()
+
+    recorded = api.post(
+        f"/api/v1/items/{linked.item.pk}/responses/",
+        json.dumps({"keyword": "Approved", "attachments": [upload["id"]]}),
+        content_type="application/json",
+        headers={"Idempotency-Key": "r-1"},
+    )
+
+    assert (recorded.status_code, recorded.json()["code"]) == (422, "files_not_supported")
+    assert "Autodesk" in recorded.json()["message"]
+    assert ItemResponse.objects.count() == before
