@@ -8,9 +8,10 @@ nothing new. A response then lists stored upload ids in `attachments`.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,13 +24,33 @@ from connector_portal.tenancy import get_for_firm_or_404
 from projects.api.responses import IDEMPOTENCY_PARAMETER, KEY_REUSED, idempotency_key
 from projects.models import ResponseUpload
 from projects.services import IdempotencyConflict, request_hash
-from projects.services.uploads import UploadRefused, upload_declare, upload_store_content
+from projects.services.uploads import FILENAME_MAX, UploadRefused, upload_declare, upload_store_content
+
+# What the checks of projects.services.uploads take, as the schema states it (the checks themselves answer in words).
+FILENAME_PATTERN = r"^[^/\\\x00-\x1f\x7f-\x9f]*[^/\\\x00-\x1f\x7f-\x9f. ][^/\\\x00-\x1f\x7f-\x9f]*$"
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": FILENAME_MAX, "pattern": FILENAME_PATTERN})
+class FilenameField(serializers.CharField):
+    pass
+
+
+# The schema states the limit in force when it was generated (the committed one: the 2 GiB default).
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": settings.RESPONSE_UPLOAD_MAX_BYTES})
+class SizeField(serializers.IntegerField):
+    pass
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9a-f]{64}$"})
+class Sha256Field(serializers.CharField):
+    pass
+
 
 UPLOAD_ID_PARAMETER = OpenApiParameter("upload_id", int, OpenApiParameter.PATH, description="The upload's `id`.")
 
 
 class UploadRequestSerializer(StrictSerializer):
-    filename = serializers.CharField(
+    filename = FilenameField(
         max_length=1000,  # longer than kept, so that a too-long name gets the plain answer, not a field error
         trim_whitespace=False,
         help_text="The file's own name (no folders, no control characters, at most 255 characters).",
@@ -37,8 +58,11 @@ class UploadRequestSerializer(StrictSerializer):
     content_type = serializers.CharField(
         max_length=255, required=False, default="application/octet-stream", help_text="Its media type."
     )
-    size = serializers.IntegerField(min_value=0, help_text="Its size in bytes, exactly.")
-    sha256 = serializers.CharField(max_length=64, help_text="Its SHA-256, 64 lower-case hexadecimal digits.")
+    size = SizeField(
+        min_value=0,
+        help_text="Its size in bytes, exactly: at least 1, at most RESPONSE_UPLOAD_MAX_BYTES (2 GiB by default).",
+    )
+    sha256 = Sha256Field(max_length=64, help_text="Its SHA-256, 64 lower-case hexadecimal digits.")
 
 
 class UploadSerializer(OutputSerializer):  # rendered from a ResponseUpload; context["request"] builds the URLs
@@ -179,10 +203,16 @@ class UploadContentView(FirmAPIView):
         responses={200: UploadSerializer, **error_responses(400, 404, examples={400: BAD_FILE})},
         examples=[
             OpenApiExample(
+                "The file's bytes",
+                value="%PDF-1.4 … (the raw bytes of S-201 markup.pdf, 48,213 of them)",
+                request_only=True,
+                media_type="application/octet-stream",
+            ),
+            OpenApiExample(
                 "Stored",
                 value={**UPLOAD_EXAMPLE, "state": "stored", "stored_at": "2026-03-02T10:14:09Z"},
                 response_only=True,
-            )
+            ),
         ],
         tags=["responses"],
     )

@@ -53,11 +53,11 @@ def max_upload_bytes() -> int:
 
 def filename_problem(name: str) -> str | None:
     """Why a filename cannot be kept as sent (it names a path, holds control characters or is too long), or None."""
-    if not name.strip() or name in (".", ".."):
+    if not name.strip(". "):
         return "The filename is empty. Send the file's own name, e.g. “S-201 markup.pdf”."
     if "/" in name or "\\" in name:
         return "The filename holds a path separator (/ or \\). Send the file's name alone, without folders."
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in name):
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
         return "The filename holds control characters. Send a filename of printable characters only."
     if len(name) > FILENAME_MAX:
         return f"The filename is {len(name)} characters long; at most {FILENAME_MAX} are kept. Shorten it."
