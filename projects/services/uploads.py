@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import Storage, storages
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -121,10 +120,12 @@ def upload_declare(
     return existing, False
 
 
-def _spool(stream: Readable, *, size: int) -> tuple[IO[bytes], int, str]:
-    """Copy at most size + 1 bytes of `stream` to a temporary file; answer (file, bytes read, SHA-256)."""
+def _spool(stream: Readable, *, size: int) -> tuple[TemporaryUploadedFile, int, str]:
+    """Copy at most size + 1 bytes of `stream` to a temporary file; answer (file, bytes read, SHA-256).
+
+    Django's own temporary upload file: a file-system storage moves it into place instead of copying it again."""
     digest = hashlib.sha256()
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed back open; the caller closes it
+    spool = TemporaryUploadedFile("upload", "application/octet-stream", size, None)
     read = 0
     while read <= size:
         block = stream.read(min(CHUNK, size + 1 - read))
@@ -159,7 +160,7 @@ def upload_store_content(*, upload: ResponseUpload, stream: Readable, now: dt.da
                 "stored: send the file again (it may have been changed or cut short on the way).",
                 details={"declared_sha256": upload.sha256, "received_sha256": sha256},
             )
-        name = storages["attachments"].save(f"responses/{upload.firm_id}/{upload.pk}/{upload.sha256}", File(spool))
+        name = storages["attachments"].save(f"responses/{upload.firm_id}/{upload.pk}/{upload.sha256}", spool)
     with transaction.atomic():
         locked = ResponseUpload.objects.select_for_update().get(pk=upload.pk)
         if locked.state == ResponseUpload.State.STORED:  # a concurrent PUT of the same bytes won
