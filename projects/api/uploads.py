@@ -20,9 +20,9 @@ from connector_portal.api.base import FirmAPIView
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
-from connector_portal.tenancy import get_for_firm_or_404
 from projects.api.responses import IDEMPOTENCY_PARAMETER, KEY_REUSED, idempotency_key
 from projects.models import ResponseUpload
+from projects.selectors import upload_get
 from projects.services import IdempotencyConflict, request_hash
 from projects.services.uploads import FILENAME_MAX, UploadRefused, upload_declare, upload_store_content
 
@@ -181,7 +181,7 @@ class UploadView(FirmAPIView):
         tags=["responses"],
     )
     def get(self, request: Request, upload_id: int) -> Response:
-        upload = get_for_firm_or_404(ResponseUpload.objects.all(), firm=self.firm, pk=upload_id)
+        upload = upload_get(firm=self.firm, upload_id=upload_id)
         return Response(UploadSerializer(upload, context={"request": request}).data)
 
 
@@ -217,7 +217,7 @@ class UploadContentView(FirmAPIView):
         tags=["responses"],
     )
     def put(self, request: Request, upload_id: int) -> Response:
-        upload = get_for_firm_or_404(ResponseUpload.objects.all(), firm=self.firm, pk=upload_id)
+        upload = upload_get(firm=self.firm, upload_id=upload_id)
         declared = request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > upload.size and upload.state != upload.State.STORED:
             raise ApiError(

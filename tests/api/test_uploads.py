@@ -209,3 +209,28 @@ def test_a_response_with_files_for_a_provider_that_takes_none_is_refused_and_not
     assert (recorded.status_code, recorded.json()["code"]) == (422, "files_not_supported")
     assert "Autodesk" in recorded.json()["message"]
     assert ItemResponse.objects.count() == before
+
+
+def test_support_sees_each_file_of_a_response_and_its_state_in_admin(api: Client, linked: Linked) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from connector_portal.models import User
+
+    upload = stored_upload(api)
+    recorded = api.post(
+        f"/api/v1/items/{linked.item.pk}/responses/",
+        json.dumps({"keyword": "Approved", "attachments": [upload["id"]]}),
+        content_type="application/json",
+        headers={"Idempotency-Key": "r-admin"},
+    ).json()
+    staff = User.objects.create_user(
+        email="support@example.com", password="a-long-password", is_staff=True, is_superuser=True
+    )
+    TOTP.activate(staff, generate_totp_secret())
+    support = Client()
+    support.force_login(staff)
+
+    page = support.get(f"/admin/projects/itemresponse/{recorded['id']}/change/")
+
+    assert page.status_code == 200
+    assert "S-201 markup.pdf" in page.content.decode() and "Waiting to be sent" in page.content.decode()
