@@ -208,13 +208,7 @@ def response_deliver(
         option = translate_keyword(link, item, response.keyword, port)
         if option is not None:
             response.option_id, response.option_name = option.id, option.name
-        files = outgoing_files(response=response)
-        # A port without files takes none (the keyword alone), so fakes and older ports keep working.
-        answer = (
-            port.post_response(item, option, response.comment, files)
-            if files
-            else port.post_response(item, option, response.comment)
-        )
+        answer = port.post_response(item, option, response.comment, outgoing_files(response=response))
     except TranslationError as exc:
         _settle(response, ItemResponse.Status.FAILED, str(exc), now=clock(), retry_at=None)
     except NeedsReauthorization as exc:
