@@ -149,8 +149,9 @@ def upload_store_content(*, upload: ResponseUpload, stream: Readable, now: dt.da
         if read != upload.size:
             raise UploadRefused(
                 code="size_mismatch",
-                message=f"The content is {'more' if read > upload.size else f'{read:,} bytes'} than the "
-                f"{upload.size:,} bytes declared. Nothing was stored: send the whole file again, or declare it anew.",
+                message=f"The content is {'longer than' if read > upload.size else f'{read:,} bytes, not'} the "
+                f"{upload.size:,} bytes declared. Nothing was stored: send the whole file again (with its "
+                "Content-Length), or declare it anew.",
                 details={"declared_size": upload.size, "received_size": read if read <= upload.size else None},
             )
         if sha256 != upload.sha256:
