@@ -206,6 +206,9 @@ STORAGES = {
     },
 }
 
+# The largest file Project Center may attach to a response (bytes); streamed to storage, never held in memory.
+RESPONSE_UPLOAD_MAX_BYTES = env.int("RESPONSE_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+
 # The API's views set their own authentication, permissions, throttling and error handler
 # (connector_portal/api/base.py); only what is shared is set here. The throttle rate is per service-account token
 # (or per signed-in user).

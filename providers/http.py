@@ -142,11 +142,13 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
+        content: Callable[[], Any] | None = None,
         basic: tuple[str, str] | None = None,
         on_rate_limit: RateLimitObserver | None = None,
     ) -> requests.Response:
         """Send one logical request (with retries) and return a 2xx/3xx answer, or raise a ProviderError.
 
+        `content` makes a streamed body (providers.uploads): called once per attempt, since a sent one is spent.
         `on_rate_limit` is told the `X-Rate-Limit-*` headers of each answer that has them, 429s included."""
         method = method.upper()
         token = auth.current() if auth else None
@@ -163,7 +165,7 @@ class HttpClient:
                     headers=all_headers,
                     params=params,
                     json=json,
-                    data=data,
+                    data=content() if content is not None else data,
                     auth=basic,
                     timeout=self.timeout,
                     allow_redirects=False,
