@@ -380,3 +380,7 @@ class AccountRateBudget(models.Model):
 
 # Kept in their own module (this one is long); imported here so Django finds them as projects' models.
 from projects.attachment_models import Attachment, AttachmentBlob  # noqa: E402, F401
+
+# The files of responses live in a module of their own; imported here so Django finds the models.
+from projects.upload_models import ResponseFile as ResponseFile  # noqa: E402
+from projects.upload_models import ResponseUpload as ResponseUpload  # noqa: E402

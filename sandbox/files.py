@@ -177,8 +177,9 @@ def procore_add(app: SandboxApp, kind: str, results: list[dict[str, Any]]) -> No
             continue
         for question in result.get("questions") or []:
             question["attachments"] = [procore_file(app, f) for f in files if f["hangs"] in ("item", "question")]
-            for answer in question.get("answers") or []:
-                answer["attachments"] = [procore_file(app, f) for f in files if f["post_id"] == answer["id"]]
+            for answer in question.get("answers") or []:  # beside the reviewer's own files (sandbox.uploads)
+                gc = [procore_file(app, f) for f in files if f["post_id"] == answer["id"]]
+                answer["attachments"] = [*(answer.get("attachments") or []), *gc]
             break
 
 
@@ -225,8 +226,9 @@ def constructex_add(app: SandboxApp, rows: list[Row], results: list[dict[str, An
     for row, result in zip(rows, results, strict=True):
         files = found.get(row["id"], [])
         result["attachments"] = [constructex_file(app, f) for f in files if f["post_id"] is None]
-        for answer in result.get("answers") or []:
-            answer["attachments"] = [constructex_file(app, f) for f in files if f["post_id"] == answer.get("id")]
+        for answer in result.get("answers") or []:  # beside the reviewer's own files (sandbox.uploads)
+            gc = [constructex_file(app, f) for f in files if f["post_id"] == answer.get("id")]
+            answer["attachments"] = [*(answer.get("attachments") or []), *gc]
 
 
 # -- downloads -------------------------------------------------------------------------------------------------------

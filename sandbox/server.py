@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from . import autodesk, constructex, control, files, oauth, procore, webhooks
+from . import autodesk, constructex, control, files, oauth, procore, uploads, webhooks
 from .faults import FaultInjector
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog
@@ -53,7 +53,15 @@ class SandboxApp:
         self.base_url = "http://127.0.0.1:8001"
         self.pending: dict[str, dict[str, Any]] = {}  # sign-in tickets between the sign-in and the consent page
         self.router = Router(
-            [*oauth.ROUTES, *procore.ROUTES, *autodesk.ROUTES, *constructex.ROUTES, *control.ROUTES, *files.ROUTES]
+            [
+                *oauth.ROUTES,
+                *procore.ROUTES,
+                *autodesk.ROUTES,
+                *constructex.ROUTES,
+                *control.ROUTES,
+                *uploads.ROUTES,
+                *files.ROUTES,
+            ]
         )
 
     def now(self) -> datetime:

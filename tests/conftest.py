@@ -49,6 +49,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(autouse=True)
+def _attachments_in_tmp(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> None:
+    """Files a test stores (response uploads) go to a folder of its own, never the checkout's var/."""
+    location = tmp_path_factory.mktemp("attachments")
+    attachments = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}
+    settings.STORAGES = {**settings.STORAGES, "attachments": attachments}
+
+
 @pytest.fixture
 def make_firm(db: None) -> Callable[..., Firm]:
     counter = iter(range(1, 10_000))
