@@ -187,6 +187,46 @@ class ProjectLink(FirmOwned):
         return [kind for kind, on in (("submittal", self.sync_submittals), ("rfi", self.sync_rfis)) if on]
 
 
+class LinkReviewer(FirmOwned):
+    """A further receiving user of a link, besides the one who connected it (`ProjectLink.account`).
+
+    An item is received when any receiving user is its reviewer; each signs in at the provider with their own account.
+    """
+
+    link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="reviewers")
+    account = models.ForeignKey("providers.ProviderAccount", on_delete=models.PROTECT, related_name="reviewer_of")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["link", "id"]
+        constraints = [models.UniqueConstraint(fields=["link", "account"], name="linkreviewer_unique_per_link")]
+
+    def __str__(self) -> str:
+        return f"{self.account} on {self.link_id}"
+
+
+class ProjectContact(FirmOwned):
+    """A member of a Project Center project's team, as Project Center reports it; reviewers are matched by e-mail."""
+
+    project = models.ForeignKey(
+        "connector_portal.ProjectCenterProject", on_delete=models.CASCADE, related_name="contacts"
+    )
+    email = models.EmailField(help_text="Kept in lower case: the key reviewers are matched on.")
+    name = models.CharField(max_length=255, blank=True)
+    pc_contact_id = models.CharField("Project Center contact id", max_length=100, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["project", "email"]
+        constraints = [models.UniqueConstraint(fields=["project", "email"], name="projectcontact_unique_email")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} ({self.project_id})"
+
+
 class ItemKindChoices(models.TextChoices):
     SUBMITTAL = "submittal", "Submittal"
     RFI = "rfi", "RFI"
@@ -210,6 +250,15 @@ class SyncedItem(FirmOwned):
     # Missing from a full listing: removed only if the next full listing misses it too (offset paging can skip a row).
     unlisted_at = models.DateTimeField(null=True, blank=True)
     predecessor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
+    # Whose item it is among the link's receiving users: their account sends its responses back.
+    reviewer = models.ForeignKey(
+        "providers.ProviderAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The receiving user it arrived for; responses go back in their name.",
+    )
     provider_updated_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
     raw = models.JSONField(default=dict, blank=True)
@@ -282,6 +331,10 @@ class ItemResponse(FirmOwned):
 
     item = models.ForeignKey(SyncedItem, on_delete=models.CASCADE, related_name="responses")
     link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="responses")
+    # The receiving user the item is for, when recorded: the response is sent with their account.
+    reviewer = models.ForeignKey(
+        "providers.ProviderAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     keyword = models.CharField("Project Center keyword", max_length=100, blank=True)
     comment = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=255)

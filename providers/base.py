@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
@@ -193,6 +193,7 @@ class Provider(ABC):
         since: dt.datetime | None,
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
+        also_receiving: Sequence[str] = (),
     ) -> Iterator[ItemPage[ProviderItem]]:
         """Yield the project's submittals or RFIs updated at or after `since` (all of them when None), page by page.
 
@@ -200,10 +201,11 @@ class Provider(ABC):
           here; the module strips it where the RFI/Submittal APIs need it). `facts` are the project's as listed
           (ProviderProject.facts, kept on the link); a provider that needs them and is handed none reads them.
           `since` is aware; subtracting a look-back is the caller's job. `receiving_user_id` is
-          ProviderAccount.provider_user_id.
+          ProviderAccount.provider_user_id; `also_receiving` the further receiving users' (a link can have several).
         - One yielded list per provider page, in the provider's order, so the caller can commit each page with its
-          cursor. Every item of the page is yielded, with `for_receiving_user` telling whether the receiving user is
-          its assignee, ball-in-court or one of its approvers (the caller keeps only those).
+          cursor. Every item of the page is yielded, with `for_receiving_user` telling whether a receiving user is
+          its assignee, ball-in-court or one of its approvers (the caller keeps only those), and `receivers`
+          which of them.
         - ProviderItem.updated_at is aware (UTC); `raw` holds the provider's JSON for the item.
         - Each page is an ItemPage (a list) with `total`, the number of items the whole listing holds when the provider
           says, and `calls`, the HTTP requests it cost (see `counted`).

@@ -17,7 +17,7 @@ the same body: a retry whose first POST reached ConstructEx but lost its answer 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -26,6 +26,7 @@ from django.utils import timezone
 from providers.answers import (
     counted,
     expect_list,
+    holders,
     holds_answer,
     link_revisions,
     parse_date,
@@ -121,9 +122,11 @@ class ConstructEx(Provider):
         since: dt.datetime | None,
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
+        also_receiving: Sequence[str] = (),
     ) -> Iterator[ItemPage[ProviderItem]]:
+        receiving = (receiving_user_id, *also_receiving)
         for page in counted(self._item_pages(account, project_id, kind, since)):
-            yield page.carrying(link_revisions([self._item(kind, e, project_id, receiving_user_id) for e in page]))
+            yield page.carrying(link_revisions([self._item(kind, e, project_id, receiving) for e in page]))
 
     def _item_pages(
         self, account: ProviderAccount, project_id: str, kind: ItemKind, since: dt.datetime | None
@@ -142,7 +145,7 @@ class ConstructEx(Provider):
             if not cursor:
                 return
 
-    def _item(self, kind: ItemKind, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+    def _item(self, kind: ItemKind, entry: dict[str, Any], project_id: str, receiving: Sequence[str]) -> ProviderItem:
         item_id = str(require(entry, "id", label=self.label))
         ball = [p for p in entry.get("ball_in_court") or [] if isinstance(p, dict)]
         if kind == "submittal":
@@ -162,7 +165,8 @@ class ConstructEx(Provider):
             due_date=parse_date(entry.get("due_date")),
             ball_in_court=tuple(str(p.get("name") or p["id"]) for p in ball if p.get("id") is not None),
             url=item_url(kind, project_id, item_id),
-            for_receiving_user=user_id in people,
+            for_receiving_user=bool(holders(receiving, people)),
+            receivers=holders(receiving, people),
             closed=status.lower() == "closed",
             deleted=bool(entry.get("deleted")),
             raw=entry,

@@ -143,8 +143,10 @@ class ProviderItem:
     due_date: dt.date | None = None
     ball_in_court: tuple[str, ...] = ()
     url: str = ""
-    # Whether the receiving user is its assignee, ball-in-court or one of its approvers.
+    # Whether a receiving user is its assignee, ball-in-court or one of its approvers.
     for_receiving_user: bool = True
+    # Which of the receiving users (provider user ids, in the order they were given) hold it; empty when unknown.
+    receivers: tuple[str, ...] = ()
     closed: bool = False
     deleted: bool = False
     predecessor_id: str = ""

@@ -4,7 +4,7 @@ ACC's submittal responses as ResponseOption, with their URLs. Offset paging unti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from providers.answers import (
@@ -20,7 +20,7 @@ from providers.answers import (
     total_of,
     utc_text,
 )
-from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewer, api_id
+from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewers, api_id
 from providers.errors import UnexpectedAnswer
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
@@ -108,6 +108,7 @@ class AutodeskItems(AutodeskClient):
         since: dt.datetime | None,
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
+        also_receiving: Sequence[str] = (),
     ) -> Iterator[ItemPage[ProviderItem]]:
         pid = api_id(project_id)
         updated = f"{utc_text(since)}..{utc_text(FAR_FUTURE)}" if since is not None else None
@@ -123,7 +124,7 @@ class AutodeskItems(AutodeskClient):
                 pages = self._bim360_rfi_pages(account, company_id, project_id, known, updated)
             else:
                 pages = self._rfi_pages(account, pid, updated)
-            reviewer = Reviewer(self, account, pid, receiving_user_id, region=known.region)
+            reviewer = Reviewers(self, account, pid, (receiving_user_id, *also_receiving), region=known.region)
             for page in pages:
                 yield page.carrying(
                     link_revisions([self._item(kind, e, pid, reviewer, known, since=since) for e in page])
@@ -182,9 +183,9 @@ class AutodeskItems(AutodeskClient):
             SUBMITTAL_LIMIT,
         )
 
-    def _held_before(self, reviewer: Reviewer, pid: str, item_id: str) -> bool:
-        """Whether one of the item's review tasks was the reviewer's (their own, their role's or their company's):
-        a closed or void item's ball has left every reviewer, so who holds it now cannot tell."""
+    def _held_before(self, reviewer: Reviewers, pid: str, item_id: str) -> str:
+        """The receiving user one of the item's review tasks was for (their own, their role's or their company's),
+        or '': a closed or void item's ball has left every reviewer, so who holds it now cannot tell."""
         url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}/steps"
         steps = expect_list(self._call("GET", url, account=reviewer.account), label=self.label, key="results")
         for step in steps:
@@ -192,16 +193,17 @@ class AutodeskItems(AutodeskClient):
             if tasks is None and isinstance(step, dict):
                 body = self._call("GET", f"{url}/{step.get('id')}/tasks", account=reviewer.account)
                 tasks = expect_list(body, label=self.label, key="results")
-            if any(isinstance(t, dict) and reviewer.owns(t) for t in tasks or []):
-                return True
-        return False
+            for task in tasks or []:
+                if isinstance(task, dict) and (owner := reviewer.owner(task)):
+                    return owner
+        return ""
 
     def _item(
         self,
         kind: ItemKind,
         entry: dict[str, Any],
         pid: str,
-        reviewer: Reviewer,
+        reviewer: Reviewers,
         facts: ProjectFacts,
         *,
         since: dt.datetime | None = None,
@@ -224,9 +226,9 @@ class AutodeskItems(AutodeskClient):
             # listed again only because the date filter starts the day before were judged by the last sync: their
             # roles and steps are not looked up again (the engine follows an item it stored to the end).
             fresh = since is None or updated_at >= since
-            mine = reviewer.holds(users, roles if fresh else (), companies if fresh else ()) or (
-                closed and fresh and since is not None and self._held_before(reviewer, pid, item_id)
-            )
+            receivers = reviewer.holding(users, roles if fresh else (), companies if fresh else ())
+            if not receivers and closed and fresh and since is not None:
+                receivers = tuple(filter(None, [self._held_before(reviewer, pid, item_id)]))
             return ProviderItem(
                 kind=kind,
                 provider_id=item_id,
@@ -240,13 +242,15 @@ class AutodeskItems(AutodeskClient):
                 url=item_url(kind, pid, item_id, region=reviewer.region),
                 # Reviewers live in the item's steps (a request per item): the list's ball in court tells for open
                 # items; the steps are read only for closed ones.
-                for_receiving_user=mine,
+                for_receiving_user=bool(receivers),
+                receivers=receivers,
                 closed=closed,
                 raw=entry,
             )
         status = str(attributes.get("status") or "")
         assigned = _assignees(attributes)
         ball = tuple(a for group in assigned.values() for a in group)
+        holding = reviewer.holding(assigned["user"], assigned["role"], assigned["company"])
         return ProviderItem(
             kind=kind,
             provider_id=item_id,
@@ -257,7 +261,8 @@ class AutodeskItems(AutodeskClient):
             due_date=parse_date(attributes.get("dueDate")),
             ball_in_court=ball,
             url=item_url(kind, pid, item_id, bim360=facts.bim360, region=reviewer.region),
-            for_receiving_user=reviewer.holds(assigned["user"], assigned["role"], assigned["company"]),
+            for_receiving_user=bool(holding),
+            receivers=holding,
             closed=status.lower() in CLOSED_RFI,
             raw=entry,
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from providers.answers import (
     FAR_FUTURE,
     counted,
+    holders,
     link_revisions,
     object_or_empty,
     parse_date,
@@ -66,6 +67,7 @@ class ProcoreItems(ProcoreClient):
         since: dt.datetime | None,
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
+        also_receiving: Sequence[str] = (),
     ) -> Iterator[ItemPage[ProviderItem]]:
         path = "/rest/v1.1/projects/{}/submittals" if kind == "submittal" else "/rest/v1.0/projects/{}/rfis"
         params: dict[str, Any] = {"page": 1, "per_page": PER_PAGE}
@@ -73,10 +75,11 @@ class ProcoreItems(ProcoreClient):
             params["filters[updated_at]"] = f"{utc_text(since)}...{utc_text(FAR_FUTURE)}"
         read = self._submittal if kind == "submittal" else self._rfi
         url = f"{self.endpoints.api}{path.format(project_id)}"
+        receiving = (receiving_user_id, *also_receiving)
         for page in counted(self._pages(account, url, params, company_id=company_id)):
-            yield page.carrying(link_revisions([read(entry, project_id, receiving_user_id) for entry in page]))
+            yield page.carrying(link_revisions([read(entry, project_id, receiving) for entry in page]))
 
-    def _submittal(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+    def _submittal(self, entry: dict[str, Any], project_id: str, receiving: Sequence[str]) -> ProviderItem:
         status = object_or_empty(entry.get("status"))
         words = str(status.get("name") or status.get("status") or "")
         approvers = [a for a in entry.get("approvers") or [] if isinstance(a, dict)]
@@ -98,12 +101,13 @@ class ProcoreItems(ProcoreClient):
             due_date=parse_date(entry.get("due_date")),
             ball_in_court=_names(entry.get("ball_in_court")),
             url=item_url("submittal", project_id, item_id),
-            for_receiving_user=user_id in people,
+            for_receiving_user=bool(holders(receiving, people)),
+            receivers=holders(receiving, people),
             closed=str(status.get("status") or words).lower() == "closed",
             raw=entry,
         )
 
-    def _rfi(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+    def _rfi(self, entry: dict[str, Any], project_id: str, receiving: Sequence[str]) -> ProviderItem:
         ball = entry.get("ball_in_courts") or entry.get("ball_in_court")
         people = person_ids(ball, entry.get("assignee"), entry.get("assignees"))
         item_id = str(require(entry, "id", label=self.label))
@@ -118,7 +122,8 @@ class ProcoreItems(ProcoreClient):
             due_date=parse_date(entry.get("due_date")),
             ball_in_court=_names(ball),
             url=item_url("rfi", project_id, item_id),
-            for_receiving_user=user_id in people,
+            for_receiving_user=bool(holders(receiving, people)),
+            receivers=holders(receiving, people),
             closed=status.lower() == "closed",
             raw=entry,
         )
