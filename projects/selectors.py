@@ -5,13 +5,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from connector_portal.models import Firm
+from connector_portal.models import Firm, ProjectCenterProject
 from connector_portal.tenancy import get_for_firm_or_404, scoped
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, normalise
 from mappings.matching import MappingCheck
 from mappings.models import MappingRow, MappingTable
 from mappings.selectors import response_keywords, response_keywords_of_projects, table_check, table_translate
-from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
+from projects.models import FeedEntry, ItemResponse, LinkReviewer, ProjectContact, ProjectLink, SyncedItem, SyncRun
+from providers.models import ProviderAccount
 from providers.registry import provider_label
 from providers.types import ResponseOption
 
@@ -223,3 +224,70 @@ def allowed_keywords_get(*, firm: Firm, project_of_link: Mapping[int, int]) -> d
         link_id: [k for k in keywords[project_id] if normalise(k) in mapped[link_id]]
         for link_id, project_id in project_of_link.items()
     }
+
+
+# -- receiving users (reviewers) -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """One receiving user of a link as the pages show them: their account and their Project Center contact."""
+
+    account: ProviderAccount
+    contact: ProjectContact | None
+    is_first: bool  # the one who connected the link (ProjectLink.account)
+    reviewer_id: int | None  # the LinkReviewer row of a further reviewer (None for the first)
+
+    @property
+    def name(self) -> str:
+        return self.account.name or self.account.email or self.account.provider_user_id
+
+    @property
+    def must_reconnect(self) -> bool:
+        return self.account.status != ProviderAccount.Status.ACTIVE
+
+    @property
+    def no_contact_words(self) -> str:
+        """The warning when Project Center lists no contact with this reviewer's e-mail ('' when it does)."""
+        if self.contact is not None:
+            return ""
+        email = self.account.email or "no e-mail address"
+        return (
+            f"{self.name} ({email}) is not a contact of this Project Center project's team: items for them arrive, "
+            "but Project Center cannot assign them to anyone. Add them to the project team in Project Center with "
+            "the same e-mail address."
+        )
+
+
+def link_reviewer_accounts(*, link: ProjectLink) -> list[ProviderAccount]:
+    """Every receiving user's account, the one who connected the link first (one query)."""
+    extra = LinkReviewer.objects.filter(firm_id=link.firm_id, link=link).select_related("account").order_by("id")
+    return [link.account, *(row.account for row in extra)]
+
+
+def link_reviewer_ids(*, link: ProjectLink) -> dict[str, int]:
+    """Provider user id -> account id of every receiving user: whose item a listed item is."""
+    return {a.provider_user_id: a.pk for a in link_reviewer_accounts(link=link)}
+
+
+def link_reviewers(*, link: ProjectLink) -> list[Reviewer]:
+    """The receiving users with their Project Center contacts, matched by e-mail (case-insensitive); two queries."""
+    extra = list(LinkReviewer.objects.filter(firm_id=link.firm_id, link=link).select_related("account").order_by("id"))
+    contacts = {c.email: c for c in ProjectContact.objects.filter(firm_id=link.firm_id, project_id=link.project_id)}
+    rows = [(link.account, None), *((row.account, row.pk) for row in extra)]
+    return [
+        Reviewer(account=a, contact=contacts.get(a.email.lower()), is_first=rid is None, reviewer_id=rid)
+        for a, rid in rows
+    ]
+
+
+def reviewer_of(*, project: ProjectCenterProject, account: ProviderAccount) -> Reviewer:
+    """A person about to receive a project's items (the wizard, adding a reviewer), with their contact if any."""
+    contact = ProjectContact.objects.filter(
+        firm_id=project.firm_id, project=project, email=account.email.lower()
+    ).first()
+    return Reviewer(account=account, contact=contact if account.email else None, is_first=False, reviewer_id=None)
+
+
+def project_contacts(*, firm: Firm, project_id: int) -> list[ProjectContact]:
+    return list(ProjectContact.objects.filter(firm=firm, project_id=project_id).order_by("email"))

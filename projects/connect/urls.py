@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.connect import views
+from projects.connect import reviewer_views, views
 
 app_name = "connect"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("<str:pc_project_id>/connection/sync/", views.sync_now, name="sync_now"),
     path("<str:pc_project_id>/connection/receiving-user/", views.receiving_user, name="receiving_user"),
     path("<str:pc_project_id>/connection/disconnect/", views.disconnect, name="disconnect"),
+    path("<str:pc_project_id>/connection/reviewers/add/", reviewer_views.reviewer_add, name="reviewer_add"),
+    path(
+        "<str:pc_project_id>/connection/reviewers/<int:reviewer_id>/remove/",
+        reviewer_views.reviewer_remove,
+        name="reviewer_remove",
+    ),
 ]

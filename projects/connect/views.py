@@ -21,6 +21,7 @@ from projects.connect import wiring
 from projects.connect.forms import ConnectionSettingsForm
 from projects.connect.selectors import connector_choices, link_exists, link_get, start_url, wizard_account
 from projects.models import ProjectLink, SyncRun
+from projects.selectors import link_reviewers, reviewer_of
 from projects.services import links
 from projects.templatetags.connect_words import pluralize_word
 from providers import views as oauth_views
@@ -274,6 +275,7 @@ def connection_settings(request: AuthenticatedFirmRequest, pc_project_id: str) -
             "provider_project": provider_project,
             "form": form,
             "mapping": mapping,
+            "reviewer": reviewer_of(project=project, account=account),
         },
     )
 
@@ -282,6 +284,8 @@ def connection_settings(request: AuthenticatedFirmRequest, pc_project_id: str) -
 def connection(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     """The connection page: status, recent syncs and everything that can be changed later."""
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    reviewers = link_reviewers(link=link)
+    lost = [r for r in reviewers if r.must_reconnect] if link.status != ProjectLink.Status.CONNECTION_LOST else []
     return render(
         request,
         "connect/connection.html",
@@ -293,6 +297,14 @@ def connection(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpRes
                 project=link.project,
                 next_url=reverse("connect:receiving_user", args=[pc_project_id]),
             ),
+            "add_reviewer_url": start_url(
+                provider=link.provider,
+                project=link.project,
+                next_url=reverse("connect:reviewer_add", args=[pc_project_id]),
+            ),
+            "reviewers": reviewers,
+            "lost_reviewers": lost,
+            "syncing_through": ", ".join(r.name for r in reviewers if not r.must_reconnect),
             "keyword_problems": wiring.keyword_problems(link.project),
             **wiring.connection_context(link),
         },

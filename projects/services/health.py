@@ -93,6 +93,11 @@ def link_record_failure(*, link: ProjectLink, exc: ProviderError, now: dt.dateti
     return run_status
 
 
+def account_mark_needs_reauth(*, account: ProviderAccount, exc: ProviderError) -> None:
+    """One receiving user's authorisation is lost: their account says so until they sign in again."""
+    _mark_account_needs_reauth(account, exc)
+
+
 def _mark_account_needs_reauth(account: ProviderAccount, exc: ProviderError) -> None:
     if account.status == ProviderAccount.Status.ACTIVE:
         account.status = ProviderAccount.Status.NEEDS_REAUTH

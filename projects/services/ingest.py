@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -33,6 +33,7 @@ UPDATE_FIELDS = [
     "echo_pending",
     "changed_at",
     "unlisted_at",
+    "reviewer",
 ]
 
 
@@ -158,8 +159,27 @@ def _link_revisions(link: ProjectLink, kind: str, to_create: list[tuple[SyncedIt
         SyncedItem.objects.bulk_update([new for new, _ in later], ["predecessor"])
 
 
-def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], now: dt.datetime) -> PageCounts:
-    """Upsert one page of items and append their real changes to the feed. Call inside a transaction."""
+def _reviewer_of(stored: SyncedItem, item: ProviderItem, reviewers: Mapping[str, int]) -> None:
+    """Whose item it is: it stays its reviewer's while they hold it, else the first receiving user who does."""
+    holding = [reviewers[user_id] for user_id in item.receivers if user_id in reviewers]
+    if holding and stored.reviewer_id not in holding:
+        stored.reviewer_id = holding[0]
+    elif stored.reviewer_id is None and reviewers:
+        stored.reviewer_id = next(iter(reviewers.values()))  # a provider that does not tell: the first
+
+
+def ingest_page(
+    *,
+    link: ProjectLink,
+    kind: str,
+    items: Sequence[ProviderItem],
+    now: dt.datetime,
+    reviewers: Mapping[str, int] | None = None,
+) -> PageCounts:
+    """Upsert one page of items and append their real changes to the feed. Call inside a transaction.
+
+    `reviewers` (provider user id -> account id of each receiving user) says whose item each one is.
+    """
     counts = PageCounts(fetched=len(items))
     existing = {
         s.provider_id: s
@@ -180,6 +200,7 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
             new = SyncedItem(firm_id=link.firm_id, link=link, kind=kind, provider_id=item.provider_id)
             new.first_seen_at = now
             _apply(new, item, digest, now)
+            _reviewer_of(new, item, reviewers or {})
             to_create.append((new, item))
             existing[item.provider_id] = new  # a provider repeating an item on two pages adds it once
             continue
@@ -191,6 +212,7 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
             stored.removed and item.deleted
         )
         _apply(stored, item, digest, now)
+        _reviewer_of(stored, item, reviewers or {})
         stored.echo_pending = False
         to_update.append(stored)
         if quiet:

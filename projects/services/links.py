@@ -18,7 +18,7 @@ from django.utils import timezone
 from connector_portal.models import ProjectCenterProject, ServiceAccountToken, User
 from connector_portal.services import audit_record, snapshot
 from mappings.models import MappingTable
-from projects.models import ProjectLink, SyncRun
+from projects.models import LinkReviewer, ProjectLink, SyncRun
 from projects.queue import enqueue
 from projects.selectors import link_table_get
 from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
@@ -216,8 +216,9 @@ def link_switch_receiving_user(
     """Point the link at another person's provider account and let it sync again.
 
     A pause a person chose stays: choosing a receiving user is not a request to resume. The account must be of the
-    link's firm (ProjectLink.save refuses another firm's).
+    link's firm (ProjectLink.save refuses another firm's). Were they a further receiving user, they are that no more.
     """
+    LinkReviewer.objects.filter(link=link, account=account).delete()
     if link.status == ProjectLink.Status.PAUSED and not link.auto_paused:
         _change(link, action="link.receiving_user", actor=actor, request=request, account=account)
         return

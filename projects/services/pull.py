@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import cast
 
 from django.db import transaction
 from django.db.models import F
@@ -13,11 +14,12 @@ from django.utils import timezone
 from projects.constants import LOOKBACK, RECONCILE_INTERVAL, WEBHOOK_SAFETY_NET_INTERVAL
 from projects.models import FeedEntry, ProjectLink, SyncedItem, SyncRun
 from projects.ports import ProviderPort, held_kinds, provider_port_for
+from projects.selectors import link_reviewer_ids
 from projects.services.feed import feed_append
-from projects.services.health import link_record_failure, link_record_success
+from projects.services.health import account_mark_needs_reauth, link_record_failure, link_record_success
 from projects.services.ingest import REMOVED_FIELDS, PageCounts, ingest_page, item_mark_removed
 from projects.services.lease import lease_acquire, lease_release, lease_renew
-from providers.errors import ProviderError
+from providers.errors import NeedsReauthorization, ProviderError
 from providers.types import ItemKind
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ def pull_kind(
     owner: str,
     clock: Clock,
     full: bool = False,
+    reviewers: Mapping[str, int] | None = None,
 ) -> None:
     """Every page of items of `kind` changed since the cursor (minus the look-back); with `full`, every item.
 
@@ -67,7 +70,7 @@ def pull_kind(
     for page in port.pages(kind, since):
         now = clock()
         with transaction.atomic():
-            counts = ingest_page(link=link, kind=kind, items=page.items, now=now)
+            counts = ingest_page(link=link, kind=kind, items=page.items, now=now, reviewers=reviewers)
             lease_renew(link_id=link.pk, owner=owner, now=now)
         if first_page and page.total is not None:
             run.expected_items = (run.expected_items or 0) + page.total
@@ -167,6 +170,43 @@ def link_sync(*, link_id: int, clock: Clock = timezone.now, port: ProviderPort |
         lease_release(link_id=link_id, owner=owner)
 
 
+def _pull_kinds(
+    link: ProjectLink, kinds: list[ItemKind], port: ProviderPort, run: SyncRun, owner: str, clock: Clock, full: bool
+) -> None:
+    """Pull each kind; when the receiving user the port acts as loses their authorisation, go on as the next one.
+
+    The lost reviewer's account is marked (the connection page names them); the cursors moved only for the kinds
+    done, so the kind that failed is pulled again from its start, and its committed pages re-read as unchanged.
+    """
+    reviewers = link_reviewer_ids(link=link)
+    done: list[ItemKind] = []
+    while True:
+        try:
+            for kind in kinds:
+                if kind not in done:
+                    pull_kind(
+                        link=link,
+                        kind=kind,
+                        port=port,
+                        run=run,
+                        owner=owner,
+                        clock=clock,
+                        full=full,
+                        reviewers=reviewers,
+                    )
+                    done.append(kind)
+            return
+        except NeedsReauthorization as exc:
+            lost = getattr(port, "account", None)  # a test's fake port acts as nobody and cannot fail over
+            fail_over = getattr(port, "fail_over", None)
+            if lost is None or fail_over is None:
+                raise
+            account_mark_needs_reauth(account=lost, exc=exc)
+            if not fail_over():
+                raise
+            logger.info("sync of link %s goes on as another reviewer: account %s lost", link.pk, lost.pk)
+
+
 def _sync(link: ProjectLink, owner: str, clock: Clock, port: ProviderPort | None) -> SyncRun:
     run = _start_run(link, clock())
     try:
@@ -174,9 +214,8 @@ def _sync(link: ProjectLink, owner: str, clock: Clock, port: ProviderPort | None
         held = held_kinds(link)
         run.held_kinds = sorted(k for k in link.kinds if k in held)
         full = link.reconciled_at is None or clock() - link.reconciled_at >= RECONCILE_INTERVAL
-        for kind in link.kinds:
-            if kind not in held:
-                pull_kind(link=link, kind=kind, port=port, run=run, owner=owner, clock=clock, full=full)  # type: ignore[arg-type]
+        kinds = cast(list[ItemKind], [k for k in link.kinds if k not in held])  # the model's kinds are ItemKinds
+        _pull_kinds(link, kinds, port, run, owner, clock, full)
         if full:
             link.reconciled_at = clock()
             ProjectLink.objects.filter(pk=link.pk).update(reconciled_at=link.reconciled_at)

@@ -19,6 +19,7 @@ from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedIt
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
 from projects.selectors import allowed_keywords_get, response_get_by_key
 from providers.errors import NeedsReauthorization, NotYourTurn, ProviderError, Retryable, ToolUnavailable
+from providers.models import ProviderAccount
 
 Clock = Callable[[], dt.datetime]
 # While the connection itself is broken, responses wait (they are not failed and spend no attempt).
@@ -77,6 +78,7 @@ def response_record(
                     firm=firm,
                     item=item,
                     link_id=item.link_id,
+                    reviewer_id=item.reviewer_id or item.link.account_id,  # sent back in their name
                     keyword=keyword,
                     comment=comment,
                     idempotency_key=idempotency_key,
@@ -140,18 +142,45 @@ def _claim(response_id: int, now: dt.datetime) -> ItemResponse | None:
     with transaction.atomic():
         response = (
             ItemResponse.objects.select_for_update()
-            .select_related("link__account", "link__firm", "item")
+            .select_related("link__account", "link__firm", "item", "reviewer")
             .filter(pk=response_id)
             .first()
         )
         if response is None or response.status != ItemResponse.Status.PENDING:
             return None
-        if response.link.status in WAITING_LINK_STATUSES:
+        if response.link.status in WAITING_LINK_STATUSES or _reviewer_lost(response):
             return None
         response.status = ItemResponse.Status.DELIVERING
         response.attempts += 1
         response.save(update_fields=["status", "attempts", "updated_at"])
     return response
+
+
+def _reviewer_lost(response: ItemResponse) -> bool:
+    """The response's reviewer must sign in again: it waits for them (the sweep leaves it until they do)."""
+    return response.reviewer is not None and response.reviewer.status != ProviderAccount.Status.ACTIVE
+
+
+def _wait_for_reviewer(response: ItemResponse, exc: NeedsReauthorization, now: dt.datetime) -> bool:
+    """One of several receiving users lost their authorisation: only their responses wait, the link syncs on.
+
+    Answers False when the response's reviewer is the link's only working one (then the whole link is lost).
+    """
+    from projects.selectors import link_reviewer_accounts
+    from projects.services.health import account_mark_needs_reauth
+
+    reviewer = response.reviewer
+    if reviewer is None:
+        return False
+    others = [a for a in link_reviewer_accounts(link=response.link) if a.pk != reviewer.pk]
+    if not any(a.status == ProviderAccount.Status.ACTIVE for a in others):
+        return False
+    account_mark_needs_reauth(account=reviewer, exc=exc)
+    who = reviewer.name or reviewer.email or reviewer.provider_user_id
+    words = f"Waiting for {who} to reconnect: {exc.message} It goes out as soon as they sign in again."
+    # Due at once: the sweep leaves it alone while the reviewer's account needs re-authorisation.
+    _settle(response, ItemResponse.Status.PENDING, words, now=now, retry_at=now)
+    return True
 
 
 def _settle(
@@ -185,7 +214,7 @@ def response_deliver(
         return None
     link, item = response.link, response.item
     try:
-        port = port or provider_port_for(link)
+        port = port or provider_port_for(link, account=response.reviewer)
         option = translate_keyword(link, item, response.keyword, port)
         if option is not None:
             response.option_id, response.option_name = option.id, option.name
@@ -196,6 +225,8 @@ def response_deliver(
         from projects.services.health import link_record_failure
 
         response.attempts -= 1  # not the response's fault: it waits for the reconnect
+        if _wait_for_reviewer(response, exc, clock()):
+            return response
         link_record_failure(link=link, exc=exc, now=clock())
         _settle(response, ItemResponse.Status.PENDING, exc.message, now=clock(), retry_at=None)
     except ToolUnavailable as exc:

@@ -181,6 +181,7 @@ def due_responses(*, now: dt.datetime) -> list[int]:
     return list(
         ItemResponse.objects.filter(status=ItemResponse.Status.PENDING, next_attempt_at__lte=now)
         .exclude(link__status__in=WAITING_LINK_STATUSES)
+        .exclude(reviewer__status__in=[ProviderAccount.Status.NEEDS_REAUTH, ProviderAccount.Status.REVOKED])
         .values_list("id", flat=True)
     )
 
