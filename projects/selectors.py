@@ -130,6 +130,7 @@ FEED_FIELDS = (
     "acknowledged_at",
     "item_id",
     "link_id",
+    "link__account_id",
     "link__provider",
     "link__project_id",
     "link__project__pc_project_id",
@@ -287,6 +288,35 @@ def reviewer_of(*, project: ProjectCenterProject, account: ProviderAccount) -> R
         firm_id=project.firm_id, project=project, email=account.email.lower()
     ).first()
     return Reviewer(account=account, contact=contact if account.email else None, is_first=False, reviewer_id=None)
+
+
+@dataclass(frozen=True)
+class ItemReviewer:
+    """Whom a feed entry's item is for: the receiving user and their Project Center contact (None when unmatched)."""
+
+    name: str
+    email: str
+    contact: ProjectContact | None
+
+
+def feed_reviewers(*, firm: Firm, entries: Sequence[FeedEntry]) -> dict[int, ItemReviewer]:
+    """Position -> the reviewer of each entry's item, in two queries whatever the page's size."""
+    account_of = {e.position: (e.snapshot or {}).get("reviewer_id") or e.link.account_id for e in entries}
+    accounts = {a.pk: a for a in ProviderAccount.objects.filter(firm=firm, pk__in=set(account_of.values()))}
+    emails = {a.email.lower() for a in accounts.values() if a.email}
+    projects = {e.link.project_id for e in entries}
+    contacts = {
+        (c.project_id, c.email): c
+        for c in ProjectContact.objects.filter(firm=firm, project_id__in=projects, email__in=emails)
+    }
+    found: dict[int, ItemReviewer] = {}
+    for entry in entries:
+        account = accounts.get(account_of[entry.position])
+        if account is None:
+            continue
+        contact = contacts.get((entry.link.project_id, account.email.lower())) if account.email else None
+        found[entry.position] = ItemReviewer(account.name or account.provider_user_id, account.email, contact)
+    return found
 
 
 def project_contacts(*, firm: Firm, project_id: int) -> list[ProjectContact]:

@@ -22,7 +22,7 @@ from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from connector_portal.models import Connector
 from projects.models import FeedEntry, ItemKindChoices
-from projects.selectors import allowed_keywords_get, feed_page_get
+from projects.selectors import ItemReviewer, allowed_keywords_get, feed_page_get, feed_reviewers
 from projects.services import feed_entry_acknowledge
 
 FEED_MAX_PAGE_SIZE = 100
@@ -109,7 +109,24 @@ class FeedItemSerializer(OutputSerializer):
         return _text(entry, "url")
 
 
-# Rendered from a FeedEntry; `context["keywords"]` holds each link's allowed keywords (allowed_keywords_get).
+class ContactSerializer(OutputSerializer):  # rendered from a ProjectContact
+    email = serializers.EmailField()
+    name = serializers.CharField(allow_blank=True)
+    pc_contact_id = serializers.CharField(allow_blank=True, help_text="Project Center's id of the contact, if sent.")
+
+
+class ItemReviewerSerializer(OutputSerializer):  # rendered from projects.selectors.ItemReviewer
+    name = serializers.CharField(allow_blank=True, help_text="The receiving user's name at the provider.")
+    email = serializers.CharField(allow_blank=True)
+    contact = ContactSerializer(
+        allow_null=True,
+        help_text="The project team contact with the reviewer's e-mail (sent to PUT /projects/{id}/contacts/); "
+        "null when the team has none: assign the item by hand.",
+    )
+
+
+# Rendered from a FeedEntry; `context["keywords"]` holds each link's allowed keywords (allowed_keywords_get),
+# `context["reviewers"]` each entry's reviewer by position (feed_reviewers).
 class FeedEntrySerializer(OutputSerializer):
     position = serializers.IntegerField(help_text="The entry's place in the firm's feed: the next cursor.")
     change = serializers.ChoiceField(choices=FeedEntry.Change.choices)
@@ -124,8 +141,15 @@ class FeedEntrySerializer(OutputSerializer):
         help_text="The Record a Response keywords a reviewer may answer this item with (mapped for this connection). "
         "Empty for RFIs, which take a reply.",
     )
+    reviewer = ItemReviewerSerializer(
+        allow_null=True,
+        help_text="The receiving user the item is for (responses go back in their name), with their contact.",
+    )
     pc_item_id = serializers.CharField(allow_blank=True, help_text="Project Center's item id, once acknowledged.")
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+
+    def get_reviewer(self, entry: FeedEntry) -> ItemReviewer | None:
+        return self.context["reviewers"].get(entry.position)
 
     def get_response_keywords(self, entry: FeedEntry) -> list[str]:
         if _text(entry, "kind") != ItemKindChoices.SUBMITTAL:
@@ -187,6 +211,11 @@ ENTRY_EXAMPLE = {
         "provider_url": "https://app.procore.com/562949953443/project/submittals/88213",
     },
     "response_keywords": ["Approved", "Approved as Noted", "Revise and Resubmit", "Rejected"],
+    "reviewer": {
+        "name": "Rita Reviewer",
+        "email": "rita@architects.example",
+        "contact": {"email": "rita@architects.example", "name": "Rita Reviewer", "pc_contact_id": "C-17"},
+    },
     "pc_item_id": "",
     "acknowledged_at": None,
 }
@@ -237,9 +266,10 @@ class FeedView(FirmAPIView):
         page = feed_page_get(firm=self.firm, after=after, limit=size)
         project_of_link = {entry.link_id: entry.link.project_id for entry in page.entries}
         keywords = allowed_keywords_get(firm=self.firm, project_of_link=project_of_link)
+        reviewers = feed_reviewers(firm=self.firm, entries=page.entries)
         next_cursor = page.entries[-1].position if page.entries else after
         answer = {"entries": page.entries, "next_cursor": next_cursor, "has_more": page.has_more}
-        return Response(FeedPageSerializer(answer, context={"keywords": keywords}).data)
+        return Response(FeedPageSerializer(answer, context={"keywords": keywords, "reviewers": reviewers}).data)
 
 
 class FeedAcknowledgeView(FirmAPIView):

@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 import connector_portal.api.converters  # noqa: F401  (registers the `rowid` converter)
 from projects.api.connection import ConnectionView, SyncNowView
+from projects.api.contacts import ProjectContactsView
 from projects.api.feed import FeedAcknowledgeView, FeedView
 from projects.api.mapping import MappingView
 from projects.api.projects import ProjectViewSet
@@ -18,6 +19,7 @@ router.register("projects", ProjectViewSet, basename="project")
 
 urlpatterns = [
     *router.urls,
+    path("projects/<str:pc_project_id>/contacts/", ProjectContactsView.as_view(), name="project-contacts"),
     path("projects/<str:pc_project_id>/connection/", ConnectionView.as_view(), name="project-connection"),
     path("projects/<str:pc_project_id>/connection/sync/", SyncNowView.as_view(), name="project-sync"),
     path("projects/<str:pc_project_id>/connection/mapping/", MappingView.as_view(), name="project-mapping"),

@@ -109,6 +109,9 @@ ROUTE_CASES.update(
             make=lambda firm: {**linked_project(firm), "kind": "rfi_action"},
             body=lambda firm: {"entries": [{"name": "Request for Information", "type": "Receive"}]},
         ),
+        "api-v1:project-contacts": RouteCase(
+            make=make_project, body=lambda firm: {"contacts": [{"email": f"rita@{firm.slug}.example", "name": "Rita"}]}
+        ),
         "api-v1:project-connection": RouteCase(make=linked_project),
         "api-v1:project-sync": RouteCase(make=linked_project),
         "api-v1:project-mapping": RouteCase(make=linked_project, body=lambda firm: {"rows": full_mapping()}),
