@@ -10,7 +10,6 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin, admin_user
-from connector_portal.services import audit_record, snapshot
 from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.services import (
     SyncRefused,
@@ -18,9 +17,8 @@ from projects.services import (
     link_pause,
     link_resume,
     link_sync_now,
-    response_dismiss,
-    response_retry,
 )
+from projects.services.response_actions import Action, response_act
 
 
 class ReadOnlyAdmin(AuditedAdmin):
@@ -172,33 +170,23 @@ class ItemResponseAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry delivery")
     def retry(self, request: HttpRequest, queryset: QuerySet[ItemResponse]) -> None:
-        self._act(request, queryset, response_retry, "retry", "Queued {n} response(s) again.")
+        self._act(request, queryset, "retry", "Queued {n} response(s) again.")
 
     @admin.action(description="Dismiss (stop trying)")
     def dismiss(self, request: HttpRequest, queryset: QuerySet[ItemResponse]) -> None:
-        self._act(request, queryset, response_dismiss, "dismiss", "Dismissed {n} response(s).")
+        self._act(request, queryset, "dismiss", "Dismissed {n} response(s).")
 
     def _act(
         self,
         request: HttpRequest,
         queryset: QuerySet[ItemResponse],
-        service: Callable[..., bool],
-        verb: str,
+        verb: Action,
         done: str,
     ) -> None:
-        acted = 0
-        for response in queryset.select_related("firm"):
-            before = snapshot(response)
-            if service(response=response):
-                acted += 1
-                audit_record(
-                    action=f"admin.itemresponse.{verb}",
-                    firm=response.firm,
-                    target=response,
-                    before=before,
-                    after=snapshot(response),
-                    request=request,
-                )
+        acted = sum(
+            response_act(response=response, action=verb, prefix="admin.itemresponse", request=request)
+            for response in queryset.select_related("firm")
+        )
         messages.success(request, done.format(n=acted))
 
 
