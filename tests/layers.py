@@ -50,6 +50,7 @@ LAYER_TABLE: tuple[tuple[str, str, str], ...] = (
     ("*/api/*", TOP, "REST endpoints, their serializers and the /api/v1/ root"),
     # Pages: what a person or support sees, composing every layer below.
     ("*/views.py", TOP, "portal pages (providers/views.py: the OAuth start and callback pages)"),
+    ("projects/connect/*_views.py", TOP, "the connection page's own pages (its items, its receiving users)"),
     ("*/forms.py", TOP, "page forms"),
     ("*/urls.py", TOP, "URL confs compose pages"),
     ("*/admin.py", TOP, "support staff's pages"),

@@ -252,6 +252,15 @@ def link_disconnect(*, link: ProjectLink, actor: User, request: HttpRequest | No
     audit_record(action="link.delete", firm=firm, actor_user=actor, target=link, before=before, request=request)
 
 
+def link_kinds_released(sender: object, project: ProjectCenterProject, kinds: Sequence[str], **kwargs: Any) -> None:
+    """kinds_released receiver (projects.apps): a keyword list now lets held kinds through: the project's link syncs
+    them now rather than at its next poll (half an hour away for a link with a working webhook)."""
+    link = ProjectLink.objects.select_related("firm").filter(firm_id=project.firm_id, project=project).first()
+    if link is None or not any(kind in link.kinds for kind in kinds) or not link_is_syncable(link):
+        return
+    sync_run_queue(link=link)
+
+
 def link_deleted(sender: type[ProjectLink], instance: ProjectLink, **kwargs: Any) -> None:
     """post_delete receiver (projects.apps): a link's mapping table goes with it, and its webhook at the provider is
     removed once the delete is committed, however the link was deleted."""
