@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connector_portal.models import User
-from connector_portal.selectors import firm_has_service_account, project_get
+from connector_portal.selectors import project_get
 from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest
 from connector_portal.views import firm_required
 from projects.connect import wiring
@@ -94,7 +94,6 @@ def configure(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResp
         {
             "project": project,
             "connectors": connector_choices(firm=request.firm, project=project),
-            "has_service_account": firm_has_service_account(firm=request.firm),
             "keyword_problems": wiring.keyword_problems(project),
         },
     )

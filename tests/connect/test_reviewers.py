@@ -106,3 +106,24 @@ def test_reviewer_pages_answer_404_for_another_firms_connection(
     assert client.post(f"/connect/PC-1/connection/reviewers/{row.pk}/remove/").status_code == 404
     assert LinkReviewer.objects.filter(pk=row.pk).exists()
     assert ProjectLink.objects.filter(firm=firm).count() == 1
+
+
+def test_the_service_account_warning_stands_on_every_page_of_a_connected_project(
+    member_client: Client, account: ProviderAccount, fake_provider: FakeProvider, firm: Firm
+) -> None:
+    from connector_portal.services import service_token_create
+
+    connect(member_client, account)
+    pages = [
+        "/connect/PC-1/",  # redirects to the connection page once connected
+        "/connect/PC-1/connection/",
+        "/connect/PC-1/connection/items/",
+        "/connect/PC-1/connection/mapping/",
+        "/mappings/projects/PC-1/keywords/",
+    ]
+    for path in pages:
+        page = member_client.get(path, follow=True).content.decode()
+        assert "has no active API service account" in page, path
+    service_token_create(firm=firm)
+    for path in pages:
+        assert "has no active API service account" not in member_client.get(path, follow=True).content.decode()
