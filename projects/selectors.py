@@ -5,6 +5,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from connector_portal.models import Firm, ProjectCenterProject
 from connector_portal.tenancy import get_for_firm_or_404, scoped
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, normalise
@@ -47,6 +49,7 @@ class SyncStatus:
     next_sync_at: dt.datetime | None
     refresh_seconds: int | None
     waiting: str = ""  # why a due sync has not started, in words (the provider's shared budget)
+    next_sync: str = ""  # when the next sync really starts and why, in words
 
     @property
     def is_problem(self) -> bool:
@@ -101,7 +104,39 @@ def sync_status(*, link: ProjectLink) -> SyncStatus:
         next_sync_at=link.next_sync_at,
         refresh_seconds=3 if running is not None else None,
         waiting=_waiting_words(link) if running is None else "",
+        next_sync=next_sync_words(link=link, now=timezone.now()) if running is None else "",
     )
+
+
+def _in(moment: dt.datetime, now: dt.datetime) -> str:
+    # The sweep starts due syncs once a minute, so a due sync starts within the minute after its time.
+    minutes = max(0, round((moment - now).total_seconds() / 60))
+    when = "within a minute" if minutes < 1 else f"in about {minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{when} (at {timezone.localtime(moment):%H:%M})" if minutes >= 1 else when
+
+
+def next_sync_words(*, link: ProjectLink, now: dt.datetime) -> str:
+    """When the next sync starts and why, as the sweep will really decide it (projects.services.sweep)."""
+    from projects.services.pull import poll_interval
+
+    label = provider_label(link.provider)
+    if link.status == ProjectLink.Status.PAUSED and not link.auto_paused:
+        return "No sync is planned: syncing is paused. Press Resume to sync again."
+    if link.status == ProjectLink.Status.CONNECTION_LOST:
+        return f"No sync is planned until the receiving user signs in to {label} again (Reconnect)."
+    due = link.next_sync_at or now
+    if link.retry_after_until and link.retry_after_until > due:
+        due = link.retry_after_until
+        return f"Next sync {_in(due, now)}: {label} asked the portal to wait until then."
+    if link.status in (ProjectLink.Status.FAILING, ProjectLink.Status.BLOCKED) or link.auto_paused:
+        return f"Next sync {_in(due, now)}: the portal tries again after the last problem."
+    minutes = max(1, round(poll_interval(link) / 60))
+    if link.webhook_healthy:
+        return (
+            f"Next planned sync {_in(due, now)}. {label}'s webhook brings new and changed items within seconds; "
+            f"the portal also asks every {minutes} minutes as a safety net."
+        )
+    return f"Next sync {_in(due, now)}: the portal asks {label} for changes every {minutes} minutes."
 
 
 def _waiting_words(link: ProjectLink) -> str:
