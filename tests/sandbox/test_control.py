@@ -118,3 +118,13 @@ def test_sandbox_control_drives_a_running_sandbox(sandbox: RunningSandbox, capsy
         sandbox.app.store.row("SELECT title FROM items WHERE id = ?", (result["item_id"],))["title"]
         == "From the command"
     )
+
+
+def test_the_control_page_lists_recent_items_and_the_responses_received(sandbox: RunningSandbox) -> None:
+    sent = sandbox.scenario("send_submittal", project_id=RIVERSIDE, title="Louvre shop drawings")
+
+    page = requests.get(f"{sandbox.base_url}/_control/", timeout=5).text
+
+    assert "<h2>Recent items</h2>" in page and "Louvre shop drawings" in page
+    assert "<h2>Responses received</h2>" in page and "<h2>Files</h2>" in page
+    assert sent  # the scenario answered what it made
