@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin, admin_user
-from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
+from projects.models import FeedEntry, ItemResponse, LinkReviewer, ProjectContact, ProjectLink, SyncedItem, SyncRun
 from projects.services import (
     SyncRefused,
     link_disconnect,
@@ -31,8 +31,30 @@ class ReadOnlyAdmin(AuditedAdmin):
         return False
 
 
+class LinkReviewerInline(admin.TabularInline):
+    """The link's further receiving users, as the firm added them on the connection page (read here only)."""
+
+    model = LinkReviewer
+    fields = ["account", "added_by", "created_at"]
+    readonly_fields = ["account", "added_by", "created_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ProjectContact)
+class ProjectContactAdmin(ReadOnlyAdmin):
+    list_display = ["email", "name", "pc_contact_id", "project", "firm", "updated_at"]
+    list_select_related = ["project", "firm"]
+    list_filter = ["firm"]
+    search_fields = ["email", "name", "project__pc_project_id"]
+
+
 @admin.register(ProjectLink)
 class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
+    inlines = [LinkReviewerInline]
     list_display = [
         "__str__",
         "firm",
