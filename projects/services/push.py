@@ -142,7 +142,8 @@ def _claim(response_id: int, now: dt.datetime) -> ItemResponse | None:
     with transaction.atomic():
         response = (
             ItemResponse.objects.select_for_update()
-            .select_related("link__account", "link__firm", "item", "reviewer")
+            # Not the reviewer: PostgreSQL cannot lock the nullable side of an outer join (read after the lock).
+            .select_related("link__account", "link__firm", "item")
             .filter(pk=response_id)
             .first()
         )
