@@ -121,7 +121,7 @@ def next_sync_words(*, link: ProjectLink, now: dt.datetime) -> str:
 
     label = provider_label(link.provider)
     if link.status == ProjectLink.Status.PAUSED and not link.auto_paused:
-        return "No sync is planned: syncing is paused. Press Resume to sync again."
+        return "No sync is planned while the connection is paused. Press Resume to sync again."
     if link.status == ProjectLink.Status.CONNECTION_LOST:
         return f"No sync is planned until the receiving user signs in to {label} again (Reconnect)."
     due = link.next_sync_at or now

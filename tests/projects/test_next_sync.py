@@ -40,5 +40,5 @@ def test_a_paused_or_lost_link_plans_no_sync(firm: Firm, make_link: Callable[...
     paused = make_link(firm, status=ProjectLink.Status.PAUSED)
     lost = make_link(firm, status=ProjectLink.Status.CONNECTION_LOST)
 
-    assert next_sync_words(link=paused, now=T0).startswith("No sync is planned: syncing is paused")
+    assert next_sync_words(link=paused, now=T0).startswith("No sync is planned while the connection is paused")
     assert "until the receiving user signs in to Procore again" in next_sync_words(link=lost, now=T0)
