@@ -17,3 +17,8 @@ class ProjectsConfig(AppConfig):
         post_delete.connect(link_deleted, sender=ProjectLink, dispatch_uid="projects.link_deleted")
         # A keyword list that releases held kinds syncs the project's link at once.
         kinds_released.connect(link_kinds_released, dispatch_uid="projects.link_kinds_released")
+
+        from connector_portal.metrics import register_scrape_collector
+        from projects import metrics
+
+        register_scrape_collector("projects", metrics.collect)
