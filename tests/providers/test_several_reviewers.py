@@ -151,7 +151,7 @@ def test_a_lost_reviewers_response_waits_while_the_others_goes_out_in_their_own_
         def response_options(self, kind: str) -> list[ResponseOption]:
             return [APPROVED]
 
-        def post_response(self, item: SyncedItem, option: Any, comment: str) -> str:
+        def post_response(self, item: SyncedItem, option: Any, comment: str, files: Any = ()) -> str:
             return "“Approved” was recorded in Procore."
 
     def port_for(link: ProjectLink, *, account: ProviderAccount | None = None) -> Port:
