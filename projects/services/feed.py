@@ -19,6 +19,7 @@ def item_snapshot(item: SyncedItem) -> dict[str, Any]:
     data["due_date"] = item.due_date.isoformat() if item.due_date else None
     data["ball_in_court"] = list(item.ball_in_court)
     data["predecessor_id"] = item.predecessor_id
+    data["content"] = item.content
     return data
 
 

@@ -21,6 +21,7 @@ from providers.answers import (
     utc_text,
 )
 from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewer, api_id
+from providers.autodesk.content import rfi_content, submittal_content
 from providers.errors import UnexpectedAnswer
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
@@ -242,6 +243,7 @@ class AutodeskItems(AutodeskClient):
                 # items; the steps are read only for closed ones.
                 for_receiving_user=mine,
                 closed=closed,
+                content=submittal_content(attributes),
                 raw=entry,
             )
         status = str(attributes.get("status") or "")
@@ -259,6 +261,7 @@ class AutodeskItems(AutodeskClient):
             url=item_url(kind, pid, item_id, bim360=facts.bim360, region=reviewer.region),
             for_receiving_user=reviewer.holds(assigned["user"], assigned["role"], assigned["company"]),
             closed=status.lower() in CLOSED_RFI,
+            content=rfi_content(attributes),
             raw=entry,
         )
 

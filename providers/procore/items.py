@@ -18,6 +18,7 @@ from providers.answers import (
     utc_text,
 )
 from providers.procore.client import PER_PAGE, ProcoreClient
+from providers.procore.content import rfi_content, submittal_content
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ class ProcoreItems(ProcoreClient):
             url=item_url("submittal", project_id, item_id),
             for_receiving_user=user_id in people,
             closed=str(status.get("status") or words).lower() == "closed",
+            content=submittal_content(entry, user_id),
             raw=entry,
         )
 
@@ -120,6 +122,7 @@ class ProcoreItems(ProcoreClient):
             url=item_url("rfi", project_id, item_id),
             for_receiving_user=user_id in people,
             closed=status.lower() == "closed",
+            content=rfi_content(entry),
             raw=entry,
         )
 
