@@ -1,10 +1,12 @@
 """An Autodesk submittal's or RFI's content (ItemContent), read from the list entry the sync already has.
 
 construction.json documents the operations, not their answers' fields: the names read here are those of APS's
-reference pages for ACC submittal items, ACC RFIs v3 (whose detail embeds `responses[]`: id, text, status, createdBy,
-onBehalf, state) and BIM 360 RFIs v2 (the same names under `attributes`). Autodesk gives people as ids, so a
-person here has an id and no name. No extra request is made: the RFIs API allows the whole application 100 requests
-a minute, so an RFI's answer thread is read when the listing carries `responses`, else its official response alone.
+reference pages for ACC submittal items (whose dates carry the names of the items list's documented date filters:
+`receivedFromSubmitter`, `publishedDate`, `sentToReview`, `receivedFromReview`), ACC RFIs v3 (whose detail embeds
+`responses[]`: id, text, status, createdBy, onBehalf, state) and BIM 360 RFIs v2 (the same names under
+`attributes`). Autodesk gives people as ids, so a person here has an id and no name. No extra request is made: the
+RFIs API allows the whole application 100 requests a minute, so an RFI's answer thread is read when the listing
+carries `responses`, else its official response alone.
 """
 
 from __future__ import annotations
@@ -19,16 +21,15 @@ from providers.types import Answer, ItemContent, ItemDates, Person
 def submittal_content(attributes: dict[str, Any]) -> ItemContent:
     return ItemContent(
         description=plain_text(attributes.get("description")),
-        spec_section=spec_section_of(attributes.get("specIdentifier"), attributes.get("specTitle")),
-        received_from=person_of(attributes.get("submittedBy")),
-        manager=person_of(attributes.get("managerId") or attributes.get("manager")),
+        spec_section=spec_section_of(attributes.get("specIdentifier"), None),
+        manager=person_of(attributes.get("managerId")),
         dates=ItemDates(
             created=date_of(attributes.get("createdAt")),
             received=date_of(attributes.get("receivedFromSubmitter")),
             issued=date_of(attributes.get("publishedDate")),
             sent_to_reviewer=date_of(attributes.get("sentToReview")),
             due=date_of(attributes.get("dueDate")),
-            returned=date_of(attributes.get("respondedAt")) or date_of(attributes.get("receivedFromReview")),
+            returned=date_of(attributes.get("receivedFromReview")),
         ),
     )
 
