@@ -33,11 +33,17 @@ def _step(approver: dict[str, Any]) -> int | None:
     return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 
+def _response_name(approver: dict[str, Any]) -> str:
+    """The approver's response as the company names it; '' while it is Procore's placeholder `pending`."""
+    response = object_or_empty(approver.get("response"))
+    return "" if text(response.get("considered")).lower() == "pending" else text(response.get("name"))
+
+
 def _reviewer(approver: dict[str, Any]) -> Reviewer:
     return Reviewer(
         person=person_of(approver.get("user")) or Person(),
         step=_step(approver),
-        response=text(object_or_empty(approver.get("response")).get("name")),
+        response=_response_name(approver),
         comment=text(approver.get("comment")),
         returned_date=date_of(approver.get("returned_date")),
     )
