@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 ItemKind = Literal["submittal", "rfi"]
@@ -206,14 +206,20 @@ class ItemContent:
     schedule_impact: Impact | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The content as stored on the item and shown in the feed (dates as ISO text)."""
-        return _jsonable(asdict(self))
+        """The content as stored on the item and shown in the feed (dates as ISO text). Worked out once per value
+        (the sync hashes, compares and stores it): the dict returned is shared, so read it, never change it."""
+        cached = self.__dict__.get("_as_json")
+        if cached is None:
+            cached = _jsonable(self)
+            object.__setattr__(self, "_as_json", cached)  # frozen: a cache is no change of the value
+        return cached
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: _jsonable(getattr(value, name)) for name in fields}
+    if isinstance(value, tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, dt.date):  # datetimes too
         return value.isoformat().replace("+00:00", "Z")
