@@ -249,6 +249,9 @@ class AutodeskItems(AutodeskClient):
         status = str(attributes.get("status") or "")
         assigned = _assignees(attributes)
         ball = tuple(a for group in assigned.values() for a in group)
+        mine = reviewer.holds(assigned["user"], assigned["role"], assigned["company"])
+        # Changed since the last sync (a first sync has none): the answer thread is read for these only.
+        changed = since is not None and updated_at >= since
         return ProviderItem(
             kind=kind,
             provider_id=item_id,
@@ -259,11 +262,28 @@ class AutodeskItems(AutodeskClient):
             due_date=parse_date(attributes.get("dueDate")),
             ball_in_court=ball,
             url=item_url(kind, pid, item_id, bim360=facts.bim360, region=reviewer.region),
-            for_receiving_user=reviewer.holds(assigned["user"], assigned["role"], assigned["company"]),
+            for_receiving_user=mine,
             closed=status.lower() in CLOSED_RFI,
-            content=rfi_content(attributes),
+            content=rfi_content(
+                self._with_thread(attributes, pid, item_id, reviewer, read=mine and changed and not facts.bim360)
+            ),
             raw=entry,
         )
+
+    def _with_thread(
+        self, attributes: dict[str, Any], pid: str, item_id: str, reviewer: Reviewer, *, read: bool
+    ) -> dict[str, Any]:
+        """An ACC RFI with its answer thread: the RFI detail (acc-rfis-v3-get) embeds `responses[]`; a listing that
+        carries them needs no request. Otherwise the detail is read only for the reviewer's RFIs that changed since
+        the last sync (`read`): the requests follow the changes, not the project's size, within the RFIs API's
+        100 a minute for the whole application. A first sync shows each RFI's official response (in the listing)
+        and reads the whole thread once the RFI next changes. BIM 360 RFIs have no thread."""
+        if not read or "responses" in attributes:
+            return attributes
+        url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}"
+        detail = self._call("GET", url, account=reviewer.account)
+        responses = detail.get("responses") if isinstance(detail, dict) else None
+        return {**attributes, "responses": responses} if isinstance(responses, list) else attributes
 
     def list_response_options(
         self,

@@ -140,3 +140,44 @@ def test_a_bim360_rfi_without_a_thread_brings_its_official_response(
             official=True,
         ),
     )
+
+
+def test_an_acc_rfi_changed_since_the_last_sync_has_its_thread_read_from_its_detail_once(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    since = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    changed = rfi(1, assignedTo=[{"id": ME, "type": "user"}], question="Which governs?", officialResponse=None)
+    others = rfi(2, question="Not mine")  # another user's RFI: no detail is read for it
+    mocked.post(RFI_SEARCH, json=page([changed, others], 0, 2, 200))
+    thread = [
+        {
+            "id": "r1",
+            "text": "Checking.",
+            "status": "answered",
+            "createdBy": "ADSK-ENG",
+            "state": "unofficial",
+            "createdAt": "2026-03-02T08:30:00Z",
+        }
+    ]
+    detail = mocked.get(f"{RFI_SEARCH.removesuffix('search:rfis')}rfis/rfi-1", json={**changed, "responses": thread})
+
+    [listed] = list_items(account, "rfi", since=since)
+
+    mine = next(i for i in listed if i.provider_id == "rfi-1")
+    assert [(a.text, a.official) for a in mine.content.answers] == [("Checking.", False)]
+    assert detail.call_count == 1
+    assert listed.calls == 2  # the search and one detail, counted against the budget
+
+
+def test_a_first_sync_reads_no_rfi_detail_and_shows_the_official_response(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    entry = rfi(
+        1, assignedTo=[{"id": ME, "type": "user"}], officialResponse="S-201 governs.", updatedAt="2026-03-02T09:00:00Z"
+    )
+    mocked.post(RFI_SEARCH, json=page([entry], 0, 1, 200))
+
+    [[found]] = list_items(account, "rfi")
+
+    assert [(a.text, a.official) for a in found.content.answers] == [("S-201 governs.", True)]
+    assert len(mocked.calls) == 1
