@@ -42,7 +42,10 @@ class RfiAnswerSerializer(OutputSerializer):
 
 
 class SubmittalReviewerSerializer(OutputSerializer):
-    person = ContentPersonSerializer(help_text="The reviewer (Procore approver, ConstructEx reviewer).")
+    person = ContentPersonSerializer(
+        help_text="The reviewer (Procore approver, ConstructEx reviewer, Autodesk review task's assignee: a user, "
+        "role or company id)."
+    )
     step = serializers.IntegerField(
         allow_null=True, help_text="The workflow step the reviewer belongs to (1 first); null when not given."
     )
@@ -95,8 +98,8 @@ class ItemContentSerializer(OutputSerializer):
     )
     answers = RfiAnswerSerializer(
         many=True,
-        help_text="RFIs: the thread of answers, oldest first (Procore, ConstructEx; Autodesk: the thread when its "
-        "listing carries it, else its official response).",
+        help_text="RFIs: the thread of answers, oldest first: Procore, ConstructEx; Autodesk ACC: the thread (from "
+        "the listing, or from the RFI's detail when it changes after the first sync), BIM 360: its official response.",
     )
     spec_section = SpecSectionSerializer(
         allow_null=True, help_text="Specification section: Procore, Autodesk submittals (number only), ConstructEx."
@@ -118,9 +121,10 @@ class ItemContentSerializer(OutputSerializer):
     reviewers = SubmittalReviewerSerializer(
         many=True,
         help_text="Submittals: every reviewer (approver) with workflow step, response, comment and returned date: "
-        "Procore, ConstructEx.",
+        "Procore, ConstructEx; Autodesk (by id) from the item's review steps, read when it changes after the first "
+        "sync.",
     )
-    dates = ItemDatesSerializer()
+    dates = ItemDatesSerializer(help_text="Each date where the provider gives it, as a date (no time of day).")
     cost_impact = ImpactSerializer(allow_null=True, help_text="RFIs: Procore, Autodesk, ConstructEx, where given.")
     schedule_impact = ImpactSerializer(
         allow_null=True, help_text="RFIs: Procore, Autodesk, ConstructEx, where given (days)."
