@@ -42,10 +42,7 @@ class RfiAnswerSerializer(OutputSerializer):
 
 
 class SubmittalReviewerSerializer(OutputSerializer):
-    person = ContentPersonSerializer(
-        help_text="The reviewer (Procore approver, ConstructEx reviewer, Autodesk review task's assignee: a user, "
-        "role or company id)."
-    )
+    person = ContentPersonSerializer(help_text="The reviewer (Procore approver, ConstructEx reviewer).")
     step = serializers.IntegerField(
         allow_null=True, help_text="The workflow step the reviewer belongs to (1 first); null when not given."
     )
@@ -99,7 +96,7 @@ class ItemContentSerializer(OutputSerializer):
     answers = RfiAnswerSerializer(
         many=True,
         help_text="RFIs: the thread of answers, oldest first: Procore, ConstructEx; Autodesk ACC: the thread (from "
-        "the listing, or from the RFI's detail when it changes after the first sync), BIM 360: its official response.",
+        "the search, or from the RFI's detail once it changes after the first sync), BIM 360: its official response.",
     )
     spec_section = SpecSectionSerializer(
         allow_null=True, help_text="Specification section: Procore, Autodesk submittals (number only), ConstructEx."
@@ -121,10 +118,9 @@ class ItemContentSerializer(OutputSerializer):
     reviewers = SubmittalReviewerSerializer(
         many=True,
         help_text="Submittals: every reviewer (approver) with workflow step, response, comment and returned date: "
-        "Procore, ConstructEx; Autodesk (by id) from the item's review steps, read when it changes after the first "
-        "sync.",
+        "Procore, ConstructEx.",
     )
-    dates = ItemDatesSerializer(help_text="Each date where the provider gives it, as a date (no time of day).")
+    dates = ItemDatesSerializer()
     cost_impact = ImpactSerializer(allow_null=True, help_text="RFIs: Procore, Autodesk, ConstructEx, where given.")
     schedule_impact = ImpactSerializer(
         allow_null=True, help_text="RFIs: Procore, Autodesk, ConstructEx, where given (days)."

@@ -76,8 +76,6 @@ class Reviewer:
     ) -> None:
         self.client, self.account, self.pid, self.user_id, self.region = client, account, pid, user_id, region
         self._groups: frozenset[str] | None = None
-        # The project's submittal responses by id, read once when a review task is first shown (AutodeskItems).
-        self.response_names: dict[str, str] | None = None
 
     def groups(self) -> frozenset[str]:
         if self._groups is None:

@@ -6,10 +6,11 @@ reference pages for ACC submittal items (whose dates carry the names of the item
 `responses[]`: id, text, status, createdBy, onBehalf, state) and BIM 360 RFIs v2 (the same names under
 `attributes`). Autodesk gives people as ids, so a person here has an id and no name.
 
-Requests beyond the listings follow the changes, not the project's size (AutodeskItems decides): a submittal's
-reviewers are in its review steps and an ACC RFI's thread in its detail, read only for the reviewer's items that
-changed since the last sync (the RFIs API allows the whole application 100 requests a minute, Submittals 600). A
-first sync shows each RFI's official response from the listing, and no reviewers, until the item next changes.
+An ACC RFI's answer thread is read from the listing when it carries `responses`, else from the RFI's detail, which
+AutodeskItems reads only for the reviewer's RFIs that changed since the last sync (the RFIs API allows the whole
+application 100 requests a minute); without either, the official response alone. A submittal's reviewers live in its
+review steps, a request per item, and are not read for the content: a first sync would pay one per item, and reading
+them only for changed items would make an unchanged item re-listed after the first sync read as changed.
 """
 
 from __future__ import annotations
@@ -18,44 +19,21 @@ from typing import Any
 
 from providers.answers import same_text
 from providers.content import date_of, impact_of, latest, person_of, plain_text, spec_section_of, text, time_of
-from providers.types import Answer, ItemContent, ItemDates, Person, Reviewer
+from providers.types import Answer, ItemContent, ItemDates, Person
 
 
-def review_tasks(
-    steps: list[tuple[dict[str, Any], list[dict[str, Any]]]], names: dict[str, str]
-) -> tuple[Reviewer, ...]:
-    """The reviewers of an ACC submittal from its review steps and their tasks (acc-submittals-v2-steps / -tasks):
-    who (`assignedTo`: a user, role or company id), the step's number, the response by name, comment and when."""
-    found = []
-    for step, tasks in steps:
-        number = step.get("stepNumber")
-        for task in tasks:
-            response = text(task.get("responseId"))
-            found.append(
-                Reviewer(
-                    person=Person(id=text(task.get("assignedTo"))),
-                    step=number if isinstance(number, int) and not isinstance(number, bool) else None,
-                    response=names.get(response, response),
-                    comment=text(task.get("responseComment")),
-                    returned_date=date_of(task.get("completedAt")),
-                )
-            )
-    return tuple(found)
-
-
-def submittal_content(attributes: dict[str, Any], *, reviewers: tuple[Reviewer, ...] = ()) -> ItemContent:
+def submittal_content(attributes: dict[str, Any]) -> ItemContent:
     return ItemContent(
         description=plain_text(attributes.get("description")),
         spec_section=spec_section_of(attributes.get("specIdentifier"), None),
         manager=person_of(attributes.get("managerId")),
-        reviewers=reviewers,
         dates=ItemDates(
             created=date_of(attributes.get("createdAt")),
             received=date_of(attributes.get("receivedFromSubmitter")),
             issued=date_of(attributes.get("publishedDate")),
             sent_to_reviewer=date_of(attributes.get("sentToReview")),
             due=date_of(attributes.get("dueDate")),
-            returned=latest(*(r.returned_date for r in reviewers)) or date_of(attributes.get("receivedFromReview")),
+            returned=date_of(attributes.get("receivedFromReview")),
         ),
     )
 

@@ -21,7 +21,7 @@ from providers.answers import (
     utc_text,
 )
 from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewer, api_id
-from providers.autodesk.content import review_tasks, rfi_content, submittal_content
+from providers.autodesk.content import rfi_content, submittal_content
 from providers.errors import UnexpectedAnswer
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
@@ -183,34 +183,19 @@ class AutodeskItems(AutodeskClient):
             SUBMITTAL_LIMIT,
         )
 
-    def _steps(self, reviewer: Reviewer, pid: str, item_id: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        """The item's review steps, each with its tasks (read apart when the step does not embed them)."""
-        url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}/steps"
-        body = self._call("GET", url, account=reviewer.account, params={"limit": SUBMITTAL_LIMIT})
-        found = []
-        for step in expect_list(body, label=self.label, key="results"):
-            tasks = step.get("tasks")
-            if tasks is None:
-                body = self._call(
-                    "GET", f"{url}/{step.get('id')}/tasks", account=reviewer.account, params={"limit": SUBMITTAL_LIMIT}
-                )
-                tasks = expect_list(body, label=self.label, key="results")
-            found.append((step, [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []))
-        return found
-
-    def _held_before(self, steps: list[tuple[dict[str, Any], list[dict[str, Any]]]], reviewer: Reviewer) -> bool:
+    def _held_before(self, reviewer: Reviewer, pid: str, item_id: str) -> bool:
         """Whether one of the item's review tasks was the reviewer's (their own, their role's or their company's):
         a closed or void item's ball has left every reviewer, so who holds it now cannot tell."""
-        return any(reviewer.owns(task) for _step, tasks in steps for task in tasks)
-
-    def _response_names(self, reviewer: Reviewer, pid: str) -> dict[str, str]:
-        """The project's submittal responses by id (read once per listing, when a review is first shown)."""
-        if reviewer.response_names is None:
-            options = self.list_response_options(
-                account=reviewer.account, company_id="", project_id=pid, kind="submittal"
-            )
-            reviewer.response_names = {option.id: option.name for option in options}
-        return reviewer.response_names
+        url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}/steps"
+        steps = expect_list(self._call("GET", url, account=reviewer.account), label=self.label, key="results")
+        for step in steps:
+            tasks = step.get("tasks") if isinstance(step, dict) else None
+            if tasks is None and isinstance(step, dict):
+                body = self._call("GET", f"{url}/{step.get('id')}/tasks", account=reviewer.account)
+                tasks = expect_list(body, label=self.label, key="results")
+            if any(isinstance(t, dict) and reviewer.owns(t) for t in tasks or []):
+                return True
+        return False
 
     def _item(
         self,
@@ -240,13 +225,9 @@ class AutodeskItems(AutodeskClient):
             # listed again only because the date filter starts the day before were judged by the last sync: their
             # roles and steps are not looked up again (the engine follows an item it stored to the end).
             fresh = since is None or updated_at >= since
-            changed = fresh and since is not None
-            # Reviewers live in the item's steps (a request per item, more when steps do not embed their tasks): read
-            # for the reviewer's items that changed since the last sync, and for closed ones to tell whose they were.
-            held = reviewer.holds(users, roles if fresh else (), companies if fresh else ())
-            steps = self._steps(reviewer, pid, item_id) if changed and (closed or held) else []
-            mine = held or (closed and changed and self._held_before(steps, reviewer))
-            names = self._response_names(reviewer, pid) if any(t.get("responseId") for _, g in steps for t in g) else {}
+            mine = reviewer.holds(users, roles if fresh else (), companies if fresh else ()) or (
+                closed and fresh and since is not None and self._held_before(reviewer, pid, item_id)
+            )
             return ProviderItem(
                 kind=kind,
                 provider_id=item_id,
@@ -258,9 +239,11 @@ class AutodeskItems(AutodeskClient):
                 due_date=parse_date(attributes.get("dueDate")),
                 ball_in_court=ball,
                 url=item_url(kind, pid, item_id, region=reviewer.region),
+                # Reviewers live in the item's steps (a request per item): the list's ball in court tells for open
+                # items; the steps are read only for closed ones.
                 for_receiving_user=mine,
                 closed=closed,
-                content=submittal_content(attributes, reviewers=review_tasks(steps, names)),
+                content=submittal_content(attributes),
                 raw=entry,
             )
         status = str(attributes.get("status") or "")

@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from providers.models import ProviderAccount
-from providers.types import Answer, Impact, ItemDates, Person, Reviewer, SpecSection
+from providers.types import Answer, Impact, ItemDates, Person, SpecSection
 from tests.providers.test_sync_autodesk import (
     BIM360,
     BIM360_RFIS,
@@ -181,53 +181,3 @@ def test_a_first_sync_reads_no_rfi_detail_and_shows_the_official_response(
 
     assert [(a.text, a.official) for a in found.content.answers] == [("S-201 governs.", True)]
     assert len(mocked.calls) == 1
-
-
-def test_an_acc_submittal_changed_since_the_last_sync_brings_its_reviewers_from_its_steps(
-    mocked: responses.RequestsMock, account: ProviderAccount
-) -> None:
-    since = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
-    mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[ME]), item(2)], 0, 2, 50))  # item 2 is another user's
-    tasks = [
-        {
-            "id": "t1",
-            "assignedTo": "ADSK-ENG",
-            "assignedToType": "user",
-            "status": "completed",
-            "responseId": "resp-2",
-            "responseComment": "See C.",
-            "completedAt": "2026-03-01T12:00:00Z",
-        },
-        {"id": "t2", "assignedTo": ME, "assignedToType": "user", "status": "in-progress", "responseId": None},
-    ]
-    steps = mocked.get(
-        f"{ITEMS}/item-1/steps",
-        json={
-            "pagination": {"limit": 50, "offset": 0, "totalResults": 2},
-            "results": [
-                {"id": "s1", "stepNumber": 1, "tasks": tasks[:1]},
-                {"id": "s2", "stepNumber": 2, "tasks": tasks[1:]},
-            ],
-        },
-    )
-    mocked.get(
-        ITEMS.removesuffix("items") + "responses",
-        json=page([{"id": "resp-2", "value": "Approved as Noted", "categoryId": 1}], 0, 1, 50),
-    )
-
-    [listed] = list_items(account, "submittal", since=since)
-
-    mine = next(i for i in listed if i.provider_id == "item-1")
-    assert mine.content.reviewers == (
-        Reviewer(
-            person=Person(id="ADSK-ENG"),
-            step=1,
-            response="Approved as Noted",
-            comment="See C.",
-            returned_date=dt.date(2026, 3, 1),
-        ),
-        Reviewer(person=Person(id=ME), step=2),
-    )
-    assert mine.content.dates.returned == dt.date(2026, 3, 1)
-    assert steps.call_count == 1  # only the reviewer's changed item
-    assert listed.calls == 3  # the listing, its steps, the responses' names
