@@ -110,3 +110,21 @@ def test_project_center_reads_the_whole_submittal_and_rfi_and_a_new_answer_reach
     ]
     assert answers[1]["date"] and answers[1]["author"]["id"]
     assert entry["item"]["content"]["dates"]["returned"] == answers[1]["date"][:10]
+
+
+def test_an_edited_submittal_is_a_changed_entry_carrying_the_new_description(
+    case: Case, sync: Sync, sandbox: RunningSandbox, firm: Firm
+) -> None:
+    row = case.item_row("submittal", 1)
+    sync()
+    sandbox.scenario("edit_item", item_id=row, description="Moment frames, levels 2-5.")
+
+    sync()
+
+    entry = latest(feed(firm), "submittal", case.provider_id("submittal", row))
+    assert entry["change"] == "changed"
+    content = entry["item"]["content"]
+    assert content["description"] == "Moment frames, levels 2-5."
+    if FILLS[case.provider]["reviewers"]:
+        reviewer = next(r for r in content["reviewers"] if r["person"]["id"] == case.user_id)
+        assert reviewer["step"] == 1 and reviewer["response"] == "" and reviewer["returned_date"] is None
