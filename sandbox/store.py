@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import uploads
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY, login TEXT UNIQUE NOT NULL, name TEXT NOT NULL, password TEXT NOT NULL,
@@ -103,6 +105,7 @@ TABLES = [
     "hooks",
     "triggers",
     "deliveries",
+    *uploads.TABLES,
 ]
 
 # (table, column, definition) of the columns added after the first release of the schema above (RFI and submittal
@@ -117,7 +120,7 @@ ADDED_COLUMNS = (
     ("items", "schedule_days", "INTEGER"),
 )
 
-_COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries")
+_COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries", "response_files")
 
 
 def iso(moment: datetime) -> str:
@@ -150,7 +153,7 @@ class Store:
         self.write_lock = threading.RLock()
         self._local = threading.local()
         with self.write_lock:
-            self.conn().executescript(SCHEMA)  # executescript commits on its own
+            self.conn().executescript(SCHEMA + uploads.SCHEMA)  # executescript commits on its own
             self._add_columns()
 
     def _add_columns(self) -> None:

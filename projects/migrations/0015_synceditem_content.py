@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0013_projectlink_provider_facts'),
+        ('projects', '0014_response_files'),
     ]
 
     operations = [
