@@ -261,6 +261,10 @@ class SyncedItem(FirmOwned):
     )
     provider_updated_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
+    # What a reviewer reads beyond the envelope (providers.types.ItemContent.as_json): description, RFI question and
+    # answers, spec section, people, reviewers, dates, impacts. One JSON value: it is always read and written whole
+    # (the feed shows it whole, the hash covers it whole), never filtered on, and each provider fills another part.
+    content = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     # Set when the portal posted a response: the provider's resulting change must not come back as incoming.
     echo_pending = models.BooleanField(default=False)

@@ -13,6 +13,12 @@ portal lists the project's RFIs changed in the last ANSWER_LOOKBACK (posting an 
 by an earlier attempt is in that window) and skips the POST when the RFI holds an answer by the receiving user with
 the same body: a retry whose first POST reached ConstructEx but lost its answer does not post twice.
 
+An item's content (ItemContent) is assumed in the listing too: both kinds carry `description`, `spec_section{number,
+title}`, `received_from{id, name, company}`, `manager{id, name}`, `responsible_contractor` (a company name) and
+`created_at`, `received_at`, `issued_at`, `sent_at`, `due_date`; a submittal `type` and `reviews[{reviewer{id, name},
+step, response, comment, returned_at}]`; an RFI `question`, `question_html`, its `answers` and `cost_impact` /
+`schedule_impact` as `{status, value}`.
+
 Files going out with a response (assumed, and emulated by the sandbox): `POST {api}/api/v1/projects/{id}/uploads`
 `{filename, content_type, size, sha256}` → `{id, upload_url}`; `PUT upload_url` with the raw bytes (bearer token,
 idempotent: sent again after a lost answer) → `{id, state: "stored"}`; the review or answer then carries
@@ -36,6 +42,7 @@ from providers.answers import (
     holders,
     holds_answer,
     link_revisions,
+    object_or_empty,
     parse_date,
     parse_time,
     person_ids,
@@ -44,17 +51,23 @@ from providers.answers import (
     utc_text,
 )
 from providers.base import Provider
+from providers.content import date_of, impact_of, latest, person_of, plain_text, spec_section_of, text, time_of
 from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import (
     NO_FACTS,
+    Answer,
+    ItemContent,
+    ItemDates,
     ItemKind,
     ItemPage,
+    Person,
     ProjectFacts,
     ProviderItem,
     ProviderProject,
     ProviderUser,
     ResponseOption,
+    Reviewer,
 )
 from providers.uploads import STARTED, UPLOADED, OutgoingFile, raw_body
 
@@ -178,6 +191,7 @@ class ConstructEx(Provider):
             receivers=holders(receiving, people),
             closed=status.lower() == "closed",
             deleted=bool(entry.get("deleted")),
+            content=item_content(kind, entry),
             raw=entry,
         )
 
@@ -324,3 +338,59 @@ class ConstructEx(Provider):
                 detail=f"{attempt.method} {attempt.url.split('?')[0]} -> 403: {error_text(response)}",
             )
         return super().classify(response, attempt)
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _review(review: dict[str, Any]) -> Reviewer:
+    step = review.get("step")
+    return Reviewer(
+        person=person_of(review.get("reviewer")) or Person(),
+        step=step if isinstance(step, int) and not isinstance(step, bool) else None,
+        response=text(review.get("response")),
+        comment=text(review.get("comment")),
+        returned_date=date_of(review.get("returned_at")),
+    )
+
+
+def _answer(answer: dict[str, Any]) -> Answer:
+    return Answer(
+        text=plain_text(answer.get("body")),
+        rich_text=text(answer.get("body_html")),
+        author=person_of(answer.get("author")) or Person(),
+        date=time_of(answer.get("created_at")),
+        official=answer.get("official") is True,
+    )
+
+
+def item_content(kind: ItemKind, entry: dict[str, Any]) -> ItemContent:
+    """The item's content as the assumed contract lists it (module docstring)."""
+    spec = object_or_empty(entry.get("spec_section"))
+    reviewers = tuple(_review(r) for r in _objects(entry.get("reviews"))) if kind == "submittal" else ()
+    answers = tuple(_answer(a) for a in _objects(entry.get("answers"))) if kind == "rfi" else ()
+    official = [a.date.date() for a in answers if a.official and a.date]
+    rfi = kind == "rfi"
+    return ItemContent(
+        description=plain_text(entry.get("description")),
+        question=plain_text(entry.get("question")) if rfi else "",
+        question_rich_text=text(entry.get("question_html")) if rfi else "",
+        answers=answers,
+        spec_section=spec_section_of(spec.get("number"), spec.get("title")),
+        submittal_type=text(entry.get("type")) if not rfi else "",
+        received_from=person_of(entry.get("received_from")),
+        manager=person_of(entry.get("manager")),
+        responsible_contractor=text(entry.get("responsible_contractor")),
+        reviewers=reviewers,
+        dates=ItemDates(
+            created=date_of(entry.get("created_at")),
+            received=date_of(entry.get("received_at")),
+            issued=date_of(entry.get("issued_at")),
+            sent_to_reviewer=date_of(entry.get("sent_at")),
+            due=date_of(entry.get("due_date")),
+            returned=latest(*(r.returned_date for r in reviewers), *official),
+        ),
+        cost_impact=impact_of(entry.get("cost_impact")) if rfi else None,
+        schedule_impact=impact_of(entry.get("schedule_impact")) if rfi else None,
+    )

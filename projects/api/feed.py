@@ -21,6 +21,7 @@ from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from connector_portal.models import Connector
+from projects.api.content import ItemContentSerializer, content_of
 from projects.models import FeedEntry, ItemKindChoices
 from projects.selectors import ItemReviewer, allowed_keywords_get, feed_page_get, feed_reviewers
 from projects.services import feed_entry_acknowledge
@@ -71,6 +72,10 @@ class FeedItemSerializer(OutputSerializer):
     removed = serializers.BooleanField(help_text="Deleted or recycled in the provider.")
     predecessor_id = serializers.IntegerField(allow_null=True, help_text="The item this revision follows.")
     provider_url = serializers.CharField(allow_blank=True, help_text="The item's page in the provider.")
+    content = ItemContentSerializer(
+        help_text="What a reviewer reads beyond the envelope: description, RFI question and answers, specification "
+        "section, people, reviewers, dates and impacts. A change to any of it is a `changed` entry."
+    )
 
     def get_kind(self, entry: FeedEntry) -> str:
         return _text(entry, "kind")
@@ -107,6 +112,9 @@ class FeedItemSerializer(OutputSerializer):
 
     def get_provider_url(self, entry: FeedEntry) -> str:
         return _text(entry, "url")
+
+    def get_content(self, entry: FeedEntry) -> dict[str, Any]:
+        return content_of(_snapshot(entry))
 
 
 class ContactSerializer(OutputSerializer):  # rendered from a ProjectContact
@@ -209,6 +217,43 @@ ENTRY_EXAMPLE = {
         "removed": False,
         "predecessor_id": 5530,
         "provider_url": "https://app.procore.com/562949953443/project/submittals/88213",
+        "content": {
+            "description": "Shop drawings for the level 2 moment frames.",
+            "question": "",
+            "question_rich_text": "",
+            "answers": [],
+            "spec_section": {"number": "05 12 00", "title": "Structural Steel Framing"},
+            "submittal_type": "Shop Drawing",
+            "received_from": {"id": "4410", "name": "Sam Steel", "company": "Summit Steel Erectors"},
+            "manager": {"id": "4021", "name": "Gina Contractor", "company": ""},
+            "responsible_contractor": "Summit Steel Erectors",
+            "reviewers": [
+                {
+                    "person": {"id": "4077", "name": "Sam Structural", "company": ""},
+                    "step": 1,
+                    "response": "Approved as Noted",
+                    "comment": "See clouded connection at grid C.",
+                    "returned_date": "2026-03-01",
+                },
+                {
+                    "person": {"id": "4099", "name": "Rita Reviewer", "company": ""},
+                    "step": 2,
+                    "response": "",
+                    "comment": "",
+                    "returned_date": None,
+                },
+            ],
+            "dates": {
+                "created": "2026-02-20",
+                "received": "2026-02-27",
+                "issued": "2026-02-28",
+                "sent_to_reviewer": "2026-03-02",
+                "due": "2026-03-16",
+                "returned": "2026-03-01",
+            },
+            "cost_impact": None,
+            "schedule_impact": None,
+        },
     },
     "response_keywords": ["Approved", "Approved as Noted", "Revise and Resubmit", "Rejected"],
     "reviewer": {

@@ -20,6 +20,7 @@ def item_snapshot(item: SyncedItem) -> dict[str, Any]:
     data["ball_in_court"] = list(item.ball_in_court)
     data["predecessor_id"] = item.predecessor_id
     data["reviewer_id"] = item.reviewer_id  # whose item it was at this change (their account)
+    data["content"] = item.content
     return data
 
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 
@@ -17,6 +18,10 @@ from providers.types import ProviderItem
 # What the portal's own response changes on a provider item. A change limited to these, right after the portal
 # posted a response, is the echo of that response and not news for Project Center.
 ECHO_FIELDS = frozenset({"ball_in_court"})
+# The parts of an item's content the portal's own response changes too: the reviewer's response, comment and
+# returned date, or the answer it posted to an RFI (with the date that answer returned the RFI).
+ECHO_CONTENT = frozenset({"reviewers", "answers"})
+ECHO_DATES = frozenset({"returned"})
 UPDATE_FIELDS = [
     "number",
     "revision",
@@ -29,6 +34,7 @@ UPDATE_FIELDS = [
     "removed",
     "provider_updated_at",
     "content_hash",
+    "content",
     "raw",
     "echo_pending",
     "changed_at",
@@ -38,8 +44,10 @@ UPDATE_FIELDS = [
 
 
 def content_hash(item: ProviderItem) -> str:
-    """What Project Center shows of an item; `updated_at` and the raw payload are left out on purpose."""
+    """What Project Center shows of an item, its content included; `updated_at` and the raw payload are left out on
+    purpose (a provider touching an item without changing what a reviewer reads is not news)."""
     visible = [
+        item.content.as_json(),
         item.number,
         item.revision,
         item.title,
@@ -77,6 +85,7 @@ def _apply(stored: SyncedItem, item: ProviderItem, digest: str, now: dt.datetime
     stored.unlisted_at = None
     stored.provider_updated_at = item.updated_at
     stored.content_hash = digest
+    stored.content = item.content.as_json()
     stored.raw = item.raw
     stored.changed_at = now
 
@@ -91,6 +100,7 @@ def _differs_only_by_echo(stored: SyncedItem, item: ProviderItem) -> bool:
         "url": stored.url,
         "closed": stored.closed,
         "deleted": stored.removed,
+        "content": _without_echo(stored.content),
     }
     after = {
         "number": item.number,
@@ -101,8 +111,15 @@ def _differs_only_by_echo(stored: SyncedItem, item: ProviderItem) -> bool:
         "url": item.url,
         "closed": item.closed,
         "deleted": item.deleted,
+        "content": _without_echo(item.content.as_json()),
     }
     return before == after
+
+
+def _without_echo(content: dict[str, Any]) -> dict[str, Any]:
+    """The content but for what the portal's own response changes in it (ECHO_CONTENT, ECHO_DATES)."""
+    dates = {k: v for k, v in (content.get("dates") or {}).items() if k not in ECHO_DATES}
+    return {**{k: v for k, v in content.items() if k not in ECHO_CONTENT}, "dates": dates}
 
 
 def _predecessors(link: ProjectLink, kind: str, items: Sequence[ProviderItem]) -> dict[str, SyncedItem]:

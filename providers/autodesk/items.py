@@ -21,6 +21,7 @@ from providers.answers import (
     utc_text,
 )
 from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewers, api_id
+from providers.autodesk.content import rfi_content, submittal_content
 from providers.errors import UnexpectedAnswer
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
@@ -245,12 +246,15 @@ class AutodeskItems(AutodeskClient):
                 for_receiving_user=bool(receivers),
                 receivers=receivers,
                 closed=closed,
+                content=submittal_content(attributes),
                 raw=entry,
             )
         status = str(attributes.get("status") or "")
         assigned = _assignees(attributes)
         ball = tuple(a for group in assigned.values() for a in group)
         holding = reviewer.holding(assigned["user"], assigned["role"], assigned["company"])
+        # Changed since the last sync (a first sync has none): the answer thread is read for these only.
+        changed = since is not None and updated_at >= since
         return ProviderItem(
             kind=kind,
             provider_id=item_id,
@@ -264,8 +268,28 @@ class AutodeskItems(AutodeskClient):
             for_receiving_user=bool(holding),
             receivers=holding,
             closed=status.lower() in CLOSED_RFI,
+            content=rfi_content(
+                self._with_thread(
+                    attributes, pid, item_id, reviewer, read=bool(holding) and changed and not facts.bim360
+                )
+            ),
             raw=entry,
         )
+
+    def _with_thread(
+        self, attributes: dict[str, Any], pid: str, item_id: str, reviewer: Reviewers, *, read: bool
+    ) -> dict[str, Any]:
+        """An ACC RFI with its answer thread: the RFI detail (acc-rfis-v3-get) embeds `responses[]`; a listing that
+        carries them needs no request. Otherwise the detail is read only for the reviewer's RFIs that changed since
+        the last sync (`read`): the requests follow the changes, not the project's size, within the RFIs API's
+        100 a minute for the whole application. A first sync shows each RFI's official response (in the listing)
+        and reads the whole thread once the RFI next changes. BIM 360 RFIs have no thread."""
+        if not read or "responses" in attributes:
+            return attributes
+        url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}"
+        detail = self._call("GET", url, account=reviewer.account)
+        responses = detail.get("responses") if isinstance(detail, dict) else None
+        return {**attributes, "responses": responses} if isinstance(responses, list) else attributes
 
     def list_response_options(
         self,

@@ -19,6 +19,7 @@ from providers.answers import (
     utc_text,
 )
 from providers.procore.client import PER_PAGE, ProcoreClient
+from providers.procore.content import rfi_content, submittal_content
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class ProcoreItems(ProcoreClient):
             entry.get("ball_in_court"), [a.get("user") for a in approvers if not waits_for_turn(a, step)]
         )
         item_id = str(require(entry, "id", label=self.label))
+        holding = holders(receiving, people)
         return ProviderItem(
             kind="submittal",
             provider_id=item_id,
@@ -101,9 +103,11 @@ class ProcoreItems(ProcoreClient):
             due_date=parse_date(entry.get("due_date")),
             ball_in_court=_names(entry.get("ball_in_court")),
             url=item_url("submittal", project_id, item_id),
-            for_receiving_user=bool(holders(receiving, people)),
-            receivers=holders(receiving, people),
+            for_receiving_user=bool(holding),
+            receivers=holding,
             closed=str(status.get("status") or words).lower() == "closed",
+            # "Sent to the reviewer" is read off the approver row of the reviewer the item is for.
+            content=submittal_content(entry, (holding or receiving)[0]),
             raw=entry,
         )
 
@@ -125,6 +129,7 @@ class ProcoreItems(ProcoreClient):
             for_receiving_user=bool(holders(receiving, people)),
             receivers=holders(receiving, people),
             closed=status.lower() == "closed",
+            content=rfi_content(entry),
             raw=entry,
         )
 

@@ -25,7 +25,7 @@ from projects.ports import Page
 from projects.services import link_sync, sweep_run
 from projects.services.sweep import SweepResult
 from providers.models import ProviderAccount
-from providers.types import ItemKind, ProviderItem
+from providers.types import ItemContent, ItemDates, ItemKind, Person, ProviderItem, Reviewer, SpecSection
 from tests.projects.conftest import T0, Clock, keyword_lists_add
 
 pytestmark = pytest.mark.skipif(os.environ.get("BENCH") != "1", reason="benchmarks run only with BENCH=1 (make bench)")
@@ -58,6 +58,7 @@ class GeneratedProvider:
                     updated_at=T0,
                     ball_in_court=("Rita Reviewer",),
                     url=f"https://provider.example.com/submittals/{n}",
+                    content=_content(n),
                     raw={"id": n, "title": f"Shop drawings {n}", "approvers": [{"id": n, "user": {"id": 1}}]},
                 )
                 for n in range(start, min(start + self.page_size, self.count))
@@ -70,6 +71,24 @@ class GeneratedProvider:
 
     def post_response(self, item: object, option: object, comment: str, files: Sequence[object] = ()) -> str:
         raise NotImplementedError
+
+
+def _content(n: int) -> ItemContent:
+    """What a real submittal carries besides its envelope (a description, its spec section, two reviewers, dates):
+    the engine hashes, compares and stores it, so the rates are measured with it."""
+    day = dt.date(2026, 3, 1)
+    reviewers = tuple(
+        Reviewer(person=Person(id=str(p), name=f"Reviewer {p}"), step=p, response="Approved" if p == 1 else "")
+        for p in (1, 2)
+    )
+    return ItemContent(
+        description=f"Shop drawings for the level {n % 9 + 1} moment frames, connections per S-501.",
+        spec_section=SpecSection(number="05 12 00", title="Structural Steel Framing"),
+        submittal_type="Shop Drawing",
+        manager=Person(id="9", name="Gina Contractor"),
+        reviewers=reviewers,
+        dates=ItemDates(created=day, sent_to_reviewer=day, due=day + dt.timedelta(days=14)),
+    )
 
 
 def _link(firm: Firm, n: int = 1) -> ProjectLink:
