@@ -5,12 +5,15 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from connector_portal.models import Firm
 from connector_portal.tenancy import get_for_firm_or_404, scoped
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, normalise
 from mappings.matching import MappingCheck
 from mappings.models import MappingRow, MappingTable
 from mappings.selectors import response_keywords, response_keywords_of_projects, table_check, table_translate
+from projects.constants import LEASE
 from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from providers.registry import provider_label
 from providers.types import ResponseOption
@@ -46,6 +49,7 @@ class SyncStatus:
     next_sync_at: dt.datetime | None
     refresh_seconds: int | None
     waiting: str = ""  # why a due sync has not started, in words (the provider's shared budget)
+    slowed: str = ""  # why the link is polled less often than its interval, in words (the account's budget)
 
     @property
     def is_problem(self) -> bool:
@@ -87,9 +91,20 @@ def _chart(runs: list[SyncRun]) -> list[ChartBar]:
     return bars
 
 
-def sync_status(*, link: ProjectLink) -> SyncStatus:
+def run_is_current(run: SyncRun, now: dt.datetime) -> bool:
+    """Queued, or running with a live heartbeat. A running run whose heartbeat stopped for longer than the lease lost
+    its worker: it is never shown as current, even before the sweep closes it as interrupted."""
+    if run.status == SyncRun.Status.QUEUED:
+        return True
+    beat = run.heartbeat_at or run.started_at
+    return run.status == SyncRun.Status.RUNNING and beat >= now - LEASE
+
+
+def sync_status(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncStatus:
+    now = now or timezone.now()
     runs = list(SyncRun.objects.filter(link=link).order_by("-started_at", "-id")[:RECENT_RUNS])
-    running = next((r for r in runs if r.status in (SyncRun.Status.RUNNING, SyncRun.Status.QUEUED)), None)
+    running = next((r for r in runs if run_is_current(r, now)), None)
+    waiting = _waiting_words(link) if running is None else ""
     return SyncStatus(
         link=link,
         state=_state_words(link, running),
@@ -99,7 +114,25 @@ def sync_status(*, link: ProjectLink) -> SyncStatus:
         chart=_chart(runs),
         next_sync_at=link.next_sync_at,
         refresh_seconds=3 if running is not None else None,
-        waiting=_waiting_words(link) if running is None else "",
+        waiting=waiting,
+        slowed=polling_slowed_words(link=link, now=now),
+    )
+
+
+def polling_slowed_words(*, link: ProjectLink, now: dt.datetime) -> str:
+    """Words for a link polled less often than its interval to keep its account within the provider's budget."""
+    from projects.services.pull import poll_interval
+    from projects.services.sweep import account_poll_stretch
+
+    stretch = account_poll_stretch(account_id=link.account_id, now=now)
+    if stretch <= 1.0:
+        return ""
+    interval = poll_interval(link)
+    label = provider_label(link.provider)
+    return (
+        f"Polled about every {round(interval * stretch)} s instead of every {interval} s: this {label} account's "
+        f"connections together would otherwise use more of its hourly request limit than the portal allows itself. "
+        f"Changes take longer to arrive; syncing fewer connections with this account speeds them up again."
     )
 
 
@@ -123,6 +156,7 @@ def run_get(*, firm: Firm, run_id: int) -> SyncRun:
 FEED_FIELDS = (
     "position",
     "change",
+    "origin",
     "snapshot",
     "created_at",
     "pc_item_id",

@@ -14,11 +14,19 @@ from django.utils import timezone
 from connector_portal.models import Firm
 from mappings.constants import normalise
 from mappings.matching import TranslationError
-from projects.constants import BLOCKED_PROBE, DELIVERY_STUCK_AFTER, FIRST_BACKOFF, HELD_RECHECK, MAX_ATTEMPTS
+from projects.constants import (
+    BLOCKED_PROBE,
+    DELIVERY_LEASE,
+    FIRST_BACKOFF,
+    HEARTBEAT_EVERY,
+    HELD_RECHECK,
+    MAX_ATTEMPTS,
+)
 from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
 from projects.selectors import allowed_keywords_get, response_get_by_key
 from providers.errors import NeedsReauthorization, NotYourTurn, ProviderError, Retryable, ToolUnavailable
+from providers.http import on_each_attempt
 
 Clock = Callable[[], dt.datetime]
 # While the connection itself is broken, responses wait (they are not failed and spend no attempt).
@@ -150,8 +158,27 @@ def _claim(response_id: int, now: dt.datetime) -> ItemResponse | None:
             return None
         response.status = ItemResponse.Status.DELIVERING
         response.attempts += 1
-        response.save(update_fields=["status", "attempts", "updated_at"])
+        # While being sent, `next_attempt_at` is the delivery's lease: renewed by heartbeat, lapsed once its worker
+        # is gone (responses_resume_orphaned then settles it).
+        response.next_attempt_at = now + DELIVERY_LEASE
+        response.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
     return response
+
+
+class _DeliveryHeartbeat:
+    """Renews a delivery's lease before each provider request, at most every HEARTBEAT_EVERY."""
+
+    def __init__(self, response_id: int, clock: Clock) -> None:
+        self.response_id, self.clock = response_id, clock
+        self.last = clock()
+
+    def __call__(self) -> None:
+        now = self.clock()
+        if now - self.last >= HEARTBEAT_EVERY:
+            ItemResponse.objects.filter(pk=self.response_id, status=ItemResponse.Status.DELIVERING).update(
+                next_attempt_at=now + DELIVERY_LEASE
+            )
+            self.last = now
 
 
 def _settle(
@@ -186,10 +213,11 @@ def response_deliver(
     link, item = response.link, response.item
     try:
         port = port or provider_port_for(link)
-        option = translate_keyword(link, item, response.keyword, port)
-        if option is not None:
-            response.option_id, response.option_name = option.id, option.name
-        answer = port.post_response(item, option, response.comment)
+        with on_each_attempt(_DeliveryHeartbeat(response.pk, clock)):
+            option = translate_keyword(link, item, response.keyword, port)
+            if option is not None:
+                response.option_id, response.option_name = option.id, option.name
+            answer = port.post_response(item, option, response.comment)
     except TranslationError as exc:
         _settle(response, ItemResponse.Status.FAILED, str(exc), now=clock(), retry_at=None)
     except NeedsReauthorization as exc:
@@ -257,15 +285,26 @@ def response_dismiss(*, response: ItemResponse) -> bool:
     return True
 
 
-def responses_fail_stuck(*, now: dt.datetime) -> int:
-    """Responses whose worker died mid-call: the provider may have recorded them, so they are not sent again blindly."""
-    return ItemResponse.objects.filter(
-        status=ItemResponse.Status.DELIVERING, updated_at__lt=now - DELIVERY_STUCK_AFTER
-    ).update(
-        status=ItemResponse.Status.FAILED,
-        next_attempt_at=None,
-        provider_answer=(
-            "The portal lost track of this response while sending it, so it may or may not have arrived. "
-            "Check the item in the provider; retry it from admin if it is missing, or dismiss it."
-        ),
-    )
+ORPHANED_WORDS = (
+    "The portal's worker stopped while sending this response. It is read back from the provider first: if it "
+    "arrived it is shown as delivered, otherwise it is sent once more. Nothing needs doing."
+)
+
+
+def responses_resume_orphaned(*, now: dt.datetime) -> int:
+    """Responses whose sender died mid-call (their delivery lease lapsed) wait to be sent again at once.
+
+    Sending again is safe because every provider's post_response reads the item first and skips a write that an
+    earlier attempt made (Procore's approver PATCH sets the same response again, a no-op). The dead attempt is not
+    counted: the worker's death was not the response's fault.
+    """
+    orphaned = ItemResponse.objects.filter(status=ItemResponse.Status.DELIVERING, next_attempt_at__lt=now)
+    resumed = 0
+    for response in orphaned.only("id", "attempts"):
+        resumed += ItemResponse.objects.filter(pk=response.pk, status=ItemResponse.Status.DELIVERING).update(
+            status=ItemResponse.Status.PENDING,
+            attempts=max(response.attempts - 1, 0),
+            next_attempt_at=now,
+            provider_answer=ORPHANED_WORDS,
+        )
+    return resumed

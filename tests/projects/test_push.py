@@ -179,7 +179,7 @@ def test_a_disabled_tool_blocks_the_link_and_the_response_waits_for_it(item, pro
     assert (link.status, link.status_reason) == (ProjectLink.Status.BLOCKED, words)
 
 
-def test_the_portals_own_response_does_not_come_back_as_an_incoming_change(item, link, provider, clock):
+def test_the_state_after_the_portals_own_response_reaches_the_feed_marked_as_its_own(item, link, provider, clock):
     deliver(record(item), provider, clock)
     entries = FeedEntry.objects.count()
     clock.advance(minutes=2)
@@ -187,8 +187,10 @@ def test_the_portals_own_response_does_not_come_back_as_an_incoming_change(item,
     run = link_sync(link_id=link.pk, clock=clock, port=provider)
 
     assert run is not None
-    assert run.changed == 0
-    assert FeedEntry.objects.count() == entries
+    assert run.changed == 1
+    [entry] = FeedEntry.objects.order_by("position")[entries:]
+    assert (entry.change, entry.origin) == (FeedEntry.Change.CHANGED, FeedEntry.Origin.PORTAL_RESPONSE)
+    assert entry.snapshot["ball_in_court"] == ["General Contractor"]
     assert SyncedItem.objects.get(pk=item.pk).ball_in_court == ["General Contractor"]
 
 
@@ -201,3 +203,4 @@ def test_a_real_change_after_the_portals_response_still_reaches_the_feed(item, l
 
     assert run is not None
     assert run.changed == 1
+    assert FeedEntry.objects.order_by("position").values_list("origin", flat=True).last() == FeedEntry.Origin.PROVIDER

@@ -44,8 +44,24 @@ def test_a_link_is_due_again_after_its_interval(link, provider, clock):
 
     link_sync(link_id=link.pk, clock=clock, port=provider)
 
-    assert sweep_run(now=clock() + dt.timedelta(seconds=119), enqueue=Recorder()).links == []
-    assert sweep_run(now=clock() + dt.timedelta(seconds=120), enqueue=Recorder()).links == [link.pk]
+    # Due 30 s (the default interval) after the poll started; a tick up to half a tick early (15 s) counts as due,
+    # so that a tick landing a second early does not make the link wait a whole tick more.
+    assert sweep_run(now=clock() + dt.timedelta(seconds=14), enqueue=Recorder()).links == []
+    assert sweep_run(now=clock() + dt.timedelta(seconds=15), enqueue=Recorder()).links == [link.pk]
+
+
+def test_the_next_poll_is_due_an_interval_after_the_previous_one_started_not_after_it_finished(link, provider, clock):
+    from projects.services import link_sync
+
+    started = clock()
+    provider.seed("submittal", 3)
+    provider.on_page = lambda n: clock.advance(seconds=10) and None  # a slow provider: 10 s a page
+
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+
+    link.refresh_from_db()
+    assert clock() - started >= dt.timedelta(seconds=10)
+    assert link.next_sync_at == started + dt.timedelta(seconds=30)
 
 
 def test_a_poked_link_is_queued_before_its_interval(link, provider, clock):
@@ -77,9 +93,9 @@ def test_a_procore_link_with_a_healthy_webhook_polls_only_as_a_safety_net(firm, 
 def test_links_sharing_an_account_poll_less_often_to_stay_within_its_hourly_limit(firm, make_link, clock):
     from projects.models import AccountRateBudget
 
-    first = make_link(firm, last_synced_at=clock(), next_sync_at=clock() + dt.timedelta(minutes=2))
+    first = make_link(firm, last_synced_at=clock(), next_sync_at=clock() + dt.timedelta(minutes=2), sync_interval=120)
     for _ in range(9):
-        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2))
+        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2), sync_interval=120)
     # 10 links x 2 kinds x 30 polls an hour = 600 requests planned; 60% of 500 leaves 300: intervals double.
     AccountRateBudget.objects.create(account=first.account, hourly_limit=500, observed_at=clock())
 
@@ -161,13 +177,13 @@ def test_a_procore_account_reporting_600_requests_an_hour_has_its_links_polled_l
     settings.PROVIDER_SANDBOX = True
     unix_now = 1_900_000_000.0
     monkeypatch.setattr(http, "clock", lambda: unix_now)
-    first = make_link(firm, provider_company_id="51")
+    first = make_link(firm, provider_company_id="51", sync_interval=120)
     ProjectLink.objects.filter(pk=first.pk).update(provider_project_id="61")
     ProviderAccount.objects.filter(pk=first.account_id).update(
         expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     )
     for _ in range(9):
-        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2))
+        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2), sync_interval=120)
     api = f"{settings.SANDBOX_URL}/procore/rest"
     # The hourly window (it resets in half an hour): 600 an hour, so 10 links x 2 kinds every 2 minutes is too much.
     limits = {

@@ -121,7 +121,7 @@ def test_an_item_deleted_upstream(case: Case, sync: Sync, sandbox: RunningSandbo
     assert response.status == ItemResponse.Status.FAILED and response.provider_answer
 
 
-def test_a_response_is_delivered_visible_upstream_and_not_echoed_back(
+def test_a_response_is_delivered_visible_upstream_and_its_result_comes_back_as_the_portals_own(
     case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
 ) -> None:
     sync()
@@ -143,9 +143,15 @@ def test_a_response_is_delivered_visible_upstream_and_not_echoed_back(
         "SELECT body FROM posts WHERE item_id = ? AND kind = 'answer'", (case.item_row("rfi", 1),)
     )
     assert post["body"] == "Checked by the portal."
-    assert run.changed == 0
-    assert FeedEntry.objects.filter(item=submittal).count() == 1
+    # Project Center learns the state its response led to (the ball in court moved on), marked as the portal's own:
+    # never mistaken for a new request to review. Nothing else changed upstream, so nothing else is in the feed.
+    after = list(FeedEntry.objects.order_by("position")[feed:])
     assert FeedEntry.objects.count() - feed == run.changed
+    assert [e.item_id for e in after if e.item_id == submittal.pk] == [submittal.pk]
+    assert {e.origin for e in after} == {FeedEntry.Origin.PORTAL_RESPONSE}
+    assert {e.change for e in after} == {FeedEntry.Change.CHANGED}
+    submittal.refresh_from_db()
+    assert after[[e.item_id for e in after].index(submittal.pk)].snapshot["ball_in_court"] == submittal.ball_in_court
 
 
 def test_a_procore_approver_response_tells_the_contractor_by_email(
