@@ -7,11 +7,13 @@ Item lists take `limit` (at most 200) besides `updated_since` and `cursor`, and 
 `deleted: true` (a tombstone) when it changed since `updated_since`. There is no endpoint for review responses: the
 five of PROVIDERS.md are fixed, and a review posts the response's name.
 
-No read of a single RFI or of its answers is documented either. Assumed (the sandbox does this): each RFI of the
-project listing carries `answers[{id, body, official, author{id, name}, created_at}]`. Before answering an RFI the
-portal lists the project's RFIs changed in the last ANSWER_LOOKBACK (posting an answer changes the RFI, so one posted
-by an earlier attempt is in that window) and skips the POST when the RFI holds an answer by the receiving user with
-the same body: a retry whose first POST reached ConstructEx but lost its answer does not post twice.
+No read of a single item, of an RFI's answers or of a submittal's reviews is documented either. Assumed (the sandbox
+does this): each RFI of the project listing carries `answers[{id, body, official, author{id, name}, created_at}]`,
+each submittal `reviews[{id, reviewer{id, name}, response, comment, returned_at}]`. Before answering an RFI or
+reviewing a submittal the portal lists the project's items of that kind changed in the last ANSWER_LOOKBACK (posting
+changes the item, so one posted by an earlier attempt is in that window) and skips the POST when the item already
+holds the receiving user's answer with the same body, or their review with the same response and comment: a retry
+whose first POST reached ConstructEx but lost its answer (or whose worker died) does not post twice.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from providers.answers import (
     link_revisions,
     parse_date,
     parse_time,
+    person_id,
     person_ids,
     require,
+    same_text,
     total_of,
     utc_text,
 )
@@ -60,6 +64,16 @@ WEB = "https://app.constructex.com"
 # hours; support may retry a failed answer days later).
 ANSWER_LOOKBACK = dt.timedelta(days=30)
 AUTHORS = ("author", "created_by_id", "created_by")  # fields naming an answer's author, first found first
+
+
+def _reviewed_with(submittal: dict[str, Any], user_id: str, response: str, comment: str) -> bool:
+    """Whether the listed submittal already holds the user's review with this response (and comment)."""
+    for review in submittal.get("reviews") or []:
+        if not isinstance(review, dict) or person_id(review.get("reviewer")) != user_id:
+            continue
+        if review.get("response") == response and same_text(review.get("comment") or "", comment):
+            return True
+    return False
 
 
 def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
@@ -195,23 +209,27 @@ class ConstructEx(Provider):
         facts: ProjectFacts = NO_FACTS,
     ) -> None:
         api = self.endpoints.api
+        listed = self._listed(account, project_id, kind, item_id)
         if kind == "rfi":
-            if self._answered(account, project_id, item_id, receiving_user_id, comment):
+            answers = listed.get("answers") if listed else None
+            if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=("body",)):
                 return  # an earlier attempt's answer reached ConstructEx although its reply was lost: never post twice
             url, body = f"{api}/api/v1/rfis/{item_id}/answers", {"body": comment}
         else:
+            if _reviewed_with(listed, receiving_user_id, option_id, comment):
+                return  # an earlier attempt's review reached ConstructEx although its reply was lost: never twice
             url, body = f"{api}/api/v1/submittals/{item_id}/reviews", {"response": option_id, "comment": comment}
         self._call("POST", url, account=account, json=body, classify=self._refusal)
 
-    def _answered(self, account: ProviderAccount, project_id: str, item_id: str, user_id: str, body: str) -> bool:
-        """Whether the RFI already holds an answer by `user_id` with this body (see the module docstring)."""
+    def _listed(self, account: ProviderAccount, project_id: str, kind: ItemKind, item_id: str) -> dict[str, Any]:
+        """The item as the project's listing of items changed in the last ANSWER_LOOKBACK shows it (empty when it is
+        not there): the only documented read of an item, its answers and its reviews (see the module docstring)."""
         since = timezone.now() - ANSWER_LOOKBACK
-        for page in self._item_pages(account, project_id, "rfi", since):
-            rfi = next((entry for entry in page if str(entry.get("id")) == item_id), None)
-            if rfi is not None:
-                answers = rfi.get("answers")
-                return holds_answer(answers, user_id=user_id, body=body, authors=AUTHORS, texts=("body",)) is not None
-        return False
+        for page in self._item_pages(account, project_id, kind, since):
+            entry = next((entry for entry in page if str(entry.get("id")) == item_id), None)
+            if entry is not None:
+                return entry
+        return {}
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
