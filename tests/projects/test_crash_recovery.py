@@ -12,14 +12,22 @@ import responses
 from django.template.loader import render_to_string
 
 from projects.constants import DELIVERY_LEASE, LEASE, SWEEP_EVERY
-from projects.models import ItemResponse, ProjectLink, SyncRun
+from projects.models import ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.selectors import sync_status
 from projects.services import link_sync, response_deliver, response_record, sweep_run
 from projects.services.lease import LeaseHeartbeat, lease_acquire
+from projects.services.mapping import mapping_table_create_for_link
 from providers import http
 from providers.errors import UnexpectedAnswer
-from tests.projects.test_push import item  # noqa: F401 - a fixture
 from tests.projects.test_sweep import Recorder
+
+
+@pytest.fixture
+def item(link, provider, clock) -> SyncedItem:
+    mapping_table_create_for_link(link=link, options=provider.options)
+    provider.put("submittal", "42", title="Curtain wall shop drawings")
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+    return SyncedItem.objects.get(provider_id="42")
 
 
 class WorkerKilled(BaseException):
