@@ -39,7 +39,7 @@ from providers.answers import (
     total_of,
     utc_text,
 )
-from providers.base import Provider
+from providers.base import Provider, StoredIds
 from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import (
@@ -135,7 +135,9 @@ class ConstructEx(Provider):
         since: dt.datetime | None,
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
+        stored: StoredIds | None = None,
     ) -> Iterator[ItemPage[ProviderItem]]:
+        # Every approver and reviewer is on the listed item itself, past ones included: `stored` is not needed.
         for page in counted(self._item_pages(account, project_id, kind, since)):
             yield page.carrying(link_revisions([self._item(kind, e, project_id, receiving_user_id) for e in page]))
 

@@ -50,6 +50,10 @@ def test_a_first_sync_brings_in_the_reviewers_items_and_skips_the_others(case: C
     assert first.title == "Structural steel shop drawings" and not first.closed and first.url.startswith("https://")
     assert item(case, "rfi", 3).closed
     assert FeedEntry.objects.count() == case.submittals_for_reviewer + 3
+    # The submittal the reviewer sent back (closed before the link existed) arrives, and its revision with it as its
+    # predecessor: the reviewer is or was its reviewer, whoever holds the ball now.
+    superseded, revision = item(case, "submittal", 2), item(case, "submittal", 3)
+    assert superseded.closed and revision.predecessor_id == superseded.pk
 
 
 def test_an_incremental_sync_with_nothing_changed_asks_once_per_kind_and_changes_nothing(
