@@ -25,9 +25,13 @@ HEARTBEAT_EVERY: Final = dt.timedelta(seconds=10)
 # A queued sync that has not started within this time is queued again by the sweep.
 QUEUE_GRACE: Final = dt.timedelta(minutes=10)
 
-# Push: attempts before a response is shown as failed, and the wait before each retry (doubling).
-MAX_ATTEMPTS: Final = 3
+# Push: a response the provider could not take for a passing reason (down, rate limited, answer lost) is tried again,
+# the wait doubling from FIRST_BACKOFF up to RETRY_BACKOFF_CAP, for up to GIVE_UP_AFTER since it was recorded: no
+# passing fault makes it need a person (a fault storm of 30 % of requests defeats any small count of attempts); only a
+# provider that refuses it, or one that stays unreachable for a day, does.
 FIRST_BACKOFF: Final = dt.timedelta(minutes=1)
+RETRY_BACKOFF_CAP: Final = dt.timedelta(hours=1)
+GIVE_UP_AFTER: Final = dt.timedelta(days=1)
 # A response held until the reviewer's turn (an approver of a later workflow step) is tried again this often; it costs
 # one read of the item, and goes out at the first try after their step starts.
 HELD_RECHECK: Final = dt.timedelta(hours=1)

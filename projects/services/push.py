@@ -18,9 +18,10 @@ from projects.constants import (
     BLOCKED_PROBE,
     DELIVERY_LEASE,
     FIRST_BACKOFF,
+    GIVE_UP_AFTER,
     HEARTBEAT_EVERY,
     HELD_RECHECK,
-    MAX_ATTEMPTS,
+    RETRY_BACKOFF_CAP,
 )
 from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
@@ -243,12 +244,12 @@ def response_deliver(
         _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + HELD_RECHECK)
     except Retryable as exc:
         now = clock()
-        if response.attempts >= MAX_ATTEMPTS:
+        if now - response.created_at >= GIVE_UP_AFTER:
             _settle(response, ItemResponse.Status.FAILED, _gave_up(exc, response.attempts), now=now, retry_at=None)
         else:
-            backoff = FIRST_BACKOFF * 2 ** (response.attempts - 1)
+            backoff = min(FIRST_BACKOFF * 2 ** min(response.attempts - 1, 16), RETRY_BACKOFF_CAP)
             wait = max(backoff, dt.timedelta(seconds=exc.retry_after))
-            _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + wait)
+            _settle(response, ItemResponse.Status.PENDING, _retrying(exc, now + wait), now=now, retry_at=now + wait)
     except ProviderError as exc:
         # A refusal (closed upstream, response not allowed for this approver, item gone): retrying cannot help.
         _settle(response, ItemResponse.Status.FAILED, exc.message, now=clock(), retry_at=None)
@@ -260,7 +261,13 @@ def response_deliver(
 
 
 def _gave_up(exc: ProviderError, attempts: int) -> str:
-    return f"Not delivered after {attempts} attempts. {exc.message} Support can retry it from admin."
+    return f"Not delivered after trying for a day ({attempts} attempts). {exc.message} Support can retry it from admin."
+
+
+def _retrying(exc: ProviderError, at: dt.datetime) -> str:
+    return (
+        f"Not delivered yet: {exc.message} The portal sends it again by itself at {at:%H:%M} UTC; nothing needs doing."
+    )
 
 
 def response_retry(*, response: ItemResponse, now: dt.datetime | None = None) -> bool:

@@ -113,15 +113,24 @@ def test_a_transient_error_is_retried_with_backoff_then_delivered(item, provider
     assert response.attempts == 2
 
 
-def test_after_three_transient_failures_the_response_is_failed_and_visible(item, provider, clock):
-    provider.post_errors = [RateLimited("Slow down.", retry_after=60) for _ in range(3)]
+def test_passing_failures_never_make_a_response_need_a_person_until_they_last_a_day(item, provider, clock):
+    provider.post_errors = [RateLimited("Slow down.", retry_after=60) for _ in range(8)]
     response = record(item)
-    for _ in range(3):
+    ItemResponse.objects.filter(pk=response.pk).update(created_at=clock())  # recorded now, by the test's clock
+    waits = []
+    for _ in range(7):
         response = deliver(response, provider, clock)
+        assert response.status == ItemResponse.Status.PENDING
+        assert "sends it again by itself" in response.provider_answer
+        waits.append(response.next_attempt_at - clock())
         clock.advance(hours=1)
+    assert waits == [dt.timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 32, 60)]  # doubling, up to an hour
+
+    clock.advance(hours=17)  # a day after it was recorded, still refused for a passing reason
+    response = deliver(response, provider, clock)
 
     assert response.status == ItemResponse.Status.FAILED
-    assert response.provider_answer.startswith("Not delivered after 3 attempts.")
+    assert response.provider_answer.startswith("Not delivered after trying for a day (8 attempts).")
 
 
 def test_support_can_retry_a_failed_response_and_dismiss_another(
