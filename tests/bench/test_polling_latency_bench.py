@@ -72,7 +72,7 @@ def test_polling_latency_from_a_change_upstream_to_the_feed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     case = CASES[provider]
-    rng = random.Random(f"latency-{provider}")  # noqa: S311 - a benchmark's randomness
+    rng = random.Random(f"latency-{provider}")
     clock = EngineClock(sandbox)
     link = link_for(firm, member, sandbox, case)
     assert link.sync_interval == DEFAULT_SYNC_INTERVAL
@@ -137,4 +137,4 @@ def _all_in(changes: dict[str, dt.datetime]) -> bool:
 
 
 def _entered(provider_id: str) -> dt.datetime:
-    return FeedEntry.objects.filter(snapshot__provider_id=provider_id).order_by("position").first().created_at
+    return FeedEntry.objects.filter(snapshot__provider_id=provider_id).order_by("position")[0].created_at
