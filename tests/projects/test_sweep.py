@@ -240,3 +240,23 @@ def test_an_accounts_reported_limit_is_written_at_most_once_a_minute(link, clock
     assert AccountRateBudget.objects.get().hourly_limit == 600
     assert record(900, 60) is True
     assert AccountRateBudget.objects.get().hourly_limit == 900
+
+
+def test_the_connection_page_says_when_the_budget_slows_polling_and_not_otherwise(firm, make_link, clock):
+    from django.template.loader import render_to_string
+
+    from projects.models import AccountRateBudget
+    from projects.selectors import sync_status
+
+    first = make_link(firm, next_sync_at=clock())
+    assert sync_status(link=first, now=clock()).slowed == ""
+    for _ in range(9):
+        make_link(firm, account=first.account, next_sync_at=clock())
+    # 10 links x 2 kinds x 120 polls an hour = 2,400 requests planned; 60% of 1,000 leaves 600: every 120 s, not 30.
+    AccountRateBudget.objects.create(account=first.account, hourly_limit=1000, observed_at=clock())
+
+    status = sync_status(link=first, now=clock())
+    html = render_to_string("projects/_sync_status.html", {"sync_status": status})
+
+    assert status.slowed.startswith("Polled about every 120 s instead of every 30 s")
+    assert "hourly request limit" in html
