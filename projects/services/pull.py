@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from projects.constants import LEASE, LOOKBACK, RECONCILE_INTERVAL, WEBHOOK_SAFETY_NET_INTERVAL
@@ -141,7 +141,10 @@ TAKEN_OVER_WORDS = (
 def runs_close_interrupted(*, now: dt.datetime, link_id: int | None = None) -> int:
     """Close the runs whose worker died: running, with no heartbeat for longer than the lease (a live sync beats at
     least every 40 s). Pages and the sweep never show them as current again."""
-    dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - LEASE)
+    lapsed = now - LEASE
+    dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=lapsed) | Q(heartbeat_at__isnull=True, started_at__lt=lapsed)
+    )
     if link_id is not None:
         dead = dead.filter(link_id=link_id)
     return dead.update(status=SyncRun.Status.INTERRUPTED, finished_at=now, message=INTERRUPTED_WORDS)

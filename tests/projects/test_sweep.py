@@ -11,7 +11,7 @@ from django_q.models import Schedule
 from projects.models import ItemResponse, ProjectLink, SyncRun
 from projects.services import response_record, sweep_run, sync_run_queue
 from projects.services.sweep import DELIVER_TASK, SYNC_TASK
-from projects.tasks import SWEEP_SCHEDULE_NAME
+from projects.tasks import SECOND_SWEEP_SCHEDULE_NAME, SWEEP_SCHEDULE_NAME
 from providers.models import ProviderAccount
 
 
@@ -26,6 +26,14 @@ class Recorder:
 def test_the_sweep_schedule_exists_once_by_name(db):
     schedule = Schedule.objects.get(name=SWEEP_SCHEDULE_NAME)
     assert (schedule.func, schedule.minutes, schedule.repeats) == ("projects.tasks.sweep", 1, -1)
+
+
+def test_a_second_sweep_schedule_half_a_minute_out_of_step_makes_the_sweep_tick_every_30_seconds(db):
+    first = Schedule.objects.get(name=SWEEP_SCHEDULE_NAME)
+    second = Schedule.objects.get(name=SECOND_SWEEP_SCHEDULE_NAME)
+    assert (second.func, second.minutes, second.repeats) == ("projects.tasks.sweep", 1, -1)
+    if first.next_run is not None:
+        assert second.next_run - first.next_run == dt.timedelta(seconds=30)
 
 
 def test_a_new_link_is_due_at_once_and_not_queued_twice(link, clock):
