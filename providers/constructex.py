@@ -14,12 +14,19 @@ reviewing a submittal the portal lists the project's items of that kind changed 
 changes the item, so one posted by an earlier attempt is in that window) and skips the POST when the item already
 holds the receiving user's answer with the same body, or their review with the same response and comment: a retry
 whose first POST reached ConstructEx but lost its answer (or whose worker died) does not post twice.
+
+Files going out with a response (assumed, and emulated by the sandbox): `POST {api}/api/v1/projects/{id}/uploads`
+`{filename, content_type, size, sha256}` → `{id, upload_url}`; `PUT upload_url` with the raw bytes (bearer token,
+idempotent: sent again after a lost answer) → `{id, state: "stored"}`; the review or answer then carries
+`attachment_ids: [id]`, and each review or answer in the listings carries `attachments[{id, filename, ...}]`. A retried
+review is looked up the same way as an RFI's answer: when the reviewer's review already holds this response with every
+file, nothing is posted again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -52,6 +59,7 @@ from providers.types import (
     ProviderUser,
     ResponseOption,
 )
+from providers.uploads import STARTED, UPLOADED, OutgoingFile, raw_body
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -66,14 +74,16 @@ ANSWER_LOOKBACK = dt.timedelta(days=30)
 AUTHORS = ("author", "created_by_id", "created_by")  # fields naming an answer's author, first found first
 
 
-def _reviewed_with(submittal: dict[str, Any], user_id: str, response: str, comment: str) -> bool:
-    """Whether the listed submittal already holds the user's review with this response (and comment)."""
+def _review_with(submittal: dict[str, Any], user_id: str, response: str, comment: str) -> dict[str, Any] | None:
+    """The user's review on the listed submittal when it already holds this response (and this comment, when it
+    shows one): how a review an earlier attempt posted is recognised."""
     for review in submittal.get("reviews") or []:
         if not isinstance(review, dict) or person_id(review.get("reviewer")) != user_id:
             continue
-        if review.get("response") == response and same_text(review.get("comment") or "", comment):
-            return True
-    return False
+        shown = review.get("comment")
+        if review.get("response") == response and (shown is None or same_text(shown, comment)):
+            return review
+    return None
 
 
 def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
@@ -86,6 +96,7 @@ class ConstructEx(Provider):
     label = "ConstructEx"
     needs_company_choice = False
     supports_pkce = True
+    supports_response_files = True
     # No public hosts are known: production and provider-sandbox apps must use custom base URLs.
     production = None
     provider_sandbox = None
@@ -209,19 +220,60 @@ class ConstructEx(Provider):
         option_id: str,
         comment: str,
         facts: ProjectFacts = NO_FACTS,
+        files: Sequence[OutgoingFile] = (),
     ) -> None:
         api = self.endpoints.api
+        body: dict[str, Any]
         listed = self._listed(account, project_id, kind, item_id)
         if kind == "rfi":
-            answers = listed.get("answers") if listed else None
+            answers = listed.get("answers")
             if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=("body",)):
                 return  # an earlier attempt's answer reached ConstructEx although its reply was lost: never post twice
             url, body = f"{api}/api/v1/rfis/{item_id}/answers", {"body": comment}
         else:
-            if _reviewed_with(listed, receiving_user_id, option_id, comment):
-                return  # an earlier attempt's review reached ConstructEx although its reply was lost: never twice
             url, body = f"{api}/api/v1/submittals/{item_id}/reviews", {"response": option_id, "comment": comment}
+            earlier = _review_with(listed, receiving_user_id, option_id, comment)
+            if earlier is not None:
+                # An earlier attempt's review landed although its answer was lost (or its worker died): never twice,
+                # unless files it should have carried are missing from it.
+                held = {str(a.get("filename")) for a in earlier.get("attachments") or [] if isinstance(a, dict)}
+                files = [file for file in files if file.filename not in held]
+                if not files:
+                    return
+        if files:
+            body["attachment_ids"] = [self._uploaded(account, project_id, file) for file in files]
         self._call("POST", url, account=account, json=body, classify=self._refusal)
+
+    def _uploaded(self, account: ProviderAccount, project_id: str, file: OutgoingFile) -> str:
+        """ConstructEx's id for the file, declaring and PUTting it unless an earlier attempt did (see the docstring)."""
+        if file.reusable:
+            return file.provider_file_id
+        if not file.provider_file_id:
+            created = self._call(
+                "POST",
+                f"{self.endpoints.api}/api/v1/projects/{project_id}/uploads",
+                account=account,
+                json={
+                    "filename": file.filename,
+                    "content_type": file.content_type,
+                    "size": file.size,
+                    "sha256": file.sha256,
+                },
+            )
+            file.note(
+                STARTED,
+                provider_file_id=str(require(created, "id", label=self.label)),
+                upload_url=str(require(created, "upload_url", label=self.label)),
+            )
+        self._call_raw(
+            "PUT",
+            str(file.provider_state["upload_url"]),
+            account=account,
+            headers={"Content-Type": file.content_type},
+            content=raw_body(file),
+        )
+        file.note(UPLOADED)
+        return file.provider_file_id
 
     def _listed(self, account: ProviderAccount, project_id: str, kind: ItemKind, item_id: str) -> dict[str, Any]:
         """The item as the project's listing of items changed in the last ANSWER_LOOKBACK shows it (empty when it is

@@ -34,7 +34,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0013_projectlink_provider_facts"),
+        ("projects", "0014_response_files"),
         ("projects", "0004_sweep_schedule"),
     ]
 
