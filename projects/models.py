@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from connector_portal.models import Connector, FirmOwned
+from projects.constants import DEFAULT_SYNC_INTERVAL
 from providers.types import ProjectFacts
 
 
@@ -66,7 +67,11 @@ class ProjectLink(FirmOwned):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True, help_text="What is wrong and what to do, in words.")
-    sync_interval = models.PositiveIntegerField("sync interval (seconds)", default=120)
+    sync_interval = models.PositiveIntegerField(
+        "sync interval (seconds)",
+        default=DEFAULT_SYNC_INTERVAL,
+        help_text="From the start of one poll to the start of the next; stretched only to stay within the budget.",
+    )
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -302,10 +307,17 @@ class FeedEntry(FirmOwned):
         CHANGED = "changed", "Changed"
         REMOVED = "removed", "Removed upstream"
 
+    class Origin(models.TextChoices):
+        PROVIDER = "provider", "A change made in the provider"
+        # The item's state after the portal posted the reviewer's response (ball in court moved on, status): news for
+        # Project Center's record of the item, never a new request to review.
+        PORTAL_RESPONSE = "portal_response", "The result of the portal's own response"
+
     position = models.BigIntegerField(help_text="Per-firm, gap-free in commit order: Project Center's cursor.")
     link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="feed_entries")
     item = models.ForeignKey(SyncedItem, on_delete=models.CASCADE, related_name="feed_entries")
     change = models.CharField(max_length=10, choices=Change.choices)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.PROVIDER)
     content_hash = models.CharField(max_length=64)
     snapshot = models.JSONField(default=dict, help_text="The item's fields as they were at this change.")
     created_at = models.DateTimeField()
@@ -375,6 +387,7 @@ class SyncRun(FirmOwned):
         SUCCEEDED = "succeeded", "Succeeded"
         RESCHEDULED = "rescheduled", "Rescheduled"
         FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted"  # its worker died; the next sync carried on from its last page
 
     link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="runs")
     started_at = models.DateTimeField()

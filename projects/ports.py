@@ -8,7 +8,7 @@ mappings app, kept here so that they are wired in exactly one place.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
@@ -131,10 +131,26 @@ class _RegistryPort:
                 return True
         return False
 
+    def _stored(self, kind: ItemKind) -> Callable[[Collection[str]], set[str]]:
+        from projects.models import SyncedItem
+
+        def stored(ids: Collection[str]) -> set[str]:
+            if not ids:
+                return set()
+            rows = SyncedItem.objects.filter(link=self.link, kind=kind, provider_id__in=list(ids))
+            return set(rows.values_list("provider_id", flat=True))
+
+        return stored
+
     def pages(self, kind: ItemKind, since: dt.datetime | None) -> Iterator[Page]:
         first, *others = [a.provider_user_id for a in self.receiving]
         for items in self._provider.list_items_changed_since(
-            **self._where(), kind=kind, since=since, receiving_user_id=first, also_receiving=others
+            **self._where(),
+            kind=kind,
+            since=since,
+            receiving_user_id=first,
+            also_receiving=others,
+            stored=self._stored(kind),
         ):
             # Provider pages are ItemPages; a plain list (a provider that does not count) is one call, total unknown.
             yield Page(items=items, calls=getattr(items, "calls", 1), total=getattr(items, "total", None))

@@ -13,6 +13,7 @@ from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, normalise
 from mappings.matching import MappingCheck
 from mappings.models import MappingRow, MappingTable
 from mappings.selectors import response_keywords, response_keywords_of_projects, table_check, table_translate
+from projects.constants import LEASE
 from projects.models import (
     FeedEntry,
     ItemResponse,
@@ -59,6 +60,7 @@ class SyncStatus:
     refresh_seconds: int | None
     waiting: str = ""  # why a due sync has not started, in words (the provider's shared budget)
     next_sync: str = ""  # when the next sync really starts and why, in words
+    slowed: str = ""  # why the link is polled less often than its interval, in words (the account's budget)
 
     @property
     def is_problem(self) -> bool:
@@ -100,9 +102,20 @@ def _chart(runs: list[SyncRun]) -> list[ChartBar]:
     return bars
 
 
-def sync_status(*, link: ProjectLink) -> SyncStatus:
+def run_is_current(run: SyncRun, now: dt.datetime) -> bool:
+    """Queued, or running with a live heartbeat. A running run whose heartbeat stopped for longer than the lease lost
+    its worker: it is never shown as current, even before the sweep closes it as interrupted."""
+    if run.status == SyncRun.Status.QUEUED:
+        return True
+    beat = run.heartbeat_at or run.started_at
+    return run.status == SyncRun.Status.RUNNING and beat >= now - LEASE
+
+
+def sync_status(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncStatus:
+    now = now or timezone.now()
     runs = list(SyncRun.objects.filter(link=link).order_by("-started_at", "-id")[:RECENT_RUNS])
-    running = next((r for r in runs if r.status in (SyncRun.Status.RUNNING, SyncRun.Status.QUEUED)), None)
+    running = next((r for r in runs if run_is_current(r, now)), None)
+    waiting = _waiting_words(link) if running is None else ""
     return SyncStatus(
         link=link,
         state=_state_words(link, running),
@@ -112,13 +125,31 @@ def sync_status(*, link: ProjectLink) -> SyncStatus:
         chart=_chart(runs),
         next_sync_at=link.next_sync_at,
         refresh_seconds=3 if running is not None else None,
-        waiting=_waiting_words(link) if running is None else "",
-        next_sync=next_sync_words(link=link, now=timezone.now()) if running is None else "",
+        waiting=waiting,
+        next_sync=next_sync_words(link=link, now=now) if running is None else "",
+        slowed=polling_slowed_words(link=link, now=now),
+    )
+
+
+def polling_slowed_words(*, link: ProjectLink, now: dt.datetime) -> str:
+    """Words for a link polled less often than its interval to keep its account within the provider's budget."""
+    from projects.services.pull import poll_interval
+    from projects.services.sweep import account_poll_stretch
+
+    stretch = account_poll_stretch(account_id=link.account_id, now=now)
+    if stretch <= 1.0:
+        return ""
+    interval = poll_interval(link)
+    label = provider_label(link.provider)
+    return (
+        f"Polled about every {round(interval * stretch)} s instead of every {interval} s: this {label} account's "
+        f"connections together would otherwise use more of its hourly request limit than the portal allows itself. "
+        f"Changes take longer to arrive; syncing fewer connections with this account speeds them up again."
     )
 
 
 def _in(moment: dt.datetime, now: dt.datetime) -> str:
-    # The sweep starts due syncs once a minute, so a due sync starts within the minute after its time.
+    # The sweep starts due syncs every 30 s, so a due sync starts within the minute after its time.
     minutes = max(0, round((moment - now).total_seconds() / 60))
     when = "within a minute" if minutes < 1 else f"in about {minutes} minute{'s' if minutes != 1 else ''}"
     return f"{when} (at {timezone.localtime(moment):%H:%M})" if minutes >= 1 else when
@@ -139,13 +170,19 @@ def next_sync_words(*, link: ProjectLink, now: dt.datetime) -> str:
         return f"Next sync {_in(due, now)}: {label} asked the portal to wait until then."
     if link.status in (ProjectLink.Status.FAILING, ProjectLink.Status.BLOCKED) or link.auto_paused:
         return f"Next sync {_in(due, now)}: the portal tries again after the last problem."
-    minutes = max(1, round(poll_interval(link) / 60))
+    every = _every(poll_interval(link))
     if link.webhook_healthy:
         return (
             f"Next planned sync {_in(due, now)}. {label}'s webhook brings new and changed items within seconds; "
-            f"the portal also asks every {minutes} minutes as a safety net."
+            f"the portal also asks every {every} as a safety net."
         )
-    return f"Next sync {_in(due, now)}: the portal asks {label} for changes every {minutes} minutes."
+    return f"Next sync {_in(due, now)}: the portal asks {label} for changes every {every}."
+
+
+def _every(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes"
 
 
 def _waiting_words(link: ProjectLink) -> str:
@@ -168,6 +205,7 @@ def run_get(*, firm: Firm, run_id: int) -> SyncRun:
 FEED_FIELDS = (
     "position",
     "change",
+    "origin",
     "snapshot",
     "created_at",
     "pc_item_id",

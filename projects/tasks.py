@@ -5,6 +5,8 @@ from __future__ import annotations
 from projects import services
 
 SWEEP_SCHEDULE_NAME = "projects.sweep"
+# The second schedule, half a minute out of step: the sweep ticks every 30 s (projects.constants.SWEEP_EVERY).
+SECOND_SWEEP_SCHEDULE_NAME = "projects.sweep.half"
 
 
 def sweep() -> int:

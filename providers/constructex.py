@@ -7,11 +7,13 @@ Item lists take `limit` (at most 200) besides `updated_since` and `cursor`, and 
 `deleted: true` (a tombstone) when it changed since `updated_since`. There is no endpoint for review responses: the
 five of PROVIDERS.md are fixed, and a review posts the response's name.
 
-No read of a single RFI or of its answers is documented either. Assumed (the sandbox does this): each RFI of the
-project listing carries `answers[{id, body, official, author{id, name}, created_at}]`. Before answering an RFI the
-portal lists the project's RFIs changed in the last ANSWER_LOOKBACK (posting an answer changes the RFI, so one posted
-by an earlier attempt is in that window) and skips the POST when the RFI holds an answer by the receiving user with
-the same body: a retry whose first POST reached ConstructEx but lost its answer does not post twice.
+No read of a single item, of an RFI's answers or of a submittal's reviews is documented either. Assumed (the sandbox
+does this): each RFI of the project listing carries `answers[{id, body, official, author{id, name}, created_at}]`,
+each submittal `reviews[{id, reviewer{id, name}, response, comment, returned_at}]`. Before answering an RFI or
+reviewing a submittal the portal lists the project's items of that kind changed in the last ANSWER_LOOKBACK (posting
+changes the item, so one posted by an earlier attempt is in that window) and skips the POST when the item already
+holds the receiving user's answer with the same body, or their review with the same response and comment: a retry
+whose first POST reached ConstructEx but lost its answer (or whose worker died) does not post twice.
 
 An item's content (ItemContent) is assumed in the listing too: both kinds carry `description`, `spec_section{number,
 title}`, `received_from{id, name, company}`, `manager{id, name}`, `responsible_contractor` (a company name) and
@@ -45,12 +47,14 @@ from providers.answers import (
     object_or_empty,
     parse_date,
     parse_time,
+    person_id,
     person_ids,
     require,
+    same_text,
     total_of,
     utc_text,
 )
-from providers.base import Provider
+from providers.base import Provider, StoredIds
 from providers.content import date_of, impact_of, latest, person_of, plain_text, spec_section_of, text, time_of
 from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
@@ -82,6 +86,18 @@ WEB = "https://app.constructex.com"
 # hours; support may retry a failed answer days later).
 ANSWER_LOOKBACK = dt.timedelta(days=30)
 AUTHORS = ("author", "created_by_id", "created_by")  # fields naming an answer's author, first found first
+
+
+def _review_with(submittal: dict[str, Any], user_id: str, response: str, comment: str) -> dict[str, Any] | None:
+    """The user's review on the listed submittal when it already holds this response (and this comment, when it
+    shows one): how a review an earlier attempt posted is recognised."""
+    for review in submittal.get("reviews") or []:
+        if not isinstance(review, dict) or person_id(review.get("reviewer")) != user_id:
+            continue
+        shown = review.get("comment")
+        if review.get("response") == response and (shown is None or same_text(shown, comment)):
+            return review
+    return None
 
 
 def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
@@ -145,7 +161,9 @@ class ConstructEx(Provider):
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
         also_receiving: Sequence[str] = (),
+        stored: StoredIds | None = None,
     ) -> Iterator[ItemPage[ProviderItem]]:
+        # Every approver and reviewer is on the listed item itself, past ones included: `stored` is not needed.
         receiving = (receiving_user_id, *also_receiving)
         for page in counted(self._item_pages(account, project_id, kind, since)):
             yield page.carrying(link_revisions([self._item(kind, e, project_id, receiving) for e in page]))
@@ -224,16 +242,22 @@ class ConstructEx(Provider):
     ) -> None:
         api = self.endpoints.api
         body: dict[str, Any]
+        listed = self._listed(account, project_id, kind, item_id)
         if kind == "rfi":
-            if self._answered(account, project_id, item_id, receiving_user_id, comment):
+            answers = listed.get("answers")
+            if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=("body",)):
                 return  # an earlier attempt's answer reached ConstructEx although its reply was lost: never post twice
             url, body = f"{api}/api/v1/rfis/{item_id}/answers", {"body": comment}
         else:
             url, body = f"{api}/api/v1/submittals/{item_id}/reviews", {"response": option_id, "comment": comment}
-            if files:
-                files = self._review_files_missing(account, project_id, item_id, receiving_user_id, option_id, files)
+            earlier = _review_with(listed, receiving_user_id, option_id, comment)
+            if earlier is not None:
+                # An earlier attempt's review landed although its answer was lost (or its worker died): never twice,
+                # unless files it should have carried are missing from it.
+                held = {str(a.get("filename")) for a in earlier.get("attachments") or [] if isinstance(a, dict)}
+                files = [file for file in files if file.filename not in held]
                 if not files:
-                    return  # an earlier attempt's review landed with every file although its answer was lost
+                    return
         if files:
             body["attachment_ids"] = [self._uploaded(account, project_id, file) for file in files]
         self._call("POST", url, account=account, json=body, classify=self._refusal)
@@ -269,38 +293,15 @@ class ConstructEx(Provider):
         file.note(UPLOADED)
         return file.provider_file_id
 
-    def _review_files_missing(
-        self,
-        account: ProviderAccount,
-        project_id: str,
-        item_id: str,
-        user_id: str,
-        option_id: str,
-        files: Sequence[OutgoingFile],
-    ) -> list[OutgoingFile]:
-        """The files still to send with the review: all of them unless the reviewer's review already holds this
-        response (an earlier attempt's POST landed), then those not among its attachments."""
+    def _listed(self, account: ProviderAccount, project_id: str, kind: ItemKind, item_id: str) -> dict[str, Any]:
+        """The item as the project's listing of items changed in the last ANSWER_LOOKBACK shows it (empty when it is
+        not there): the only documented read of an item, its answers and its reviews (see the module docstring)."""
         since = timezone.now() - ANSWER_LOOKBACK
-        for page in self._item_pages(account, project_id, "submittal", since):
-            entry = next((e for e in page if str(e.get("id")) == item_id), None)
-            if entry is None:
-                continue
-            for review in entry.get("reviews") or []:
-                if str((review.get("reviewer") or {}).get("id")) == user_id and review.get("response") == option_id:
-                    held = {str(a.get("filename")) for a in review.get("attachments") or [] if isinstance(a, dict)}
-                    return [file for file in files if file.filename not in held]
-            break
-        return list(files)
-
-    def _answered(self, account: ProviderAccount, project_id: str, item_id: str, user_id: str, body: str) -> bool:
-        """Whether the RFI already holds an answer by `user_id` with this body (see the module docstring)."""
-        since = timezone.now() - ANSWER_LOOKBACK
-        for page in self._item_pages(account, project_id, "rfi", since):
-            rfi = next((entry for entry in page if str(entry.get("id")) == item_id), None)
-            if rfi is not None:
-                answers = rfi.get("answers")
-                return holds_answer(answers, user_id=user_id, body=body, authors=AUTHORS, texts=("body",)) is not None
-        return False
+        for page in self._item_pages(account, project_id, kind, since):
+            entry = next((entry for entry in page if str(entry.get("id")) == item_id), None)
+            if entry is not None:
+                return entry
+        return {}
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"

@@ -176,7 +176,14 @@ class ConnectionSerializer(OutputSerializer):
         sync = connection.sync
         if sync is None:
             return None
-        return next((r for r in sync.runs if r is not sync.running and r.status != SyncRun.Status.QUEUED), None)
+        return next(
+            (
+                r
+                for r in sync.runs
+                if r is not sync.running and r.status not in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+            ),
+            None,
+        )
 
 
 QUEUED_EXAMPLE = {

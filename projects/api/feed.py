@@ -138,6 +138,12 @@ class ItemReviewerSerializer(OutputSerializer):  # rendered from projects.select
 class FeedEntrySerializer(OutputSerializer):
     position = serializers.IntegerField(help_text="The entry's place in the firm's feed: the next cursor.")
     change = serializers.ChoiceField(choices=FeedEntry.Change.choices)
+    origin = serializers.ChoiceField(
+        choices=FeedEntry.Origin.choices,
+        help_text="Who made the change. `portal_response`: the item's state after the portal posted this reviewer's "
+        "own response (the ball in court moved on, the status changed). Update Project Center's record of the item "
+        "with it; it is not a new request to review. `provider`: a change made in the provider.",
+    )
     created_at = serializers.DateTimeField()
     pc_project_id = serializers.CharField(
         source="link.project.pc_project_id", help_text="Project Center's id of the project the item belongs to."
@@ -200,6 +206,7 @@ def _whole_number(request: Request, name: str, *, default: int, low: int, high: 
 ENTRY_EXAMPLE = {
     "position": 1042,
     "change": "new",
+    "origin": "provider",
     "created_at": "2026-03-02T09:00:03Z",
     "pc_project_id": "PC-2024-017",
     "provider": "procore",

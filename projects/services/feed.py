@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -33,8 +33,15 @@ def _sequence_locked(firm_id: int) -> FeedSequence:
     return FeedSequence.objects.select_for_update().get(firm_id=firm_id)
 
 
-def feed_append(*, firm_id: int, changes: Sequence[tuple[SyncedItem, str]], now: dt.datetime) -> list[FeedEntry]:
-    """Append one entry per (item, change) at the next positions of the firm's feed.
+def feed_append(
+    *,
+    firm_id: int,
+    changes: Sequence[tuple[SyncedItem, str]],
+    now: dt.datetime,
+    portal_own: Collection[int] = (),
+) -> list[FeedEntry]:
+    """Append one entry per (item, change) at the next positions of the firm's feed; the changes of the items whose
+    ids are in `portal_own` are the result of the portal's own response (FeedEntry.Origin.PORTAL_RESPONSE).
 
     Must run inside the transaction that wrote the items. The counter row stays locked until that transaction
     commits, so positions become visible to readers strictly in order: a cursor can never jump over a row that
@@ -53,6 +60,7 @@ def feed_append(*, firm_id: int, changes: Sequence[tuple[SyncedItem, str]], now:
             link_id=item.link_id,
             item=item,
             change=change,
+            origin=FeedEntry.Origin.PORTAL_RESPONSE if item.pk in portal_own else FeedEntry.Origin.PROVIDER,
             content_hash=item.content_hash,
             snapshot=item_snapshot(item),
             created_at=now,

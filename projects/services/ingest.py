@@ -16,8 +16,8 @@ from projects.services.feed import feed_append
 from providers.types import ProviderItem
 
 # What the portal's own response changes on a provider item. A change limited to these, right after the portal
-# posted a response, is the echo of that response and not news for Project Center.
-ECHO_FIELDS = frozenset({"ball_in_court"})
+# posted a response, is the echo of that response: in the feed as the portal's own (FeedEntry.Origin).
+ECHO_FIELDS = frozenset({"ball_in_court", "status"})  # closing is the manager's act, never the reviewer's
 # The parts of an item's content the portal's own response changes too: the reviewer's response, comment and
 # returned date, or the answer it posted to an RFI (with the date that answer returned the RFI).
 ECHO_CONTENT = frozenset({"reviewers", "answers"})
@@ -70,6 +70,7 @@ class PageCounts:
     removed: int = 0
     not_for_user: int = 0
     changes: list[tuple[SyncedItem, str]] = field(default_factory=list)
+    portal_own: set[int] = field(default_factory=set)  # ids of items whose change is the portal's own response's
 
 
 def _apply(stored: SyncedItem, item: ProviderItem, digest: str, now: dt.datetime) -> None:
@@ -91,11 +92,11 @@ def _apply(stored: SyncedItem, item: ProviderItem, digest: str, now: dt.datetime
 
 
 def _differs_only_by_echo(stored: SyncedItem, item: ProviderItem) -> bool:
+    """Whether the change is limited to ECHO_FIELDS (what a reviewer's response moves)."""
     before = {
         "number": stored.number,
         "revision": stored.revision,
         "title": stored.title,
-        "status": stored.status,
         "due_date": stored.due_date,
         "url": stored.url,
         "closed": stored.closed,
@@ -106,7 +107,6 @@ def _differs_only_by_echo(stored: SyncedItem, item: ProviderItem) -> bool:
         "number": item.number,
         "revision": item.revision,
         "title": item.title[:500],
-        "status": item.status,
         "due_date": item.due_date,
         "url": item.url,
         "closed": item.closed,
@@ -224,14 +224,17 @@ def ingest_page(
         if stored.content_hash == digest:
             counts.unchanged += 1
             continue
-        # The echo of the portal's own response, or more changes to an item already reported removed: not news.
-        quiet = (stored.echo_pending and not item.deleted and _differs_only_by_echo(stored, item)) or (
-            stored.removed and item.deleted
-        )
+        # More changes to an item already reported removed are not news. The echo of the portal's own response
+        # (only the ball in court moved) is: Project Center learns the state its response led to, marked as the
+        # portal's own so that it is never taken for a new request to review.
+        quiet = stored.removed and item.deleted
+        own = stored.echo_pending and not item.deleted and _differs_only_by_echo(stored, item)
         _apply(stored, item, digest, now)
         _reviewer_of(stored, item, reviewers or {})
         stored.echo_pending = False
         to_update.append(stored)
+        if own:
+            counts.portal_own.add(stored.pk)
         if quiet:
             counts.unchanged += 1
         elif item.deleted:
@@ -246,7 +249,7 @@ def ingest_page(
         counts.changes[:0] = [(new, FeedEntry.Change.NEW) for new, _ in to_create]
     if to_update:
         SyncedItem.objects.bulk_update(to_update, UPDATE_FIELDS)
-    feed_append(firm_id=link.firm_id, changes=counts.changes, now=now)
+    feed_append(firm_id=link.firm_id, changes=counts.changes, now=now, portal_own=counts.portal_own)
     return counts
 
 

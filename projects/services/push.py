@@ -15,12 +15,21 @@ from connector_portal import logcontext
 from connector_portal.models import Firm
 from mappings.constants import normalise
 from mappings.matching import TranslationError
-from projects.constants import BLOCKED_PROBE, DELIVERY_STUCK_AFTER, FIRST_BACKOFF, HELD_RECHECK, MAX_ATTEMPTS
+from projects.constants import (
+    BLOCKED_PROBE,
+    DELIVERY_LEASE,
+    FIRST_BACKOFF,
+    GIVE_UP_AFTER,
+    HEARTBEAT_EVERY,
+    HELD_RECHECK,
+    RETRY_BACKOFF_CAP,
+)
 from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
 from projects.selectors import allowed_keywords_get, response_get_by_key
 from projects.services.uploads import outgoing_files, response_files_add, response_files_settle, uploads_for_response
 from providers.errors import NeedsReauthorization, NotYourTurn, ProviderError, Retryable, ToolUnavailable
+from providers.http import on_each_attempt
 from providers.models import ProviderAccount
 
 Clock = Callable[[], dt.datetime]
@@ -171,7 +180,10 @@ def _claim(response_id: int, now: dt.datetime) -> ItemResponse | None:
             return None
         response.status = ItemResponse.Status.DELIVERING
         response.attempts += 1
-        response.save(update_fields=["status", "attempts", "updated_at"])
+        # While being sent, `next_attempt_at` is the delivery's lease: renewed by heartbeat, lapsed once its worker
+        # is gone (responses_resume_orphaned then settles it).
+        response.next_attempt_at = now + DELIVERY_LEASE
+        response.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
     return response
 
 
@@ -200,6 +212,22 @@ def _wait_for_reviewer(response: ItemResponse, exc: NeedsReauthorization, now: d
     # Due at once: the sweep leaves it alone while the reviewer's account needs re-authorisation.
     _settle(response, ItemResponse.Status.PENDING, words, now=now, retry_at=now)
     return True
+
+
+class _DeliveryHeartbeat:
+    """Renews a delivery's lease before each provider request, at most every HEARTBEAT_EVERY."""
+
+    def __init__(self, response_id: int, clock: Clock) -> None:
+        self.response_id, self.clock = response_id, clock
+        self.last = clock()
+
+    def __call__(self) -> None:
+        now = self.clock()
+        if now - self.last >= HEARTBEAT_EVERY:
+            ItemResponse.objects.filter(pk=self.response_id, status=ItemResponse.Status.DELIVERING).update(
+                next_attempt_at=now + DELIVERY_LEASE
+            )
+            self.last = now
 
 
 def _settle(
@@ -237,10 +265,11 @@ def response_deliver(
     logcontext.bind(firm_id=link.firm_id, link_id=link.pk)
     try:
         port = port or provider_port_for(link, account=response.reviewer)
-        option = translate_keyword(link, item, response.keyword, port)
-        if option is not None:
-            response.option_id, response.option_name = option.id, option.name
-        answer = port.post_response(item, option, response.comment, outgoing_files(response=response))
+        with on_each_attempt(_DeliveryHeartbeat(response.pk, clock)):
+            option = translate_keyword(link, item, response.keyword, port)
+            if option is not None:
+                response.option_id, response.option_name = option.id, option.name
+            answer = port.post_response(item, option, response.comment, outgoing_files(response=response))
     except TranslationError as exc:
         _settle(response, ItemResponse.Status.FAILED, str(exc), now=clock(), retry_at=None)
     except NeedsReauthorization as exc:
@@ -268,12 +297,12 @@ def response_deliver(
         _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + HELD_RECHECK)
     except Retryable as exc:
         now = clock()
-        if response.attempts >= MAX_ATTEMPTS:
+        if now - response.created_at >= GIVE_UP_AFTER:
             _settle(response, ItemResponse.Status.FAILED, _gave_up(exc, response.attempts), now=now, retry_at=None)
         else:
-            backoff = FIRST_BACKOFF * 2 ** (response.attempts - 1)
+            backoff = min(FIRST_BACKOFF * 2 ** min(response.attempts - 1, 16), RETRY_BACKOFF_CAP)
             wait = max(backoff, dt.timedelta(seconds=exc.retry_after))
-            _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + wait)
+            _settle(response, ItemResponse.Status.PENDING, _retrying(exc, now + wait), now=now, retry_at=now + wait)
     except ProviderError as exc:
         # A refusal (closed upstream, response not allowed for this approver, item gone): retrying cannot help.
         _settle(response, ItemResponse.Status.FAILED, exc.message, now=clock(), retry_at=None)
@@ -285,7 +314,13 @@ def response_deliver(
 
 
 def _gave_up(exc: ProviderError, attempts: int) -> str:
-    return f"Not delivered after {attempts} attempts. {exc.message} Support can retry it from admin."
+    return f"Not delivered after trying for a day ({attempts} attempts). {exc.message} Support can retry it from admin."
+
+
+def _retrying(exc: ProviderError, at: dt.datetime) -> str:
+    return (
+        f"Not delivered yet: {exc.message} The portal sends it again by itself at {at:%H:%M} UTC; nothing needs doing."
+    )
 
 
 def response_retry(*, response: ItemResponse, now: dt.datetime | None = None) -> bool:
@@ -310,15 +345,26 @@ def response_dismiss(*, response: ItemResponse) -> bool:
     return True
 
 
-def responses_fail_stuck(*, now: dt.datetime) -> int:
-    """Responses whose worker died mid-call: the provider may have recorded them, so they are not sent again blindly."""
-    return ItemResponse.objects.filter(
-        status=ItemResponse.Status.DELIVERING, updated_at__lt=now - DELIVERY_STUCK_AFTER
-    ).update(
-        status=ItemResponse.Status.FAILED,
-        next_attempt_at=None,
-        provider_answer=(
-            "The portal lost track of this response while sending it, so it may or may not have arrived. "
-            "Check the item in the provider; retry it from admin if it is missing, or dismiss it."
-        ),
-    )
+ORPHANED_WORDS = (
+    "The portal's worker stopped while sending this response. It is read back from the provider first: if it "
+    "arrived it is shown as delivered, otherwise it is sent once more. Nothing needs doing."
+)
+
+
+def responses_resume_orphaned(*, now: dt.datetime) -> int:
+    """Responses whose sender died mid-call (their delivery lease lapsed) wait to be sent again at once.
+
+    Sending again is safe because every provider's post_response reads the item first and skips a write that an
+    earlier attempt made (Procore's approver PATCH sets the same response again, a no-op). The dead attempt is not
+    counted: the worker's death was not the response's fault.
+    """
+    orphaned = ItemResponse.objects.filter(status=ItemResponse.Status.DELIVERING, next_attempt_at__lt=now)
+    resumed = 0
+    for response in orphaned.only("id", "attempts"):
+        resumed += ItemResponse.objects.filter(pk=response.pk, status=ItemResponse.Status.DELIVERING).update(
+            status=ItemResponse.Status.PENDING,
+            attempts=max(response.attempts - 1, 0),
+            next_attempt_at=now,
+            provider_answer=ORPHANED_WORDS,
+        )
+    return resumed

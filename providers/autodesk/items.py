@@ -4,7 +4,7 @@ ACC's submittal responses as ResponseOption, with their URLs. Offset paging unti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from providers.answers import (
@@ -22,6 +22,7 @@ from providers.answers import (
 )
 from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewers, api_id
 from providers.autodesk.content import rfi_content, submittal_content
+from providers.base import StoredIds
 from providers.errors import UnexpectedAnswer
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
@@ -85,6 +86,10 @@ def submittal_dates(since: dt.datetime | None) -> str | None:
     return f"{start.isoformat()}..{FAR_FUTURE.date().isoformat()}"
 
 
+def _ids(entries: list[dict[str, Any]]) -> list[str]:
+    return [str(e["id"]) for e in entries if isinstance(e, dict) and e.get("id") is not None]
+
+
 def _assignees(attributes: dict[str, Any]) -> dict[str, list[str]]:
     """Who an RFI is assigned to, by type (user, role, company): ACC v3 lists `{id, type}` objects in `assignedTo`;
     BIM 360 v2 gives one id with `assignedToType`. v3 RFIs have no `ballInCourt`: the assignees are who must act."""
@@ -110,6 +115,7 @@ class AutodeskItems(AutodeskClient):
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
         also_receiving: Sequence[str] = (),
+        stored: StoredIds | None = None,
     ) -> Iterator[ItemPage[ProviderItem]]:
         pid = api_id(project_id)
         updated = f"{utc_text(since)}..{utc_text(FAR_FUTURE)}" if since is not None else None
@@ -127,8 +133,9 @@ class AutodeskItems(AutodeskClient):
                 pages = self._rfi_pages(account, pid, updated)
             reviewer = Reviewers(self, account, pid, (receiving_user_id, *also_receiving), region=known.region)
             for page in pages:
+                kept = stored(_ids(page)) if stored is not None and kind == "submittal" else set()
                 yield page.carrying(
-                    link_revisions([self._item(kind, e, pid, reviewer, known, since=since) for e in page])
+                    link_revisions([self._item(kind, e, pid, reviewer, known, since=since, kept=kept) for e in page])
                 )
 
         yield from counted(converted())
@@ -208,6 +215,7 @@ class AutodeskItems(AutodeskClient):
         facts: ProjectFacts,
         *,
         since: dt.datetime | None = None,
+        kept: Collection[str] = (),
     ) -> ProviderItem:
         # BIM 360 v2 nests the fields under "attributes"; ACC does not.
         attributes: dict[str, Any] = entry["attributes"] if isinstance(entry.get("attributes"), dict) else entry
@@ -221,14 +229,20 @@ class AutodeskItems(AutodeskClient):
             )
             ball = (*users, *roles, *companies)
             closed = status_id in CLOSED_SUBMITTAL
-            # The user's item when the ball is in their court, their role's or their company's. A closed or void
-            # item has left the reviewers: when it closed since the last sync, it is theirs if they had a review task
-            # on it, so that the link hears it closed even if it closed before a sync saw it in their court. Items
-            # listed again only because the date filter starts the day before were judged by the last sync: their
-            # roles and steps are not looked up again (the engine follows an item it stored to the end).
+            # The user's item when they are or were its reviewer: the ball is in their court (their role's, their
+            # company's) now, or one of its review tasks is theirs. The list tells only who holds the ball now, so
+            # the workflow of an item it does not give them is read (a request per item): on the first sync and the
+            # daily full listing for every such item, so that closed and superseded items the user reviewed arrive,
+            # with the revisions that followed them; between those, for the items that closed since the last sync
+            # (the link hears an item closed even if it closed before a sync saw it in their court). Items the caller
+            # keeps already are followed whoever holds them, and items listed again only because the date filter
+            # starts the day before were judged by the last sync: neither is read again.
             fresh = since is None or updated_at >= since
             receivers = reviewer.holding(users, roles if fresh else (), companies if fresh else ())
-            if not receivers and closed and fresh and since is not None:
+            # Is or was theirs: an item the list does not show with a receiving user may have been reviewed by one
+            # before it closed or was revised; its review tasks tell (on the first sync and a full listing too,
+            # where since is None), unless the link keeps the item already and follows it whoever holds it.
+            if not receivers and fresh and (closed or since is None) and item_id not in kept:
                 receivers = tuple(filter(None, [self._held_before(reviewer, pid, item_id)]))
             return ProviderItem(
                 kind=kind,
@@ -241,8 +255,6 @@ class AutodeskItems(AutodeskClient):
                 due_date=parse_date(attributes.get("dueDate")),
                 ball_in_court=ball,
                 url=item_url(kind, pid, item_id, region=reviewer.region),
-                # Reviewers live in the item's steps (a request per item): the list's ball in court tells for open
-                # items; the steps are read only for closed ones.
                 for_receiving_user=bool(receivers),
                 receivers=receivers,
                 closed=closed,

@@ -18,6 +18,7 @@ from providers.answers import (
     require,
     utc_text,
 )
+from providers.base import StoredIds
 from providers.procore.client import PER_PAGE, ProcoreClient
 from providers.procore.content import rfi_content, submittal_content
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
@@ -69,7 +70,9 @@ class ProcoreItems(ProcoreClient):
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
         also_receiving: Sequence[str] = (),
+        stored: StoredIds | None = None,
     ) -> Iterator[ItemPage[ProviderItem]]:
+        # Every approver and reviewer is on the listed item itself, past ones included: `stored` is not needed.
         path = "/rest/v1.1/projects/{}/submittals" if kind == "submittal" else "/rest/v1.0/projects/{}/rfis"
         params: dict[str, Any] = {"page": 1, "per_page": PER_PAGE}
         if since is not None:

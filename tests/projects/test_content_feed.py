@@ -75,7 +75,9 @@ def test_another_reviewers_response_is_a_change(link, provider, clock):
     assert changed.snapshot["content"]["reviewers"][0]["returned_date"] == "2026-03-04"
 
 
-def test_the_echo_of_the_portals_own_response_is_no_news_but_a_content_change_with_it_is(link, provider, clock):
+def test_the_echo_of_the_portals_own_response_is_marked_as_its_own_but_a_content_change_with_it_is_not(
+    link, provider, clock
+):
     provider.put("submittal", "10", content=ASKED)
     sync(link, provider, clock)
     item = SyncedItem.objects.get(provider_id="10")
@@ -85,11 +87,12 @@ def test_the_echo_of_the_portals_own_response_is_no_news_but_a_content_change_wi
     echo = ItemContent(question=ASKED.question, description=ASKED.description, reviewers=(mine,))
     provider.put("submittal", "10", content=echo, ball_in_court=("General Contractor",))
     sync(link, provider, clock)
-    assert [e.change for e in entries(link)] == ["new"]
+    # Project Center learns the state its response led to, marked as the portal's own: never a new request to review.
+    assert [(e.change, e.origin) for e in entries(link)] == [("new", "provider"), ("changed", "portal_response")]
 
     SyncedItem.objects.filter(pk=item.pk).update(echo_pending=True)
     provider.put(
         "submittal", "10", content=ItemContent(question=ASKED.question, description="Changed", reviewers=(mine,))
     )
     sync(link, provider, clock)
-    assert [e.change for e in entries(link)] == ["new", "changed"]
+    assert [(e.change, e.origin) for e in entries(link)][-1] == ("changed", "provider")

@@ -17,7 +17,7 @@ def test_a_polled_link_says_when_and_how_often(firm: Firm, make_link: Callable[.
     words = next_sync_words(link=link, now=T0)
 
     assert words.startswith("Next sync in about 2 minutes")
-    assert "asks Autodesk for changes every 2 minutes" in words
+    assert "asks Autodesk for changes every 30 seconds" in words  # the default interval
 
 
 def test_a_webhook_link_says_its_poll_is_only_a_safety_net(firm: Firm, make_link: Callable[..., ProjectLink]) -> None:
