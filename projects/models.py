@@ -376,3 +376,7 @@ class AccountRateBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hourly_limit}/hour for {self.account_id}"
+
+
+# Outbound webhooks live in their own module; imported here so Django registers them with the app.
+from projects.outbound_models import OutboundDelivery, OutboundWebhook  # noqa: E402, F401

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from connector_portal.models import Firm
 from projects.models import FeedEntry, FeedSequence, SyncedItem
+from projects.services.outbound import feed_grew
 
 SNAPSHOT_FIELDS = ("kind", "provider_id", "number", "revision", "title", "status", "closed", "removed", "url")
 
@@ -60,6 +61,7 @@ def feed_append(*, firm_id: int, changes: Sequence[tuple[SyncedItem, str]], now:
     FeedEntry.objects.bulk_create(entries)
     sequence.last_position = first + len(entries) - 1
     sequence.save(update_fields=["last_position"])
+    feed_grew(firm_id=firm_id)
     return entries
 
 
