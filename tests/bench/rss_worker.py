@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from multiprocessing import Queue, Value
 
 
@@ -61,7 +61,7 @@ class Generated:
     def response_options(self, kind: str) -> list[object]:
         return []
 
-    def post_response(self, item: object, option: object, comment: str) -> str:
+    def post_response(self, item: object, option: object, comment: str, files: Sequence[object] = ()) -> str:
         raise NotImplementedError
 
 

@@ -28,6 +28,7 @@ RESULTS: list[tuple[str, str, str]] = []
 
 def _database_url(tmp_path: Path) -> str:
     if connection.vendor != "postgresql":
+        tmp_path.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{tmp_path / 'memory.sqlite3'}"
     db = settings.DATABASES["default"]
     server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}"
@@ -48,8 +49,9 @@ def _fresh_worker(tmp_path: Path, *, keep_query_log: bool) -> dict[str, object]:
         capture_output=True,
         text=True,
         timeout=1800,
-        check=True,
+        check=False,
     )
+    assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

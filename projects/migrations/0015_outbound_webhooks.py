@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('connector_portal', '0004_projectcenterproject_table'),
-        ('projects', '0013_projectlink_provider_facts'),
+        ('projects', '0014_response_files'),
     ]
 
     operations = [
