@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -40,7 +40,8 @@ def rows_insert(objs: Sequence[M]) -> None:
         f"INSERT INTO {table} ({', '.join(_quoted(f) for f in fields)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {_quoted(model._meta.pk)}"
     )
-    params = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objs]
+    db = connections[DEFAULT_DB_ALIAS]  # once: the `connection` proxy costs a context-local lookup per use
+    params = [[f.get_db_prep_save(f.pre_save(obj, add=True), db) for f in fields] for obj in objs]
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: its executemany can answer each statement's RETURNING
         raw.executemany(sql, params, returning=True)
@@ -58,6 +59,7 @@ def rows_update(objs: Sequence[models.Model], names: Sequence[str]) -> None:
     fields, table = _columns(model, names), connection.ops.quote_name(model._meta.db_table)
     sets = ", ".join(f"{_quoted(f)} = %s" for f in fields)
     sql = f"UPDATE {table} SET {sets} WHERE {_quoted(model._meta.pk)} = %s"  # noqa: S608
-    params = [[*(f.get_db_prep_save(f.pre_save(obj, add=False), connection) for f in fields), obj.pk] for obj in objs]
+    db = connections[DEFAULT_DB_ALIAS]
+    params = [[*(f.get_db_prep_save(f.pre_save(obj, add=False), db) for f in fields), obj.pk] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
