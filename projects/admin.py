@@ -285,3 +285,6 @@ class SyncRunAdmin(ReadOnlyAdmin):
     search_fields = ["link__project__name", "message"]
     date_hierarchy = "started_at"
     raw_id_fields = ["link"]
+
+
+from projects import admin_webhooks  # noqa: E402, F401  (registers the outbound webhooks' admin)

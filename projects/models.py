@@ -448,6 +448,9 @@ class AccountRateBudget(models.Model):
         return f"{self.hourly_limit}/hour for {self.account_id}"
 
 
+# Outbound webhooks live in their own module; imported here so Django registers them with the app.
+from projects.outbound_models import OutboundDelivery, OutboundWebhook  # noqa: E402, F401
+
 # The files of responses live in a module of their own; imported here so Django finds the models.
 from projects.upload_models import ResponseFile as ResponseFile  # noqa: E402
 from projects.upload_models import ResponseUpload as ResponseUpload  # noqa: E402

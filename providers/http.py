@@ -300,6 +300,12 @@ def rate_limit_of(response: requests.Response, *, now: float) -> RateLimit | Non
     return RateLimit(limit=limit, remaining=remaining, resets_in=reset - now)
 
 
+def retry_after_seconds(response: requests.Response, *, now: float) -> float | None:
+    """Seconds an answer's `Retry-After` (seconds or an HTTP date) asks to wait, or None."""
+    value = response.headers.get("Retry-After")
+    return _parse_retry_after(value, now=now) if value else None
+
+
 def _parse_retry_after(value: str, *, now: float) -> float | None:
     value = value.strip()
     if value.isdigit():

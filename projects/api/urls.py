@@ -1,4 +1,5 @@
-"""The projects app's routes under /api/v1/: projects, their connection, its mapping and runs, the feed, responses."""
+"""The projects app's routes under /api/v1/: projects, their connection, its mapping and runs, the feed, responses,
+webhooks."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from projects.api.projects import ProjectViewSet
 from projects.api.responses import ItemResponsesView, ResponseView
 from projects.api.runs import RunView
 from projects.api.uploads import UploadContentView, UploadsView, UploadView
+from projects.api.webhooks_out import OutboundWebhookViewSet
 
 router = SimpleRouter()
 router.register("projects", ProjectViewSet, basename="project")
+router.register("webhooks", OutboundWebhookViewSet, basename="webhook")
 
 urlpatterns = [
     *router.urls,

@@ -6,10 +6,12 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from connector_portal.models import Firm
 from projects.models import FeedEntry, FeedSequence, SyncedItem
+from projects.services.outbound import feed_grew
+from projects.services.rows import rows_insert
 
 SNAPSHOT_FIELDS = ("kind", "provider_id", "number", "revision", "title", "status", "closed", "removed", "url")
 
@@ -24,13 +26,21 @@ def item_snapshot(item: SyncedItem) -> dict[str, Any]:
     return data
 
 
-def _sequence_locked(firm_id: int) -> FeedSequence:
-    try:
-        with transaction.atomic():
-            FeedSequence.objects.get_or_create(firm_id=firm_id)
-    except IntegrityError:  # created by a concurrent append a moment ago
-        pass
-    return FeedSequence.objects.select_for_update().get(firm_id=firm_id)
+def _positions_claim(firm_id: int, count: int) -> int:
+    """Move the firm's counter on by `count` and answer the new last position, in one statement.
+
+    The upsert creates the counter on the firm's first append and otherwise locks its row until the transaction
+    commits (PostgreSQL; SQLite holds its one writer lock), exactly as SELECT … FOR UPDATE did, in one round trip."""
+    table, quote = FeedSequence._meta.db_table, connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(table)} (firm_id, last_position) VALUES (%s, %s) "  # noqa: S608
+        f"ON CONFLICT (firm_id) DO UPDATE SET last_position = {quote(table)}.last_position + excluded.last_position "
+        "RETURNING last_position"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [firm_id, count])
+        (last,) = cursor.fetchone()
+    return int(last)
 
 
 def feed_append(
@@ -51,8 +61,7 @@ def feed_append(
         return []
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("feed_append must run inside the transaction that changed the items.")
-    sequence = _sequence_locked(firm_id)
-    first = sequence.last_position + 1
+    first = _positions_claim(firm_id, len(changes)) - len(changes) + 1
     entries = [
         FeedEntry(
             firm_id=firm_id,
@@ -67,9 +76,8 @@ def feed_append(
         )
         for offset, (item, change) in enumerate(changes)
     ]
-    FeedEntry.objects.bulk_create(entries)
-    sequence.last_position = first + len(entries) - 1
-    sequence.save(update_fields=["last_position"])
+    rows_insert(entries)
+    feed_grew(firm_id=firm_id)
     return entries
 
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from projects.models import FeedEntry, ProjectLink, SyncedItem
 from projects.services.feed import feed_append
+from projects.services.rows import rows_insert, rows_update
 from providers.types import ProviderItem
 
 # What the portal's own response changes on a provider item. A change limited to these, right after the portal
@@ -41,6 +42,29 @@ UPDATE_FIELDS = [
     "unlisted_at",
     "reviewer",
 ]
+
+
+# What a page compares and reports of the rows it already has, found by the unique index: never `raw` (the provider's
+# JSON, kilobytes an item). _apply sets every UPDATE_FIELDS value, so a deferred one is never read before it is written.
+COMPARED_FIELDS = (
+    "id",
+    "firm_id",
+    "link_id",
+    "kind",
+    "provider_id",
+    "number",
+    "revision",
+    "title",
+    "status",
+    "due_date",
+    "ball_in_court",
+    "url",
+    "closed",
+    "removed",
+    "content_hash",
+    "echo_pending",
+    "predecessor_id",
+)
 
 
 def content_hash(item: ProviderItem) -> str:
@@ -169,11 +193,10 @@ def _link_revisions(link: ProjectLink, kind: str, to_create: list[tuple[SyncedIt
         on_page[item.provider_id] = new
         if item.revision:
             on_page[f"number:{item.number}"] = new
-    SyncedItem.objects.bulk_create([new for new, _ in to_create])
+    rows_insert([new for new, _ in to_create])
     for new, earlier in later:
         new.predecessor = earlier
-    if later:
-        SyncedItem.objects.bulk_update([new for new, _ in later], ["predecessor"])
+    rows_update([new for new, _ in later], ["predecessor"])
 
 
 def _reviewer_of(stored: SyncedItem, item: ProviderItem, reviewers: Mapping[str, int]) -> None:
@@ -200,7 +223,9 @@ def ingest_page(
     counts = PageCounts(fetched=len(items))
     existing = {
         s.provider_id: s
-        for s in SyncedItem.objects.filter(link=link, kind=kind, provider_id__in=[i.provider_id for i in items])
+        for s in SyncedItem.objects.filter(link=link, kind=kind, provider_id__in=[i.provider_id for i in items]).only(
+            *COMPARED_FIELDS
+        )
     }
     to_create: list[tuple[SyncedItem, ProviderItem]] = []
     to_update: list[SyncedItem] = []
@@ -247,8 +272,7 @@ def ingest_page(
         _link_revisions(link, kind, to_create)
         counts.new += len(to_create)
         counts.changes[:0] = [(new, FeedEntry.Change.NEW) for new, _ in to_create]
-    if to_update:
-        SyncedItem.objects.bulk_update(to_update, UPDATE_FIELDS)
+    rows_update(to_update, UPDATE_FIELDS)
     feed_append(firm_id=link.firm_id, changes=counts.changes, now=now, portal_own=counts.portal_own)
     return counts
 

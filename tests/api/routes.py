@@ -15,7 +15,9 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from connector_portal.models import Firm, ProjectCenterProject
+from projects.models import OutboundWebhook
 from tests.api.factories import full_mapping, linked_add
+from tests.projects.conftest import T0
 
 API_V1 = "api/v1/"
 
@@ -132,6 +134,14 @@ ROUTE_CASES.update(
 )
 
 
+def make_webhook(firm: Firm) -> dict[str, str]:
+    """A webhook of `firm` whose endpoint refuses connections at once (the discard port): no call leaves the machine."""
+    webhook = OutboundWebhook.objects.create(
+        firm=firm, url=f"http://127.0.0.1:9/hook-{firm.pk}", secret="whsec_route-case", created_at=T0
+    )
+    return {"pk": str(webhook.pk)}
+
+
 def upload_declared(firm: Firm) -> dict[str, str]:
     """An upload declared for the bytes the generic tests PUT (their JSON body, `{}`)."""
     from django.utils import timezone
@@ -153,6 +163,14 @@ def upload_declared(firm: Firm) -> dict[str, str]:
 
 ROUTE_CASES.update(
     {
+        "api-v1:webhook-list": RouteCase(
+            make=lambda firm: (make_webhook(firm), {})[1],
+            body=lambda firm: {"url": f"https://pc-{firm.slug}.example.com/hook"},
+        ),
+        "api-v1:webhook-detail": RouteCase(make=make_webhook, body=lambda firm: {"description": "Head office"}),
+        "api-v1:webhook-send-test": RouteCase(make=make_webhook),
+        "api-v1:webhook-rotate-secret": RouteCase(make=make_webhook),
+        "api-v1:webhook-deliveries": RouteCase(make=make_webhook),
         "api-v1:uploads": RouteCase(
             make=lambda firm: {},
             body=lambda firm: {"filename": "markup.pdf", "size": 2, "sha256": hashlib.sha256(b"{}").hexdigest()},
