@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SANDBOX_PORT ?= 8001
+# `make run PORT=8100 SANDBOX_PORT=8101` moves the portal, its OAuth redirect (PORTAL_BASE_URL) and the sandbox together.
+RUN_ENV := PORTAL_BASE_URL=http://$(HOST):$(PORT) SANDBOX_URL=http://$(HOST):$(SANDBOX_PORT)
 
 .PHONY: run test lint bench schema clean
 
@@ -22,16 +25,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 run: $(VENV)/.installed-run
 	@$(PY) manage.py help run_dev >/dev/null 2>&1 || { echo "make run needs the provider sandbox (sandbox/), and it" \
 		"is off here (PROVIDER_SANDBOX=false or DEBUG off): turn it on, or run manage.py runserver and qcluster."; exit 1; }
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py sandbox_seed
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py sandbox_seed
 	@echo ""
 	@echo "  Connector portal:  http://$(HOST):$(PORT)/accounts/login/"
 	@echo "  Sign in as:        demo@example.com / demo-password"
 	@echo "  Health:            http://$(HOST):$(PORT)/healthz"
+	@echo "  Provider sandbox:  http://$(HOST):$(SANDBOX_PORT)/_control/"
 	@echo "  Press Ctrl-C to stop the portal, the worker and the provider sandbox."
 	@echo ""
-	@$(PY) manage.py run_dev --addr $(HOST):$(PORT)
+	@$(RUN_ENV) $(PY) manage.py run_dev --addr $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -15,11 +15,14 @@ class ConnectorPortalConfig(AppConfig):
         from connector_portal import logcontext
         from connector_portal.health import task_queue_metrics
         from connector_portal.metrics import register_scrape_collector
+        from connector_portal.worker import query_log_off
 
         register_scrape_collector("task_queue", task_queue_metrics)
         # Ids bound by one request or task never label the next one's lines.
         request_finished.connect(logcontext.clear, dispatch_uid="logcontext.request_finished")
         pre_execute.connect(logcontext.clear, dispatch_uid="logcontext.pre_execute")
+        # A worker process keeps no SQL query log, even with DEBUG on.
+        pre_execute.connect(query_log_off, dispatch_uid="connector_portal.query_log_off")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

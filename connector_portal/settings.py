@@ -52,6 +52,12 @@ PORTAL_BASE_URL: str = _required_in_production(
     "PORTAL_BASE_URL", env.str("PORTAL_BASE_URL", default=DEV_PORTAL_BASE_URL), DEV_PORTAL_BASE_URL
 ).rstrip("/")
 
+# Outbound webhooks (Project Center hears of new feed entries at once): plain http:// endpoints only in development;
+# seconds to wait for an endpoint's answer; failed attempts in a row after which a webhook is turned off.
+OUTBOUND_WEBHOOKS_ALLOW_HTTP: bool = env.bool("OUTBOUND_WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+OUTBOUND_WEBHOOK_TIMEOUT: tuple[float, float] = (3.0, env.float("OUTBOUND_WEBHOOK_TIMEOUT", default=10.0))
+OUTBOUND_WEBHOOK_DISABLE_AFTER: int = env.int("OUTBOUND_WEBHOOK_DISABLE_AFTER", default=8)
+
 # The local provider sandbox (sandbox/, a development tool outside the product): on by default in development only.
 # With it on, a provider that has no app row in admin uses the sandbox's emulation of it, at SANDBOX_URL + `path`
 # with the OAuth client the sandbox registers. The product reads these settings and never imports the sandbox;

@@ -39,6 +39,8 @@ class KeywordProblem:
 @dataclass(frozen=True)
 class KeywordCheck:
     problems: tuple[KeywordProblem, ...]
+    # After a change: the item kinds that were held before it and are not any more (they sync at once).
+    released: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

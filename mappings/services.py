@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from mappings.keywords import KeywordCheck, KeywordInput
 from mappings.matching import option_by_id, suggest
 from mappings.models import KeywordEntry, KeywordList, MappingRow, MappingTable
 from mappings.selectors import default_choices, keyword_check, provider_label
+from mappings.signals import kinds_released
 from providers.types import ResponseOption
 
 NAME_MAX = KeywordEntry._meta.get_field("name").max_length or 255
@@ -279,6 +281,7 @@ def keyword_list_replace(
     if source not in KeywordList.Source.values:
         raise ValueError(f"Unknown keyword list source {source!r}.")
     cleaned = _clean_entries(entries)
+    held_before = keyword_check(project=project).held_kinds()
     # Lock the project first: locking a list that does not exist yet would lock nothing, and two first uploads
     # at once would both try to create it.
     ProjectCenterProject.objects.select_for_update().filter(pk=project.pk).first()
@@ -305,4 +308,9 @@ def keyword_list_replace(
             after=after,
             request=request,
         )
-    return keyword_check(project=project)
+    check = keyword_check(project=project)
+    released = tuple(kind for kind in held_before if kind not in check.held_kinds())
+    if released:
+        # Once committed: the links above hear it and sync the released kinds now instead of at their next poll.
+        transaction.on_commit(lambda: kinds_released.send(sender=KeywordList, project=project, kinds=released))
+    return replace(check, released=released)

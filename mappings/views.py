@@ -10,12 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from connector_portal.models import Connector
+from connector_portal.models import Connector, ProjectCenterProject
 from connector_portal.selectors import membership_get, project_get
 from connector_portal.tenancy import AuthenticatedFirmRequest
 from connector_portal.views import firm_required
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, KNOWN_KEYWORD_TYPES, normalise
 from mappings.forms import KEYWORD_TYPES_DATALIST_ID, DefaultMappingForm, keyword_list_formset
+from mappings.keywords import KIND_PLURAL, KeywordCheck
 from mappings.models import KeywordList
 from mappings.selectors import (
     default_choices,
@@ -26,6 +27,7 @@ from mappings.selectors import (
     response_keywords,
 )
 from mappings.services import firm_default_table_replace, keyword_list_replace
+from projects.selectors import project_link_get
 
 
 def _is_firm_admin(request: AuthenticatedFirmRequest) -> bool:
@@ -35,6 +37,15 @@ def _is_firm_admin(request: AuthenticatedFirmRequest) -> bool:
 
 def _not_allowed(request: HttpRequest, what: str) -> HttpResponse:
     return render(request, "mappings/not_allowed.html", {"what": what}, status=403)
+
+
+def _arriving(project: ProjectCenterProject, check: KeywordCheck) -> str:
+    """What the user waits for once a list releases held kinds: the project's link syncs them at once."""
+    link = project_link_get(firm=project.firm, project_id=project.pk)
+    kinds = [KIND_PLURAL[kind] for kind in check.released if link is not None and kind in link.kinds]
+    if not kinds:
+        return ""
+    return f" {' and '.join(kinds)} will arrive within a minute."
 
 
 @firm_required
@@ -110,7 +121,7 @@ def project_keywords(request: AuthenticatedFirmRequest, pc_project_id: str) -> H
         section = next(s for s in sections if s["kind"] == posted)
         if section["formset"].is_valid():
             try:
-                keyword_list_replace(
+                check = keyword_list_replace(
                     project=project,
                     kind=posted,
                     entries=section["formset"].entries(),
@@ -121,7 +132,7 @@ def project_keywords(request: AuthenticatedFirmRequest, pc_project_id: str) -> H
             except ValidationError as error:
                 section["errors"] = error.messages
             else:
-                messages.success(request, f"Saved the {section['label']} keyword list.")
+                messages.success(request, f"Saved the {section['label']} keyword list.{_arriving(project, check)}")
                 return redirect("mappings:project_keywords", pc_project_id=project.pc_project_id)
     context = {
         "project": project,

@@ -10,17 +10,25 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin, admin_user
-from connector_portal.services import audit_record, snapshot
-from projects.models import FeedEntry, ItemResponse, ProjectLink, ResponseFile, ResponseUpload, SyncedItem, SyncRun
+from projects.models import (
+    FeedEntry,
+    ItemResponse,
+    LinkReviewer,
+    ProjectContact,
+    ProjectLink,
+    ResponseFile,
+    ResponseUpload,
+    SyncedItem,
+    SyncRun,
+)
 from projects.services import (
     SyncRefused,
     link_disconnect,
     link_pause,
     link_resume,
     link_sync_now,
-    response_dismiss,
-    response_retry,
 )
+from projects.services.response_actions import Action, response_act
 
 
 class ReadOnlyAdmin(AuditedAdmin):
@@ -33,8 +41,30 @@ class ReadOnlyAdmin(AuditedAdmin):
         return False
 
 
+class LinkReviewerInline(admin.TabularInline):
+    """The link's further receiving users, as the firm added them on the connection page (read here only)."""
+
+    model = LinkReviewer
+    fields = ["account", "added_by", "created_at"]
+    readonly_fields = ["account", "added_by", "created_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ProjectContact)
+class ProjectContactAdmin(ReadOnlyAdmin):
+    list_display = ["email", "name", "pc_contact_id", "project", "firm", "updated_at"]
+    list_select_related = ["project", "firm"]
+    list_filter = ["firm"]
+    search_fields = ["email", "name", "project__pc_project_id"]
+
+
 @admin.register(ProjectLink)
 class ProjectLinkAdmin(AuditedAdmin[ProjectLink]):
+    inlines = [LinkReviewerInline]
     list_display = [
         "__str__",
         "firm",
@@ -215,33 +245,23 @@ class ItemResponseAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry delivery")
     def retry(self, request: HttpRequest, queryset: QuerySet[ItemResponse]) -> None:
-        self._act(request, queryset, response_retry, "retry", "Queued {n} response(s) again.")
+        self._act(request, queryset, "retry", "Queued {n} response(s) again.")
 
     @admin.action(description="Dismiss (stop trying)")
     def dismiss(self, request: HttpRequest, queryset: QuerySet[ItemResponse]) -> None:
-        self._act(request, queryset, response_dismiss, "dismiss", "Dismissed {n} response(s).")
+        self._act(request, queryset, "dismiss", "Dismissed {n} response(s).")
 
     def _act(
         self,
         request: HttpRequest,
         queryset: QuerySet[ItemResponse],
-        service: Callable[..., bool],
-        verb: str,
+        verb: Action,
         done: str,
     ) -> None:
-        acted = 0
-        for response in queryset.select_related("firm"):
-            before = snapshot(response)
-            if service(response=response):
-                acted += 1
-                audit_record(
-                    action=f"admin.itemresponse.{verb}",
-                    firm=response.firm,
-                    target=response,
-                    before=before,
-                    after=snapshot(response),
-                    request=request,
-                )
+        acted = sum(
+            response_act(response=response, action=verb, prefix="admin.itemresponse", request=request)
+            for response in queryset.select_related("firm")
+        )
         messages.success(request, done.format(n=acted))
 
 
@@ -265,3 +285,6 @@ class SyncRunAdmin(ReadOnlyAdmin):
     search_fields = ["link__project__name", "message"]
     date_hierarchy = "started_at"
     raw_id_fields = ["link"]
+
+
+from projects import admin_webhooks  # noqa: E402, F401  (registers the outbound webhooks' admin)

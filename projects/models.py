@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from connector_portal.models import Connector, FirmOwned
+from projects.constants import DEFAULT_SYNC_INTERVAL
 from providers.types import ProjectFacts
 
 
@@ -66,7 +67,11 @@ class ProjectLink(FirmOwned):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True, help_text="What is wrong and what to do, in words.")
-    sync_interval = models.PositiveIntegerField("sync interval (seconds)", default=120)
+    sync_interval = models.PositiveIntegerField(
+        "sync interval (seconds)",
+        default=DEFAULT_SYNC_INTERVAL,
+        help_text="From the start of one poll to the start of the next; stretched only to stay within the budget.",
+    )
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -187,6 +192,46 @@ class ProjectLink(FirmOwned):
         return [kind for kind, on in (("submittal", self.sync_submittals), ("rfi", self.sync_rfis)) if on]
 
 
+class LinkReviewer(FirmOwned):
+    """A further receiving user of a link, besides the one who connected it (`ProjectLink.account`).
+
+    An item is received when any receiving user is its reviewer; each signs in at the provider with their own account.
+    """
+
+    link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="reviewers")
+    account = models.ForeignKey("providers.ProviderAccount", on_delete=models.PROTECT, related_name="reviewer_of")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["link", "id"]
+        constraints = [models.UniqueConstraint(fields=["link", "account"], name="linkreviewer_unique_per_link")]
+
+    def __str__(self) -> str:
+        return f"{self.account} on {self.link_id}"
+
+
+class ProjectContact(FirmOwned):
+    """A member of a Project Center project's team, as Project Center reports it; reviewers are matched by e-mail."""
+
+    project = models.ForeignKey(
+        "connector_portal.ProjectCenterProject", on_delete=models.CASCADE, related_name="contacts"
+    )
+    email = models.EmailField(help_text="Kept in lower case: the key reviewers are matched on.")
+    name = models.CharField(max_length=255, blank=True)
+    pc_contact_id = models.CharField("Project Center contact id", max_length=100, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["project", "email"]
+        constraints = [models.UniqueConstraint(fields=["project", "email"], name="projectcontact_unique_email")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} ({self.project_id})"
+
+
 class ItemKindChoices(models.TextChoices):
     SUBMITTAL = "submittal", "Submittal"
     RFI = "rfi", "RFI"
@@ -210,8 +255,21 @@ class SyncedItem(FirmOwned):
     # Missing from a full listing: removed only if the next full listing misses it too (offset paging can skip a row).
     unlisted_at = models.DateTimeField(null=True, blank=True)
     predecessor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
+    # Whose item it is among the link's receiving users: their account sends its responses back.
+    reviewer = models.ForeignKey(
+        "providers.ProviderAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The receiving user it arrived for; responses go back in their name.",
+    )
     provider_updated_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
+    # What a reviewer reads beyond the envelope (providers.types.ItemContent.as_json): description, RFI question and
+    # answers, spec section, people, reviewers, dates, impacts. One JSON value: it is always read and written whole
+    # (the feed shows it whole, the hash covers it whole), never filtered on, and each provider fills another part.
+    content = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     # Set when the portal posted a response: the provider's resulting change must not come back as incoming.
     echo_pending = models.BooleanField(default=False)
@@ -249,10 +307,17 @@ class FeedEntry(FirmOwned):
         CHANGED = "changed", "Changed"
         REMOVED = "removed", "Removed upstream"
 
+    class Origin(models.TextChoices):
+        PROVIDER = "provider", "A change made in the provider"
+        # The item's state after the portal posted the reviewer's response (ball in court moved on, status): news for
+        # Project Center's record of the item, never a new request to review.
+        PORTAL_RESPONSE = "portal_response", "The result of the portal's own response"
+
     position = models.BigIntegerField(help_text="Per-firm, gap-free in commit order: Project Center's cursor.")
     link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="feed_entries")
     item = models.ForeignKey(SyncedItem, on_delete=models.CASCADE, related_name="feed_entries")
     change = models.CharField(max_length=10, choices=Change.choices)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.PROVIDER)
     content_hash = models.CharField(max_length=64)
     snapshot = models.JSONField(default=dict, help_text="The item's fields as they were at this change.")
     created_at = models.DateTimeField()
@@ -282,6 +347,10 @@ class ItemResponse(FirmOwned):
 
     item = models.ForeignKey(SyncedItem, on_delete=models.CASCADE, related_name="responses")
     link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="responses")
+    # The receiving user the item is for, when recorded: the response is sent with their account.
+    reviewer = models.ForeignKey(
+        "providers.ProviderAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     keyword = models.CharField("Project Center keyword", max_length=100, blank=True)
     comment = models.TextField(blank=True)
     idempotency_key = models.CharField(max_length=255)
@@ -318,6 +387,7 @@ class SyncRun(FirmOwned):
         SUCCEEDED = "succeeded", "Succeeded"
         RESCHEDULED = "rescheduled", "Rescheduled"
         FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted"  # its worker died; the next sync carried on from its last page
 
     link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="runs")
     started_at = models.DateTimeField()
@@ -380,6 +450,9 @@ class AccountRateBudget(models.Model):
 
 # Kept in their own module (this one is long); imported here so Django finds them as projects' models.
 from projects.attachment_models import Attachment, AttachmentBlob  # noqa: E402, F401
+
+# Outbound webhooks live in their own module; imported here so Django registers them with the app.
+from projects.outbound_models import OutboundDelivery, OutboundWebhook  # noqa: E402, F401
 
 # The files of responses live in a module of their own; imported here so Django finds the models.
 from projects.upload_models import ResponseFile as ResponseFile  # noqa: E402

@@ -8,7 +8,7 @@ mappings app, kept here so that they are wired in exactly one place.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
@@ -60,13 +60,34 @@ class ProviderPort(Protocol):
         ...
 
 
-class _RegistryPort:
-    """A link bound to its provider module (providers.base.Provider)."""
+class FailOver(Protocol):
+    """A port that can go on with another receiving user's account when the one it uses loses its authorisation."""
 
-    def __init__(self, link: ProjectLink, *, clock: Callable[[], dt.datetime] = timezone.now) -> None:
+    def fail_over(self) -> bool: ...
+
+
+class _RegistryPort:
+    """A link bound to its provider module (providers.base.Provider), acting as one of its receiving users.
+
+    Items are listed with the first receiving user whose account works, for all of them at once; a response is sent
+    with the account it is given (its reviewer's).
+    """
+
+    def __init__(
+        self,
+        link: ProjectLink,
+        *,
+        account: ProviderAccount | None = None,
+        clock: Callable[[], dt.datetime] = timezone.now,
+    ) -> None:
+        from projects.selectors import link_reviewer_accounts
+        from providers.models import ProviderAccount
         from providers.registry import get_provider, provider_label
 
         self.link = link
+        self.receiving = link_reviewer_accounts(link=link)
+        working = [a for a in self.receiving if a.status == ProviderAccount.Status.ACTIVE]
+        self.account = account or (working[0] if working else link.account)
         self.label = provider_label(link.provider)
         self._provider = get_provider(link.provider)
         # The sweep plans each account's polling within the hourly limit its provider reports (AccountRateBudget).
@@ -94,16 +115,42 @@ class _RegistryPort:
     def _where(self) -> _Where:
         link = self.link
         return _Where(
-            account=link.account,
+            account=self.account,
             company_id=link.provider_company_id,
             project_id=link.provider_project_id,
             facts=link.provider_facts,
         )
 
+    def fail_over(self) -> bool:
+        """Go on with the next receiving user whose account still works; False when none is left."""
+        from providers.models import ProviderAccount
+
+        for account in self.receiving:
+            if account.pk != self.account.pk and account.status == ProviderAccount.Status.ACTIVE:
+                self.account = account
+                return True
+        return False
+
+    def _stored(self, kind: ItemKind) -> Callable[[Collection[str]], set[str]]:
+        from projects.models import SyncedItem
+
+        def stored(ids: Collection[str]) -> set[str]:
+            if not ids:
+                return set()
+            rows = SyncedItem.objects.filter(link=self.link, kind=kind, provider_id__in=list(ids))
+            return set(rows.values_list("provider_id", flat=True))
+
+        return stored
+
     def pages(self, kind: ItemKind, since: dt.datetime | None) -> Iterator[Page]:
-        user_id = self.link.account.provider_user_id
+        first, *others = [a.provider_user_id for a in self.receiving]
         for items in self._provider.list_items_changed_since(
-            **self._where(), kind=kind, since=since, receiving_user_id=user_id
+            **self._where(),
+            kind=kind,
+            since=since,
+            receiving_user_id=first,
+            also_receiving=others,
+            stored=self._stored(kind),
         ):
             # Provider pages are ItemPages; a plain list (a provider that does not count) is one call, total unknown.
             yield Page(items=items, calls=getattr(items, "calls", 1), total=getattr(items, "total", None))
@@ -118,7 +165,7 @@ class _RegistryPort:
             **self._where(),
             kind=cast(ItemKind, item.kind),  # the model's choices are the ItemKind values
             item_id=item.provider_id,
-            receiving_user_id=self.link.account.provider_user_id,
+            receiving_user_id=self.account.provider_user_id,
             option_id=option.id if option else "",
             comment=comment,
             files=files,
@@ -129,8 +176,9 @@ class _RegistryPort:
         return f"{what} was recorded in {self.label}."
 
 
-def provider_port_for(link: ProjectLink) -> ProviderPort:
-    return _RegistryPort(link)
+def provider_port_for(link: ProjectLink, *, account: ProviderAccount | None = None) -> ProviderPort:
+    """The link's provider, acting as `account` (a receiving user's) or as the first receiving user who can."""
+    return _RegistryPort(link, account=account)
 
 
 def account_rate_budget_record(*, account_id: int, hourly_limit: int, now: dt.datetime) -> bool:

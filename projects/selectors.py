@@ -5,13 +5,27 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from connector_portal.models import Firm
+from django.utils import timezone
+
+from connector_portal.models import Firm, ProjectCenterProject
 from connector_portal.tenancy import get_for_firm_or_404, scoped
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, normalise
 from mappings.matching import MappingCheck
 from mappings.models import MappingRow, MappingTable
 from mappings.selectors import response_keywords, response_keywords_of_projects, table_check, table_translate
-from projects.models import Attachment, FeedEntry, ItemResponse, ProjectLink, ResponseUpload, SyncedItem, SyncRun
+from projects.constants import LEASE
+from projects.models import (
+    Attachment,
+    FeedEntry,
+    ItemResponse,
+    LinkReviewer,
+    ProjectContact,
+    ProjectLink,
+    ResponseUpload,
+    SyncedItem,
+    SyncRun,
+)
+from providers.models import ProviderAccount
 from providers.registry import provider_label
 from providers.types import ResponseOption
 
@@ -46,6 +60,8 @@ class SyncStatus:
     next_sync_at: dt.datetime | None
     refresh_seconds: int | None
     waiting: str = ""  # why a due sync has not started, in words (the provider's shared budget)
+    next_sync: str = ""  # when the next sync really starts and why, in words
+    slowed: str = ""  # why the link is polled less often than its interval, in words (the account's budget)
 
     @property
     def is_problem(self) -> bool:
@@ -87,9 +103,20 @@ def _chart(runs: list[SyncRun]) -> list[ChartBar]:
     return bars
 
 
-def sync_status(*, link: ProjectLink) -> SyncStatus:
+def run_is_current(run: SyncRun, now: dt.datetime) -> bool:
+    """Queued, or running with a live heartbeat. A running run whose heartbeat stopped for longer than the lease lost
+    its worker: it is never shown as current, even before the sweep closes it as interrupted."""
+    if run.status == SyncRun.Status.QUEUED:
+        return True
+    beat = run.heartbeat_at or run.started_at
+    return run.status == SyncRun.Status.RUNNING and beat >= now - LEASE
+
+
+def sync_status(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncStatus:
+    now = now or timezone.now()
     runs = list(SyncRun.objects.filter(link=link).order_by("-started_at", "-id")[:RECENT_RUNS])
-    running = next((r for r in runs if r.status in (SyncRun.Status.RUNNING, SyncRun.Status.QUEUED)), None)
+    running = next((r for r in runs if run_is_current(r, now)), None)
+    waiting = _waiting_words(link) if running is None else ""
     return SyncStatus(
         link=link,
         state=_state_words(link, running),
@@ -99,8 +126,64 @@ def sync_status(*, link: ProjectLink) -> SyncStatus:
         chart=_chart(runs),
         next_sync_at=link.next_sync_at,
         refresh_seconds=3 if running is not None else None,
-        waiting=_waiting_words(link) if running is None else "",
+        waiting=waiting,
+        next_sync=next_sync_words(link=link, now=now) if running is None else "",
+        slowed=polling_slowed_words(link=link, now=now),
     )
+
+
+def polling_slowed_words(*, link: ProjectLink, now: dt.datetime) -> str:
+    """Words for a link polled less often than its interval to keep its account within the provider's budget."""
+    from projects.services.pull import poll_interval
+    from projects.services.sweep import account_poll_stretch
+
+    stretch = account_poll_stretch(account_id=link.account_id, now=now)
+    if stretch <= 1.0:
+        return ""
+    interval = poll_interval(link)
+    label = provider_label(link.provider)
+    return (
+        f"Polled about every {round(interval * stretch)} s instead of every {interval} s: this {label} account's "
+        f"connections together would otherwise use more of its hourly request limit than the portal allows itself. "
+        f"Changes take longer to arrive; syncing fewer connections with this account speeds them up again."
+    )
+
+
+def _in(moment: dt.datetime, now: dt.datetime) -> str:
+    # The sweep starts due syncs every 30 s, so a due sync starts within the minute after its time.
+    minutes = max(0, round((moment - now).total_seconds() / 60))
+    when = "within a minute" if minutes < 1 else f"in about {minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{when} (at {timezone.localtime(moment):%H:%M})" if minutes >= 1 else when
+
+
+def next_sync_words(*, link: ProjectLink, now: dt.datetime) -> str:
+    """When the next sync starts and why, as the sweep will really decide it (projects.services.sweep)."""
+    from projects.services.pull import poll_interval
+
+    label = provider_label(link.provider)
+    if link.status == ProjectLink.Status.PAUSED and not link.auto_paused:
+        return "No sync is planned while the connection is paused. Press Resume to sync again."
+    if link.status == ProjectLink.Status.CONNECTION_LOST:
+        return f"No sync is planned until the receiving user signs in to {label} again (Reconnect)."
+    due = link.next_sync_at or now
+    if link.retry_after_until and link.retry_after_until > due:
+        due = link.retry_after_until
+        return f"Next sync {_in(due, now)}: {label} asked the portal to wait until then."
+    if link.status in (ProjectLink.Status.FAILING, ProjectLink.Status.BLOCKED) or link.auto_paused:
+        return f"Next sync {_in(due, now)}: the portal tries again after the last problem."
+    every = _every(poll_interval(link))
+    if link.webhook_healthy:
+        return (
+            f"Next planned sync {_in(due, now)}. {label}'s webhook brings new and changed items within seconds; "
+            f"the portal also asks every {every} as a safety net."
+        )
+    return f"Next sync {_in(due, now)}: the portal asks {label} for changes every {every}."
+
+
+def _every(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes"
 
 
 def _waiting_words(link: ProjectLink) -> str:
@@ -123,12 +206,14 @@ def run_get(*, firm: Firm, run_id: int) -> SyncRun:
 FEED_FIELDS = (
     "position",
     "change",
+    "origin",
     "snapshot",
     "created_at",
     "pc_item_id",
     "acknowledged_at",
     "item_id",
     "link_id",
+    "link__account_id",
     "link__provider",
     "link__project_id",
     "link__project__pc_project_id",
@@ -163,20 +248,6 @@ def attachments_of_items(*, firm: Firm, item_ids: Sequence[int]) -> dict[int, li
     for row in rows.order_by("item_id", "place", "id"):
         found[row.item_id].append(row)
     return found
-
-
-RECENT_ITEMS = 100
-
-
-def link_recent_items(*, firm: Firm, link: ProjectLink, limit: int = RECENT_ITEMS) -> list[SyncedItem]:
-    """The link's most recently changed items, each with `files` (its attachments now): two queries."""
-    items = list(
-        scoped(SyncedItem.objects.filter(link=link), firm=firm).defer("raw").order_by("-changed_at", "-id")[:limit]
-    )
-    files = attachments_of_items(firm=firm, item_ids=[item.pk for item in items])
-    for item in items:
-        item.files = files.get(item.pk, [])  # type: ignore[attr-defined]  # read by the page's template
-    return items
 
 
 def project_link_get(*, firm: Firm, project_id: int) -> ProjectLink | None:
@@ -251,3 +322,99 @@ def allowed_keywords_get(*, firm: Firm, project_of_link: Mapping[int, int]) -> d
         link_id: [k for k in keywords[project_id] if normalise(k) in mapped[link_id]]
         for link_id, project_id in project_of_link.items()
     }
+
+
+# -- receiving users (reviewers) -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """One receiving user of a link as the pages show them: their account and their Project Center contact."""
+
+    account: ProviderAccount
+    contact: ProjectContact | None
+    is_first: bool  # the one who connected the link (ProjectLink.account)
+    reviewer_id: int | None  # the LinkReviewer row of a further reviewer (None for the first)
+
+    @property
+    def name(self) -> str:
+        return self.account.name or self.account.email or self.account.provider_user_id
+
+    @property
+    def must_reconnect(self) -> bool:
+        return self.account.status != ProviderAccount.Status.ACTIVE
+
+    @property
+    def no_contact_words(self) -> str:
+        """The warning when Project Center lists no contact with this reviewer's e-mail ('' when it does)."""
+        if self.contact is not None:
+            return ""
+        email = self.account.email or "no e-mail address"
+        return (
+            f"{self.name} ({email}) is not a contact of this Project Center project's team: items for them arrive, "
+            "but Project Center cannot assign them to anyone. Add them to the project team in Project Center with "
+            "the same e-mail address."
+        )
+
+
+def link_reviewer_accounts(*, link: ProjectLink) -> list[ProviderAccount]:
+    """Every receiving user's account, the one who connected the link first (one query)."""
+    extra = LinkReviewer.objects.filter(firm_id=link.firm_id, link=link).select_related("account").order_by("id")
+    return [link.account, *(row.account for row in extra)]
+
+
+def link_reviewer_ids(*, link: ProjectLink) -> dict[str, int]:
+    """Provider user id -> account id of every receiving user: whose item a listed item is."""
+    return {a.provider_user_id: a.pk for a in link_reviewer_accounts(link=link)}
+
+
+def link_reviewers(*, link: ProjectLink) -> list[Reviewer]:
+    """The receiving users with their Project Center contacts, matched by e-mail (case-insensitive); two queries."""
+    extra = list(LinkReviewer.objects.filter(firm_id=link.firm_id, link=link).select_related("account").order_by("id"))
+    contacts = {c.email: c for c in ProjectContact.objects.filter(firm_id=link.firm_id, project_id=link.project_id)}
+    rows = [(link.account, None), *((row.account, row.pk) for row in extra)]
+    return [
+        Reviewer(account=a, contact=contacts.get(a.email.lower()), is_first=rid is None, reviewer_id=rid)
+        for a, rid in rows
+    ]
+
+
+def reviewer_of(*, project: ProjectCenterProject, account: ProviderAccount) -> Reviewer:
+    """A person about to receive a project's items (the wizard, adding a reviewer), with their contact if any."""
+    contact = ProjectContact.objects.filter(
+        firm_id=project.firm_id, project=project, email=account.email.lower()
+    ).first()
+    return Reviewer(account=account, contact=contact if account.email else None, is_first=False, reviewer_id=None)
+
+
+@dataclass(frozen=True)
+class ItemReviewer:
+    """Whom a feed entry's item is for: the receiving user and their Project Center contact (None when unmatched)."""
+
+    name: str
+    email: str
+    contact: ProjectContact | None
+
+
+def feed_reviewers(*, firm: Firm, entries: Sequence[FeedEntry]) -> dict[int, ItemReviewer]:
+    """Position -> the reviewer of each entry's item, in two queries whatever the page's size."""
+    account_of = {e.position: (e.snapshot or {}).get("reviewer_id") or e.link.account_id for e in entries}
+    accounts = {a.pk: a for a in ProviderAccount.objects.filter(firm=firm, pk__in=set(account_of.values()))}
+    emails = {a.email.lower() for a in accounts.values() if a.email}
+    projects = {e.link.project_id for e in entries}
+    contacts = {
+        (c.project_id, c.email): c
+        for c in ProjectContact.objects.filter(firm=firm, project_id__in=projects, email__in=emails)
+    }
+    found: dict[int, ItemReviewer] = {}
+    for entry in entries:
+        account = accounts.get(account_of[entry.position])
+        if account is None:
+            continue
+        contact = contacts.get((entry.link.project_id, account.email.lower())) if account.email else None
+        found[entry.position] = ItemReviewer(account.name or account.provider_user_id, account.email, contact)
+    return found
+
+
+def project_contacts(*, firm: Firm, project_id: int) -> list[ProjectContact]:
+    return list(ProjectContact.objects.filter(firm=firm, project_id=project_id).order_by("email"))

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from projects import services
+from projects.queue import enqueue_many
+from projects.services import outbound
 
 SWEEP_SCHEDULE_NAME = "projects.sweep"
+# The second schedule, half a minute out of step: the sweep ticks every 30 s (projects.constants.SWEEP_EVERY).
+SECOND_SWEEP_SCHEDULE_NAME = "projects.sweep.half"
+WEBHOOK_RETRIES_SCHEDULE_NAME = "projects.webhook_retries"
 
 
 def sweep() -> int:
@@ -35,3 +42,22 @@ def unregister_webhooks(provider: str, account_id: int, company_id: str, project
 def fetch_attachment(attachment_id: int) -> str:
     attachment = services.attachment_fetch(attachment_id=attachment_id)
     return "gone" if attachment is None else attachment.state
+
+
+def notify_webhooks(firm_id: int) -> str:
+    """The firm's feed grew: tell each of its webhooks (one coalesced event each)."""
+    due = outbound.webhooks_notify(firm_id=firm_id, now=timezone.now())
+    sent = [outbound.delivery_attempt(delivery_id=pk) for pk in due]
+    return f"{sum(1 for d in sent if d is not None)} event(s) sent"
+
+
+def deliver_webhook(delivery_id: int) -> str:
+    delivery = outbound.delivery_attempt(delivery_id=delivery_id)
+    return "nothing to send" if delivery is None else delivery.status
+
+
+def webhook_retries() -> int:
+    """Every minute: queue the deliveries whose backoff is over (and catch up webhooks left behind)."""
+    due = outbound.deliveries_retry_due(now=timezone.now())
+    enqueue_many([("projects.tasks.deliver_webhook", (pk,)) for pk in due])
+    return len(due)

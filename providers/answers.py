@@ -9,7 +9,7 @@ provider's name, `label`) when an answer is unusable.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -125,6 +125,11 @@ def person_ids(*people: Any) -> set[str]:
             if isinstance(person, dict) and person.get("id") is not None:
                 found.add(str(person["id"]))
     return found
+
+
+def holders(receiving: Sequence[str], people: set[str]) -> tuple[str, ...]:
+    """The receiving users among `people`, in the order the receiving users were given."""
+    return tuple(user_id for user_id in receiving if user_id in people)
 
 
 def person_id(value: Any) -> str:

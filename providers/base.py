@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 
 
 HourlyLimitObserver = Callable[[int, int], None]
+# Which of these provider ids of the kind the caller already keeps (it follows those to the end, whoever holds them).
+StoredIds = Callable[[Collection[str]], set[str]]
 ProjectFactsObserver = Callable[[ProjectFacts], None]
 
 
@@ -199,6 +201,8 @@ class Provider(ABC):
         since: dt.datetime | None,
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
+        also_receiving: Sequence[str] = (),
+        stored: StoredIds | None = None,
     ) -> Iterator[ItemPage[ProviderItem]]:
         """Yield the project's submittals or RFIs updated at or after `since` (all of them when None), page by page.
 
@@ -206,10 +210,14 @@ class Provider(ABC):
           here; the module strips it where the RFI/Submittal APIs need it). `facts` are the project's as listed
           (ProviderProject.facts, kept on the link); a provider that needs them and is handed none reads them.
           `since` is aware; subtracting a look-back is the caller's job. `receiving_user_id` is
-          ProviderAccount.provider_user_id.
+          ProviderAccount.provider_user_id; `also_receiving` the further receiving users' (a link can have several).
         - One yielded list per provider page, in the provider's order, so the caller can commit each page with its
-          cursor. Every item of the page is yielded, with `for_receiving_user` telling whether the receiving user is
-          its assignee, ball-in-court or one of its approvers (the caller keeps only those).
+          cursor. Every item of the page is yielded, with `for_receiving_user` telling whether a receiving user
+          (`receiving_user_id` or one of `also_receiving`) is or was its reviewer: its assignee, ball-in-court or one
+          of its approvers now, or earlier in its workflow (a closed or superseded item the user reviewed is theirs,
+          on the first sync and on a full listing alike), and `receivers` which of them. The caller keeps only
+          those. `stored` tells which ids the caller keeps already (it follows them whoever holds them): a provider
+          that must make extra requests to learn who reviewed an item skips those.
         - ProviderItem.updated_at is aware (UTC); `raw` holds the provider's JSON for the item.
         - Each page is an ItemPage (a list) with `total`, the number of items the whole listing holds when the provider
           says, and `calls`, the HTTP requests it cost (see `counted`).

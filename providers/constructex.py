@@ -7,11 +7,19 @@ Item lists take `limit` (at most 200) besides `updated_since` and `cursor`, and 
 `deleted: true` (a tombstone) when it changed since `updated_since`. There is no endpoint for review responses: the
 five of PROVIDERS.md are fixed, and a review posts the response's name.
 
-No read of a single RFI or of its answers is documented either. Assumed (the sandbox does this): each RFI of the
-project listing carries `answers[{id, body, official, author{id, name}, created_at}]`. Before answering an RFI the
-portal lists the project's RFIs changed in the last ANSWER_LOOKBACK (posting an answer changes the RFI, so one posted
-by an earlier attempt is in that window) and skips the POST when the RFI holds an answer by the receiving user with
-the same body: a retry whose first POST reached ConstructEx but lost its answer does not post twice.
+No read of a single item, of an RFI's answers or of a submittal's reviews is documented either. Assumed (the sandbox
+does this): each RFI of the project listing carries `answers[{id, body, official, author{id, name}, created_at}]`,
+each submittal `reviews[{id, reviewer{id, name}, response, comment, returned_at}]`. Before answering an RFI or
+reviewing a submittal the portal lists the project's items of that kind changed in the last ANSWER_LOOKBACK (posting
+changes the item, so one posted by an earlier attempt is in that window) and skips the POST when the item already
+holds the receiving user's answer with the same body, or their review with the same response and comment: a retry
+whose first POST reached ConstructEx but lost its answer (or whose worker died) does not post twice.
+
+An item's content (ItemContent) is assumed in the listing too: both kinds carry `description`, `spec_section{number,
+title}`, `received_from{id, name, company}`, `manager{id, name}`, `responsible_contractor` (a company name) and
+`created_at`, `received_at`, `issued_at`, `sent_at`, `due_date`; a submittal `type` and `reviews[{reviewer{id, name},
+step, response, comment, returned_at}]`; an RFI `question`, `question_html`, its `answers` and `cost_impact` /
+`schedule_impact` as `{status, value}`.
 
 Files (assumed): a submittal or RFI (its question) carries `attachments[{id, version, filename, content_type, size,
 sha256, download_url}]` and each RFI answer its own `attachments[]` alike. `download_url` takes the account's token and
@@ -38,29 +46,39 @@ from django.utils import timezone
 from providers.answers import (
     counted,
     expect_list,
+    holders,
     holds_answer,
     link_revisions,
+    object_or_empty,
     parse_date,
     parse_time,
+    person_id,
     person_ids,
     require,
+    same_text,
     total_of,
     utc_text,
 )
-from providers.base import Provider
+from providers.base import Provider, StoredIds
+from providers.content import date_of, impact_of, latest, person_of, plain_text, spec_section_of, text, time_of
 from providers.errors import AccessBlocked, ProviderError, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import (
     NO_FACTS,
+    Answer,
     AttachmentPlace,
     AttachmentRef,
+    ItemContent,
+    ItemDates,
     ItemKind,
     ItemPage,
+    Person,
     ProjectFacts,
     ProviderItem,
     ProviderProject,
     ProviderUser,
     ResponseOption,
+    Reviewer,
 )
 from providers.uploads import STARTED, UPLOADED, OutgoingFile, raw_body
 
@@ -75,6 +93,18 @@ WEB = "https://app.constructex.com"
 # hours; support may retry a failed answer days later).
 ANSWER_LOOKBACK = dt.timedelta(days=30)
 AUTHORS = ("author", "created_by_id", "created_by")  # fields naming an answer's author, first found first
+
+
+def _review_with(submittal: dict[str, Any], user_id: str, response: str, comment: str) -> dict[str, Any] | None:
+    """The user's review on the listed submittal when it already holds this response (and this comment, when it
+    shows one): how a review an earlier attempt posted is recognised."""
+    for review in submittal.get("reviews") or []:
+        if not isinstance(review, dict) or person_id(review.get("reviewer")) != user_id:
+            continue
+        shown = review.get("comment")
+        if review.get("response") == response and (shown is None or same_text(shown, comment)):
+            return review
+    return None
 
 
 def item_url(kind: ItemKind, project_id: str, item_id: str) -> str:
@@ -137,9 +167,13 @@ class ConstructEx(Provider):
         since: dt.datetime | None,
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
+        also_receiving: Sequence[str] = (),
+        stored: StoredIds | None = None,
     ) -> Iterator[ItemPage[ProviderItem]]:
+        # Every approver and reviewer is on the listed item itself, past ones included: `stored` is not needed.
+        receiving = (receiving_user_id, *also_receiving)
         for page in counted(self._item_pages(account, project_id, kind, since)):
-            yield page.carrying(link_revisions([self._item(kind, e, project_id, receiving_user_id) for e in page]))
+            yield page.carrying(link_revisions([self._item(kind, e, project_id, receiving) for e in page]))
 
     def _item_pages(
         self, account: ProviderAccount, project_id: str, kind: ItemKind, since: dt.datetime | None
@@ -158,7 +192,7 @@ class ConstructEx(Provider):
             if not cursor:
                 return
 
-    def _item(self, kind: ItemKind, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+    def _item(self, kind: ItemKind, entry: dict[str, Any], project_id: str, receiving: Sequence[str]) -> ProviderItem:
         item_id = str(require(entry, "id", label=self.label))
         ball = [p for p in entry.get("ball_in_court") or [] if isinstance(p, dict)]
         if kind == "submittal":
@@ -178,10 +212,12 @@ class ConstructEx(Provider):
             due_date=parse_date(entry.get("due_date")),
             ball_in_court=tuple(str(p.get("name") or p["id"]) for p in ball if p.get("id") is not None),
             url=item_url(kind, project_id, item_id),
-            for_receiving_user=user_id in people,
+            for_receiving_user=bool(holders(receiving, people)),
+            receivers=holders(receiving, people),
             closed=status.lower() == "closed",
             deleted=bool(entry.get("deleted")),
             attachments=_attachments(kind, entry),
+            content=item_content(kind, entry),
             raw=entry,
         )
 
@@ -214,16 +250,22 @@ class ConstructEx(Provider):
     ) -> None:
         api = self.endpoints.api
         body: dict[str, Any]
+        listed = self._listed(account, project_id, kind, item_id)
         if kind == "rfi":
-            if self._answered(account, project_id, item_id, receiving_user_id, comment):
+            answers = listed.get("answers")
+            if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=("body",)):
                 return  # an earlier attempt's answer reached ConstructEx although its reply was lost: never post twice
             url, body = f"{api}/api/v1/rfis/{item_id}/answers", {"body": comment}
         else:
             url, body = f"{api}/api/v1/submittals/{item_id}/reviews", {"response": option_id, "comment": comment}
-            if files:
-                files = self._review_files_missing(account, project_id, item_id, receiving_user_id, option_id, files)
+            earlier = _review_with(listed, receiving_user_id, option_id, comment)
+            if earlier is not None:
+                # An earlier attempt's review landed although its answer was lost (or its worker died): never twice,
+                # unless files it should have carried are missing from it.
+                held = {str(a.get("filename")) for a in earlier.get("attachments") or [] if isinstance(a, dict)}
+                files = [file for file in files if file.filename not in held]
                 if not files:
-                    return  # an earlier attempt's review landed with every file although its answer was lost
+                    return
         if files:
             body["attachment_ids"] = [self._uploaded(account, project_id, file) for file in files]
         self._call("POST", url, account=account, json=body, classify=self._refusal)
@@ -259,38 +301,15 @@ class ConstructEx(Provider):
         file.note(UPLOADED)
         return file.provider_file_id
 
-    def _review_files_missing(
-        self,
-        account: ProviderAccount,
-        project_id: str,
-        item_id: str,
-        user_id: str,
-        option_id: str,
-        files: Sequence[OutgoingFile],
-    ) -> list[OutgoingFile]:
-        """The files still to send with the review: all of them unless the reviewer's review already holds this
-        response (an earlier attempt's POST landed), then those not among its attachments."""
+    def _listed(self, account: ProviderAccount, project_id: str, kind: ItemKind, item_id: str) -> dict[str, Any]:
+        """The item as the project's listing of items changed in the last ANSWER_LOOKBACK shows it (empty when it is
+        not there): the only documented read of an item, its answers and its reviews (see the module docstring)."""
         since = timezone.now() - ANSWER_LOOKBACK
-        for page in self._item_pages(account, project_id, "submittal", since):
-            entry = next((e for e in page if str(e.get("id")) == item_id), None)
-            if entry is None:
-                continue
-            for review in entry.get("reviews") or []:
-                if str((review.get("reviewer") or {}).get("id")) == user_id and review.get("response") == option_id:
-                    held = {str(a.get("filename")) for a in review.get("attachments") or [] if isinstance(a, dict)}
-                    return [file for file in files if file.filename not in held]
-            break
-        return list(files)
-
-    def _answered(self, account: ProviderAccount, project_id: str, item_id: str, user_id: str, body: str) -> bool:
-        """Whether the RFI already holds an answer by `user_id` with this body (see the module docstring)."""
-        since = timezone.now() - ANSWER_LOOKBACK
-        for page in self._item_pages(account, project_id, "rfi", since):
-            rfi = next((entry for entry in page if str(entry.get("id")) == item_id), None)
-            if rfi is not None:
-                answers = rfi.get("answers")
-                return holds_answer(answers, user_id=user_id, body=body, authors=AUTHORS, texts=("body",)) is not None
-        return False
+        for page in self._item_pages(account, project_id, kind, since):
+            entry = next((entry for entry in page if str(entry.get("id")) == item_id), None)
+            if entry is not None:
+                return entry
+        return {}
 
     def _refusal(self, response: requests.Response, attempt: Attempt) -> ProviderError:
         detail = f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}"
@@ -356,3 +375,59 @@ def _attachments(kind: ItemKind, entry: dict[str, Any]) -> tuple[AttachmentRef, 
         if isinstance(answer, dict):
             refs.extend(_attachment(a, "answer", str(answer.get("id"))) for a in answer.get("attachments") or [])
     return tuple(ref for ref in refs if ref is not None)
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _review(review: dict[str, Any]) -> Reviewer:
+    step = review.get("step")
+    return Reviewer(
+        person=person_of(review.get("reviewer")) or Person(),
+        step=step if isinstance(step, int) and not isinstance(step, bool) else None,
+        response=text(review.get("response")),
+        comment=text(review.get("comment")),
+        returned_date=date_of(review.get("returned_at")),
+    )
+
+
+def _answer(answer: dict[str, Any]) -> Answer:
+    return Answer(
+        text=plain_text(answer.get("body")),
+        rich_text=text(answer.get("body_html")),
+        author=person_of(answer.get("author")) or Person(),
+        date=time_of(answer.get("created_at")),
+        official=answer.get("official") is True,
+    )
+
+
+def item_content(kind: ItemKind, entry: dict[str, Any]) -> ItemContent:
+    """The item's content as the assumed contract lists it (module docstring)."""
+    spec = object_or_empty(entry.get("spec_section"))
+    reviewers = tuple(_review(r) for r in _objects(entry.get("reviews"))) if kind == "submittal" else ()
+    answers = tuple(_answer(a) for a in _objects(entry.get("answers"))) if kind == "rfi" else ()
+    official = [a.date.date() for a in answers if a.official and a.date]
+    rfi = kind == "rfi"
+    return ItemContent(
+        description=plain_text(entry.get("description")),
+        question=plain_text(entry.get("question")) if rfi else "",
+        question_rich_text=text(entry.get("question_html")) if rfi else "",
+        answers=answers,
+        spec_section=spec_section_of(spec.get("number"), spec.get("title")),
+        submittal_type=text(entry.get("type")) if not rfi else "",
+        received_from=person_of(entry.get("received_from")),
+        manager=person_of(entry.get("manager")),
+        responsible_contractor=text(entry.get("responsible_contractor")),
+        reviewers=reviewers,
+        dates=ItemDates(
+            created=date_of(entry.get("created_at")),
+            received=date_of(entry.get("received_at")),
+            issued=date_of(entry.get("issued_at")),
+            sent_to_reviewer=date_of(entry.get("sent_at")),
+            due=date_of(entry.get("due_date")),
+            returned=latest(*(r.returned_date for r in reviewers), *official),
+        ),
+        cost_impact=impact_of(entry.get("cost_impact")) if rfi else None,
+        schedule_impact=impact_of(entry.get("schedule_impact")) if rfi else None,
+    )

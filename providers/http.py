@@ -10,13 +10,14 @@ Nothing here logs a token: log lines carry the method, the URL without query str
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import math
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -52,6 +53,30 @@ def requests_sent() -> int:
 
 def _count_sent() -> None:
     _sent.count = requests_sent() + 1
+
+
+# Callbacks told "still working" before every attempt this thread sends (see `on_each_attempt`).
+_beats = threading.local()
+
+
+@contextlib.contextmanager
+def on_each_attempt(beat: Callable[[], None]) -> Iterator[None]:
+    """Call `beat` before every attempt this thread sends to a provider while the block runs (retries included).
+
+    How long-running work proves it is alive between its own checkpoints: the sync engine renews its lease here, so
+    that a lease can be short (a dead worker's link is taken over quickly) without lapsing under a live but slow
+    sync. `beat` may raise to stop the work (its lease was taken over); nothing is sent then."""
+    stack: list[Callable[[], None]] = getattr(_beats, "stack", [])
+    _beats.stack = [*stack, beat]
+    try:
+        yield
+    finally:
+        _beats.stack = stack
+
+
+def _beat() -> None:
+    for beat in getattr(_beats, "stack", ()):
+        beat()
 
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -160,6 +185,7 @@ class HttpClient:
             all_headers = {"Accept": "application/json", **(headers or {})}
             if token:
                 all_headers["Authorization"] = f"Bearer {token}"
+            _beat()
             try:
                 response = self.session.request(
                     method,
@@ -275,6 +301,12 @@ def rate_limit_of(response: requests.Response, *, now: float) -> RateLimit | Non
     except (KeyError, ValueError):
         return None
     return RateLimit(limit=limit, remaining=remaining, resets_in=reset - now)
+
+
+def retry_after_seconds(response: requests.Response, *, now: float) -> float | None:
+    """Seconds an answer's `Retry-After` (seconds or an HTTP date) asks to wait, or None."""
+    value = response.headers.get("Retry-After")
+    return _parse_retry_after(value, now=now) if value else None
 
 
 def _parse_retry_after(value: str, *, now: float) -> float | None:

@@ -157,6 +157,106 @@ class AttachmentRef:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone an item names (a manager, a sender, an answer's author): the provider's id, the name and the company as
+    the provider gives them; Autodesk's items give ids only, so their name is empty."""
+
+    id: str = ""
+    name: str = ""
+    company: str = ""
+
+
+@dataclass(frozen=True)
+class SpecSection:
+    number: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer in an RFI's thread: official answers are the ones that count as the RFI's response."""
+
+    text: str
+    author: Person
+    date: dt.datetime | None
+    official: bool
+    rich_text: str = ""
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """One reviewer (approver) of a submittal and what they answered, if anything yet."""
+
+    person: Person
+    step: int | None = None
+    response: str = ""
+    comment: str = ""
+    returned_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Impact:
+    """An RFI's cost or schedule impact: the provider's word for it (e.g. yes, no, tbd) and an amount (money or days)
+    when one is given."""
+
+    status: str = ""
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class ItemDates:
+    created: dt.date | None = None
+    received: dt.date | None = None
+    issued: dt.date | None = None
+    sent_to_reviewer: dt.date | None = None
+    due: dt.date | None = None
+    returned: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ItemContent:
+    """What a reviewer reads of a submittal or RFI beyond its envelope, in provider-independent names. Empty (or None)
+    where a provider has no such field. Files are not here: they are read from the raw payload apart."""
+
+    description: str = ""
+    question: str = ""
+    question_rich_text: str = ""
+    answers: tuple[Answer, ...] = ()
+    spec_section: SpecSection | None = None
+    submittal_type: str = ""
+    received_from: Person | None = None
+    manager: Person | None = None
+    responsible_contractor: str = ""
+    reviewers: tuple[Reviewer, ...] = ()
+    dates: ItemDates = field(default_factory=ItemDates)
+    cost_impact: Impact | None = None
+    schedule_impact: Impact | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The content as stored on the item and shown in the feed (dates as ISO text). Worked out once per value
+        (the sync hashes, compares and stores it): the dict returned is shared, so read it, never change it."""
+        cached = self.__dict__.get("_as_json")
+        if cached is None:
+            cached = _jsonable(self)
+            object.__setattr__(self, "_as_json", cached)  # frozen: a cache is no change of the value
+        return cached
+
+
+def _jsonable(value: Any) -> Any:
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: _jsonable(getattr(value, name)) for name in fields}
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
+EMPTY_CONTENT = ItemContent()
+
+
+@dataclass(frozen=True)
 class ProviderItem:
     """One submittal or RFI as the sync engine needs it."""
 
@@ -170,10 +270,13 @@ class ProviderItem:
     due_date: dt.date | None = None
     ball_in_court: tuple[str, ...] = ()
     url: str = ""
-    # Whether the receiving user is its assignee, ball-in-court or one of its approvers.
+    # Whether a receiving user is its assignee, ball-in-court or one of its approvers.
     for_receiving_user: bool = True
+    # Which of the receiving users (provider user ids, in the order they were given) hold it; empty when unknown.
+    receivers: tuple[str, ...] = ()
     closed: bool = False
     deleted: bool = False
     predecessor_id: str = ""
     attachments: tuple[AttachmentRef, ...] = ()
+    content: ItemContent = EMPTY_CONTENT
     raw: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -28,6 +28,7 @@ from .items import (
     ball_in_court_ids,
     item_get,
     items_page,
+    people_of,
     post_add,
     posts_by_item,
     responses_of,
@@ -114,13 +115,15 @@ def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, A
         "updatedAt": item["updated_at"],
         "closedAt": item["closed_at"],
         "officialResponse": official["body"] if official else None,
+        "costImpact": item["cost_impact"] or None,
+        "scheduleImpact": item["schedule_impact"] or None,
         "responses": [_response_json(p) for p in posts if p["kind"] == "answer"],
     }
 
 
 def _rfis(app: SandboxApp, rows: list[Any]) -> list[dict[str, Any]]:
     posts = posts_by_item(app, [r["id"] for r in rows])
-    users = users_by_id(app, {r["manager_id"] for r in rows} | {r["assignee_id"] for r in rows})
+    users = users_by_id(app, people_of(rows))
     results = [_rfi_json(r, posts.get(r["id"], []), users) for r in rows]
     files.acc_add(app, rows, results)
     return results
@@ -308,6 +311,9 @@ def _submittal_json(
         "statusId": status_id,
         "stateId": state_id,
         "specIdentifier": item["spec_number"],
+        # Named like the items list's documented date filters (filter[sentToReview], filter[receivedFromReview]).
+        "sentToReview": min((a["sent_date"] for a in approvers if a["sent_date"]), default=None),
+        "receivedFromReview": last["returned_date"] if last else None,
         "ballInCourtUsers": ball["user"],
         "ballInCourtRoles": ball["role"],
         "ballInCourtCompanies": ball["company"],

@@ -6,6 +6,7 @@ Cursors are opaque to clients (base64 of the next offset); a page holds `limit` 
 from __future__ import annotations
 
 import base64
+import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from .items import (
     can_see_project,
     item_get,
     items_page,
+    people_of,
     post_add,
     posts_by_item,
     project_get,
@@ -132,7 +134,7 @@ def submittals(app: SandboxApp, request: Request, token: Any) -> Response:
     project, rows, cursor = _page(app, request, token, "submittal")
     approvers = approvers_by_item(app, [r["id"] for r in rows])
     responses = {r["id"]: r["name"] for r in responses_of(app, project["id"])}
-    users = users_by_id(app, {r["manager_id"] for r in rows} | {a["user_id"] for g in approvers.values() for a in g})
+    users = users_by_id(app, people_of(rows) | {a["user_id"] for g in approvers.values() for a in g})
     files = uploads.files_of(app, column="approver_id", ids=[a["id"] for g in approvers.values() for a in g])
     results = [_submittal_json(r, approvers.get(r["id"], []), responses, users, files) for r in rows]
     gc_files.constructex_add(app, rows, results)
@@ -153,6 +155,8 @@ def _submittal_json(
             "reviewer": _user(users, a["user_id"]),
             "response": responses.get(a["response_id"]),
             "comment": a["comment"] or None,
+            "step": a["workflow_group_number"],
+            "sent_at": a["sent_date"],
             "returned_at": a["returned_date"],
             "attachments": [uploads.cx_attachment_json(f) for f in files.get(a["id"], [])],
         }
@@ -173,6 +177,8 @@ def _submittal_json(
         "manager": _user(users, item["manager_id"]),
         "ball_in_court": [_user(users, u) for u in ball_in_court_ids(item, approvers)],
         "reviews": reviews,
+        "type": item["submittal_type"],
+        **_content(item, users),
     }
 
 
@@ -180,7 +186,7 @@ def _submittal_json(
 def rfis(app: SandboxApp, request: Request, token: Any) -> Response:
     _project, rows, cursor = _page(app, request, token, "rfi")
     posts = posts_by_item(app, [r["id"] for r in rows])
-    users = users_by_id(app, {r["manager_id"] for r in rows} | {r["assignee_id"] for r in rows})
+    users = users_by_id(app, people_of(rows))
     files = uploads.files_of(app, column="post_id", ids=[p["id"] for g in posts.values() for p in g])
     results = [_rfi_json(r, posts.get(r["id"], []), users, files) for r in rows]
     gc_files.constructex_add(app, rows, results)
@@ -206,7 +212,26 @@ def _rfi_json(
         "manager": _user(users, item["manager_id"]),
         "ball_in_court": [_user(users, u) for u in ball_in_court_ids(item, [])],
         "answers": [_answer_json(p, files.get(p["id"], [])) for p in posts if p["kind"] == "answer"],
+        "question_html": next((f"<p>{html.escape(p['body'])}</p>" for p in posts if p["kind"] == "question"), ""),
+        "cost_impact": _impact(item["cost_impact"], item["cost_value"]),
+        "schedule_impact": _impact(item["schedule_impact"], item["schedule_days"]),
+        **_content(item, users),
     }
+
+
+def _content(item: Any, users: dict[int, Any]) -> dict[str, Any]:
+    """What both kinds carry beyond the envelope (the contract in providers/constructex.py)."""
+    sender = users.get(item["received_from_id"] or item["manager_id"])
+    return {
+        "description": item["description"],
+        "spec_section": {"number": item["spec_number"], "title": item["spec_title"]} if item["spec_number"] else None,
+        "received_from": sender and {"id": sender["id"], "name": sender["name"], "company": sender["company_name"]},
+        "responsible_contractor": item["contractor"] or None,
+    }
+
+
+def _impact(status: str, value: float | None) -> dict[str, Any] | None:
+    return {"status": status, "value": value} if status else None
 
 
 def _answer_json(post: Any, files: list | None = None) -> dict[str, Any]:

@@ -115,6 +115,25 @@ _FORMS = [
         ["item_id", "attach_name", "size", "on", "answer_id", "fault"],
     ),
     ("create_revision", "GC creates the next revision of a submittal", ["item_id"]),
+    (
+        "edit_item",
+        "GC edits an item's content (leave a field empty to keep it)",
+        [
+            "item_id",
+            "description",
+            "question",
+            "spec_number",
+            "spec_title",
+            "submittal_type",
+            "received_from",
+            "contractor",
+            "cost_impact",
+            "cost_value",
+            "schedule_impact",
+            "schedule_days",
+        ],
+    ),
+    ("answer_rfi", "Someone answers an RFI (official: 1 or 0)", ["item_id", "body", "login", "official"]),
     ("close_item", "Close an item upstream", ["item_id"]),
     ("reopen_item", "Reopen an item upstream", ["item_id"]),
     ("delete_item", "Delete (recycle) an item upstream", ["item_id"]),
@@ -150,6 +169,42 @@ def files_table(app: SandboxApp) -> str:
     return "".join(lines) + "</table>"
 
 
+RECENT = 50
+
+
+def _activity(app: SandboxApp) -> list[str]:
+    """What arrived lately: items, and the responses and replies the portal posted (files: _response_files_table)."""
+    parts = [
+        f"<h2>Recent items</h2><p>The {RECENT} changed last.</p><table><tr><th>id</th><th>project</th><th>kind</th>"
+        "<th>number</th><th>title</th><th>status</th><th>updated</th></tr>"
+    ]
+    for item in app.store.all("SELECT * FROM items ORDER BY updated_at DESC, id DESC LIMIT ?", (RECENT,)):
+        parts.append(
+            f"<tr><td>{item['id']}</td><td>{item['project_id']}</td><td>{item['kind']}</td>"
+            f"<td>{escape(item['number'])}</td><td>{escape(item['title'])}</td><td>{escape(item['status'])}</td>"
+            f"<td>{escape(item['updated_at'])}</td></tr>"
+        )
+    parts.append(
+        "</table><h2>Responses received</h2><table><tr><th>item</th><th>from</th><th>response</th><th>comment</th>"
+        "<th>when</th></tr>"
+    )
+    answered = app.store.all(
+        "SELECT a.item_id, u.name AS who, COALESCE(r.name, '') AS response, a.comment, a.returned_date AS at "
+        "FROM approvers a JOIN users u ON u.id = a.user_id LEFT JOIN responses r ON r.id = a.response_id "
+        "WHERE a.returned_date IS NOT NULL "
+        "UNION ALL SELECT p.item_id, u.name, p.kind || CASE WHEN p.official THEN ' (official)' ELSE '' END, p.body, "
+        "p.created_at FROM posts p JOIN users u ON u.id = p.created_by ORDER BY 5 DESC LIMIT ?",
+        (RECENT,),
+    )
+    for row in answered:
+        parts.append(
+            f"<tr><td>{row['item_id']}</td><td>{escape(row['who'])}</td><td>{escape(row['response'])}</td>"
+            f"<td>{escape(row['comment'])}</td><td>{escape(row['at'])}</td></tr>"
+        )
+    parts.append("</table>")
+    return parts
+
+
 def page(app: SandboxApp, request: Request) -> Response:
     done = request.query.get("done")
     parts = ["<h1>Provider sandbox control</h1>"]
@@ -168,6 +223,7 @@ def page(app: SandboxApp, request: Request) -> Response:
         )
     parts.append("</table>")
     parts.append(files_table(app))
+    parts.extend(_activity(app))
     parts.append(_response_files_table(app))
     parts.append("<h2>Scenarios</h2>")
     for name, title, fields in _FORMS:

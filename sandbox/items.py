@@ -137,6 +137,11 @@ def posts_by_item(app: SandboxApp, item_ids: list[int]) -> dict[int, list[Row]]:
     return grouped
 
 
+def people_of(items: list[Row]) -> set[int]:
+    """The users the items name: managers, assignees and senders (`received_from_id`)."""
+    return {r[k] for r in items for k in ("manager_id", "assignee_id", "received_from_id") if r[k] is not None}
+
+
 def users_by_id(app: SandboxApp, user_ids: set[int]) -> dict[int, Row]:
     ids = sorted(i for i in user_ids if i is not None)
     rows = app.store.all(f"SELECT * FROM users WHERE id IN ({placeholders(ids)})", ids)  # noqa: S608

@@ -14,6 +14,7 @@ from .items import (
     item_get,
     items_page,
     orgs_of_user,
+    people_of,
     post_add,
     posts_by_item,
     responses_of,
@@ -93,7 +94,11 @@ def _submittals_json(app: SandboxApp, project_id: int, rows: list) -> list[dict]
     ids = [r["id"] for r in rows]
     approvers = approvers_by_item(app, ids)
     responses = {r["id"]: r for r in responses_of(app, project_id)}
-    user_ids = {r["manager_id"] for r in rows} | {a["user_id"] for group in approvers.values() for a in group}
+    user_ids = (
+        {r["manager_id"] for r in rows}
+        | {r["received_from_id"] for r in rows}
+        | {a["user_id"] for group in approvers.values() for a in group}
+    )
     users = users_by_id(app, user_ids)
     data = [pj.submittal_json(r, approvers.get(r["id"], []), responses, users) for r in rows]
     procore_with_files(app, data, [])
@@ -246,7 +251,7 @@ def int_or_404(raw: str) -> int:
 
 def _rfis_json(app: SandboxApp, rows: list) -> list[dict]:
     posts = posts_by_item(app, [r["id"] for r in rows])
-    users = users_by_id(app, {r["manager_id"] for r in rows} | {r["assignee_id"] for r in rows})
+    users = users_by_id(app, people_of(rows))
     data = [pj.rfi_json(r, posts.get(r["id"], []), users) for r in rows]
     procore_with_files(app, [], data)
     files.procore_add(app, "rfi", data)

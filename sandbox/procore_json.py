@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sqlite3
 import zlib
 from collections.abc import Mapping
@@ -19,6 +20,39 @@ def user_ref(user: Row | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"id": user["id"], "name": user["name"], "login": user["login"]}
+
+
+def _ref(user: Row | None) -> dict[str, Any] | None:
+    return {"id": user["id"], "name": user["name"]} if user is not None else None
+
+
+def sender(item: Row, users: dict[int, Row]) -> Row | None:
+    """Who the item was received from: its sender when the GC named one, else its manager."""
+    return users.get(item["received_from_id"] or item["manager_id"])
+
+
+def contractor_json(item: Row) -> dict[str, Any] | None:
+    """The responsible contractor (a vendor of the project's directory; the sandbox knows it by name only)."""
+    name = item["contractor"]
+    return {"id": zlib.crc32(name.encode()) % 100000, "name": name} if name else None
+
+
+def spec_json(item: Row) -> dict[str, Any] | None:
+    if not item["spec_number"]:
+        return None
+    return {
+        "id": zlib.crc32(item["spec_number"].encode()) % 100000,
+        "number": item["spec_number"],
+        "description": item["spec_title"],
+        "label": f"{item['spec_number']} - {item['spec_title']}",
+        "current_revision_id": None,
+    }
+
+
+def impact_json(status: str, value: float | None) -> dict[str, Any] | None:
+    """An RFI's cost or schedule impact as Procore writes it: `{status, value}` (yes_known, yes_unknown, no_impact,
+    tbd, n_a)."""
+    return {"status": status, "value": value} if status else None
 
 
 def company_json(org: Row) -> dict[str, Any]:
@@ -88,14 +122,12 @@ def submittal_json(item: Row, approvers: list[Row], responses: dict[int, Row], u
         "current_revision": bool(item["current_revision"]),
         "private": False,
         "status": {"id": number, "name": name, "status": name},
-        "type": {"id": 1, "name": "Shop Drawing", "translated_name": "Shop Drawing"},
-        "specification_section": {
-            "id": zlib.crc32(item["spec_number"].encode()) % 100000,
-            "number": item["spec_number"],
-            "description": item["spec_title"],
-            "label": f"{item['spec_number']} - {item['spec_title']}",
-            "current_revision_id": None,
+        "type": {
+            "id": zlib.crc32(item["submittal_type"].encode()) % 1000,
+            "name": item["submittal_type"],
+            "translated_name": item["submittal_type"],
         },
+        "specification_section": spec_json(item),
         "due_date": item["due_date"],
         "received_date": item["created_at"][:10],
         "issue_date": item["created_at"][:10],
@@ -104,7 +136,8 @@ def submittal_json(item: Row, approvers: list[Row], responses: dict[int, Row], u
         "closed_at": item["closed_at"],
         "created_by": manager and {"id": manager["id"], "name": manager["name"]},
         "submittal_manager": manager and {"id": manager["id"], "name": manager["name"]},
-        "received_from": manager and {"id": manager["id"], "name": manager["name"]},
+        "received_from": _ref(sender(item, users)),
+        "responsible_contractor": contractor_json(item),
         "ball_in_court": [_ball(users.get(uid)) for uid in ball_in_court_ids(item, approvers)],
         "approvers": [approver_json(a, responses, pending) for a in approvers],
         "distribution_members": [],
@@ -148,6 +181,7 @@ def rfi_json(item: Row, posts: list[Row], users: dict[int, Row]) -> dict[str, An
             "id": q["id"],
             "body": q["body"],
             "plain_text_body": q["body"],
+            "rich_text_body": f"<p>{html.escape(q['body'])}</p>",
             "created_by": {"id": q["created_by"], "name": q["user_name"], "login": q["user_login"]},
             "created_at": q["created_at"],
             "answers": answers if index == 0 else [],
@@ -172,6 +206,12 @@ def rfi_json(item: Row, posts: list[Row], users: dict[int, Row]) -> dict[str, An
         "ball_in_court": ball[0] if ball else None,
         "ball_in_courts": ball,
         "rfi_manager": user_ref(users.get(item["manager_id"])),
+        "received_from": user_ref(sender(item, users)),
+        "responsible_contractor": contractor_json(item),
+        "specification_section": spec_json(item),
+        "initiated_at": item["created_at"],
+        "cost_impact": impact_json(item["cost_impact"], item["cost_value"]),
+        "schedule_impact": impact_json(item["schedule_impact"], item["schedule_days"]),
         "created_by": user_ref(users.get(item["manager_id"])),
         "questions": question_json,
     }

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import files, webhooks
-from .items import uid_for
+from .items import post_add, uid_for
 from .procore_api import TOOLS
 from .seed import GC
 from .store import inserted_id
@@ -78,10 +78,20 @@ def _insert_item(app: SandboxApp, conn: Any, **values: Any) -> Any:
 
 
 def send_submittal(
-    app: SandboxApp, *, project_id: Any, title: str = "New submittal", to: str = "", after: str = "", **files: Any
+    app: SandboxApp,
+    *,
+    project_id: Any,
+    title: str = "New submittal",
+    to: str = "",
+    after: str = "",
+    description: str = "",
+    spec_number: str = "01 33 00",
+    spec_title: str = "Submittal Procedures",
+    **files: Any,
 ) -> dict:
     """The GC sends a new submittal to a reviewer (default: the seeded reviewer) for approval. With `after` (a login),
-    that user approves in workflow step 1 and the reviewer in step 2, so the reviewer's turn comes once they respond."""
+    that user approves in workflow step 1 and the reviewer in step 2, so the reviewer's turn comes once they respond.
+    `edit_item` sets the rest of its content."""
     project = _project(app, project_id)
     reviewer = _user_id(app, to or "reviewer@sandbox.test")
     first = _user_id(app, after) if after else None
@@ -93,8 +103,9 @@ def send_submittal(
             kind="submittal",
             title=title,
             number=_next_number(app, project["id"], "submittal"),
-            spec_number="01 33 00",
-            spec_title="Submittal Procedures",
+            description=description,
+            spec_number=spec_number,
+            spec_title=spec_title,
             due_date=app.now_iso()[:10],
         )
         steps = (
@@ -111,9 +122,18 @@ def send_submittal(
 
 
 def send_rfi(
-    app: SandboxApp, *, project_id: Any, title: str = "New RFI", question: str = "", to: str = "", **files: Any
+    app: SandboxApp,
+    *,
+    project_id: Any,
+    title: str = "New RFI",
+    question: str = "",
+    to: str = "",
+    spec_number: str = "",
+    spec_title: str = "",
+    **files: Any,
 ) -> dict:
-    """The GC sends a new RFI to an assignee (default: the seeded reviewer)."""
+    """The GC sends a new RFI to an assignee (default: the seeded reviewer). `edit_item` sets the rest of its
+    content, `answer_rfi` adds to its thread."""
     project = _project(app, project_id)
     assignee = _user_id(app, to or "reviewer@sandbox.test")
     with app.store.write() as conn:
@@ -125,6 +145,8 @@ def send_rfi(
             title=title,
             assignee_id=assignee,
             number=_next_number(app, project["id"], "rfi"),
+            spec_number=spec_number,
+            spec_title=spec_title,
         )
         conn.execute(
             "INSERT INTO posts (item_id, kind, uid, body, created_by, created_at) VALUES (?,?,?,?,?,?)",
@@ -262,6 +284,58 @@ def add_approver(app: SandboxApp, *, item_id: Any, login: str, step: Any = 1, **
     return {"item_id": item["id"], "approver_id": approver_id, "step": number}
 
 
+# What `edit_item` may set: the item's column and how a form's text becomes its value.
+CONTENT_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "title": ("title", str),
+    "description": ("description", str),
+    "spec_number": ("spec_number", str),
+    "spec_title": ("spec_title", str),
+    "submittal_type": ("submittal_type", str),
+    "contractor": ("contractor", str),
+    "due_date": ("due_date", lambda text: text or None),
+    "cost_impact": ("cost_impact", str),
+    "cost_value": ("cost_value", lambda text: float(text) if text else None),
+    "schedule_impact": ("schedule_impact", str),
+    "schedule_days": ("schedule_days", lambda text: int(text) if text else None),
+}
+
+
+def edit_item(app: SandboxApp, *, item_id: Any, received_from: str = "", question: str = "", **fields: Any) -> dict:
+    """The GC edits an item's content: any of CONTENT_FIELDS, `received_from` (a login: who sent it) and, for an
+    RFI, its `question`. Fields not given stay as they are."""
+    item = _item(app, item_id)
+    unknown = sorted(set(fields) - set(CONTENT_FIELDS))
+    if unknown:
+        raise ScenarioError(f"edit_item cannot set {', '.join(unknown)}; it sets {', '.join(CONTENT_FIELDS)}")
+    try:
+        values = {CONTENT_FIELDS[k][0]: CONTENT_FIELDS[k][1](str(v).strip()) for k, v in fields.items()}
+    except ValueError as error:
+        raise ScenarioError(f"edit_item: {error}") from error
+    if received_from:
+        values["received_from_id"] = _user_id(app, received_from)
+    with app.store.write() as conn:
+        for column, value in values.items():
+            conn.execute(f"UPDATE items SET {column} = ? WHERE id = ?", (value, item["id"]))  # noqa: S608
+        if question and item["kind"] == "rfi":
+            conn.execute("UPDATE posts SET body = ? WHERE item_id = ? AND kind = 'question'", (question, item["id"]))
+        conn.execute("UPDATE items SET updated_at = ? WHERE id = ?", (app.now_iso(), item["id"]))
+    _changed(app, item, "update")
+    return {"item_id": item["id"], "changed": sorted([*values, *(["question"] if question else [])])}
+
+
+def answer_rfi(app: SandboxApp, *, item_id: Any, body: str, login: str = "", official: Any = False, **_: Any) -> dict:
+    """Someone on the project (default: the GC) adds an answer to an RFI's thread, official or not."""
+    item = _item(app, item_id)
+    if item["kind"] != "rfi":
+        raise ScenarioError("only RFIs have answers")
+    is_official = str(official).strip().lower() in ("1", "true", "yes", "on")
+    post = post_add(
+        app, item_id=item["id"], kind="answer", body=body, official=is_official, user_id=_user_id(app, login, GC)
+    )
+    _changed(app, item, "update")
+    return {"item_id": item["id"], "answer_id": post["id"], "official": is_official}
+
+
 def _set_status(app: SandboxApp, item_id: Any, status: str) -> dict:
     item = _item(app, item_id)
     now = app.now_iso()
@@ -345,6 +419,8 @@ SCENARIOS: dict[str, Callable[..., dict]] = {
     "attach_file": attach_file,
     "create_revision": create_revision,
     "add_approver": add_approver,
+    "edit_item": edit_item,
+    "answer_rfi": answer_rfi,
     "close_item": close_item,
     "reopen_item": reopen_item,
     "delete_item": delete_item,

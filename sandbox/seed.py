@@ -198,6 +198,7 @@ def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, mem
         spec_number="05 12 00",
         spec_title="Structural Steel Framing",
         description="Level 2-4 framing",
+        contractor="Summit Steel Erectors",
     )
     _approver(conn, s1, reviewer, 1)
     if CONSULTANT in members:
@@ -254,7 +255,18 @@ def _project_items(conn: sqlite3.Connection, project_id: int, provider: str, mem
         )
         _approver(conn, s5, GC, 1)  # the GC reviews first ...
         _approver(conn, s5, REVIEWER, 2)  # ... then the reviewer, in step 2
-    r1 = _item(conn, project_id, "rfi", 1, title="Beam depth at grid C/4", assignee_id=reviewer)
+    r1 = _item(
+        conn,
+        project_id,
+        "rfi",
+        1,
+        title="Beam depth at grid C/4",
+        assignee_id=reviewer,
+        spec_number="05 12 00",
+        spec_title="Structural Steel Framing",
+        cost_impact="tbd",
+        schedule_impact="yes_unknown",
+    )
     _post(conn, r1, "question", "Drawings S-201 and A-301 disagree on the beam depth at grid C/4. Which governs?", GC)
     r2 = _item(conn, project_id, "rfi", 2, title="Door hardware set 7", assignee_id=reviewer)
     _post(conn, r2, "question", "Hardware set 7 lists a discontinued closer. Is the substitute acceptable?", GC)

@@ -43,7 +43,10 @@ CREATE TABLE IF NOT EXISTS items (
     title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'open',
     spec_number TEXT NOT NULL DEFAULT '', spec_title TEXT NOT NULL DEFAULT '',
     due_date TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT,
-    manager_id INTEGER NOT NULL, assignee_id INTEGER, answered INTEGER NOT NULL DEFAULT 0);
+    manager_id INTEGER NOT NULL, assignee_id INTEGER, answered INTEGER NOT NULL DEFAULT 0,
+    submittal_type TEXT NOT NULL DEFAULT 'Shop Drawing', received_from_id INTEGER,
+    contractor TEXT NOT NULL DEFAULT '', cost_impact TEXT NOT NULL DEFAULT '', cost_value REAL,
+    schedule_impact TEXT NOT NULL DEFAULT '', schedule_days INTEGER);
 CREATE INDEX IF NOT EXISTS items_listing ON items (project_id, kind, updated_at, id);
 CREATE INDEX IF NOT EXISTS items_uid ON items (uid);
 CREATE TABLE IF NOT EXISTS approvers (
@@ -113,6 +116,18 @@ TABLES = [
     *uploads.TABLES,
 ]
 
+# (table, column, definition) of the columns added after the first release of the schema above (RFI and submittal
+# content), in the order they came.
+ADDED_COLUMNS = (
+    ("items", "submittal_type", "TEXT NOT NULL DEFAULT 'Shop Drawing'"),
+    ("items", "received_from_id", "INTEGER"),
+    ("items", "contractor", "TEXT NOT NULL DEFAULT ''"),
+    ("items", "cost_impact", "TEXT NOT NULL DEFAULT ''"),
+    ("items", "cost_value", "REAL"),
+    ("items", "schedule_impact", "TEXT NOT NULL DEFAULT ''"),
+    ("items", "schedule_days", "INTEGER"),
+)
+
 _COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries", "files", "response_files")
 
 
@@ -147,6 +162,14 @@ class Store:
         self._local = threading.local()
         with self.write_lock:
             self.conn().executescript(SCHEMA + uploads.SCHEMA)  # executescript commits on its own
+            self._add_columns()
+
+    def _add_columns(self) -> None:
+        """Columns added since a sandbox file was made: CREATE TABLE IF NOT EXISTS leaves an older table as it was."""
+        for table, column, ddl in ADDED_COLUMNS:
+            known = {row["name"] for row in self.conn().execute(f"PRAGMA table_info({table})")}
+            if column not in known:
+                self.conn().execute(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
 
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

@@ -50,9 +50,11 @@ LAYER_TABLE: tuple[tuple[str, str, str], ...] = (
     ("*/api/*", TOP, "REST endpoints, their serializers and the /api/v1/ root"),
     # Pages: what a person or support sees, composing every layer below.
     ("*/views.py", TOP, "portal pages (providers/views.py: the OAuth start and callback pages)"),
+    ("projects/connect/*_views.py", TOP, "the connection page's own pages (its items, its receiving users)"),
     ("*/forms.py", TOP, "page forms"),
     ("*/urls.py", TOP, "URL confs compose pages"),
     ("*/admin.py", TOP, "support staff's pages"),
+    ("projects/admin_webhooks.py", TOP, "support staff's pages: the outbound webhooks"),
     ("connector_portal/admin_site.py", TOP, "support staff's pages"),
     ("connector_portal/audit_admin.py", TOP, "support staff's pages"),
     ("*/templatetags/*", TOP, "page words"),

@@ -26,7 +26,7 @@ from mappings.api.keywords import HeldKindSerializer
 from mappings.selectors import held_kinds
 from projects.api.runs import RUN_EXAMPLE, RunSerializer, run_context
 from projects.models import ProjectLink, SyncRun
-from projects.selectors import SyncStatus, project_link_get, sync_status
+from projects.selectors import SyncStatus, link_reviewer_accounts, project_link_get, sync_status
 from projects.services import SyncRefused, link_sync_now
 from providers.models import ProviderAccount
 
@@ -65,6 +65,7 @@ class Connection:
     link: ProjectLink | None
     held: dict[str, str]  # item kind -> why its sync is held (for a link: only the kinds it syncs)
     sync: SyncStatus | None
+    receiving: tuple[ProviderAccount, ...] = ()  # every receiving user's account, the first one first
 
 
 def connection_get(*, firm: Firm, project: ProjectCenterProject) -> Connection:
@@ -73,7 +74,8 @@ def connection_get(*, firm: Firm, project: ProjectCenterProject) -> Connection:
     if link is None:
         return Connection(project=project, link=None, held=held, sync=None)
     held = {kind: message for kind, message in held.items() if kind in link.kinds}
-    return Connection(project=project, link=link, held=held, sync=sync_status(link=link))
+    receiving = tuple(link_reviewer_accounts(link=link))
+    return Connection(project=project, link=link, held=held, sync=sync_status(link=link), receiving=receiving)
 
 
 NOT_CONNECTED = (
@@ -91,6 +93,12 @@ def _health(connection: Connection) -> tuple[bool, str]:
         return False, f"{link.get_status_display()}. Open the connection page to see what to do."
     if connection.held:
         return False, " ".join(connection.held.values())
+    lost = [a.name or a.email for a in connection.receiving if a.status != ProviderAccount.Status.ACTIVE]
+    if lost:
+        return False, (
+            f"{', '.join(lost)} must sign in to {link.get_provider_display()} again (the connection page's Reconnect): "
+            "items still arrive through the other receiving users; their responses wait until then."
+        )
     if link.last_synced_at is None:
         return True, "Connected; the first sync has not finished yet."
     return True, "Syncing normally."
@@ -109,7 +117,12 @@ class ConnectionSerializer(OutputSerializer):
     receiving_user = ReceivingUserSerializer(
         source="link.account",
         allow_null=True,
-        help_text="The provider user who receives the items and whose name responses are sent in.",
+        help_text="The provider user who connected the project (the first of `receiving_users`).",
+    )
+    receiving_users = ReceivingUserSerializer(
+        many=True,
+        help_text="Everyone who receives the items, the first one first: an item arrives when any of them is its "
+        "reviewer, and its responses are sent in that person's name. Empty when not connected.",
     )
     sync_submittals = serializers.BooleanField(source="link.sync_submittals", allow_null=True)
     sync_rfis = serializers.BooleanField(source="link.sync_rfis", allow_null=True)
@@ -124,6 +137,9 @@ class ConnectionSerializer(OutputSerializer):
         source="sync.running", allow_null=True, help_text="The sync running or queued now, if any."
     )
     last_run = RunSerializer(allow_null=True, help_text="The most recent finished sync, if any.")
+
+    def get_receiving_users(self, connection: Connection) -> list[ProviderAccount]:
+        return list(connection.receiving)
 
     def get_connected(self, connection: Connection) -> bool:
         return connection.link is not None
@@ -160,7 +176,14 @@ class ConnectionSerializer(OutputSerializer):
         sync = connection.sync
         if sync is None:
             return None
-        return next((r for r in sync.runs if r is not sync.running and r.status != SyncRun.Status.QUEUED), None)
+        return next(
+            (
+                r
+                for r in sync.runs
+                if r is not sync.running and r.status not in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+            ),
+            None,
+        )
 
 
 QUEUED_EXAMPLE = {
@@ -182,6 +205,10 @@ CONNECTION_EXAMPLE = {
     "provider_company": {"id": "4264", "name": "Acme Builders"},
     "provider_project": {"id": "562949953443", "name": "Riverside Library"},
     "receiving_user": {"name": "Rita Reviewer", "email": "rita@acme.example.com", "account_status": "active"},
+    "receiving_users": [
+        {"name": "Rita Reviewer", "email": "rita@acme.example.com", "account_status": "active"},
+        {"name": "Oscar Other", "email": "oscar@acme.example.com", "account_status": "needs_reauth"},
+    ],
     "sync_submittals": True,
     "sync_rfis": True,
     "status": "active",

@@ -22,8 +22,9 @@ from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
 from connector_portal.models import Connector
 from projects.api.attachments import AttachmentSerializer
+from projects.api.content import ItemContentSerializer, content_of
 from projects.models import Attachment, FeedEntry, ItemKindChoices
-from projects.selectors import allowed_keywords_get, attachments_of_items, feed_page_get
+from projects.selectors import ItemReviewer, allowed_keywords_get, attachments_of_items, feed_page_get, feed_reviewers
 from projects.services import feed_entry_acknowledge
 
 FEED_MAX_PAGE_SIZE = 100
@@ -77,6 +78,10 @@ class FeedItemSerializer(OutputSerializer):
         help_text="The files attached to the item upstream as they are now (a new or changed file is a new entry), "
         "each with its download state and `download_url`.",
     )
+    content = ItemContentSerializer(
+        help_text="What a reviewer reads beyond the envelope: description, RFI question and answers, specification "
+        "section, people, reviewers, dates and impacts. A change to any of it is a `changed` entry."
+    )
 
     def get_kind(self, entry: FeedEntry) -> str:
         return _text(entry, "kind")
@@ -117,11 +122,37 @@ class FeedItemSerializer(OutputSerializer):
     def get_attachments(self, entry: FeedEntry) -> list[Attachment]:
         return self.context.get("attachments", {}).get(entry.item_id, [])
 
+    def get_content(self, entry: FeedEntry) -> dict[str, Any]:
+        return content_of(_snapshot(entry))
 
-# Rendered from a FeedEntry; `context["keywords"]` holds each link's allowed keywords (allowed_keywords_get).
+
+class ContactSerializer(OutputSerializer):  # rendered from a ProjectContact
+    email = serializers.EmailField()
+    name = serializers.CharField(allow_blank=True)
+    pc_contact_id = serializers.CharField(allow_blank=True, help_text="Project Center's id of the contact, if sent.")
+
+
+class ItemReviewerSerializer(OutputSerializer):  # rendered from projects.selectors.ItemReviewer
+    name = serializers.CharField(allow_blank=True, help_text="The receiving user's name at the provider.")
+    email = serializers.CharField(allow_blank=True)
+    contact = ContactSerializer(
+        allow_null=True,
+        help_text="The project team contact with the reviewer's e-mail (sent to PUT /projects/{id}/contacts/); "
+        "null when the team has none: assign the item by hand.",
+    )
+
+
+# Rendered from a FeedEntry; `context["keywords"]` holds each link's allowed keywords (allowed_keywords_get),
+# `context["reviewers"]` each entry's reviewer by position (feed_reviewers).
 class FeedEntrySerializer(OutputSerializer):
     position = serializers.IntegerField(help_text="The entry's place in the firm's feed: the next cursor.")
     change = serializers.ChoiceField(choices=FeedEntry.Change.choices)
+    origin = serializers.ChoiceField(
+        choices=FeedEntry.Origin.choices,
+        help_text="Who made the change. `portal_response`: the item's state after the portal posted this reviewer's "
+        "own response (the ball in court moved on, the status changed). Update Project Center's record of the item "
+        "with it; it is not a new request to review. `provider`: a change made in the provider.",
+    )
     created_at = serializers.DateTimeField()
     pc_project_id = serializers.CharField(
         source="link.project.pc_project_id", help_text="Project Center's id of the project the item belongs to."
@@ -133,8 +164,15 @@ class FeedEntrySerializer(OutputSerializer):
         help_text="The Record a Response keywords a reviewer may answer this item with (mapped for this connection). "
         "Empty for RFIs, which take a reply.",
     )
+    reviewer = ItemReviewerSerializer(
+        allow_null=True,
+        help_text="The receiving user the item is for (responses go back in their name), with their contact.",
+    )
     pc_item_id = serializers.CharField(allow_blank=True, help_text="Project Center's item id, once acknowledged.")
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+
+    def get_reviewer(self, entry: FeedEntry) -> ItemReviewer | None:
+        return self.context["reviewers"].get(entry.position)
 
     def get_response_keywords(self, entry: FeedEntry) -> list[str]:
         if _text(entry, "kind") != ItemKindChoices.SUBMITTAL:
@@ -177,6 +215,7 @@ def _whole_number(request: Request, name: str, *, default: int, low: int, high: 
 ENTRY_EXAMPLE = {
     "position": 1042,
     "change": "new",
+    "origin": "provider",
     "created_at": "2026-03-02T09:00:03Z",
     "pc_project_id": "PC-2024-017",
     "provider": "procore",
@@ -207,8 +246,50 @@ ENTRY_EXAMPLE = {
                 "download_url": "https://portal.example.com/api/v1/attachments/901/content/",
             }
         ],
+        "content": {
+            "description": "Shop drawings for the level 2 moment frames.",
+            "question": "",
+            "question_rich_text": "",
+            "answers": [],
+            "spec_section": {"number": "05 12 00", "title": "Structural Steel Framing"},
+            "submittal_type": "Shop Drawing",
+            "received_from": {"id": "4410", "name": "Sam Steel", "company": "Summit Steel Erectors"},
+            "manager": {"id": "4021", "name": "Gina Contractor", "company": ""},
+            "responsible_contractor": "Summit Steel Erectors",
+            "reviewers": [
+                {
+                    "person": {"id": "4077", "name": "Sam Structural", "company": ""},
+                    "step": 1,
+                    "response": "Approved as Noted",
+                    "comment": "See clouded connection at grid C.",
+                    "returned_date": "2026-03-01",
+                },
+                {
+                    "person": {"id": "4099", "name": "Rita Reviewer", "company": ""},
+                    "step": 2,
+                    "response": "",
+                    "comment": "",
+                    "returned_date": None,
+                },
+            ],
+            "dates": {
+                "created": "2026-02-20",
+                "received": "2026-02-27",
+                "issued": "2026-02-28",
+                "sent_to_reviewer": "2026-03-02",
+                "due": "2026-03-16",
+                "returned": "2026-03-01",
+            },
+            "cost_impact": None,
+            "schedule_impact": None,
+        },
     },
     "response_keywords": ["Approved", "Approved as Noted", "Revise and Resubmit", "Rejected"],
+    "reviewer": {
+        "name": "Rita Reviewer",
+        "email": "rita@architects.example",
+        "contact": {"email": "rita@architects.example", "name": "Rita Reviewer", "pc_contact_id": "C-17"},
+    },
     "pc_item_id": "",
     "acknowledged_at": None,
 }
@@ -259,10 +340,11 @@ class FeedView(FirmAPIView):
         page = feed_page_get(firm=self.firm, after=after, limit=size)
         project_of_link = {entry.link_id: entry.link.project_id for entry in page.entries}
         keywords = allowed_keywords_get(firm=self.firm, project_of_link=project_of_link)
+        reviewers = feed_reviewers(firm=self.firm, entries=page.entries)
         files = attachments_of_items(firm=self.firm, item_ids=[entry.item_id for entry in page.entries])
         next_cursor = page.entries[-1].position if page.entries else after
         answer = {"entries": page.entries, "next_cursor": next_cursor, "has_more": page.has_more}
-        context = {"keywords": keywords, "attachments": files, "request": request}
+        context = {"keywords": keywords, "reviewers": reviewers, "attachments": files, "request": request}
         return Response(FeedPageSerializer(answer, context=context).data)
 
 

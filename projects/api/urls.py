@@ -1,4 +1,5 @@
-"""The projects app's routes under /api/v1/: projects, their connection, its mapping and runs, the feed, responses."""
+"""The projects app's routes under /api/v1/: projects, their connection, its mapping and runs, the feed, responses,
+webhooks."""
 
 from __future__ import annotations
 
@@ -8,18 +9,22 @@ from rest_framework.routers import SimpleRouter
 import connector_portal.api.converters  # noqa: F401  (registers the `rowid` converter)
 from projects.api.attachments import AttachmentContentView
 from projects.api.connection import ConnectionView, SyncNowView
+from projects.api.contacts import ProjectContactsView
 from projects.api.feed import FeedAcknowledgeView, FeedView
 from projects.api.mapping import MappingView
 from projects.api.projects import ProjectViewSet
 from projects.api.responses import ItemResponsesView, ResponseView
 from projects.api.runs import RunView
 from projects.api.uploads import UploadContentView, UploadsView, UploadView
+from projects.api.webhooks_out import OutboundWebhookViewSet
 
 router = SimpleRouter()
 router.register("projects", ProjectViewSet, basename="project")
+router.register("webhooks", OutboundWebhookViewSet, basename="webhook")
 
 urlpatterns = [
     *router.urls,
+    path("projects/<str:pc_project_id>/contacts/", ProjectContactsView.as_view(), name="project-contacts"),
     path("projects/<str:pc_project_id>/connection/", ConnectionView.as_view(), name="project-connection"),
     path("projects/<str:pc_project_id>/connection/sync/", SyncNowView.as_view(), name="project-sync"),
     path("projects/<str:pc_project_id>/connection/mapping/", MappingView.as_view(), name="project-mapping"),

@@ -14,14 +14,14 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connector_portal.models import User
-from connector_portal.selectors import firm_has_service_account, project_get
+from connector_portal.selectors import project_get
 from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest
 from connector_portal.views import firm_required
 from projects.connect import wiring
 from projects.connect.forms import ConnectionSettingsForm
 from projects.connect.selectors import connector_choices, link_exists, link_get, start_url, wizard_account
 from projects.models import ProjectLink, SyncRun
-from projects.selectors import RECENT_ITEMS, link_recent_items
+from projects.selectors import link_reviewers, reviewer_of
 from projects.services import links
 from projects.templatetags.connect_words import pluralize_word
 from providers import views as oauth_views
@@ -94,7 +94,6 @@ def configure(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResp
         {
             "project": project,
             "connectors": connector_choices(firm=request.firm, project=project),
-            "has_service_account": firm_has_service_account(firm=request.firm),
             "keyword_problems": wiring.keyword_problems(project),
         },
     )
@@ -275,6 +274,7 @@ def connection_settings(request: AuthenticatedFirmRequest, pc_project_id: str) -
             "provider_project": provider_project,
             "form": form,
             "mapping": mapping,
+            "reviewer": reviewer_of(project=project, account=account),
         },
     )
 
@@ -283,6 +283,8 @@ def connection_settings(request: AuthenticatedFirmRequest, pc_project_id: str) -
 def connection(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     """The connection page: status, recent syncs and everything that can be changed later."""
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    reviewers = link_reviewers(link=link)
+    lost = [r for r in reviewers if r.must_reconnect] if link.status != ProjectLink.Status.CONNECTION_LOST else []
     return render(
         request,
         "connect/connection.html",
@@ -294,6 +296,14 @@ def connection(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpRes
                 project=link.project,
                 next_url=reverse("connect:receiving_user", args=[pc_project_id]),
             ),
+            "add_reviewer_url": start_url(
+                provider=link.provider,
+                project=link.project,
+                next_url=reverse("connect:reviewer_add", args=[pc_project_id]),
+            ),
+            "reviewers": reviewers,
+            "lost_reviewers": lost,
+            "syncing_through": ", ".join(r.name for r in reviewers if not r.must_reconnect),
             "keyword_problems": wiring.keyword_problems(link.project),
             **wiring.connection_context(link),
         },
@@ -407,13 +417,3 @@ def disconnect(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpRes
         messages.success(request, f"{project} is disconnected. Nothing more is synced for it.")
         return redirect("connect:configure", pc_project_id)
     return render(request, "connect/disconnect.html", {"link": link, "project": link.project})
-
-
-@firm_required
-def items(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
-    """The connection's Items and files page: each recently changed submittal and RFI with its files and where their
-    download stands, so a firm user sees what reached Project Center and why a file did not."""
-    link = link_get(firm=request.firm, pc_project_id=pc_project_id)
-    recent = link_recent_items(firm=request.firm, link=link)
-    context = {"link": link, "project": link.project, "items": recent, "limit": RECENT_ITEMS}
-    return render(request, "connect/items.html", context)

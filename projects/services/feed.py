@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from connector_portal.models import Firm
 from projects.models import FeedEntry, FeedSequence, SyncedItem
+from projects.services.outbound import feed_grew
+from projects.services.rows import rows_insert
 
 SNAPSHOT_FIELDS = ("kind", "provider_id", "number", "revision", "title", "status", "closed", "removed", "url")
 
@@ -19,20 +21,37 @@ def item_snapshot(item: SyncedItem) -> dict[str, Any]:
     data["due_date"] = item.due_date.isoformat() if item.due_date else None
     data["ball_in_court"] = list(item.ball_in_court)
     data["predecessor_id"] = item.predecessor_id
+    data["reviewer_id"] = item.reviewer_id  # whose item it was at this change (their account)
+    data["content"] = item.content
     return data
 
 
-def _sequence_locked(firm_id: int) -> FeedSequence:
-    try:
-        with transaction.atomic():
-            FeedSequence.objects.get_or_create(firm_id=firm_id)
-    except IntegrityError:  # created by a concurrent append a moment ago
-        pass
-    return FeedSequence.objects.select_for_update().get(firm_id=firm_id)
+def _positions_claim(firm_id: int, count: int) -> int:
+    """Move the firm's counter on by `count` and answer the new last position, in one statement.
+
+    The upsert creates the counter on the firm's first append and otherwise locks its row until the transaction
+    commits (PostgreSQL; SQLite holds its one writer lock), exactly as SELECT … FOR UPDATE did, in one round trip."""
+    table, quote = FeedSequence._meta.db_table, connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(table)} (firm_id, last_position) VALUES (%s, %s) "  # noqa: S608
+        f"ON CONFLICT (firm_id) DO UPDATE SET last_position = {quote(table)}.last_position + excluded.last_position "
+        "RETURNING last_position"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [firm_id, count])
+        (last,) = cursor.fetchone()
+    return int(last)
 
 
-def feed_append(*, firm_id: int, changes: Sequence[tuple[SyncedItem, str]], now: dt.datetime) -> list[FeedEntry]:
-    """Append one entry per (item, change) at the next positions of the firm's feed.
+def feed_append(
+    *,
+    firm_id: int,
+    changes: Sequence[tuple[SyncedItem, str]],
+    now: dt.datetime,
+    portal_own: Collection[int] = (),
+) -> list[FeedEntry]:
+    """Append one entry per (item, change) at the next positions of the firm's feed; the changes of the items whose
+    ids are in `portal_own` are the result of the portal's own response (FeedEntry.Origin.PORTAL_RESPONSE).
 
     Must run inside the transaction that wrote the items. The counter row stays locked until that transaction
     commits, so positions become visible to readers strictly in order: a cursor can never jump over a row that
@@ -42,8 +61,7 @@ def feed_append(*, firm_id: int, changes: Sequence[tuple[SyncedItem, str]], now:
         return []
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("feed_append must run inside the transaction that changed the items.")
-    sequence = _sequence_locked(firm_id)
-    first = sequence.last_position + 1
+    first = _positions_claim(firm_id, len(changes)) - len(changes) + 1
     entries = [
         FeedEntry(
             firm_id=firm_id,
@@ -51,15 +69,15 @@ def feed_append(*, firm_id: int, changes: Sequence[tuple[SyncedItem, str]], now:
             link_id=item.link_id,
             item=item,
             change=change,
+            origin=FeedEntry.Origin.PORTAL_RESPONSE if item.pk in portal_own else FeedEntry.Origin.PROVIDER,
             content_hash=item.content_hash,
             snapshot=item_snapshot(item),
             created_at=now,
         )
         for offset, (item, change) in enumerate(changes)
     ]
-    FeedEntry.objects.bulk_create(entries)
-    sequence.last_position = first + len(entries) - 1
-    sequence.save(update_fields=["last_position"])
+    rows_insert(entries)
+    feed_grew(firm_id=firm_id)
     return entries
 
 

@@ -27,15 +27,17 @@ HEALTH_FIELDS = [
 ]
 
 
-def link_record_success(*, link: ProjectLink, now: dt.datetime, interval: int) -> None:
-    """A sync got through: clear every failure state and plan the next poll."""
+def link_record_success(
+    *, link: ProjectLink, now: dt.datetime, interval: int, started: dt.datetime | None = None
+) -> None:
+    """A sync got through: clear every failure state and plan the next poll, `interval` after the sync `started`."""
     link.status = ProjectLink.Status.ACTIVE
     link.status_reason = ""
     link.retry_after_until = None
     link.failing_since = None
     link.auto_paused = False
     link.reauth_notified_at = None
-    link.next_sync_at = now + dt.timedelta(seconds=interval)
+    link.next_sync_at = (started or now) + dt.timedelta(seconds=interval)
     link.last_synced_at = now
     _save_health(link, [*HEALTH_FIELDS, "last_synced_at", "last_run_calls"])
 
@@ -91,6 +93,11 @@ def link_record_failure(*, link: ProjectLink, exc: ProviderError, now: dt.dateti
         _failing(link, exc, now, now + FAILURE_BACKOFF)
     _save_health(link, [*HEALTH_FIELDS, "last_run_calls"])
     return run_status
+
+
+def account_mark_needs_reauth(*, account: ProviderAccount, exc: ProviderError) -> None:
+    """One receiving user's authorisation is lost: their account says so until they sign in again."""
+    _mark_account_needs_reauth(account, exc)
 
 
 def _mark_account_needs_reauth(account: ProviderAccount, exc: ProviderError) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,11 +14,16 @@ from django.db.models import Q
 from projects.models import FeedEntry, ProjectLink, SyncedItem
 from projects.services.attachments import attachments_queue_on_commit, attachments_record
 from projects.services.feed import feed_append
+from projects.services.rows import rows_insert, rows_update
 from providers.types import ProviderItem
 
 # What the portal's own response changes on a provider item. A change limited to these, right after the portal
-# posted a response, is the echo of that response and not news for Project Center.
-ECHO_FIELDS = frozenset({"ball_in_court"})
+# posted a response, is the echo of that response: in the feed as the portal's own (FeedEntry.Origin).
+ECHO_FIELDS = frozenset({"ball_in_court", "status"})  # closing is the manager's act, never the reviewer's
+# The parts of an item's content the portal's own response changes too: the reviewer's response, comment and
+# returned date, or the answer it posted to an RFI (with the date that answer returned the RFI).
+ECHO_CONTENT = frozenset({"reviewers", "answers"})
+ECHO_DATES = frozenset({"returned"})
 UPDATE_FIELDS = [
     "number",
     "revision",
@@ -31,16 +36,43 @@ UPDATE_FIELDS = [
     "removed",
     "provider_updated_at",
     "content_hash",
+    "content",
     "raw",
     "echo_pending",
     "changed_at",
     "unlisted_at",
+    "reviewer",
 ]
 
 
+# What a page compares and reports of the rows it already has, found by the unique index: never `raw` (the provider's
+# JSON, kilobytes an item). _apply sets every UPDATE_FIELDS value, so a deferred one is never read before it is written.
+COMPARED_FIELDS = (
+    "id",
+    "firm_id",
+    "link_id",
+    "kind",
+    "provider_id",
+    "number",
+    "revision",
+    "title",
+    "status",
+    "due_date",
+    "ball_in_court",
+    "url",
+    "closed",
+    "removed",
+    "content_hash",
+    "echo_pending",
+    "predecessor_id",
+)
+
+
 def content_hash(item: ProviderItem) -> str:
-    """What Project Center shows of an item; `updated_at` and the raw payload are left out on purpose."""
+    """What Project Center shows of an item, its content included; `updated_at` and the raw payload are left out on
+    purpose (a provider touching an item without changing what a reviewer reads is not news)."""
     visible: list[Any] = [
+        item.content.as_json(),
         item.number,
         item.revision,
         item.title,
@@ -65,6 +97,7 @@ class PageCounts:
     removed: int = 0
     not_for_user: int = 0
     changes: list[tuple[SyncedItem, str]] = field(default_factory=list)
+    portal_own: set[int] = field(default_factory=set)  # ids of items whose change is the portal's own response's
 
 
 def _apply(stored: SyncedItem, item: ProviderItem, digest: str, now: dt.datetime) -> None:
@@ -80,32 +113,40 @@ def _apply(stored: SyncedItem, item: ProviderItem, digest: str, now: dt.datetime
     stored.unlisted_at = None
     stored.provider_updated_at = item.updated_at
     stored.content_hash = digest
+    stored.content = item.content.as_json()
     stored.raw = item.raw
     stored.changed_at = now
 
 
 def _differs_only_by_echo(stored: SyncedItem, item: ProviderItem) -> bool:
+    """Whether the change is limited to ECHO_FIELDS (what a reviewer's response moves)."""
     before = {
         "number": stored.number,
         "revision": stored.revision,
         "title": stored.title,
-        "status": stored.status,
         "due_date": stored.due_date,
         "url": stored.url,
         "closed": stored.closed,
         "deleted": stored.removed,
+        "content": _without_echo(stored.content),
     }
     after = {
         "number": item.number,
         "revision": item.revision,
         "title": item.title[:500],
-        "status": item.status,
         "due_date": item.due_date,
         "url": item.url,
         "closed": item.closed,
         "deleted": item.deleted,
+        "content": _without_echo(item.content.as_json()),
     }
     return before == after
+
+
+def _without_echo(content: dict[str, Any]) -> dict[str, Any]:
+    """The content but for what the portal's own response changes in it (ECHO_CONTENT, ECHO_DATES)."""
+    dates = {k: v for k, v in (content.get("dates") or {}).items() if k not in ECHO_DATES}
+    return {**{k: v for k, v in content.items() if k not in ECHO_CONTENT}, "dates": dates}
 
 
 def _predecessors(link: ProjectLink, kind: str, items: Sequence[ProviderItem]) -> dict[str, SyncedItem]:
@@ -155,19 +196,39 @@ def _link_revisions(link: ProjectLink, kind: str, to_create: list[tuple[SyncedIt
         on_page[item.provider_id] = new
         if item.revision:
             on_page[f"number:{item.number}"] = new
-    SyncedItem.objects.bulk_create([new for new, _ in to_create])
+    rows_insert([new for new, _ in to_create])
     for new, earlier in later:
         new.predecessor = earlier
-    if later:
-        SyncedItem.objects.bulk_update([new for new, _ in later], ["predecessor"])
+    rows_update([new for new, _ in later], ["predecessor"])
 
 
-def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], now: dt.datetime) -> PageCounts:
-    """Upsert one page of items and append their real changes to the feed. Call inside a transaction."""
+def _reviewer_of(stored: SyncedItem, item: ProviderItem, reviewers: Mapping[str, int]) -> None:
+    """Whose item it is: it stays its reviewer's while they hold it, else the first receiving user who does."""
+    holding = [reviewers[user_id] for user_id in item.receivers if user_id in reviewers]
+    if holding and stored.reviewer_id not in holding:
+        stored.reviewer_id = holding[0]
+    elif stored.reviewer_id is None and reviewers:
+        stored.reviewer_id = next(iter(reviewers.values()))  # a provider that does not tell: the first
+
+
+def ingest_page(
+    *,
+    link: ProjectLink,
+    kind: str,
+    items: Sequence[ProviderItem],
+    now: dt.datetime,
+    reviewers: Mapping[str, int] | None = None,
+) -> PageCounts:
+    """Upsert one page of items and append their real changes to the feed. Call inside a transaction.
+
+    `reviewers` (provider user id -> account id of each receiving user) says whose item each one is.
+    """
     counts = PageCounts(fetched=len(items))
     existing = {
         s.provider_id: s
-        for s in SyncedItem.objects.filter(link=link, kind=kind, provider_id__in=[i.provider_id for i in items])
+        for s in SyncedItem.objects.filter(link=link, kind=kind, provider_id__in=[i.provider_id for i in items]).only(
+            *COMPARED_FIELDS
+        )
     }
     to_create: list[tuple[SyncedItem, ProviderItem]] = []
     to_update: list[SyncedItem] = []
@@ -186,6 +247,7 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
             new = SyncedItem(firm_id=link.firm_id, link=link, kind=kind, provider_id=item.provider_id)
             new.first_seen_at = now
             _apply(new, item, digest, now)
+            _reviewer_of(new, item, reviewers or {})
             to_create.append((new, item))
             existing[item.provider_id] = new  # a provider repeating an item on two pages adds it once
             continue
@@ -194,14 +256,18 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
             if item.attachments:
                 unchanged_files.append((stored, item))
             continue
-        # The echo of the portal's own response, or more changes to an item already reported removed: not news.
-        quiet = (stored.echo_pending and not item.deleted and _differs_only_by_echo(stored, item)) or (
-            stored.removed and item.deleted
-        )
+        # More changes to an item already reported removed are not news. The echo of the portal's own response
+        # (only the ball in court moved) is: Project Center learns the state its response led to, marked as the
+        # portal's own so that it is never taken for a new request to review.
+        quiet = stored.removed and item.deleted
+        own = stored.echo_pending and not item.deleted and _differs_only_by_echo(stored, item)
         _apply(stored, item, digest, now)
+        _reviewer_of(stored, item, reviewers or {})
         stored.echo_pending = False
         to_update.append(stored)
         files.append((stored, item))
+        if own:
+            counts.portal_own.add(stored.pk)
         if quiet:
             counts.unchanged += 1
         elif item.deleted:
@@ -214,9 +280,8 @@ def ingest_page(*, link: ProjectLink, kind: str, items: Sequence[ProviderItem], 
         _link_revisions(link, kind, to_create)
         counts.new += len(to_create)
         counts.changes[:0] = [(new, FeedEntry.Change.NEW) for new, _ in to_create]
-    if to_update:
-        SyncedItem.objects.bulk_update(to_update, UPDATE_FIELDS)
-    feed_append(firm_id=link.firm_id, changes=counts.changes, now=now)
+    rows_update(to_update, UPDATE_FIELDS)
+    feed_append(firm_id=link.firm_id, changes=counts.changes, now=now, portal_own=counts.portal_own)
     _record_files([*to_create, *files], unchanged_files, now)
     return counts
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from connector_portal.models import ProjectCenterProject, ServiceAccountToken, User
 from connector_portal.services import audit_record, snapshot
 from mappings.models import MappingTable
-from projects.models import ProjectLink, SyncRun
+from projects.models import LinkReviewer, ProjectLink, SyncRun
 from projects.queue import enqueue
 from projects.selectors import link_table_get
 from projects.services.mapping import mapping_table_create_for_link, mapping_table_replace
@@ -216,8 +216,9 @@ def link_switch_receiving_user(
     """Point the link at another person's provider account and let it sync again.
 
     A pause a person chose stays: choosing a receiving user is not a request to resume. The account must be of the
-    link's firm (ProjectLink.save refuses another firm's).
+    link's firm (ProjectLink.save refuses another firm's). Were they a further receiving user, they are that no more.
     """
+    LinkReviewer.objects.filter(link=link, account=account).delete()
     if link.status == ProjectLink.Status.PAUSED and not link.auto_paused:
         _change(link, action="link.receiving_user", actor=actor, request=request, account=account)
         return
@@ -249,6 +250,15 @@ def link_disconnect(*, link: ProjectLink, actor: User, request: HttpRequest | No
     firm = link.firm
     link.delete()
     audit_record(action="link.delete", firm=firm, actor_user=actor, target=link, before=before, request=request)
+
+
+def link_kinds_released(sender: object, project: ProjectCenterProject, kinds: Sequence[str], **kwargs: Any) -> None:
+    """kinds_released receiver (projects.apps): a keyword list now lets held kinds through: the project's link syncs
+    them now rather than at its next poll (half an hour away for a link with a working webhook)."""
+    link = ProjectLink.objects.select_related("firm").filter(firm_id=project.firm_id, project=project).first()
+    if link is None or not any(kind in link.kinds for kind in kinds) or not link_is_syncable(link):
+        return
+    sync_run_queue(link=link)
 
 
 def link_deleted(sender: type[ProjectLink], instance: ProjectLink, **kwargs: Any) -> None:

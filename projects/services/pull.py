@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import cast
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from connector_portal import logcontext
 from connector_portal.metrics import SYNC_RUNS
-from projects.constants import LOOKBACK, RECONCILE_INTERVAL, WEBHOOK_SAFETY_NET_INTERVAL
+from projects.constants import LEASE, LOOKBACK, RECONCILE_INTERVAL, WEBHOOK_SAFETY_NET_INTERVAL
 from projects.models import FeedEntry, ProjectLink, SyncedItem, SyncRun
 from projects.ports import ProviderPort, held_kinds, provider_port_for
+from projects.selectors import link_reviewer_ids
 from projects.services.feed import feed_append
-from projects.services.health import link_record_failure, link_record_success
+from projects.services.health import account_mark_needs_reauth, link_record_failure, link_record_success
 from projects.services.ingest import REMOVED_FIELDS, PageCounts, ingest_page, item_mark_removed
-from projects.services.lease import lease_acquire, lease_release, lease_renew
-from providers.errors import ProviderError
+from projects.services.lease import LeaseHeartbeat, LeaseLost, lease_acquire, lease_release
+from providers.errors import NeedsReauthorization, ProviderError
+from providers.http import on_each_attempt
 from providers.types import ItemKind
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 
 
-def _record_page(run: SyncRun, counts: PageCounts, calls: int, total: int | None) -> None:
+def _record_page(run: SyncRun, counts: PageCounts, calls: int, now: dt.datetime) -> None:
     updates = {
         "fetched": F("fetched") + counts.fetched,
         "new": F("new") + counts.new,
@@ -37,7 +40,7 @@ def _record_page(run: SyncRun, counts: PageCounts, calls: int, total: int | None
         "provider_calls": F("provider_calls") + calls,
         "pages_done": F("pages_done") + 1,
     }
-    SyncRun.objects.filter(pk=run.pk).update(**updates, heartbeat_at=timezone.now())
+    SyncRun.objects.filter(pk=run.pk).update(**updates, heartbeat_at=now)
     for name in ("fetched", "new", "changed", "unchanged", "removed", "not_for_user", "pages_done"):
         setattr(run, name, getattr(run, name) + (1 if name == "pages_done" else getattr(counts, name)))
     run.provider_calls += calls
@@ -49,9 +52,10 @@ def pull_kind(
     kind: ItemKind,
     port: ProviderPort,
     run: SyncRun,
-    owner: str,
+    heartbeat: LeaseHeartbeat,
     clock: Clock,
     full: bool = False,
+    reviewers: Mapping[str, int] | None = None,
 ) -> None:
     """Every page of items of `kind` changed since the cursor (minus the look-back); with `full`, every item.
 
@@ -69,13 +73,13 @@ def pull_kind(
     for page in port.pages(kind, since):
         now = clock()
         with transaction.atomic():
-            counts = ingest_page(link=link, kind=kind, items=page.items, now=now)
-            lease_renew(link_id=link.pk, owner=owner, now=now)
+            counts = ingest_page(link=link, kind=kind, items=page.items, now=now, reviewers=reviewers)
+            heartbeat.beat(now)  # LeaseLost when another worker took over: this page is not committed
         if first_page and page.total is not None:
             run.expected_items = (run.expected_items or 0) + page.total
             SyncRun.objects.filter(pk=run.pk).update(expected_items=run.expected_items)
         first_page = False
-        _record_page(run, counts, page.calls, page.total)
+        _record_page(run, counts, page.calls, now)
         listed.update(i.provider_id for i in page.items)
         seen = max((i.updated_at for i in page.items), default=None)
         if seen is not None and (newest is None or seen > newest):
@@ -129,7 +133,33 @@ def poll_interval(link: ProjectLink) -> int:
     return planned_interval(sync_interval=link.sync_interval, webhook_healthy=link.webhook_healthy)
 
 
+INTERRUPTED_WORDS = (
+    "Interrupted: the worker running this sync stopped (it was restarted or crashed). Every page it had saved is "
+    "kept, and the next sync carried on from there; nothing needs doing."
+)
+TAKEN_OVER_WORDS = (
+    "Interrupted: this sync was so slow that another worker took the connection over. What it had saved is kept; "
+    "nothing needs doing."
+)
+
+
+def runs_close_interrupted(*, now: dt.datetime, link_id: int | None = None) -> int:
+    """Close the runs whose worker died: running, with no heartbeat for longer than the lease (a live sync beats at
+    least every 40 s). Pages and the sweep never show them as current again."""
+    lapsed = now - LEASE
+    dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=lapsed) | Q(heartbeat_at__isnull=True, started_at__lt=lapsed)
+    )
+    if link_id is not None:
+        dead = dead.filter(link_id=link_id)
+    return dead.update(status=SyncRun.Status.INTERRUPTED, finished_at=now, message=INTERRUPTED_WORDS)
+
+
 def _start_run(link: ProjectLink, now: dt.datetime) -> SyncRun:
+    # This sync holds the lease: a run of the link still marked running lost its worker.
+    SyncRun.objects.filter(link=link, status=SyncRun.Status.RUNNING).update(
+        status=SyncRun.Status.INTERRUPTED, finished_at=now, message=INTERRUPTED_WORDS
+    )
     queued = SyncRun.objects.filter(link=link, status=SyncRun.Status.QUEUED).order_by("id").first()
     if queued is not None:
         queued.status = SyncRun.Status.RUNNING
@@ -166,25 +196,73 @@ def link_sync(*, link_id: int, clock: Clock = timezone.now, port: ProviderPort |
                 status=SyncRun.Status.RESCHEDULED, finished_at=clock(), message="Not run: syncing is paused."
             )
             return None
-        return _sync(link, owner, clock, port)
+        heartbeat = LeaseHeartbeat(link_id=link_id, owner=owner, clock=clock)
+        with on_each_attempt(heartbeat):
+            return _sync(link, heartbeat, clock, port)
     finally:
         lease_release(link_id=link_id, owner=owner)
 
 
-def _sync(link: ProjectLink, owner: str, clock: Clock, port: ProviderPort | None) -> SyncRun:
+def _pull_kinds(
+    link: ProjectLink,
+    kinds: list[ItemKind],
+    port: ProviderPort,
+    run: SyncRun,
+    heartbeat: LeaseHeartbeat,
+    clock: Clock,
+    full: bool,
+) -> None:
+    """Pull each kind; when the receiving user the port acts as loses their authorisation, go on as the next one.
+
+    The lost reviewer's account is marked (the connection page names them); the cursors moved only for the kinds
+    done, so the kind that failed is pulled again from its start, and its committed pages re-read as unchanged.
+    """
+    reviewers = link_reviewer_ids(link=link)
+    done: list[ItemKind] = []
+    while True:
+        try:
+            for kind in kinds:
+                if kind not in done:
+                    pull_kind(
+                        link=link,
+                        kind=kind,
+                        port=port,
+                        run=run,
+                        heartbeat=heartbeat,
+                        clock=clock,
+                        full=full,
+                        reviewers=reviewers,
+                    )
+                    done.append(kind)
+            return
+        except NeedsReauthorization as exc:
+            lost = getattr(port, "account", None)  # a test's fake port acts as nobody and cannot fail over
+            fail_over = getattr(port, "fail_over", None)
+            if lost is None or fail_over is None:
+                raise
+            account_mark_needs_reauth(account=lost, exc=exc)
+            if not fail_over():
+                raise
+            logger.info("sync of link %s goes on as another reviewer: account %s lost", link.pk, lost.pk)
+
+
+def _sync(link: ProjectLink, heartbeat: LeaseHeartbeat, clock: Clock, port: ProviderPort | None) -> SyncRun:
     run = _start_run(link, clock())
+    heartbeat.run_id = run.pk
     logcontext.bind(run_id=run.pk)
     try:
         port = port or provider_port_for(link)
         held = held_kinds(link)
         run.held_kinds = sorted(k for k in link.kinds if k in held)
         full = link.reconciled_at is None or clock() - link.reconciled_at >= RECONCILE_INTERVAL
-        for kind in link.kinds:
-            if kind not in held:
-                pull_kind(link=link, kind=kind, port=port, run=run, owner=owner, clock=clock, full=full)  # type: ignore[arg-type]
+        kinds = cast(list[ItemKind], [k for k in link.kinds if k not in held])  # the model's kinds are ItemKinds
+        _pull_kinds(link, kinds, port, run, heartbeat, clock, full)
         if full:
             link.reconciled_at = clock()
             ProjectLink.objects.filter(pk=link.pk).update(reconciled_at=link.reconciled_at)
+    except LeaseLost:
+        _finish(run, SyncRun.Status.INTERRUPTED, TAKEN_OVER_WORDS, clock(), provider=link.provider)
+        return run
     except ProviderError as exc:
         now = clock()
         run.errors += 1
@@ -205,7 +283,9 @@ def _sync(link: ProjectLink, owner: str, clock: Clock, port: ProviderPort | None
         raise
     now = clock()
     link.last_run_calls = run.provider_calls
-    link_record_success(link=link, now=now, interval=poll_interval(link))
+    # The next poll is due an interval after this one started, not after it ended: a slow sync does not push every
+    # later change a whole sync's length further from the feed.
+    link_record_success(link=link, now=now, interval=poll_interval(link), started=run.started_at)
     held_words = " ".join(held[k] for k in run.held_kinds)
     _finish(run, SyncRun.Status.SUCCEEDED, held_words, now, provider=link.provider)
     return run

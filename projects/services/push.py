@@ -15,12 +15,22 @@ from connector_portal import logcontext
 from connector_portal.models import Firm
 from mappings.constants import normalise
 from mappings.matching import TranslationError
-from projects.constants import BLOCKED_PROBE, DELIVERY_STUCK_AFTER, FIRST_BACKOFF, HELD_RECHECK, MAX_ATTEMPTS
+from projects.constants import (
+    BLOCKED_PROBE,
+    DELIVERY_LEASE,
+    FIRST_BACKOFF,
+    GIVE_UP_AFTER,
+    HEARTBEAT_EVERY,
+    HELD_RECHECK,
+    RETRY_BACKOFF_CAP,
+)
 from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
 from projects.selectors import allowed_keywords_get, response_get_by_key
 from projects.services.uploads import outgoing_files, response_files_add, response_files_settle, uploads_for_response
 from providers.errors import NeedsReauthorization, NotYourTurn, ProviderError, Retryable, ToolUnavailable
+from providers.http import on_each_attempt
+from providers.models import ProviderAccount
 
 Clock = Callable[[], dt.datetime]
 # While the connection itself is broken, responses wait (they are not failed and spend no attempt).
@@ -87,6 +97,7 @@ def response_record(
                     firm=firm,
                     item=item,
                     link_id=item.link_id,
+                    reviewer_id=item.reviewer_id or item.link.account_id,  # sent back in their name
                     keyword=keyword,
                     comment=comment,
                     idempotency_key=idempotency_key,
@@ -158,18 +169,65 @@ def _claim(response_id: int, now: dt.datetime) -> ItemResponse | None:
     with transaction.atomic():
         response = (
             ItemResponse.objects.select_for_update()
+            # Not the reviewer: PostgreSQL cannot lock the nullable side of an outer join (read after the lock).
             .select_related("link__account", "link__firm", "item")
             .filter(pk=response_id)
             .first()
         )
         if response is None or response.status != ItemResponse.Status.PENDING:
             return None
-        if response.link.status in WAITING_LINK_STATUSES:
+        if response.link.status in WAITING_LINK_STATUSES or _reviewer_lost(response):
             return None
         response.status = ItemResponse.Status.DELIVERING
         response.attempts += 1
-        response.save(update_fields=["status", "attempts", "updated_at"])
+        # While being sent, `next_attempt_at` is the delivery's lease: renewed by heartbeat, lapsed once its worker
+        # is gone (responses_resume_orphaned then settles it).
+        response.next_attempt_at = now + DELIVERY_LEASE
+        response.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
     return response
+
+
+def _reviewer_lost(response: ItemResponse) -> bool:
+    """The response's reviewer must sign in again: it waits for them (the sweep leaves it until they do)."""
+    return response.reviewer is not None and response.reviewer.status != ProviderAccount.Status.ACTIVE
+
+
+def _wait_for_reviewer(response: ItemResponse, exc: NeedsReauthorization, now: dt.datetime) -> bool:
+    """One of several receiving users lost their authorisation: only their responses wait, the link syncs on.
+
+    Answers False when the response's reviewer is the link's only working one (then the whole link is lost).
+    """
+    from projects.selectors import link_reviewer_accounts
+    from projects.services.health import account_mark_needs_reauth
+
+    reviewer = response.reviewer
+    if reviewer is None:
+        return False
+    others = [a for a in link_reviewer_accounts(link=response.link) if a.pk != reviewer.pk]
+    if not any(a.status == ProviderAccount.Status.ACTIVE for a in others):
+        return False
+    account_mark_needs_reauth(account=reviewer, exc=exc)
+    who = reviewer.name or reviewer.email or reviewer.provider_user_id
+    words = f"Waiting for {who} to reconnect: {exc.message} It goes out as soon as they sign in again."
+    # Due at once: the sweep leaves it alone while the reviewer's account needs re-authorisation.
+    _settle(response, ItemResponse.Status.PENDING, words, now=now, retry_at=now)
+    return True
+
+
+class _DeliveryHeartbeat:
+    """Renews a delivery's lease before each provider request, at most every HEARTBEAT_EVERY."""
+
+    def __init__(self, response_id: int, clock: Clock) -> None:
+        self.response_id, self.clock = response_id, clock
+        self.last = clock()
+
+    def __call__(self) -> None:
+        now = self.clock()
+        if now - self.last >= HEARTBEAT_EVERY:
+            ItemResponse.objects.filter(pk=self.response_id, status=ItemResponse.Status.DELIVERING).update(
+                next_attempt_at=now + DELIVERY_LEASE
+            )
+            self.last = now
 
 
 def _settle(
@@ -206,17 +264,20 @@ def response_deliver(
     link, item = response.link, response.item
     logcontext.bind(firm_id=link.firm_id, link_id=link.pk)
     try:
-        port = port or provider_port_for(link)
-        option = translate_keyword(link, item, response.keyword, port)
-        if option is not None:
-            response.option_id, response.option_name = option.id, option.name
-        answer = port.post_response(item, option, response.comment, outgoing_files(response=response))
+        port = port or provider_port_for(link, account=response.reviewer)
+        with on_each_attempt(_DeliveryHeartbeat(response.pk, clock)):
+            option = translate_keyword(link, item, response.keyword, port)
+            if option is not None:
+                response.option_id, response.option_name = option.id, option.name
+            answer = port.post_response(item, option, response.comment, outgoing_files(response=response))
     except TranslationError as exc:
         _settle(response, ItemResponse.Status.FAILED, str(exc), now=clock(), retry_at=None)
     except NeedsReauthorization as exc:
         from projects.services.health import link_record_failure
 
         response.attempts -= 1  # not the response's fault: it waits for the reconnect
+        if _wait_for_reviewer(response, exc, clock()):
+            return response
         link_record_failure(link=link, exc=exc, now=clock())
         _settle(response, ItemResponse.Status.PENDING, exc.message, now=clock(), retry_at=None)
     except ToolUnavailable as exc:
@@ -236,12 +297,12 @@ def response_deliver(
         _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + HELD_RECHECK)
     except Retryable as exc:
         now = clock()
-        if response.attempts >= MAX_ATTEMPTS:
+        if now - response.created_at >= GIVE_UP_AFTER:
             _settle(response, ItemResponse.Status.FAILED, _gave_up(exc, response.attempts), now=now, retry_at=None)
         else:
-            backoff = FIRST_BACKOFF * 2 ** (response.attempts - 1)
+            backoff = min(FIRST_BACKOFF * 2 ** min(response.attempts - 1, 16), RETRY_BACKOFF_CAP)
             wait = max(backoff, dt.timedelta(seconds=exc.retry_after))
-            _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + wait)
+            _settle(response, ItemResponse.Status.PENDING, _retrying(exc, now + wait), now=now, retry_at=now + wait)
     except ProviderError as exc:
         # A refusal (closed upstream, response not allowed for this approver, item gone): retrying cannot help.
         _settle(response, ItemResponse.Status.FAILED, exc.message, now=clock(), retry_at=None)
@@ -253,7 +314,13 @@ def response_deliver(
 
 
 def _gave_up(exc: ProviderError, attempts: int) -> str:
-    return f"Not delivered after {attempts} attempts. {exc.message} Support can retry it from admin."
+    return f"Not delivered after trying for a day ({attempts} attempts). {exc.message} Support can retry it from admin."
+
+
+def _retrying(exc: ProviderError, at: dt.datetime) -> str:
+    return (
+        f"Not delivered yet: {exc.message} The portal sends it again by itself at {at:%H:%M} UTC; nothing needs doing."
+    )
 
 
 def response_retry(*, response: ItemResponse, now: dt.datetime | None = None) -> bool:
@@ -278,15 +345,26 @@ def response_dismiss(*, response: ItemResponse) -> bool:
     return True
 
 
-def responses_fail_stuck(*, now: dt.datetime) -> int:
-    """Responses whose worker died mid-call: the provider may have recorded them, so they are not sent again blindly."""
-    return ItemResponse.objects.filter(
-        status=ItemResponse.Status.DELIVERING, updated_at__lt=now - DELIVERY_STUCK_AFTER
-    ).update(
-        status=ItemResponse.Status.FAILED,
-        next_attempt_at=None,
-        provider_answer=(
-            "The portal lost track of this response while sending it, so it may or may not have arrived. "
-            "Check the item in the provider; retry it from admin if it is missing, or dismiss it."
-        ),
-    )
+ORPHANED_WORDS = (
+    "The portal's worker stopped while sending this response. It is read back from the provider first: if it "
+    "arrived it is shown as delivered, otherwise it is sent once more. Nothing needs doing."
+)
+
+
+def responses_resume_orphaned(*, now: dt.datetime) -> int:
+    """Responses whose sender died mid-call (their delivery lease lapsed) wait to be sent again at once.
+
+    Sending again is safe because every provider's post_response reads the item first and skips a write that an
+    earlier attempt made (Procore's approver PATCH sets the same response again, a no-op). The dead attempt is not
+    counted: the worker's death was not the response's fault.
+    """
+    orphaned = ItemResponse.objects.filter(status=ItemResponse.Status.DELIVERING, next_attempt_at__lt=now)
+    resumed = 0
+    for response in orphaned.only("id", "attempts"):
+        resumed += ItemResponse.objects.filter(pk=response.pk, status=ItemResponse.Status.DELIVERING).update(
+            status=ItemResponse.Status.PENDING,
+            attempts=max(response.attempts - 1, 0),
+            next_attempt_at=now,
+            provider_answer=ORPHANED_WORDS,
+        )
+    return resumed

@@ -1,4 +1,5 @@
-"""The sweep: every minute, queue a sync for each link that is due or poked, within each account's rate budget and
+"""The sweep: every half minute (SWEEP_EVERY), close what dead workers left behind (runs, responses being sent),
+then queue a sync for each link that is due or poked, within each account's rate budget and
 within the provider's per-application budget (Autodesk's RFI and Submittal APIs count every firm's requests together).
 
 It reads all syncable links in one query and decides in Python, so its query count stays the same for ten links or
@@ -18,13 +19,14 @@ from django.utils import timezone
 
 from projects.constants import (
     DEFAULT_HOURLY_LIMITS,
+    DUE_TOLERANCE,
     POLLING_SHARE_OF_BUDGET,
     QUEUE_GRACE,
 )
 from projects.models import ItemResponse, ProjectLink, SyncRun
 from projects.queue import Call, enqueue_many
-from projects.services.pull import planned_interval
-from projects.services.push import WAITING_LINK_STATUSES, responses_fail_stuck
+from projects.services.pull import planned_interval, runs_close_interrupted
+from projects.services.push import WAITING_LINK_STATUSES, responses_resume_orphaned
 from providers.models import ProviderAccount
 from providers.registry import PROVIDERS
 from providers.types import ItemKind
@@ -68,10 +70,12 @@ def _kinds(*, submittals: bool, rfis: bool) -> tuple[ItemKind, ...]:
     return tuple(kinds)
 
 
-def _syncable_links(now: dt.datetime) -> list[_Candidate]:
+def _syncable_links(now: dt.datetime, *, account_id: int | None = None) -> list[_Candidate]:
+    links = ProjectLink.objects.filter(firm__is_active=True)
+    if account_id is not None:
+        links = links.filter(account_id=account_id)
     rows = (
-        ProjectLink.objects.filter(firm__is_active=True)
-        .filter(
+        links.filter(
             Q(status__in=[ProjectLink.Status.ACTIVE, ProjectLink.Status.FAILING, ProjectLink.Status.BLOCKED])
             | Q(status=ProjectLink.Status.PAUSED, auto_paused=True)
             | Q(status=ProjectLink.Status.CONNECTION_LOST, account__status=ProviderAccount.Status.ACTIVE)
@@ -138,6 +142,12 @@ def _stretch_factors(candidates: Sequence[_Candidate]) -> dict[int, float]:
     return {account: max(1.0, load / (limits[account] * POLLING_SHARE_OF_BUDGET)) for account, load in planned.items()}
 
 
+def account_poll_stretch(*, account_id: int, now: dt.datetime) -> float:
+    """How much the sweep stretches this account's links' intervals to keep their polling within its budget (1: not
+    at all). What the connection page says when a link is polled more slowly than its interval."""
+    return _stretch_factors(_syncable_links(now, account_id=account_id)).get(account_id, 1.0)
+
+
 def due_links(*, now: dt.datetime) -> tuple[list[int], list[int]]:
     """(links to sync now, due links held back for the provider's shared per-application budget)."""
     candidates = _syncable_links(now)
@@ -147,7 +157,7 @@ def due_links(*, now: dt.datetime) -> tuple[list[int], list[int]]:
         if c.next_sync_at is None:
             continue  # leased, queued or waiting for the provider's Retry-After
         stretch = dt.timedelta(seconds=c.interval * (factors[c.account_id] - 1))
-        if c.poked or c.next_sync_at + stretch <= now:
+        if c.poked or c.next_sync_at + stretch <= now + DUE_TOLERANCE:
             due.append(c)
     return _within_app_budgets(due)
 
@@ -181,6 +191,7 @@ def due_responses(*, now: dt.datetime) -> list[int]:
     return list(
         ItemResponse.objects.filter(status=ItemResponse.Status.PENDING, next_attempt_at__lte=now)
         .exclude(link__status__in=WAITING_LINK_STATUSES)
+        .exclude(reviewer__status__in=[ProviderAccount.Status.NEEDS_REAUTH, ProviderAccount.Status.REVOKED])
         .values_list("id", flat=True)
     )
 
@@ -190,7 +201,8 @@ def sweep_run(
 ) -> SweepResult:
     """Queue the due syncs and deliveries. Running it twice in a row queues nothing the second time."""
     now = now or timezone.now()
-    responses_fail_stuck(now=now)
+    runs_close_interrupted(now=now)
+    responses_resume_orphaned(now=now)
     links, held = due_links(now=now)
     for start in range(0, len(links), UPDATE_CHUNK):
         chunk = links[start : start + UPDATE_CHUNK]

@@ -9,7 +9,7 @@ RFI and Submittal APIs.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
@@ -95,6 +95,24 @@ class Reviewer:
         if str(task.get("assignedToType") or "user") == "user":
             return assigned == self.user_id
         return assigned in self.groups()
+
+
+class Reviewers:
+    """Every receiving user of one sync (a link can have several), read with the one account that lists the items."""
+
+    def __init__(
+        self, client: AutodeskClient, account: ProviderAccount, pid: str, user_ids: Sequence[str], region: str = "US"
+    ) -> None:
+        self.account, self.region = account, region
+        self.each = [Reviewer(client, account, pid, user_id, region=region) for user_id in user_ids]
+
+    def holding(self, users: Any, roles: Any = (), companies: Any = ()) -> tuple[str, ...]:
+        """The receiving users who hold an item (see Reviewer.holds), in the order they were given."""
+        return tuple(r.user_id for r in self.each if r.holds(users, roles, companies))
+
+    def owner(self, task: dict[str, Any]) -> str:
+        """The first receiving user whose review task this is ('' when none)."""
+        return next((r.user_id for r in self.each if r.owns(task)), "")
 
 
 class AutodeskClient(Provider):

@@ -4,7 +4,7 @@ ACC's submittal responses as ResponseOption, with their URLs. Offset paging unti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from providers.answers import (
@@ -21,7 +21,9 @@ from providers.answers import (
     utc_text,
 )
 from providers.autodesk.attachments import item_attachments
-from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewer, api_id
+from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewers, api_id
+from providers.autodesk.content import rfi_content, submittal_content
+from providers.base import StoredIds
 from providers.errors import UnexpectedAnswer
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
@@ -85,6 +87,10 @@ def submittal_dates(since: dt.datetime | None) -> str | None:
     return f"{start.isoformat()}..{FAR_FUTURE.date().isoformat()}"
 
 
+def _ids(entries: list[dict[str, Any]]) -> list[str]:
+    return [str(e["id"]) for e in entries if isinstance(e, dict) and e.get("id") is not None]
+
+
 def _assignees(attributes: dict[str, Any]) -> dict[str, list[str]]:
     """Who an RFI is assigned to, by type (user, role, company): ACC v3 lists `{id, type}` objects in `assignedTo`;
     BIM 360 v2 gives one id with `assignedToType`. v3 RFIs have no `ballInCourt`: the assignees are who must act."""
@@ -109,6 +115,8 @@ class AutodeskItems(AutodeskClient):
         since: dt.datetime | None,
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
+        also_receiving: Sequence[str] = (),
+        stored: StoredIds | None = None,
     ) -> Iterator[ItemPage[ProviderItem]]:
         pid = api_id(project_id)
         updated = f"{utc_text(since)}..{utc_text(FAR_FUTURE)}" if since is not None else None
@@ -124,10 +132,11 @@ class AutodeskItems(AutodeskClient):
                 pages = self._bim360_rfi_pages(account, company_id, project_id, known, updated)
             else:
                 pages = self._rfi_pages(account, pid, updated)
-            reviewer = Reviewer(self, account, pid, receiving_user_id, region=known.region)
+            reviewer = Reviewers(self, account, pid, (receiving_user_id, *also_receiving), region=known.region)
             for page in pages:
+                kept = stored(_ids(page)) if stored is not None and kind == "submittal" else set()
                 yield page.carrying(
-                    link_revisions([self._item(kind, e, pid, reviewer, known, since=since) for e in page])
+                    link_revisions([self._item(kind, e, pid, reviewer, known, since=since, kept=kept) for e in page])
                 )
 
         yield from counted(converted())
@@ -183,9 +192,9 @@ class AutodeskItems(AutodeskClient):
             SUBMITTAL_LIMIT,
         )
 
-    def _held_before(self, reviewer: Reviewer, pid: str, item_id: str) -> bool:
-        """Whether one of the item's review tasks was the reviewer's (their own, their role's or their company's):
-        a closed or void item's ball has left every reviewer, so who holds it now cannot tell."""
+    def _held_before(self, reviewer: Reviewers, pid: str, item_id: str) -> str:
+        """The receiving user one of the item's review tasks was for (their own, their role's or their company's),
+        or '': a closed or void item's ball has left every reviewer, so who holds it now cannot tell."""
         url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}/steps"
         steps = expect_list(self._call("GET", url, account=reviewer.account), label=self.label, key="results")
         for step in steps:
@@ -193,19 +202,21 @@ class AutodeskItems(AutodeskClient):
             if tasks is None and isinstance(step, dict):
                 body = self._call("GET", f"{url}/{step.get('id')}/tasks", account=reviewer.account)
                 tasks = expect_list(body, label=self.label, key="results")
-            if any(isinstance(t, dict) and reviewer.owns(t) for t in tasks or []):
-                return True
-        return False
+            for task in tasks or []:
+                if isinstance(task, dict) and (owner := reviewer.owner(task)):
+                    return owner
+        return ""
 
     def _item(
         self,
         kind: ItemKind,
         entry: dict[str, Any],
         pid: str,
-        reviewer: Reviewer,
+        reviewer: Reviewers,
         facts: ProjectFacts,
         *,
         since: dt.datetime | None = None,
+        kept: Collection[str] = (),
     ) -> ProviderItem:
         # BIM 360 v2 nests the fields under "attributes"; ACC does not.
         attributes: dict[str, Any] = entry["attributes"] if isinstance(entry.get("attributes"), dict) else entry
@@ -219,15 +230,21 @@ class AutodeskItems(AutodeskClient):
             )
             ball = (*users, *roles, *companies)
             closed = status_id in CLOSED_SUBMITTAL
-            # The user's item when the ball is in their court, their role's or their company's. A closed or void
-            # item has left the reviewers: when it closed since the last sync, it is theirs if they had a review task
-            # on it, so that the link hears it closed even if it closed before a sync saw it in their court. Items
-            # listed again only because the date filter starts the day before were judged by the last sync: their
-            # roles and steps are not looked up again (the engine follows an item it stored to the end).
+            # The user's item when they are or were its reviewer: the ball is in their court (their role's, their
+            # company's) now, or one of its review tasks is theirs. The list tells only who holds the ball now, so
+            # the workflow of an item it does not give them is read (a request per item): on the first sync and the
+            # daily full listing for every such item, so that closed and superseded items the user reviewed arrive,
+            # with the revisions that followed them; between those, for the items that closed since the last sync
+            # (the link hears an item closed even if it closed before a sync saw it in their court). Items the caller
+            # keeps already are followed whoever holds them, and items listed again only because the date filter
+            # starts the day before were judged by the last sync: neither is read again.
             fresh = since is None or updated_at >= since
-            mine = reviewer.holds(users, roles if fresh else (), companies if fresh else ()) or (
-                closed and fresh and since is not None and self._held_before(reviewer, pid, item_id)
-            )
+            receivers = reviewer.holding(users, roles if fresh else (), companies if fresh else ())
+            # Is or was theirs: an item the list does not show with a receiving user may have been reviewed by one
+            # before it closed or was revised; its review tasks tell (on the first sync and a full listing too,
+            # where since is None), unless the link keeps the item already and follows it whoever holds it.
+            if not receivers and fresh and (closed or since is None) and item_id not in kept:
+                receivers = tuple(filter(None, [self._held_before(reviewer, pid, item_id)]))
             return ProviderItem(
                 kind=kind,
                 provider_id=item_id,
@@ -239,16 +256,19 @@ class AutodeskItems(AutodeskClient):
                 due_date=parse_date(attributes.get("dueDate")),
                 ball_in_court=ball,
                 url=item_url(kind, pid, item_id, region=reviewer.region),
-                # Reviewers live in the item's steps (a request per item): the list's ball in court tells for open
-                # items; the steps are read only for closed ones.
-                for_receiving_user=mine,
+                for_receiving_user=bool(receivers),
+                receivers=receivers,
                 closed=closed,
                 attachments=item_attachments(kind, attributes),
+                content=submittal_content(attributes),
                 raw=entry,
             )
         status = str(attributes.get("status") or "")
         assigned = _assignees(attributes)
         ball = tuple(a for group in assigned.values() for a in group)
+        holding = reviewer.holding(assigned["user"], assigned["role"], assigned["company"])
+        # Changed since the last sync (a first sync has none): the answer thread is read for these only.
+        changed = since is not None and updated_at >= since
         return ProviderItem(
             kind=kind,
             provider_id=item_id,
@@ -259,11 +279,32 @@ class AutodeskItems(AutodeskClient):
             due_date=parse_date(attributes.get("dueDate")),
             ball_in_court=ball,
             url=item_url(kind, pid, item_id, bim360=facts.bim360, region=reviewer.region),
-            for_receiving_user=reviewer.holds(assigned["user"], assigned["role"], assigned["company"]),
+            for_receiving_user=bool(holding),
+            receivers=holding,
             closed=status.lower() in CLOSED_RFI,
             attachments=item_attachments(kind, attributes),
+            content=rfi_content(
+                self._with_thread(
+                    attributes, pid, item_id, reviewer, read=bool(holding) and changed and not facts.bim360
+                )
+            ),
             raw=entry,
         )
+
+    def _with_thread(
+        self, attributes: dict[str, Any], pid: str, item_id: str, reviewer: Reviewers, *, read: bool
+    ) -> dict[str, Any]:
+        """An ACC RFI with its answer thread: the RFI detail (acc-rfis-v3-get) embeds `responses[]`; a listing that
+        carries them needs no request. Otherwise the detail is read only for the reviewer's RFIs that changed since
+        the last sync (`read`): the requests follow the changes, not the project's size, within the RFIs API's
+        100 a minute for the whole application. A first sync shows each RFI's official response (in the listing)
+        and reads the whole thread once the RFI next changes. BIM 360 RFIs have no thread."""
+        if not read or "responses" in attributes:
+            return attributes
+        url = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}"
+        detail = self._call("GET", url, account=reviewer.account)
+        responses = detail.get("responses") if isinstance(detail, dict) else None
+        return {**attributes, "responses": responses} if isinstance(responses, list) else attributes
 
     def list_response_options(
         self,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from providers.answers import (
     FAR_FUTURE,
     counted,
+    holders,
     link_revisions,
     object_or_empty,
     parse_date,
@@ -17,8 +18,10 @@ from providers.answers import (
     require,
     utc_text,
 )
+from providers.base import StoredIds
 from providers.procore.attachments import rfi_attachments, submittal_attachments
 from providers.procore.client import PER_PAGE, ProcoreClient
+from providers.procore.content import rfi_content, submittal_content
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
 
 if TYPE_CHECKING:
@@ -67,17 +70,21 @@ class ProcoreItems(ProcoreClient):
         since: dt.datetime | None,
         receiving_user_id: str,
         facts: ProjectFacts = NO_FACTS,
+        also_receiving: Sequence[str] = (),
+        stored: StoredIds | None = None,
     ) -> Iterator[ItemPage[ProviderItem]]:
+        # Every approver and reviewer is on the listed item itself, past ones included: `stored` is not needed.
         path = "/rest/v1.1/projects/{}/submittals" if kind == "submittal" else "/rest/v1.0/projects/{}/rfis"
         params: dict[str, Any] = {"page": 1, "per_page": PER_PAGE}
         if since is not None:
             params["filters[updated_at]"] = f"{utc_text(since)}...{utc_text(FAR_FUTURE)}"
         read = self._submittal if kind == "submittal" else self._rfi
         url = f"{self.endpoints.api}{path.format(project_id)}"
+        receiving = (receiving_user_id, *also_receiving)
         for page in counted(self._pages(account, url, params, company_id=company_id)):
-            yield page.carrying(link_revisions([read(entry, project_id, receiving_user_id) for entry in page]))
+            yield page.carrying(link_revisions([read(entry, project_id, receiving) for entry in page]))
 
-    def _submittal(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+    def _submittal(self, entry: dict[str, Any], project_id: str, receiving: Sequence[str]) -> ProviderItem:
         status = object_or_empty(entry.get("status"))
         words = str(status.get("name") or status.get("status") or "")
         approvers = [a for a in entry.get("approvers") or [] if isinstance(a, dict)]
@@ -88,6 +95,7 @@ class ProcoreItems(ProcoreClient):
             entry.get("ball_in_court"), [a.get("user") for a in approvers if not waits_for_turn(a, step)]
         )
         item_id = str(require(entry, "id", label=self.label))
+        holding = holders(receiving, people)
         return ProviderItem(
             kind="submittal",
             provider_id=item_id,
@@ -99,13 +107,16 @@ class ProcoreItems(ProcoreClient):
             due_date=parse_date(entry.get("due_date")),
             ball_in_court=_names(entry.get("ball_in_court")),
             url=item_url("submittal", project_id, item_id),
-            for_receiving_user=user_id in people,
+            for_receiving_user=bool(holding),
+            receivers=holding,
             closed=str(status.get("status") or words).lower() == "closed",
             attachments=submittal_attachments(entry),
+            # "Sent to the reviewer" is read off the approver row of the reviewer the item is for.
+            content=submittal_content(entry, (holding or receiving)[0]),
             raw=entry,
         )
 
-    def _rfi(self, entry: dict[str, Any], project_id: str, user_id: str) -> ProviderItem:
+    def _rfi(self, entry: dict[str, Any], project_id: str, receiving: Sequence[str]) -> ProviderItem:
         ball = entry.get("ball_in_courts") or entry.get("ball_in_court")
         people = person_ids(ball, entry.get("assignee"), entry.get("assignees"))
         item_id = str(require(entry, "id", label=self.label))
@@ -120,9 +131,11 @@ class ProcoreItems(ProcoreClient):
             due_date=parse_date(entry.get("due_date")),
             ball_in_court=_names(ball),
             url=item_url("rfi", project_id, item_id),
-            for_receiving_user=user_id in people,
+            for_receiving_user=bool(holders(receiving, people)),
+            receivers=holders(receiving, people),
             closed=status.lower() == "closed",
             attachments=rfi_attachments(entry),
+            content=rfi_content(entry),
             raw=entry,
         )
 

@@ -15,8 +15,10 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from connector_portal.models import Firm, ProjectCenterProject
+from projects.models import OutboundWebhook
 from tests.api.factories import full_mapping, linked_add
 from tests.files.factories import attachment_add
+from tests.projects.conftest import T0
 
 API_V1 = "api/v1/"
 
@@ -113,6 +115,9 @@ ROUTE_CASES.update(
             make=lambda firm: {**linked_project(firm), "kind": "rfi_action"},
             body=lambda firm: {"entries": [{"name": "Request for Information", "type": "Receive"}]},
         ),
+        "api-v1:project-contacts": RouteCase(
+            make=make_project, body=lambda firm: {"contacts": [{"email": f"rita@{firm.slug}.example", "name": "Rita"}]}
+        ),
         "api-v1:project-connection": RouteCase(make=linked_project),
         "api-v1:project-sync": RouteCase(make=linked_project),
         "api-v1:project-mapping": RouteCase(make=linked_project, body=lambda firm: {"rows": full_mapping()}),
@@ -133,6 +138,14 @@ ROUTE_CASES.update(
         ),
     }
 )
+
+
+def make_webhook(firm: Firm) -> dict[str, str]:
+    """A webhook of `firm` whose endpoint refuses connections at once (the discard port): no call leaves the machine."""
+    webhook = OutboundWebhook.objects.create(
+        firm=firm, url=f"http://127.0.0.1:9/hook-{firm.pk}", secret="whsec_route-case", created_at=T0
+    )
+    return {"pk": str(webhook.pk)}
 
 
 def upload_declared(firm: Firm) -> dict[str, str]:
@@ -156,6 +169,14 @@ def upload_declared(firm: Firm) -> dict[str, str]:
 
 ROUTE_CASES.update(
     {
+        "api-v1:webhook-list": RouteCase(
+            make=lambda firm: (make_webhook(firm), {})[1],
+            body=lambda firm: {"url": f"https://pc-{firm.slug}.example.com/hook"},
+        ),
+        "api-v1:webhook-detail": RouteCase(make=make_webhook, body=lambda firm: {"description": "Head office"}),
+        "api-v1:webhook-send-test": RouteCase(make=make_webhook),
+        "api-v1:webhook-rotate-secret": RouteCase(make=make_webhook),
+        "api-v1:webhook-deliveries": RouteCase(make=make_webhook),
         "api-v1:uploads": RouteCase(
             make=lambda firm: {},
             body=lambda firm: {"filename": "markup.pdf", "size": 2, "sha256": hashlib.sha256(b"{}").hexdigest()},

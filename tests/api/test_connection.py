@@ -118,3 +118,25 @@ def test_another_firms_run_and_an_id_too_large_for_the_database_are_not_found(
 
     assert other_api.get(f"/api/v1/runs/{run.pk}/").status_code == 404
     assert api.get("/api/v1/runs/99999999999999999999999/").status_code == 404
+
+
+def test_every_receiving_user_is_listed_and_a_lost_one_is_named_in_the_health(firm: Firm, api: Client) -> None:
+    from django.utils import timezone
+
+    from projects.models import LinkReviewer
+    from providers.models import ProviderAccount
+
+    link = link_add(firm, "PC-1", last_synced_at=T0)
+    oscar = ProviderAccount.objects.create(
+        firm=firm, provider="procore", provider_user_id="o", name="Oscar Other", status="needs_reauth"
+    )
+    LinkReviewer.objects.create(firm=firm, link=link, account=oscar, created_at=timezone.now())
+
+    body = api.get("/api/v1/projects/PC-1/connection/").json()
+
+    assert [(u["name"], u["account_status"]) for u in body["receiving_users"]] == [
+        ("Rita Reviewer", "active"),
+        ("Oscar Other", "needs_reauth"),
+    ]
+    assert body["status"] == "active" and body["healthy"] is False
+    assert body["health"].startswith("Oscar Other must sign in to Procore again")

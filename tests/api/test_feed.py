@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from connector_portal.models import Firm
 from mappings.models import KeywordEntry, KeywordList, MappingRow
 from projects.models import FeedEntry
+from providers.types import EMPTY_CONTENT, Answer, ItemContent, Person, SpecSection
 from tests.api.factories import entries_append, item_add, link_add, linked_add, mapping_table_add
 from tests.api.feedfill import feed_fill
 
@@ -195,8 +196,9 @@ def test_a_feed_page_costs_the_same_few_queries_at_100000_entries_whatever_its_s
 
     read(api, page_size=1)  # the token's first use records its last-used time: leave that out of the comparison
     # The token (1) and the throttle in the database cache (up to 6; none with Redis), then the page (1) and the
-    # allowed keywords of every link on it (2), and the files of its items (1).
-    with django_assert_max_num_queries(11):
+    # allowed keywords of every link on it (2), each entry's reviewer and their project team contact (2), and the files
+    # of its items (1).
+    with django_assert_max_num_queries(13):
         page = read(api, page_size=100, cursor=50_000)
     small, small_count = _page_queries(api, 10, 20)
     large, large_count = _page_queries(api, 100, 99_800)
@@ -205,3 +207,36 @@ def test_a_feed_page_costs_the_same_few_queries_at_100000_entries_whatever_its_s
     assert (small_count, large_count) == (10, 100)
     assert small == large
     assert len({tuple(e["response_keywords"]) for e in page["entries"]}) == 1  # every link's keywords were read
+
+
+def test_an_entry_carries_the_items_content_and_an_entry_from_before_content_reads_as_empty(
+    firm: Firm, api: Client
+) -> None:
+    link = link_add(firm, "PC-content")
+    before = item_add(link, "71")
+    entries_append([before])  # an entry written before content was kept
+    item = item_add(link, "72", kind="rfi")
+    item.content = ItemContent(
+        question="Which governs?",
+        answers=(Answer(text="S-201.", author=Person(name="Sam"), date=None, official=True),),
+        spec_section=SpecSection(number="05 12 00", title="Structural Steel Framing"),
+    ).as_json()
+    item.save(update_fields=["content"])
+    entries_append([item])
+
+    old, new = (entry["item"]["content"] for entry in read(api)["entries"])
+
+    assert old == EMPTY_CONTENT.as_json()
+    assert old["dates"] == dict.fromkeys(("created", "received", "issued", "sent_to_reviewer", "due", "returned"))
+    assert new["question"] == "Which governs?"
+    assert new["answers"] == [
+        {
+            "text": "S-201.",
+            "rich_text": "",
+            "author": {"id": "", "name": "Sam", "company": ""},
+            "date": None,
+            "official": True,
+        }
+    ]
+    assert new["spec_section"] == {"number": "05 12 00", "title": "Structural Steel Framing"}
+    assert new["reviewers"] == [] and new["received_from"] is None

@@ -7,6 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, ViewportSize, expect
 
 from connector_portal.models import User
+from providers.models import ProviderAccount
 
 from .conftest import Steps
 from .test_connect_flow import sign_in_at_provider, sign_in_to_portal
@@ -70,6 +71,8 @@ def test_the_portal_pages_have_no_serious_accessibility_problems(
     for name, path in [
         ("edit mapping", "/connect/PC-1001/connection/mapping/"),
         ("disconnect", "/connect/PC-1001/connection/disconnect/"),
+        ("items received", "/connect/PC-1001/connection/items/"),
+        ("receiving user", f"/connect/PC-1001/connection/reviewers/add/?account={ProviderAccount.objects.get().pk}"),
         ("keyword lists", "/mappings/projects/PC-1001/keywords/"),
         ("default mappings", "/mappings/defaults/procore/"),
         ("account", "/accounts/password/change/"),

@@ -113,15 +113,24 @@ def test_a_transient_error_is_retried_with_backoff_then_delivered(item, provider
     assert response.attempts == 2
 
 
-def test_after_three_transient_failures_the_response_is_failed_and_visible(item, provider, clock):
-    provider.post_errors = [RateLimited("Slow down.", retry_after=60) for _ in range(3)]
+def test_passing_failures_never_make_a_response_need_a_person_until_they_last_a_day(item, provider, clock):
+    provider.post_errors = [RateLimited("Slow down.", retry_after=60) for _ in range(8)]
     response = record(item)
-    for _ in range(3):
+    ItemResponse.objects.filter(pk=response.pk).update(created_at=clock())  # recorded now, by the test's clock
+    waits = []
+    for _ in range(7):
         response = deliver(response, provider, clock)
+        assert response.status == ItemResponse.Status.PENDING
+        assert "sends it again by itself" in response.provider_answer
+        waits.append(response.next_attempt_at - clock())
         clock.advance(hours=1)
+    assert waits == [dt.timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 32, 60)]  # doubling, up to an hour
+
+    clock.advance(hours=17)  # a day after it was recorded, still refused for a passing reason
+    response = deliver(response, provider, clock)
 
     assert response.status == ItemResponse.Status.FAILED
-    assert response.provider_answer.startswith("Not delivered after 3 attempts.")
+    assert response.provider_answer.startswith("Not delivered after trying for a day (8 attempts).")
 
 
 def test_support_can_retry_a_failed_response_and_dismiss_another(
@@ -179,7 +188,7 @@ def test_a_disabled_tool_blocks_the_link_and_the_response_waits_for_it(item, pro
     assert (link.status, link.status_reason) == (ProjectLink.Status.BLOCKED, words)
 
 
-def test_the_portals_own_response_does_not_come_back_as_an_incoming_change(item, link, provider, clock):
+def test_the_state_after_the_portals_own_response_reaches_the_feed_marked_as_its_own(item, link, provider, clock):
     deliver(record(item), provider, clock)
     entries = FeedEntry.objects.count()
     clock.advance(minutes=2)
@@ -187,8 +196,10 @@ def test_the_portals_own_response_does_not_come_back_as_an_incoming_change(item,
     run = link_sync(link_id=link.pk, clock=clock, port=provider)
 
     assert run is not None
-    assert run.changed == 0
-    assert FeedEntry.objects.count() == entries
+    assert run.changed == 1
+    [entry] = FeedEntry.objects.order_by("position")[entries:]
+    assert (entry.change, entry.origin) == (FeedEntry.Change.CHANGED, FeedEntry.Origin.PORTAL_RESPONSE)
+    assert entry.snapshot["ball_in_court"] == ["General Contractor"]
     assert SyncedItem.objects.get(pk=item.pk).ball_in_court == ["General Contractor"]
 
 
@@ -201,3 +212,4 @@ def test_a_real_change_after_the_portals_response_still_reaches_the_feed(item, l
 
     assert run is not None
     assert run.changed == 1
+    assert FeedEntry.objects.order_by("position").values_list("origin", flat=True).last() == FeedEntry.Origin.PROVIDER

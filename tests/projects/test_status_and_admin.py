@@ -19,7 +19,7 @@ from providers.errors import UnexpectedAnswer
 def test_a_running_sync_shows_a_progress_bar_that_refreshes_itself(link, clock):
     SyncRun.objects.create(firm=link.firm, link=link, started_at=clock(), fetched=40, expected_items=160)
 
-    context = {"sync_status": sync_status(link=link)}
+    context = {"sync_status": sync_status(link=link, now=clock())}
     html = render_to_string("projects/_sync_status.html", context)
     head = render_to_string("projects/_sync_refresh.html", context)
 

@@ -11,7 +11,7 @@ from django_q.models import Schedule
 from projects.models import ItemResponse, ProjectLink, SyncRun
 from projects.services import response_record, sweep_run, sync_run_queue
 from projects.services.sweep import DELIVER_TASK, SYNC_TASK
-from projects.tasks import SWEEP_SCHEDULE_NAME
+from projects.tasks import SECOND_SWEEP_SCHEDULE_NAME, SWEEP_SCHEDULE_NAME
 from providers.models import ProviderAccount
 
 
@@ -26,6 +26,14 @@ class Recorder:
 def test_the_sweep_schedule_exists_once_by_name(db):
     schedule = Schedule.objects.get(name=SWEEP_SCHEDULE_NAME)
     assert (schedule.func, schedule.minutes, schedule.repeats) == ("projects.tasks.sweep", 1, -1)
+
+
+def test_a_second_sweep_schedule_half_a_minute_out_of_step_makes_the_sweep_tick_every_30_seconds(db):
+    first = Schedule.objects.get(name=SWEEP_SCHEDULE_NAME)
+    second = Schedule.objects.get(name=SECOND_SWEEP_SCHEDULE_NAME)
+    assert (second.func, second.minutes, second.repeats) == ("projects.tasks.sweep", 1, -1)
+    if first.next_run is not None:
+        assert second.next_run - first.next_run == dt.timedelta(seconds=30)
 
 
 def test_a_new_link_is_due_at_once_and_not_queued_twice(link, clock):
@@ -44,8 +52,24 @@ def test_a_link_is_due_again_after_its_interval(link, provider, clock):
 
     link_sync(link_id=link.pk, clock=clock, port=provider)
 
-    assert sweep_run(now=clock() + dt.timedelta(seconds=119), enqueue=Recorder()).links == []
-    assert sweep_run(now=clock() + dt.timedelta(seconds=120), enqueue=Recorder()).links == [link.pk]
+    # Due 30 s (the default interval) after the poll started; a tick up to half a tick early (15 s) counts as due,
+    # so that a tick landing a second early does not make the link wait a whole tick more.
+    assert sweep_run(now=clock() + dt.timedelta(seconds=14), enqueue=Recorder()).links == []
+    assert sweep_run(now=clock() + dt.timedelta(seconds=15), enqueue=Recorder()).links == [link.pk]
+
+
+def test_the_next_poll_is_due_an_interval_after_the_previous_one_started_not_after_it_finished(link, provider, clock):
+    from projects.services import link_sync
+
+    started = clock()
+    provider.seed("submittal", 3)
+    provider.on_page = lambda n: clock.advance(seconds=10) and None  # a slow provider: 10 s a page
+
+    link_sync(link_id=link.pk, clock=clock, port=provider)
+
+    link.refresh_from_db()
+    assert clock() - started >= dt.timedelta(seconds=10)
+    assert link.next_sync_at == started + dt.timedelta(seconds=30)
 
 
 def test_a_poked_link_is_queued_before_its_interval(link, provider, clock):
@@ -77,9 +101,9 @@ def test_a_procore_link_with_a_healthy_webhook_polls_only_as_a_safety_net(firm, 
 def test_links_sharing_an_account_poll_less_often_to_stay_within_its_hourly_limit(firm, make_link, clock):
     from projects.models import AccountRateBudget
 
-    first = make_link(firm, last_synced_at=clock(), next_sync_at=clock() + dt.timedelta(minutes=2))
+    first = make_link(firm, last_synced_at=clock(), next_sync_at=clock() + dt.timedelta(minutes=2), sync_interval=120)
     for _ in range(9):
-        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2))
+        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2), sync_interval=120)
     # 10 links x 2 kinds x 30 polls an hour = 600 requests planned; 60% of 500 leaves 300: intervals double.
     AccountRateBudget.objects.create(account=first.account, hourly_limit=500, observed_at=clock())
 
@@ -161,13 +185,13 @@ def test_a_procore_account_reporting_600_requests_an_hour_has_its_links_polled_l
     settings.PROVIDER_SANDBOX = True
     unix_now = 1_900_000_000.0
     monkeypatch.setattr(http, "clock", lambda: unix_now)
-    first = make_link(firm, provider_company_id="51")
+    first = make_link(firm, provider_company_id="51", sync_interval=120)
     ProjectLink.objects.filter(pk=first.pk).update(provider_project_id="61")
     ProviderAccount.objects.filter(pk=first.account_id).update(
         expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     )
     for _ in range(9):
-        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2))
+        make_link(firm, account=first.account, next_sync_at=clock() + dt.timedelta(minutes=2), sync_interval=120)
     api = f"{settings.SANDBOX_URL}/procore/rest"
     # The hourly window (it resets in half an hour): 600 an hour, so 10 links x 2 kinds every 2 minutes is too much.
     limits = {
@@ -224,3 +248,23 @@ def test_an_accounts_reported_limit_is_written_at_most_once_a_minute(link, clock
     assert AccountRateBudget.objects.get().hourly_limit == 600
     assert record(900, 60) is True
     assert AccountRateBudget.objects.get().hourly_limit == 900
+
+
+def test_the_connection_page_says_when_the_budget_slows_polling_and_not_otherwise(firm, make_link, clock):
+    from django.template.loader import render_to_string
+
+    from projects.models import AccountRateBudget
+    from projects.selectors import sync_status
+
+    first = make_link(firm, next_sync_at=clock())
+    assert sync_status(link=first, now=clock()).slowed == ""
+    for _ in range(9):
+        make_link(firm, account=first.account, next_sync_at=clock())
+    # 10 links x 2 kinds x 120 polls an hour = 2,400 requests planned; 60% of 1,000 leaves 600: every 120 s, not 30.
+    AccountRateBudget.objects.create(account=first.account, hourly_limit=1000, observed_at=clock())
+
+    status = sync_status(link=first, now=clock())
+    html = render_to_string("projects/_sync_status.html", {"sync_status": status})
+
+    assert status.slowed.startswith("Polled about every 120 s instead of every 30 s")
+    assert "hourly request limit" in html

@@ -83,7 +83,11 @@ def page(results: list[dict[str, Any]], offset: int, total: int, limit: int) -> 
 
 
 def list_items(
-    account: ProviderAccount, kind: ItemKind, since: dt.datetime | None = None, facts: ProjectFacts = ACC
+    account: ProviderAccount,
+    kind: ItemKind,
+    since: dt.datetime | None = None,
+    facts: ProjectFacts = ACC,
+    stored: Callable[[Any], set[str]] | None = None,
 ) -> list[ItemPage[ProviderItem]]:
     return list(
         get_provider("autodesk").list_items_changed_since(
@@ -94,8 +98,14 @@ def list_items(
             since=since,
             receiving_user_id=ME,
             facts=facts,
+            stored=stored,
         )
     )
+
+
+def no_reviews_by_anyone(mocked: responses.RequestsMock) -> None:
+    """Every submittal's workflow, read on a full listing for the items whose ball is not the user's: no steps."""
+    mocked.get(re.compile(rf"{re.escape(ITEMS)}/[^/]+/steps"), json=page([], 0, 0, 0))
 
 
 def test_acc_rfis_are_searched_200_at_a_time_to_the_end_with_the_date_filter(
@@ -223,6 +233,7 @@ def test_only_items_where_the_user_is_assignee_or_ball_in_court_are_for_them(
 ) -> None:
     mocked.post(RFI_SEARCH, json=page([rfi(1), rfi(2, assignedTo=[{"id": ME, "type": "user"}])], 0, 2, 200))
     mocked.get(ITEMS, json=page([item(1), item(2, ballInCourtUsers=[ME])], 0, 2, 50))
+    no_reviews_by_anyone(mocked)
 
     rfis = list_items(account, "rfi")[0]
     submittals = list_items(account, "submittal")[0]
@@ -262,6 +273,7 @@ def test_items_read_with_status_closed_revision_and_url(
             50,
         ),
     )
+    no_reviews_by_anyone(mocked)
     mocked.post(RFI_SEARCH, json=page([rfi(1, status="closed"), rfi(2, status="answered")], 0, 2, 200))
 
     old, new = list_items(account, "submittal")[0]
@@ -552,7 +564,7 @@ def test_pages_tell_autodesks_total_results_and_the_requests_they_took(
     mocked.get(ITEMS, json=page([item(n) for n in range(50)], 0, 60, 50))
     mocked.get(ITEMS, json=page([item(n) for n in range(50, 60)], 50, 60, 50))
 
-    pages = list_items(account, "submittal")
+    pages = list_items(account, "submittal", stored=set)  # all kept already: no workflow is read
 
     assert [(len(p), p.total, p.calls) for p in pages] == [(50, 60, 1), (10, 60, 1)]
 
@@ -596,13 +608,14 @@ def test_submittals_in_the_court_of_the_users_role_or_company_are_theirs(
     ]
     mocked.get(ITEMS, json=page(listed, 0, 4, 50))
     mocked.get(ADMIN_ME, json=project_user())
+    no_reviews_by_anyone(mocked)
 
     [submittals] = list_items(account, "submittal")
 
     assert [i.for_receiving_user for i in submittals] == [True, True, False, True]
-    # The user's roles and company are read once per sync, and counted with the page.
-    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [ITEMS, ADMIN_ME]
-    assert submittals.calls == 2
+    # The user's roles and company are read once per sync, and counted with the page (with item 3's workflow).
+    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [ITEMS, ADMIN_ME, f"{ITEMS}/item-3/steps"]
+    assert submittals.calls == 3
 
 
 def test_a_user_unknown_to_the_admin_api_holds_only_their_own_items(
@@ -610,6 +623,7 @@ def test_a_user_unknown_to_the_admin_api_holds_only_their_own_items(
 ) -> None:
     mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[], ballInCourtRoles=[MY_ROLE])], 0, 1, 50))
     mocked.get(ADMIN_ME, json={"errors": [{"title": "Not found"}]}, status=404)
+    no_reviews_by_anyone(mocked)
 
     [submittals] = list_items(account, "submittal")
 
@@ -651,6 +665,30 @@ def test_a_closed_submittal_the_user_reviewed_is_theirs_although_the_ball_has_le
 
     assert [(i.closed, i.for_receiving_user) for i in submittals] == [(True, True), (True, False), (True, False)]
     assert f"{ITEMS}/item-3/steps" not in [sent_url(c.request) for c in mocked.calls]
+
+
+def test_a_first_sync_finds_the_closed_and_superseded_submittals_the_user_reviewed_through_their_workflow(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    """The list says only who holds the ball now: a submittal closed (or revised) before the link's first sync is
+    the user's when one of its review tasks was theirs, and its next revision arrives linked to it."""
+    superseded = item(1, statusId="3", ballInCourtUsers=[], customIdentifierHumanReadable="08 44 13", revision=0)
+    revision = item(2, ballInCourtUsers=[ME], customIdentifierHumanReadable="08 44 13", revision=1)
+    moved_on = item(3, ballInCourtUsers=["GC"])  # open, reviewed by the user, now with the contractor
+    others = item(4, statusId="3", ballInCourtUsers=[])
+    kept = item(5, ballInCourtUsers=["GC"])  # stored already: followed whoever holds it, not read again
+    mocked.get(ITEMS, json=page([superseded, revision, moved_on, others, kept], 0, 5, 50))
+    done = {"id": "t-1", "assignedTo": ME, "assignedToType": "user", "status": "completed"}
+    theirs = {"id": "t-2", "assignedTo": "OTHER", "assignedToType": "user", "status": "completed"}
+    mocked.get(f"{ITEMS}/item-1/steps", json=page([{"id": "s1", "tasks": [done]}], 0, 1, 1))
+    mocked.get(f"{ITEMS}/item-3/steps", json=page([{"id": "s3", "tasks": [done]}], 0, 1, 1))
+    mocked.get(f"{ITEMS}/item-4/steps", json=page([{"id": "s4", "tasks": [theirs]}], 0, 1, 1))
+
+    [submittals] = list_items(account, "submittal", stored=lambda ids: {"item-5"} & set(ids))
+
+    assert [i.for_receiving_user for i in submittals] == [True, True, True, False, False]
+    assert submittals[1].predecessor_id == "item-1"
+    assert f"{ITEMS}/item-5/steps" not in [sent_url(c.request) for c in mocked.calls]
 
 
 @pytest.mark.parametrize(

@@ -143,6 +143,7 @@ def answer(author: dict[str, Any], body: str = "Minor notes.") -> dict[str, Any]
 
 
 def test_a_review_and_an_answer_are_posted(mocked: responses.RequestsMock, account: ProviderAccount) -> None:
+    mocked.get(SUBMITTALS, json={"results": [submittal(1)], "next_cursor": None})
     mocked.post(f"{CONSTRUCTEX}/api/v1/submittals/101/reviews", json={"id": 1}, status=201)
     answers = [answer(OTHER), answer(MINE, "Use M16.")]
     mocked.get(RFIS, json={"results": [rfi(1, answers=answers), rfi(2)], "next_cursor": None})
@@ -152,13 +153,29 @@ def test_a_review_and_an_answer_are_posted(mocked: responses.RequestsMock, accou
     before = dt.datetime.now(dt.UTC)
     post(account, "rfi", "201")
 
-    assert json.loads(sent_body(mocked.calls[0].request)) == {
+    assert json.loads(sent_body(mocked.calls[1].request)) == {
         "response": "Approved as Noted",
         "comment": "Minor notes.",
     }
-    since = dt.datetime.fromisoformat(sent_query(mocked.calls[1].request)["updated_since"][0])
+    since = dt.datetime.fromisoformat(sent_query(mocked.calls[2].request)["updated_since"][0])
     assert dt.timedelta(days=29) < before - since < dt.timedelta(days=31)  # the RFIs changed in the last 30 days
-    assert json.loads(sent_body(mocked.calls[2].request)) == {"body": "Minor notes."}
+    assert json.loads(sent_body(mocked.calls[3].request)) == {"body": "Minor notes."}
+
+
+def test_a_retried_review_whose_first_answer_was_lost_is_posted_once(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    reviews = f"{CONSTRUCTEX}/api/v1/submittals/101/reviews"
+    mocked.get(SUBMITTALS, json={"results": [submittal(1)], "next_cursor": None})
+    mocked.post(reviews, body=requests.exceptions.ReadTimeout("answer lost"))
+    mine = {"id": 2, "reviewer": MINE, "response": "Approved as Noted", "comment": "Minor  notes. "}
+    mocked.get(SUBMITTALS, json={"results": [submittal(1, reviews=[mine])], "next_cursor": None})
+
+    with pytest.raises(ProviderUnavailable):
+        post(account)
+    post(account)  # read first: the review is there, so it is not POSTed again
+
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "GET"]
 
 
 def test_an_rfi_answer_already_at_constructex_from_the_user_is_not_posted_again(
@@ -194,6 +211,7 @@ def test_a_refused_review_says_why(
     mocked: responses.RequestsMock, account: ProviderAccount, status: int, code: str, words: str
 ) -> None:
     error = {"error": {"code": code, "message": "no"}}
+    mocked.get(SUBMITTALS, json={"results": [], "next_cursor": None})
     mocked.post(f"{CONSTRUCTEX}/api/v1/submittals/101/reviews", json=error, status=status)
 
     with pytest.raises(UnexpectedAnswer, match=words):
@@ -204,6 +222,7 @@ def test_429_and_503_carry_retry_after(
     mocked: responses.RequestsMock, account: ProviderAccount, sleeps: list[float]
 ) -> None:
     url = f"{CONSTRUCTEX}/api/v1/submittals/101/reviews"
+    mocked.get(SUBMITTALS, json={"results": [], "next_cursor": None})
     mocked.post(url, status=429, headers={"Retry-After": "60"})
     mocked.post(url, status=503, headers={"Retry-After": "600"})
 

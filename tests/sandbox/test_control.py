@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -118,3 +119,91 @@ def test_sandbox_control_drives_a_running_sandbox(sandbox: RunningSandbox, capsy
         sandbox.app.store.row("SELECT title FROM items WHERE id = ?", (result["item_id"],))["title"]
         == "From the command"
     )
+
+
+def test_the_control_page_lists_recent_items_and_the_responses_received(sandbox: RunningSandbox) -> None:
+    sent = sandbox.scenario("send_submittal", project_id=RIVERSIDE, title="Louvre shop drawings")
+
+    page = requests.get(f"{sandbox.base_url}/_control/", timeout=5).text
+
+    assert "<h2>Recent items</h2>" in page and "Louvre shop drawings" in page
+    assert "<h2>Responses received</h2>" in page
+    assert sent  # the scenario answered what it made
+
+
+def test_the_gc_sets_an_items_content_from_the_control_page(sandbox: RunningSandbox, procore: Api) -> None:
+    path = f"/rest/v1.1/projects/{RIVERSIDE}/submittals"
+    submittal = procore.get(path, params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
+    fields = {
+        "description": "Revised anchors",
+        "spec_number": "05 50 00",
+        "spec_title": "Metal Fabrications",
+        "submittal_type": "Product Data",
+        "contractor": "Summit Steel",
+        "received_from": "consultant@sandbox.test",
+    }
+    done = requests.post(
+        f"{sandbox.base_url}/_control/scenarios/edit_item", data={"item_id": submittal["id"], **fields}, timeout=5
+    )
+
+    assert done.status_code == 200 and "edit_item" in done.text
+    after = procore.get(f"{path}/{submittal['id']}").json()
+    assert after["description"] == "Revised anchors"
+    assert (after["specification_section"]["number"], after["specification_section"]["description"]) == (
+        "05 50 00",
+        "Metal Fabrications",
+    )
+    assert after["type"]["name"] == "Product Data"
+    assert after["responsible_contractor"]["name"] == "Summit Steel"
+    assert after["received_from"]["name"] == "Casey Consultant"
+    assert after["updated_at"] >= submittal["updated_at"]
+
+
+def test_the_gc_sets_an_rfis_question_and_impacts_and_adds_to_its_thread(sandbox: RunningSandbox, procore: Api) -> None:
+    path = f"/rest/v1.0/projects/{RIVERSIDE}/rfis"
+    rfi = procore.get(path, params={"filters[ball_in_court_id]": REVIEWER}).json()[0]
+    sandbox.scenario(
+        "edit_item", item_id=rfi["id"], question="Which governs?", schedule_impact="yes_known", schedule_days="3"
+    )
+    sandbox.scenario("answer_rfi", item_id=rfi["id"], body="Checking.", login="consultant@sandbox.test")
+
+    after = next(r for r in procore.get(path).json() if r["id"] == rfi["id"])
+    [question] = after["questions"]
+    assert question["plain_text_body"] == "Which governs?"
+    assert question["rich_text_body"] == "<p>Which governs?</p>"
+    assert [(a["plain_text_body"], a["official"], a["created_by"]) for a in question["answers"]] == [
+        ("Checking.", False, "Casey Consultant")
+    ]
+    assert after["schedule_impact"] == {"status": "yes_known", "value": 3}
+
+
+def test_edit_item_names_the_fields_it_cannot_set(sandbox: RunningSandbox) -> None:
+    answer = requests.post(
+        f"{sandbox.base_url}/_control/scenarios/edit_item",
+        json={"item_id": RIVERSIDE * 1000 + 1, "colour": "red"},
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    assert "cannot set colour" in answer.json()["error"] and "description" in answer.json()["error"]
+
+
+# The items table as sandbox files made before item content have it.
+OLD_ITEMS = """CREATE TABLE items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER NOT NULL, kind TEXT NOT NULL, uid TEXT NOT NULL,
+    number TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 0, current_revision INTEGER NOT NULL DEFAULT 1,
+    title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'open',
+    spec_number TEXT NOT NULL DEFAULT '', spec_title TEXT NOT NULL DEFAULT '',
+    due_date TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT,
+    manager_id INTEGER NOT NULL, assignee_id INTEGER, answered INTEGER NOT NULL DEFAULT 0)"""
+
+
+def test_a_sandbox_file_made_before_item_content_gets_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(OLD_ITEMS)
+
+    store = Store(path)
+
+    columns = {row["name"] for row in store.all("PRAGMA table_info(items)")}
+    assert {"submittal_type", "received_from_id", "contractor", "cost_impact", "schedule_days"} <= columns
+    store.close()

@@ -42,7 +42,7 @@ class Case:
     company_id: str
     project_id: str
     user_id: str
-    submittals_for_reviewer: int  # of the four seeded submittals (Autodesk knows only ball-in-court from its list)
+    submittals_for_reviewer: int  # of the four seeded submittals: the reviewer is or was the reviewer of three
 
     def item_row(self, kind: str, n: int) -> int:
         """The sandbox row id of the n-th seeded submittal / RFI."""
@@ -60,7 +60,7 @@ CASES = {
         "b." + uid_for("org", 5_200_000_001),
         "b." + uid_for("project", 6_200_000_001),
         "SBX" + format(REVIEWER_ID, "X"),
-        2,
+        3,
     ),
     "constructex": Case("constructex", 6_300_000_001, "", "6300000001", str(REVIEWER_ID), 3),
 }

@@ -50,6 +50,10 @@ def test_a_first_sync_brings_in_the_reviewers_items_and_skips_the_others(case: C
     assert first.title == "Structural steel shop drawings" and not first.closed and first.url.startswith("https://")
     assert item(case, "rfi", 3).closed
     assert FeedEntry.objects.count() == case.submittals_for_reviewer + 3
+    # The submittal the reviewer sent back (closed before the link existed) arrives, and its revision with it as its
+    # predecessor: the reviewer is or was its reviewer, whoever holds the ball now.
+    superseded, revision = item(case, "submittal", 2), item(case, "submittal", 3)
+    assert superseded.closed and revision.predecessor_id == superseded.pk
 
 
 def test_an_incremental_sync_with_nothing_changed_asks_once_per_kind_and_changes_nothing(
@@ -121,7 +125,7 @@ def test_an_item_deleted_upstream(case: Case, sync: Sync, sandbox: RunningSandbo
     assert response.status == ItemResponse.Status.FAILED and response.provider_answer
 
 
-def test_a_response_is_delivered_visible_upstream_and_not_echoed_back(
+def test_a_response_is_delivered_visible_upstream_and_its_result_comes_back_as_the_portals_own(
     case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock
 ) -> None:
     sync()
@@ -143,9 +147,15 @@ def test_a_response_is_delivered_visible_upstream_and_not_echoed_back(
         "SELECT body FROM posts WHERE item_id = ? AND kind = 'answer'", (case.item_row("rfi", 1),)
     )
     assert post["body"] == "Checked by the portal."
-    assert run.changed == 0
-    assert FeedEntry.objects.filter(item=submittal).count() == 1
+    # Project Center learns the state its response led to (the ball in court moved on), marked as the portal's own:
+    # never mistaken for a new request to review. Nothing else changed upstream, so nothing else is in the feed.
+    after = list(FeedEntry.objects.order_by("position")[feed:])
     assert FeedEntry.objects.count() - feed == run.changed
+    assert [e.item_id for e in after if e.item_id == submittal.pk] == [submittal.pk]
+    assert {e.origin for e in after} == {FeedEntry.Origin.PORTAL_RESPONSE}
+    assert {e.change for e in after} == {FeedEntry.Change.CHANGED}
+    submittal.refresh_from_db()
+    assert after[[e.item_id for e in after].index(submittal.pk)].snapshot["ball_in_court"] == submittal.ball_in_court
 
 
 def test_a_procore_approver_response_tells_the_contractor_by_email(

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 import requests
 
-from projects.constants import LEASE
-from projects.models import FeedEntry, ProjectLink, SyncedItem, SyncRun
-from projects.services import link_sync
+from projects.constants import DELIVERY_LEASE, LEASE
+from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
+from projects.services import link_sync, response_deliver, response_record, sweep_run
+from sandbox.testing import RunningSandbox
 
-from .conftest import EngineClock
+from .conftest import Case, EngineClock
+from .test_lost_answers import ANSWER_POSTS, item, received
 
 
 class WorkerKilled(BaseException):
@@ -62,3 +64,51 @@ def test_a_killed_sync_run_again_leaves_no_gap_and_no_duplicate(
     positions = sorted(FeedEntry.objects.filter(firm=link.firm).values_list("position", flat=True))
     assert positions == list(range(positions[0], positions[0] + len(positions)))  # no gap in Project Center's cursor
     assert expected.new == len(complete)
+
+
+@pytest.mark.parametrize("kind", ["submittal", "rfi"])
+def test_a_worker_killed_after_its_response_reached_the_provider_leaves_it_delivered_once_by_itself(
+    link: ProjectLink,
+    case: Case,
+    kind: str,
+    clock: EngineClock,
+    sync: Callable[[], SyncRun],
+    sandbox: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sync()
+    target = item(case, kind, 1)
+    response, _ = response_record(
+        firm=target.firm,
+        item=target,
+        keyword="Approved" if kind == "submittal" else "",
+        comment="Checked by the portal.",
+        idempotency_key="killed-1",
+    )
+    method, path_end = ANSWER_POSTS[(case.provider, kind)]
+    send = requests.Session.send
+
+    def dying_send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> Any:
+        answer = send(session, request, **kwargs)
+        if request.method == method and request.path_url.split("?")[0].endswith(path_end):
+            raise WorkerKilled  # the provider recorded it; the worker died before hearing so
+        return answer
+
+    with monkeypatch.context() as dying:
+        dying.setattr(requests.Session, "send", dying_send)
+        with pytest.raises(WorkerKilled):
+            response_deliver(response_id=response.pk, clock=clock)
+    assert ItemResponse.objects.get(pk=response.pk).status == ItemResponse.Status.DELIVERING
+
+    clock.advance(DELIVERY_LEASE.total_seconds() + 1)
+    swept = sweep_run(now=clock(), enqueue=lambda calls: None)
+    assert swept.responses == [response.pk]
+    response_deliver(response_id=response.pk, clock=clock)
+
+    final = ItemResponse.objects.get(pk=response.pk)
+    assert final.status == ItemResponse.Status.DELIVERED, final.provider_answer
+    writes = received(sandbox, method, path_end, accepted=True)
+    if case.provider == "procore" and kind == "submittal":
+        assert len(writes) == 2 and len(set(writes)) == 1  # the approver PATCH sets the same response: a no-op
+    else:
+        assert len(writes) == 1  # read back first: found there, not sent again

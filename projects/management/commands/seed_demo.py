@@ -1,4 +1,4 @@
-"""Idempotent demo data: a firm, its admin user, a full licence, two Project Center projects and an API token."""
+"""Idempotent demo data: a firm, its admin user, a full licence, three Project Center projects and an API token."""
 
 from __future__ import annotations
 
@@ -24,7 +24,12 @@ DEMO_KEYWORDS = {
     ],
     KeywordList.Kind.RFI_ACTION: [KeywordInput(name="Request for Information", type="Receive")],
 }
-DEMO_PROJECTS = [("PC-1001", "1001", "Riverside Library"), ("PC-1002", "1002", "Harbour Street Offices")]
+DEMO_PROJECTS = [
+    ("PC-1001", "1001", "Riverside Library"),
+    ("PC-1002", "1002", "Harbour Street Offices"),
+    # For a live connection in one command (demo_connect); the README's walk keeps PC-1001 and PC-1002 unconnected.
+    ("PC-1003", "1003", "Oak Street School"),
+]
 
 
 class Command(BaseCommand):
@@ -49,10 +54,13 @@ class Command(BaseCommand):
             ProjectCenterProject.objects.get_or_create(
                 firm=firm, pc_project_id=pc_id, defaults={"number": number, "name": name}
             )
-        # The first project has Project Center's keyword lists; the second shows what a missing keyword looks like.
-        first = ProjectCenterProject.objects.get(firm=firm, pc_project_id=DEMO_PROJECTS[0][0])
-        for kind, entries in DEMO_KEYWORDS.items():
-            keyword_list_replace(project=first, kind=kind, entries=entries, source=KeywordList.Source.PROJECT_CENTER)
+        # The first and third projects have Project Center's keyword lists; the second shows a missing keyword.
+        for pc_id in (DEMO_PROJECTS[0][0], DEMO_PROJECTS[2][0]):
+            project = ProjectCenterProject.objects.get(firm=firm, pc_project_id=pc_id)
+            for kind, entries in DEMO_KEYWORDS.items():
+                keyword_list_replace(
+                    project=project, kind=kind, entries=entries, source=KeywordList.Source.PROJECT_CENTER
+                )
         self.stdout.write(f"Demo firm: {firm.name} — sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         if new_token:
             for token in service_tokens_active(firm=firm):

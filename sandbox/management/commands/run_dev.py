@@ -14,10 +14,20 @@ import subprocess
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 STOP_GRACE_SECONDS = 15
+
+
+def dev_commands(addr: str) -> list[list[str]]:
+    """The three processes. The sandbox listens where the portal will call it (SANDBOX_URL): they move together."""
+    manage = [sys.executable, "manage.py"]
+    sandbox = urlsplit(settings.SANDBOX_URL)
+    where = ["--host", sandbox.hostname or "127.0.0.1", "--port", str(sandbox.port or 8001)]
+    return [[*manage, "run_sandbox", *where], [*manage, "qcluster"], [*manage, "runserver", addr, "--noreload"]]
 
 
 class Command(BaseCommand):
@@ -27,8 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, addr: str, **options: Any) -> None:
-        manage = [sys.executable, "manage.py"]
-        commands = [[*manage, "run_sandbox"], [*manage, "qcluster"], [*manage, "runserver", addr, "--noreload"]]
+        commands = dev_commands(addr)
         children = [subprocess.Popen(command, start_new_session=True) for command in commands]  # noqa: S603
         stopping = False
 

@@ -1,10 +1,12 @@
 """`manage.py sandbox_control <action> key=value ...`: drive a running provider sandbox through its control API.
 
 Actions: faults, rate_limits, seed, state, and every scenario (send_submittal, send_rfi, attach_file, create_revision,
-add_approver, close_item, reopen_item, rename_response, block_app, disable_tool, hook_version, revoke_tokens). A
-scenario given `attach=PATH` sends that local file with it. Examples:
+add_approver, edit_item, answer_rfi, close_item, reopen_item, rename_response, block_app, disable_tool, hook_version,
+revoke_tokens). A scenario given `attach=PATH` sends that local file with it. Examples:
     manage.py sandbox_control send_submittal project_id=6100000001 title="Door hardware" attach=./hardware.pdf
     manage.py sandbox_control attach_file item_id=6100001001 attach=./sketch.png
+    manage.py sandbox_control edit_item item_id=7 description="Revised anchors" spec_number="05 12 00"
+    manage.py sandbox_control answer_rfi item_id=9 body="Use the 2-hour assembly." login=architect@sandbox.test
     manage.py sandbox_control disable_tool project_id=6100000001 tool=Submittals
     manage.py sandbox_control faults latency_ms=300 error_rate=0.1
     manage.py sandbox_control faults reset=true

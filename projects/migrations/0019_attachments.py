@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('connector_portal', '0004_projectcenterproject_table'),
-        ('projects', '0014_response_files'),
+        ('projects', '0018_outbound_webhooks'),
     ]
 
     operations = [
