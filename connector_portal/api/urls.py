@@ -26,5 +26,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[]), name="api-schema"),
     # Swagger UI from drf-spectacular-sidecar: served by the portal itself, so the docs work without a CDN.
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[]), name="api-docs"),
-    re_path(r"^.*$", api_not_found),
+    # Any character, a newline too: with "." /api/v1/runs/%0A/ would fall through to the HTML 404 page.
+    re_path(r"^[\s\S]*$", api_not_found),
 ]
