@@ -33,10 +33,11 @@ def _check_depth(body: bytes, max_depth: int) -> None:
     # Only the brackets outside strings count. Each pass removes the innermost pairs, in C: at most max_depth passes.
     brackets = _NOT_BRACKET.sub(b"", _STRING.sub(b"", body))
     for _ in range(max_depth):
-        if not brackets:
+        inner = _INNERMOST.sub(b"", brackets)
+        if inner == brackets:  # all pairs gone, or unbalanced: json.loads says what is wrong
             return
-        brackets = _INNERMOST.sub(b"", brackets)
-    if brackets:
+        brackets = inner
+    if _INNERMOST.search(brackets):
         raise BodyRefused(
             "too_deep",
             f"The JSON body is nested more than {max_depth} levels deep. Send it as the documentation shows.",
