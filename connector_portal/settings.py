@@ -159,6 +159,8 @@ AUTHENTICATION_BACKENDS = [
 
 # allauth: email + password, no open sign-up (support staff create accounts).
 ACCOUNT_ADAPTER = "connector_portal.adapters.PortalAccountAdapter"
+# TOTP and recovery-code seeds are encrypted at rest with FIELD_ENCRYPTION_KEYS, like every other secret.
+MFA_ADAPTER = "connector_portal.mfa.PortalMFAAdapter"
 ACCOUNT_FORMS = {"login": "connector_portal.forms.PortalLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
