@@ -9,8 +9,8 @@ class ConnectorPortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Logging is configured by now (settings.LOGGING over Django's defaults): mask secrets on every handler, Django's
-        # own request log (django.server) and gunicorn's included, not only the root console.
+        # Logging is configured by now (settings.LOGGING over Django's defaults): mask secrets on every handler,
+        # Django's own request log (django.server) and gunicorn's included, not only the root console.
         from connector_portal.logging import redact_every_handler
 
         redact_every_handler()

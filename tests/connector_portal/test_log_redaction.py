@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from gunicorn.config import Config
+from gunicorn.config import Config  # type: ignore[import-untyped]
 
 from connector_portal.logging import RedactSecretsFilter, redact, redact_every_handler
 
@@ -22,7 +22,7 @@ def _written(handler: logging.Handler, logger: logging.Logger, *args: object) ->
     stream = io.StringIO()
     previous = handler.setStream(stream)
     try:
-        logger.info(*args)  # type: ignore[arg-type]
+        logger.info(*args)
     finally:
         handler.setStream(previous)
     return stream.getvalue()
