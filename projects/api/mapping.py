@@ -226,8 +226,8 @@ ADMINS_ONLY: ErrorExample = (
     error_body(code="permission_denied", message=admins_only_message(MAPPING_EDIT)),
 )
 INVALID_MAPPING: ErrorExample = (
-    "A keyword is missing, unknown, or mapped to a response the provider does not offer; `details.keywords` says "
-    "what to change for each keyword.",
+    "A keyword is missing (an empty `rows` list misses every one), unknown, or mapped to a response the provider does "
+    "not offer; `details.keywords` says what to change for each keyword.",
     {
         "code": "invalid_mapping",
         "message": "The mapping was not saved: see details.keywords for what to change, then send it again.",
