@@ -14,7 +14,8 @@ from rest_framework.exceptions import ErrorDetail
 # be blank, at least one character that is not whitespace (exactly str.isspace(), which DRF's str.strip() removes:
 # "\u0085" alone is blank, "\ufeff" is not).
 WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NO_NUL = RegexValidator(r"^[^\x00]*$", "NUL characters cannot be stored. Remove them.", code="invalid_text")
+# "+", not "*": a field that may be blank is documented as oneOf this pattern or "", and "" must match only the second.
+NO_NUL = RegexValidator(r"^[^\x00]+$", "NUL characters cannot be stored. Remove them.", code="invalid_text")
 NOT_BLANK = RegexValidator(
     rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$",
     "This field may not be blank (whitespace alone is removed) and cannot hold NUL characters.",
