@@ -44,7 +44,7 @@ def written_logs() -> Iterator[io.StringIO]:
         yield buffer
     finally:
         for handler, stream in swapped:
-            handler.setStream(stream)  # type: ignore[arg-type]
+            handler.setStream(stream)
         root.setLevel(level)
 
 
@@ -87,7 +87,9 @@ def test_no_secret_of_a_full_flow_is_stored_or_logged_in_clear(
     )
     firm = Firm.objects.get()
     api_token = service_token_create(firm=firm)[1]
-    feed = requests.get(f"{portal}/api/v1/feed/?token={api_token}", headers={"Authorization": f"Bearer {api_token}"})
+    feed = requests.get(
+        f"{portal}/api/v1/feed/?token={api_token}", headers={"Authorization": f"Bearer {api_token}"}, timeout=10
+    )
     staff = User.objects.create_user(email="support@portal.example.com", password="x" * 20, is_staff=True)
     totp_secret = generate_totp_secret()
     TOTP.activate(staff, totp_secret)
