@@ -9,7 +9,9 @@ import runpy
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.utils.log import configure_logging
 from gunicorn.config import Config  # type: ignore[import-untyped]
 
 from connector_portal.logging import RedactSecretsFilter, redact, redact_every_handler
@@ -29,7 +31,11 @@ def _written(handler: logging.Handler, logger: logging.Logger, *args: object) ->
 
 
 def test_every_configured_handler_has_the_filter() -> None:
-    names = ["", "django", "django.server", "django.request", "django_q"]
+    # Start-up as django.setup() does it (other tests may have configured logging again since): logging first, then
+    # the apps' ready().
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    apps.get_app_config("connector_portal").ready()
+    names = ["", "django", "django.server", "django.request", "django-q"]
     handlers = [h for name in names for h in logging.getLogger(name).handlers]
     handlers = [h for h in handlers if not type(h).__module__.startswith("_pytest")]  # pytest's capture, not ours
     assert len(handlers) >= 3  # Django's own handlers (django, django.server) and the root console
