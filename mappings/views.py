@@ -33,7 +33,7 @@ def _is_firm_admin(request: AuthenticatedFirmRequest) -> bool:
 
 
 def _not_allowed(request: HttpRequest, what: str) -> HttpResponse:
-    return render(request, "mappings/not_allowed.html", {"what": what}, status=403)
+    return render(request, "portal/admins_only.html", {"what": what}, status=403)
 
 
 @firm_required
