@@ -9,6 +9,18 @@ class ConnectorPortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished
+        from django_q.signals import pre_execute
+
+        from connector_portal import logcontext
+        from connector_portal.health import task_queue_metrics
+        from connector_portal.metrics import register_scrape_collector
+
+        register_scrape_collector("task_queue", task_queue_metrics)
+        # Ids bound by one request or task never label the next one's lines.
+        request_finished.connect(logcontext.clear, dispatch_uid="logcontext.request_finished")
+        pre_execute.connect(logcontext.clear, dispatch_uid="logcontext.pre_execute")
+
         # Logging is configured by now (settings.LOGGING over Django's defaults): mask secrets on every handler,
         # Django's own request log (django.server) and gunicorn's included, not only the root console.
         from connector_portal.logging import redact_every_handler

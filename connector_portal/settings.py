@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "connector_portal.middleware.CurrentFirmMiddleware",
+    "connector_portal.logcontext.RequestContextMiddleware",
 ]
 
 # A strict Content-Security-Policy on every response (django-csp): scripts, styles, fonts and requests from the
@@ -228,6 +229,9 @@ STORAGES = {
     },
 }
 
+# The largest file Project Center may attach to a response (bytes); streamed to storage, never held in memory.
+RESPONSE_UPLOAD_MAX_BYTES = env.int("RESPONSE_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+
 # The API's views set their own authentication, permissions, throttling and error handler
 # (connector_portal/api/base.py); only what is shared is set here. The throttle rate is per service-account token
 # (or per signed-in user).
@@ -286,14 +290,32 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Probes and the metrics scraper reach the web processes directly on the internal network, not through the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
+
+# Prometheus scrapes /metrics with `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics answers 404.
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
 X_FRAME_OPTIONS = "DENY"
+
+# "json": one JSON object a line with the request, firm, link and run ids (production); "text": for people.
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "connector_portal.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "connector_portal.logging.RedactSecretsFilter"},
+        "context_ids": {"()": "connector_portal.logcontext.ContextFilter"},
+    },
+    "formatters": {"json": {"()": "connector_portal.logformat.JsonFormatter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_secrets", "context_ids"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import Concatenate, ParamSpec
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from connector_portal.forms import FirmSwitchForm
 from connector_portal.middleware import SESSION_FIRM_KEY
@@ -81,41 +79,3 @@ def switch_firm(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "dashboard"
     return redirect(next_url)
-
-
-def _database_state() -> dict[str, Any]:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return {"ok": True, "vendor": connection.vendor}
-    except Exception as exc:  # any failure here is the answer, not a crash
-        return {"ok": False, "vendor": connection.vendor, "error": type(exc).__name__}
-
-
-def _task_queue_state() -> dict[str, Any]:
-    from django_q.brokers import get_broker
-    from django_q.conf import Conf
-    from django_q.status import Stat
-
-    try:
-        broker = get_broker()
-        broker.ping()
-        return {
-            "ok": True,
-            "broker": type(broker).__name__,
-            "queued": broker.queue_size(),
-            "clusters": len(Stat.get_all(broker=broker)),
-            "sync": bool(Conf.SYNC),
-        }
-    except Exception as exc:  # any failure here is the answer, not a crash
-        return {"ok": False, "error": type(exc).__name__}
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    database, queue = _database_state(), _task_queue_state()
-    ok = database["ok"] and queue["ok"]
-    return JsonResponse(
-        {"status": "ok" if ok else "error", "database": database, "task_queue": queue}, status=200 if ok else 503
-    )

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from connector_portal.audit_admin import AuditedAdmin, admin_user
 from connector_portal.services import audit_record, snapshot
-from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
+from projects.models import FeedEntry, ItemResponse, ProjectLink, ResponseFile, ResponseUpload, SyncedItem, SyncRun
 from projects.services import (
     SyncRefused,
     link_disconnect,
@@ -161,8 +161,51 @@ class FeedEntryAdmin(ReadOnlyAdmin):
         return False  # append-only: Project Center's cursor depends on every position staying
 
 
+class ResponseFileInline(admin.TabularInline):
+    """Each file of the response and how far it got at the provider (the delivery's files, as the API shows them)."""
+
+    model = ResponseFile
+    fields = ("filename", "size", "state", "provider_file_id", "detail", "updated_at")
+    readonly_fields = ("filename", "size", "state", "provider_file_id", "detail", "updated_at")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="file")
+    def filename(self, row: ResponseFile) -> str:
+        return row.upload.filename
+
+    @admin.display(description="bytes")
+    def size(self, row: ResponseFile) -> int:
+        return row.upload.size
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ResponseFile]:
+        return super().get_queryset(request).select_related("upload")
+
+
+@admin.register(ResponseUpload)
+class ResponseUploadAdmin(ReadOnlyAdmin):
+    list_display = ["filename", "firm", "size", "state", "created_at", "stored_at", "attached_to"]
+    list_filter = ["state", "firm"]
+    list_select_related = ["firm"]
+    search_fields = ["filename", "sha256", "idempotency_key"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ResponseUpload]:
+        return super().get_queryset(request).annotate(responses=Count("uses"))
+
+    @admin.display(description="responses", ordering="responses")
+    def attached_to(self, upload: ResponseUpload) -> int:
+        return getattr(upload, "responses", 0)
+
+
 @admin.register(ItemResponse)
 class ItemResponseAdmin(ReadOnlyAdmin):
+    inlines = [ResponseFileInline]
     list_display = ["__str__", "firm", "status", "attempts", "provider_answer", "created_at", "delivered_at"]
     list_filter = ["status", "link__provider", "firm"]
     list_select_related = ["firm", "item", "link"]

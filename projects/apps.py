@@ -14,3 +14,8 @@ class ProjectsConfig(AppConfig):
 
         # What goes with a link (its table, its webhook) goes however it is deleted (a project's delete cascades to it).
         post_delete.connect(link_deleted, sender=ProjectLink, dispatch_uid="projects.link_deleted")
+
+        from connector_portal.metrics import register_scrape_collector
+        from projects import metrics
+
+        register_scrape_collector("projects", metrics.collect)

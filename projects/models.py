@@ -376,3 +376,8 @@ class AccountRateBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hourly_limit}/hour for {self.account_id}"
+
+
+# The files of responses live in a module of their own; imported here so Django finds the models.
+from projects.upload_models import ResponseFile as ResponseFile  # noqa: E402
+from projects.upload_models import ResponseUpload as ResponseUpload  # noqa: E402

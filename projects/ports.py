@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 from django.utils import timezone
 
 from providers.types import ItemKind, ProjectFacts, ProviderItem, ResponseOption
+from providers.uploads import OutgoingFile
 
 if TYPE_CHECKING:
     from projects.models import ProjectLink, SyncedItem
@@ -51,8 +52,11 @@ class ProviderPort(Protocol):
 
     def response_options(self, kind: ItemKind) -> Sequence[ResponseOption]: ...
 
-    def post_response(self, item: SyncedItem, option: ResponseOption | None, comment: str) -> str:
-        """Record the receiving user's response; answer what happened, in words. Raises providers.errors."""
+    def post_response(
+        self, item: SyncedItem, option: ResponseOption | None, comment: str, files: Sequence[OutgoingFile] = ()
+    ) -> str:
+        """Record the receiving user's response with its files; answer what happened, in words. Raises
+        providers.errors."""
         ...
 
 
@@ -107,7 +111,9 @@ class _RegistryPort:
     def response_options(self, kind: ItemKind) -> Sequence[ResponseOption]:
         return self._provider.list_response_options(**self._where(), kind=kind)
 
-    def post_response(self, item: SyncedItem, option: ResponseOption | None, comment: str) -> str:
+    def post_response(
+        self, item: SyncedItem, option: ResponseOption | None, comment: str, files: Sequence[OutgoingFile] = ()
+    ) -> str:
         note = self._provider.post_response(
             **self._where(),
             kind=cast(ItemKind, item.kind),  # the model's choices are the ItemKind values
@@ -115,6 +121,7 @@ class _RegistryPort:
             receiving_user_id=self.link.account.provider_user_id,
             option_id=option.id if option else "",
             comment=comment,
+            files=files,
         )
         if note:
             return note  # recorded, but less than asked: say so

@@ -11,7 +11,7 @@ from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, normalise
 from mappings.matching import MappingCheck
 from mappings.models import MappingRow, MappingTable
 from mappings.selectors import response_keywords, response_keywords_of_projects, table_check, table_translate
-from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
+from projects.models import FeedEntry, ItemResponse, ProjectLink, ResponseUpload, SyncedItem, SyncRun
 from providers.registry import provider_label
 from providers.types import ResponseOption
 
@@ -171,6 +171,11 @@ def item_get(*, firm: Firm, item_id: int) -> SyncedItem:
 
 def response_get(*, firm: Firm, response_id: int) -> ItemResponse:
     return get_for_firm_or_404(ItemResponse.objects.select_related("item", "link"), firm=firm, pk=response_id)
+
+
+def upload_get(*, firm: Firm, upload_id: int) -> ResponseUpload:
+    """One of the firm's response uploads; 404 when missing or another firm's."""
+    return get_for_firm_or_404(ResponseUpload.objects.all(), firm=firm, pk=upload_id)
 
 
 def response_get_by_key(*, firm: Firm, idempotency_key: str) -> ItemResponse | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
@@ -50,6 +50,7 @@ from providers.types import (
     ResponseOption,
     TokenSet,
 )
+from providers.uploads import OutgoingFile
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -80,6 +81,9 @@ class Provider(ABC):
     provider_sandbox: ClassVar[Endpoints | None] = None
     # Whether register_webhooks/unregister_webhooks work (Procore); the others are polled.
     supports_webhooks: ClassVar[bool] = False
+    # Whether post_response can attach files (providers.uploads); a response with files for another provider is refused
+    # when recorded, so no file is silently left behind.
+    supports_response_files: ClassVar[bool] = False
     # How long a refresh token lives unused (None: until revoked). Idle accounts are refreshed before then
     # (providers.services.accounts_keep_alive), so a firm whose links pause for a while need not reconnect.
     refresh_token_idle_lifetime: ClassVar[dt.timedelta | None] = None
@@ -242,6 +246,7 @@ class Provider(ABC):
         option_id: str,
         comment: str,
         facts: ProjectFacts = NO_FACTS,
+        files: Sequence[OutgoingFile] = (),
     ) -> str | None:
         """Record the receiving user's response on the provider; a sentence for the user when the provider recorded
         less than asked (Procore: a reply posted as a response because the user may not mark it official), else None.
@@ -250,6 +255,8 @@ class Provider(ABC):
         (Procore: PATCH the user's submittal_approver; Autodesk: close the user's review task;
         ConstructEx: POST a review).
         RFIs: an official answer whose body is `comment` (`option_id` is ignored).
+        `files` go with it, uploaded the way the provider documents (providers.uploads): each step is noted on the
+        file, and a file an earlier attempt uploaded or attached is reused, never attached twice.
         Raises NotFound when the item (or the user's approver step) is gone, AccessBlocked when the provider refuses,
         UnexpectedAnswer when the provider rejects the response value (e.g. not valid for this approver); the retryable
         errors carry `retry_after`. Never retried on a lost answer (it may have been recorded): the caller decides.

@@ -12,12 +12,19 @@ project listing carries `answers[{id, body, official, author{id, name}, created_
 portal lists the project's RFIs changed in the last ANSWER_LOOKBACK (posting an answer changes the RFI, so one posted
 by an earlier attempt is in that window) and skips the POST when the RFI holds an answer by the receiving user with
 the same body: a retry whose first POST reached ConstructEx but lost its answer does not post twice.
+
+Files going out with a response (assumed, and emulated by the sandbox): `POST {api}/api/v1/projects/{id}/uploads`
+`{filename, content_type, size, sha256}` → `{id, upload_url}`; `PUT upload_url` with the raw bytes (bearer token,
+idempotent: sent again after a lost answer) → `{id, state: "stored"}`; the review or answer then carries
+`attachment_ids: [id]`, and each review or answer in the listings carries `attachments[{id, filename, ...}]`. A retried
+review is looked up the same way as an RFI's answer: when the reviewer's review already holds this response with every
+file, nothing is posted again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -48,6 +55,7 @@ from providers.types import (
     ProviderUser,
     ResponseOption,
 )
+from providers.uploads import STARTED, UPLOADED, OutgoingFile, raw_body
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -72,6 +80,7 @@ class ConstructEx(Provider):
     label = "ConstructEx"
     needs_company_choice = False
     supports_pkce = True
+    supports_response_files = True
     # No public hosts are known: production and provider-sandbox apps must use custom base URLs.
     production = None
     provider_sandbox = None
@@ -193,15 +202,77 @@ class ConstructEx(Provider):
         option_id: str,
         comment: str,
         facts: ProjectFacts = NO_FACTS,
+        files: Sequence[OutgoingFile] = (),
     ) -> None:
         api = self.endpoints.api
+        body: dict[str, Any]
         if kind == "rfi":
             if self._answered(account, project_id, item_id, receiving_user_id, comment):
                 return  # an earlier attempt's answer reached ConstructEx although its reply was lost: never post twice
             url, body = f"{api}/api/v1/rfis/{item_id}/answers", {"body": comment}
         else:
             url, body = f"{api}/api/v1/submittals/{item_id}/reviews", {"response": option_id, "comment": comment}
+            if files:
+                files = self._review_files_missing(account, project_id, item_id, receiving_user_id, option_id, files)
+                if not files:
+                    return  # an earlier attempt's review landed with every file although its answer was lost
+        if files:
+            body["attachment_ids"] = [self._uploaded(account, project_id, file) for file in files]
         self._call("POST", url, account=account, json=body, classify=self._refusal)
+
+    def _uploaded(self, account: ProviderAccount, project_id: str, file: OutgoingFile) -> str:
+        """ConstructEx's id for the file, declaring and PUTting it unless an earlier attempt did (see the docstring)."""
+        if file.reusable:
+            return file.provider_file_id
+        if not file.provider_file_id:
+            created = self._call(
+                "POST",
+                f"{self.endpoints.api}/api/v1/projects/{project_id}/uploads",
+                account=account,
+                json={
+                    "filename": file.filename,
+                    "content_type": file.content_type,
+                    "size": file.size,
+                    "sha256": file.sha256,
+                },
+            )
+            file.note(
+                STARTED,
+                provider_file_id=str(require(created, "id", label=self.label)),
+                upload_url=str(require(created, "upload_url", label=self.label)),
+            )
+        self._call_raw(
+            "PUT",
+            str(file.provider_state["upload_url"]),
+            account=account,
+            headers={"Content-Type": file.content_type},
+            content=raw_body(file),
+        )
+        file.note(UPLOADED)
+        return file.provider_file_id
+
+    def _review_files_missing(
+        self,
+        account: ProviderAccount,
+        project_id: str,
+        item_id: str,
+        user_id: str,
+        option_id: str,
+        files: Sequence[OutgoingFile],
+    ) -> list[OutgoingFile]:
+        """The files still to send with the review: all of them unless the reviewer's review already holds this
+        response (an earlier attempt's POST landed), then those not among its attachments."""
+        since = timezone.now() - ANSWER_LOOKBACK
+        for page in self._item_pages(account, project_id, "submittal", since):
+            entry = next((e for e in page if str(e.get("id")) == item_id), None)
+            if entry is None:
+                continue
+            for review in entry.get("reviews") or []:
+                if str((review.get("reviewer") or {}).get("id")) == user_id and review.get("response") == option_id:
+                    held = {str(a.get("filename")) for a in review.get("attachments") or [] if isinstance(a, dict)}
+                    return [file for file in files if file.filename not in held]
+            break
+        return list(files)
 
     def _answered(self, account: ProviderAccount, project_id: str, item_id: str, user_id: str, body: str) -> bool:
         """Whether the RFI already holds an answer by `user_id` with this body (see the module docstring)."""

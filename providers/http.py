@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from connector_portal import metrics
 from providers.errors import (
     NeedsReauthorization,
     ProviderError,
@@ -141,11 +142,13 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
+        content: Callable[[], Any] | None = None,
         basic: tuple[str, str] | None = None,
         on_rate_limit: RateLimitObserver | None = None,
     ) -> requests.Response:
         """Send one logical request (with retries) and return a 2xx/3xx answer, or raise a ProviderError.
 
+        `content` makes a streamed body (providers.uploads): called once per attempt, since a sent one is spent.
         `on_rate_limit` is told the `X-Rate-Limit-*` headers of each answer that has them, 429s included."""
         method = method.upper()
         token = auth.current() if auth else None
@@ -162,7 +165,7 @@ class HttpClient:
                     headers=all_headers,
                     params=params,
                     json=json,
-                    data=data,
+                    data=content() if content is not None else data,
                     auth=basic,
                     timeout=self.timeout,
                     allow_redirects=False,
@@ -171,6 +174,7 @@ class HttpClient:
                 never_sent = _never_sent(exc)
                 if not never_sent:
                     _count_sent()
+                    metrics.PROVIDER_REQUESTS.labels(provider=self.label, status="error").inc()
                 if method not in IDEMPOTENT_METHODS and not never_sent:
                     # The provider may have acted on it (e.g. burnt a single-use refresh token): never send twice.
                     raise self._unavailable(f"{method} {_safe_url(url)}: {type(exc).__name__}") from exc
@@ -180,6 +184,7 @@ class HttpClient:
                 )
                 continue
             _count_sent()
+            self._count_answer(response.status_code)
             logger.debug("%s %s -> %s", method, _safe_url(url), response.status_code)
             if on_rate_limit is not None:
                 seen = rate_limit_of(response, now=self._now())
@@ -228,12 +233,20 @@ class HttpClient:
 
     def _wait_or_raise(self, attempt: int, server_wait: float | None, error: ProviderError) -> None:
         wait = server_wait if server_wait is not None else self._backoff(attempt)
+        metrics.PROVIDER_WAIT_SECONDS.labels(provider=self.label).inc(wait)
         if attempt >= self.max_attempts or wait > self.max_wait:
+            metrics.PROVIDER_WAITS.labels(provider=self.label, outcome="deferred").inc()
             if isinstance(error, RateLimited | ProviderUnavailable) and server_wait is not None:
                 error.retry_after = max(error.retry_after, math.ceil(server_wait))
             raise error
+        metrics.PROVIDER_WAITS.labels(provider=self.label, outcome="slept").inc()
         logger.debug("waiting %.2fs before retry %d", wait, attempt)
         (self.sleep or sleeper)(wait)
+
+    def _count_answer(self, status: int) -> None:
+        metrics.PROVIDER_REQUESTS.labels(provider=self.label, status=str(status)).inc()
+        if status == 429:
+            metrics.PROVIDER_RATE_LIMITED.labels(provider=self.label).inc()
 
     def _now(self) -> float:
         return (self.clock or clock)()

@@ -23,6 +23,12 @@ def provider_label(provider: str) -> str:
     return cls.label if cls else provider
 
 
+def provider_takes_files(provider: str) -> bool:
+    """Whether the provider's module attaches files to a response (Provider.supports_response_files)."""
+    cls = PROVIDERS.get(provider)
+    return bool(cls and cls.supports_response_files)
+
+
 def get_provider(provider: str, *, http: HttpClient | None = None) -> Provider:
     """The provider module bound to the portal's OAuth app for it.
 

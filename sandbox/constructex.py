@@ -9,6 +9,7 @@ import base64
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from . import uploads
 from .faults import too_many_requests
 from .items import (
     ItemFilter,
@@ -131,11 +132,19 @@ def submittals(app: SandboxApp, request: Request, token: Any) -> Response:
     approvers = approvers_by_item(app, [r["id"] for r in rows])
     responses = {r["id"]: r["name"] for r in responses_of(app, project["id"])}
     users = users_by_id(app, {r["manager_id"] for r in rows} | {a["user_id"] for g in approvers.values() for a in g})
-    results = [_submittal_json(r, approvers.get(r["id"], []), responses, users) for r in rows]
+    files = uploads.files_of(app, column="approver_id", ids=[a["id"] for g in approvers.values() for a in g])
+    results = [_submittal_json(r, approvers.get(r["id"], []), responses, users, files) for r in rows]
     return json_response({"results": results, "next_cursor": cursor})
 
 
-def _submittal_json(item: Any, approvers: list[Any], responses: dict[int, str], users: dict[int, Any]) -> dict:
+def _submittal_json(
+    item: Any,
+    approvers: list[Any],
+    responses: dict[int, str],
+    users: dict[int, Any],
+    files: dict[int, list] | None = None,
+) -> dict:
+    files = files or {}
     reviews = [
         {
             "id": a["id"],
@@ -143,6 +152,7 @@ def _submittal_json(item: Any, approvers: list[Any], responses: dict[int, str], 
             "response": responses.get(a["response_id"]),
             "comment": a["comment"] or None,
             "returned_at": a["returned_date"],
+            "attachments": [uploads.cx_attachment_json(f) for f in files.get(a["id"], [])],
         }
         for a in approvers
     ]
@@ -169,12 +179,16 @@ def rfis(app: SandboxApp, request: Request, token: Any) -> Response:
     _project, rows, cursor = _page(app, request, token, "rfi")
     posts = posts_by_item(app, [r["id"] for r in rows])
     users = users_by_id(app, {r["manager_id"] for r in rows} | {r["assignee_id"] for r in rows})
+    files = uploads.files_of(app, column="post_id", ids=[p["id"] for g in posts.values() for p in g])
     return json_response(
-        {"results": [_rfi_json(r, posts.get(r["id"], []), users) for r in rows], "next_cursor": cursor}
+        {"results": [_rfi_json(r, posts.get(r["id"], []), users, files) for r in rows], "next_cursor": cursor}
     )
 
 
-def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, Any]:
+def _rfi_json(
+    item: Any, posts: list[Any], users: dict[int, Any], files: dict[int, list] | None = None
+) -> dict[str, Any]:
+    files = files or {}
     return {
         "id": item["id"],
         "number": item["number"],
@@ -189,12 +203,13 @@ def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, A
         "assignee": _user(users, item["assignee_id"]),
         "manager": _user(users, item["manager_id"]),
         "ball_in_court": [_user(users, u) for u in ball_in_court_ids(item, [])],
-        "answers": [_answer_json(p) for p in posts if p["kind"] == "answer"],
+        "answers": [_answer_json(p, files.get(p["id"], [])) for p in posts if p["kind"] == "answer"],
     }
 
 
-def _answer_json(post: Any) -> dict[str, Any]:
+def _answer_json(post: Any, files: list | None = None) -> dict[str, Any]:
     return {
+        "attachments": [uploads.cx_attachment_json(f) for f in files or []],
         "id": post["id"],
         "body": post["body"],
         "official": bool(post["official"]),
@@ -226,9 +241,11 @@ def review_create(app: SandboxApp, request: Request, token: Any) -> Response:
     response = next((r for r in responses_of(app, item["project_id"]) if r["name"] == body.get("response")), None)
     if response is None:
         raise CxError(422, "bad_response", f"response must be one of: {', '.join(REVIEW_RESPONSES)}.")
+    files = _attachments_named(app, body, item, token)
     row = approver_respond(
         app, approver_id=approver["id"], response_id=response["id"], comment=str(body.get("comment", ""))
     )
+    uploads.files_attach(app, files, provider="constructex", item_id=item["id"], approver_id=approver["id"])
     return json_response(
         {
             "id": row["id"],
@@ -236,17 +253,61 @@ def review_create(app: SandboxApp, request: Request, token: Any) -> Response:
             "response": response["name"],
             "comment": row["comment"] or None,
             "returned_at": row["returned_date"],
+            "attachments": [
+                uploads.cx_attachment_json(f)
+                for f in uploads.files_of(app, column="approver_id", ids=[row["id"]]).get(row["id"], [])
+            ],
         },
         201,
     )
 
 
+def _attachments_named(app: SandboxApp, body: dict, item: Any, token: Any) -> list:
+    if "attachment_ids" not in body:
+        return []
+    try:
+        return uploads.stored_uploads(
+            app,
+            upload_ids=body["attachment_ids"],
+            provider="constructex",
+            project_id=item["project_id"],
+            user_id=token["user_id"],
+        )
+    except uploads.UploadError as error:
+        raise CxError(422, "bad_attachment", error.message) from error
+
+
+@api
+def upload_create(app: SandboxApp, request: Request, token: Any) -> Response:
+    project = _project(app, token, request.params["project_id"])
+    try:
+        answer = uploads.constructex_upload_declare(
+            app, project_id=project["id"], user_id=token["user_id"], body=request.json(), base_url=request.base_url
+        )
+    except uploads.UploadError as error:
+        raise CxError(error.status, "bad_upload", error.message) from error
+    return json_response(answer, 201)
+
+
+@api
+def upload_content(app: SandboxApp, request: Request, token: Any) -> Response:
+    try:
+        answer = uploads.constructex_upload_put(
+            app, upload_id=request.params["id"], user_id=token["user_id"], content=request.body
+        )
+    except uploads.UploadError as error:
+        raise CxError(error.status, "bad_upload", error.message) from error
+    return json_response(answer)
+
+
 @api
 def answer_create(app: SandboxApp, request: Request, token: Any) -> Response:
     item = _item(app, token, request.params["id"], "rfi")
-    text = str((request.json() or {}).get("body", "")).strip()
+    body = request.json() or {}
+    text = str(body.get("body", "")).strip()
     if not text:
         raise CxError(422, "body_required", "body is required.")
+    files = _attachments_named(app, body, item, token)
     post_add(
         app,
         item_id=item["id"],
@@ -256,7 +317,10 @@ def answer_create(app: SandboxApp, request: Request, token: Any) -> Response:
         user_id=token["user_id"],
     )
     post = posts_by_item(app, [item["id"]])[item["id"]][-1]
-    return json_response(_answer_json(post), 201)
+    uploads.files_attach(app, files, provider="constructex", item_id=item["id"], post_id=post["id"])
+    return json_response(
+        _answer_json(post, uploads.files_of(app, column="post_id", ids=[post["id"]]).get(post["id"])), 201
+    )
 
 
 ROUTES = [
@@ -266,4 +330,6 @@ ROUTES = [
     ("GET", f"{P}/projects/{{project_id}}/rfis", rfis),
     ("POST", f"{P}/submittals/{{id}}/reviews", review_create),
     ("POST", f"{P}/rfis/{{id}}/answers", answer_create),
+    ("POST", f"{P}/projects/{{project_id}}/uploads", upload_create),
+    ("PUT", f"{P}/uploads/{{id}}/content", upload_content),
 ]

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from .scenarios import SCENARIOS, ScenarioError
 from .seed import seed_demo
+from .uploads import response_files_all
 from .web import Request, Response, html_response, json_response, redirect
 
 if TYPE_CHECKING:
@@ -45,8 +46,14 @@ def state(app: SandboxApp, request: Request) -> Response:
                 dict(r)
                 for r in app.store.all("SELECT id, provider, org_id, name, number, uid FROM projects ORDER BY id")
             ],
+            "response_files": [_file_state(r) for r in response_files_all(app)],
         }
     )
+
+
+def _file_state(row: Any) -> dict[str, Any]:
+    keys = ("id", "provider", "item_id", "kind", "number", "approver_id", "post_id", "filename", "size", "sha256")
+    return {**{k: row[k] for k in keys}, "attached_at": row["created_at"]}
 
 
 def faults(app: SandboxApp, request: Request) -> Response:
@@ -127,7 +134,9 @@ def page(app: SandboxApp, request: Request) -> Response:
         parts.append(
             f"<tr><td>{project['id']}</td><td>{project['provider']}</td><td>{escape(project['name'])}</td></tr>"
         )
-    parts.append("</table><h2>Scenarios</h2>")
+    parts.append("</table>")
+    parts.append(_response_files_table(app))
+    parts.append("<h2>Scenarios</h2>")
     for name, title, fields in _FORMS:
         inputs = "".join(f"<label for='{name}-{f}'>{f}</label><input id='{name}-{f}' name='{f}'>" for f in fields)
         parts.append(
@@ -144,6 +153,25 @@ def page(app: SandboxApp, request: Request) -> Response:
     )
     parts.append("<form method='post' action='/_control/seed'><button type='submit'>Restore demo data</button></form>")
     return html_response("".join(parts), "Provider sandbox control")
+
+
+def _response_files_table(app: SandboxApp) -> str:
+    """Each file a reviewer's response attached (the provider's side of the portal's files out), newest first."""
+    rows = response_files_all(app)
+    if not rows:
+        return "<h2>Files attached to responses</h2><p>No response has attached a file yet.</p>"
+    head = (
+        "<h2>Files attached to responses</h2><table><tr><th>provider</th><th>item</th><th>on</th><th>file</th>"
+        "<th>bytes</th><th>SHA-256</th><th>attached</th></tr>"
+    )
+    body = "".join(
+        f"<tr><td>{r['provider']}</td><td>{escape(r['kind'])} {escape(str(r['number']))} {escape(r['title'])}</td>"
+        f"<td>{'review ' + str(r['approver_id']) if r['approver_id'] else 'answer ' + str(r['post_id'])}</td>"
+        f"<td>{escape(r['filename'])}</td><td>{r['size']:,}</td><td><code>{r['sha256'][:12]}…</code></td>"
+        f"<td>{r['created_at']}</td></tr>"
+        for r in rows
+    )
+    return head + body + "</table>"
 
 
 ROUTES = [

@@ -34,6 +34,15 @@ from .procore_api import (
     project_for,
     tool_check,
 )
+from .uploads import (
+    UploadError,
+    files_attach,
+    files_of,
+    procore_attachment_json,
+    procore_upload_declare,
+    procore_with_files,
+    stored_uploads,
+)
 from .web import Request, Response, json_response
 
 if TYPE_CHECKING:
@@ -86,7 +95,9 @@ def _submittals_json(app: SandboxApp, project_id: int, rows: list) -> list[dict]
     responses = {r["id"]: r for r in responses_of(app, project_id)}
     user_ids = {r["manager_id"] for r in rows} | {a["user_id"] for group in approvers.values() for a in group}
     users = users_by_id(app, user_ids)
-    return [pj.submittal_json(r, approvers.get(r["id"], []), responses, users) for r in rows]
+    data = [pj.submittal_json(r, approvers.get(r["id"], []), responses, users) for r in rows]
+    procore_with_files(app, data, [])
+    return data
 
 
 @api()
@@ -154,9 +165,11 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
     if approver["response_id"] is None and step is not None and approver["workflow_group_number"] > step:
         raise ApiError(403, NOT_YOUR_TURN)
     send_emails = bool_query(request, "send_emails")
+    uploads = _uploads_named(app, body, project, caller)
     row = approver_respond(
         app, approver_id=approver["id"], response_id=chosen["id"], comment=str(body.get("comment", ""))
     )
+    files_attach(app, uploads, provider="procore", item_id=item["id"], approver_id=approver["id"])
     if send_emails:
         emails_send(app, item_id=item["id"], about="submittal_approver", sender_id=caller.user_id)
     webhooks.emit(
@@ -170,7 +183,9 @@ def approver_patch(app: SandboxApp, request: Request, caller: Caller) -> Respons
     )
     answer = {
         "id": row["id"],
-        "attachments": [],
+        "attachments": [
+            procore_attachment_json(f) for f in files_of(app, column="approver_id", ids=[row["id"]]).get(row["id"], [])
+        ],
         "comment": row["comment"],
         "returned_date": row["returned_date"],
         "sent_date": row["sent_date"],
@@ -231,7 +246,9 @@ def int_or_404(raw: str) -> int:
 def _rfis_json(app: SandboxApp, rows: list) -> list[dict]:
     posts = posts_by_item(app, [r["id"] for r in rows])
     users = users_by_id(app, {r["manager_id"] for r in rows} | {r["assignee_id"] for r in rows})
-    return [pj.rfi_json(r, posts.get(r["id"], []), users) for r in rows]
+    data = [pj.rfi_json(r, posts.get(r["id"], []), users) for r in rows]
+    procore_with_files(app, [], data)
+    return data
 
 
 @api()
@@ -290,9 +307,11 @@ def reply_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
         raise ApiError(400, "reply.official must be true or false.")
     if official and not may_mark_official(app, caller, item):
         raise ApiError(403, OFFICIAL_REFUSED)
+    uploads = _uploads_named(app, reply, project, caller)
     post = post_add(
         app, item_id=item["id"], kind="answer", body=str(reply["body"]), official=official, user_id=caller.user_id
     )
+    files_attach(app, uploads, provider="procore", item_id=item["id"], post_id=post["id"])
     webhooks.emit(
         app,
         project_id=project["id"],
@@ -303,7 +322,33 @@ def reply_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
         application=caller.token["client_id"],
     )
     user = app.store.row("SELECT name AS user_name FROM users WHERE id = ?", (caller.user_id,))
-    return json_response(pj.reply_json({**dict(post), "user_name": user["user_name"]}), 201)
+    answer = pj.reply_json({**dict(post), "user_name": user["user_name"]})
+    procore_with_files(app, [], [{"questions": [{"answers": [answer]}]}])
+    return json_response(answer, 201)
+
+
+def _uploads_named(app: SandboxApp, body: dict, project: Row, caller: Caller) -> list:
+    """The stored uploads a PATCH or reply names in `upload_ids` (none when absent); 400 for one not ready."""
+    if "upload_ids" not in body:
+        return []
+    try:
+        return stored_uploads(
+            app, upload_ids=body["upload_ids"], provider="procore", project_id=project["id"], user_id=caller.user_id
+        )
+    except UploadError as error:
+        raise ApiError(error.status, error.message) from error
+
+
+@api()
+def upload_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    project = project_for(app, caller, request.params["project_id"])
+    try:
+        answer = procore_upload_declare(
+            app, project_id=project["id"], user_id=caller.user_id, body=request.json(), base_url=request.base_url
+        )
+    except UploadError as error:
+        raise ApiError(error.status, error.message) from error
+    return json_response(answer, 201)
 
 
 ROUTES = [
@@ -324,5 +369,6 @@ ROUTES = [
     ("GET", f"{P}/v1.0/projects/{{project_id}}/rfis/{{id}}", rfi_detail),
     ("GET", f"{P}/v1.0/projects/{{project_id}}/rfis/{{rfi_id}}/replies", replies),
     ("POST", f"{P}/v1.0/projects/{{project_id}}/rfis/{{rfi_id}}/replies", reply_create),
+    ("POST", f"{P}/v1.0/projects/{{project_id}}/uploads", upload_create),
     *webhooks.ROUTES,
 ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from . import autodesk, constructex, control, oauth, procore, webhooks
+from . import autodesk, constructex, control, oauth, procore, uploads, webhooks
 from .faults import FaultInjector
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog
@@ -50,7 +50,9 @@ class SandboxApp:
         self.webhooks = webhooks.Dispatcher(self)
         self.stopping = threading.Event()
         self.pending: dict[str, dict[str, Any]] = {}  # sign-in tickets between the sign-in and the consent page
-        self.router = Router([*oauth.ROUTES, *procore.ROUTES, *autodesk.ROUTES, *constructex.ROUTES, *control.ROUTES])
+        self.router = Router(
+            [*oauth.ROUTES, *procore.ROUTES, *autodesk.ROUTES, *constructex.ROUTES, *control.ROUTES, *uploads.ROUTES]
+        )
 
     def now(self) -> datetime:
         return self.clock()

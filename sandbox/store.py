@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import uploads
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY, login TEXT UNIQUE NOT NULL, name TEXT NOT NULL, password TEXT NOT NULL,
@@ -100,9 +102,10 @@ TABLES = [
     "hooks",
     "triggers",
     "deliveries",
+    *uploads.TABLES,
 ]
 
-_COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries")
+_COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries", "response_files")
 
 
 def iso(moment: datetime) -> str:
@@ -135,7 +138,7 @@ class Store:
         self.write_lock = threading.RLock()
         self._local = threading.local()
         with self.write_lock:
-            self.conn().executescript(SCHEMA)  # executescript commits on its own
+            self.conn().executescript(SCHEMA + uploads.SCHEMA)  # executescript commits on its own
 
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

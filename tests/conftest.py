@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -35,6 +36,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Each undocumented request already failed the test that sent it; the session cannot pass with one either.
     if provider_requests.RECORDER.undocumented() and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _attachments_in_tmp(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> None:
+    """Files a test stores (response uploads) go to a folder of its own, never the checkout's var/."""
+    location = tmp_path_factory.mktemp("attachments")
+    attachments = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}
+    settings.STORAGES = {**settings.STORAGES, "attachments": attachments}
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
+from connector_portal import logcontext
 from connector_portal.api.authentication import PortalSessionAuthentication, ServiceTokenAuthentication
 from connector_portal.api.errors import api_exception_handler
 from connector_portal.api.pagination import FirmCursorPagination
@@ -136,6 +137,7 @@ class FirmScopedMixin(_MixinBase):
         self.firm = firm
         # Shadow the middleware's session firm: with a token, the token's firm is the only firm.
         cast(FirmApiRequest, request).firm = firm
+        logcontext.bind(firm_id=firm.pk)
 
     def get_firm_queryset(self, firm: Firm) -> models.QuerySet:
         if self.firm_queryset is None:

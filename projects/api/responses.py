@@ -19,9 +19,10 @@ from connector_portal.api.base import FirmAPIView
 from connector_portal.api.errors import ApiError
 from connector_portal.api.schema import error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
-from projects.models import ItemResponse
+from projects.models import ItemResponse, ResponseFile
 from projects.selectors import item_get, response_get
 from projects.services import IdempotencyConflict, ResponseRefused, response_submit
+from projects.services.uploads import MAX_FILES_PER_RESPONSE, UploadRefused
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_SHAPE = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII: it is stored and compared as sent
@@ -61,6 +62,14 @@ class ResponseRequestSerializer(StrictSerializer):
         trim_whitespace=False,
         help_text="The reviewer's comment; for an RFI, the reply itself (required).",
     )
+    attachments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=MAX_FILES_PER_RESPONSE,
+        help_text="Ids of stored uploads (`POST /api/v1/uploads/`, then PUT their content) to attach to the "
+        "response: the marked-up drawings of a submittal review, the sketch of an RFI answer.",
+    )
 
 
 # Rendered from an ItemResponse; `context["request"]` builds its absolute `url`.
@@ -71,10 +80,28 @@ class ResponseReceiptSerializer(OutputSerializer):
     keyword = serializers.CharField(allow_blank=True)
     comment = serializers.CharField(allow_blank=True)
     idempotency_key = serializers.CharField()
+    attachments = serializers.ListField(child=serializers.IntegerField(), help_text="The upload ids it carries.")
     created_at = serializers.DateTimeField()
 
     def get_url(self, response: ItemResponse) -> str:
         return self.context["request"].build_absolute_uri(reverse("api-v1:response-detail", args=[response.pk]))
+
+    def get_attachments(self, response: ItemResponse) -> list[int]:
+        return [row.upload_id for row in response.files.all()]
+
+
+class ResponseFileSerializer(OutputSerializer):  # rendered from a ResponseFile
+    upload_id = serializers.IntegerField()
+    filename = serializers.CharField(source="upload.filename")
+    size = serializers.IntegerField(source="upload.size")
+    sha256 = serializers.CharField(source="upload.sha256")
+    state = serializers.ChoiceField(
+        choices=ResponseFile.State.choices,
+        help_text="pending (not sent yet), started (the provider gave it an id), uploaded (the provider holds its "
+        "bytes), attached (attached to the response at the provider).",
+    )
+    state_label = serializers.CharField(source="get_state_display")
+    detail = serializers.CharField(allow_blank=True, help_text="Why it is not attached, in words, after a failure.")
 
 
 class ProviderResponseSerializer(OutputSerializer):  # rendered from the ItemResponse that was sent as it
@@ -92,8 +119,12 @@ class ResponseDeliverySerializer(ResponseReceiptSerializer):
         allow_null=True, help_text="The provider response the keyword was sent as; null before or for RFIs."
     )
     provider_answer = serializers.CharField(allow_blank=True, help_text="What happened at the provider, in words.")
+    files = ResponseFileSerializer(many=True, help_text="Each attached file and how far it got at the provider.")
     updated_at = serializers.DateTimeField()
     delivered_at = serializers.DateTimeField(allow_null=True)
+
+    def get_files(self, response: ItemResponse) -> list[ResponseFile]:
+        return list(response.files.select_related("upload").order_by("position", "id"))
 
     def get_delivered(self, response: ItemResponse) -> bool:
         return response.status == ItemResponse.Status.DELIVERED
@@ -102,7 +133,7 @@ class ResponseDeliverySerializer(ResponseReceiptSerializer):
         return response if response.option_id else None
 
 
-def _idempotency_key(request: Request) -> str:
+def idempotency_key(request: Request) -> str:
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
         raise ApiError(
@@ -126,6 +157,7 @@ RECEIPT_EXAMPLE = {
     "keyword": "Approved as Noted",
     "comment": "See markups on sheet S-201.",
     "idempotency_key": "0b9e6d1c-5d4f-4d55-9a43-1f0e6f1b2a11",
+    "attachments": [91],
     "created_at": "2026-03-02T10:15:00Z",
 }
 DELIVERY_EXAMPLE = {
@@ -137,6 +169,17 @@ DELIVERY_EXAMPLE = {
     "next_attempt_at": None,
     "provider_response": {"id": "12", "name": "Approved as Noted"},
     "provider_answer": "“Approved as Noted” was recorded in Procore.",
+    "files": [
+        {
+            "upload_id": 91,
+            "filename": "S-201 markup.pdf",
+            "size": 48213,
+            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "state": "attached",
+            "state_label": "Attached to the response",
+            "detail": "",
+        }
+    ],
     "updated_at": "2026-03-02T10:15:04Z",
     "delivered_at": "2026-03-02T10:15:04Z",
 }
@@ -189,7 +232,7 @@ class ItemResponsesView(FirmAPIView):
         examples=[
             OpenApiExample(
                 "Approved as noted",
-                value={"keyword": "Approved as Noted", "comment": "See markups on sheet S-201."},
+                value={"keyword": "Approved as Noted", "comment": "See markups on sheet S-201.", "attachments": [91]},
                 request_only=True,
             ),
             OpenApiExample("Recorded", value=RECEIPT_EXAMPLE, response_only=True, status_codes=["201"]),
@@ -198,14 +241,21 @@ class ItemResponsesView(FirmAPIView):
     )
     def post(self, request: Request, item_id: int) -> Response:
         item = item_get(firm=self.firm, item_id=item_id)
-        key = _idempotency_key(request)
+        key = idempotency_key(request)
         serializer = ResponseRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         keyword, comment = serializer.validated_data["keyword"], serializer.validated_data["comment"]
         try:
             response, created = response_submit(
-                firm=self.firm, item=item, keyword=keyword, comment=comment, idempotency_key=key
+                firm=self.firm,
+                item=item,
+                keyword=keyword,
+                comment=comment,
+                idempotency_key=key,
+                attachments=serializer.validated_data["attachments"],
             )
+        except UploadRefused as exc:
+            raise ApiError(status_code=exc.status, code=exc.code, message=exc.message, details=exc.details) from exc
         except ResponseRefused as exc:
             raise ApiError(
                 status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,

@@ -12,6 +12,7 @@ from projects.api.mapping import MappingView
 from projects.api.projects import ProjectViewSet
 from projects.api.responses import ItemResponsesView, ResponseView
 from projects.api.runs import RunView
+from projects.api.uploads import UploadContentView, UploadsView, UploadView
 
 router = SimpleRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -26,4 +27,7 @@ urlpatterns = [
     path("feed/<rowid:position>/acknowledge/", FeedAcknowledgeView.as_view(), name="feed-acknowledge"),
     path("items/<rowid:item_id>/responses/", ItemResponsesView.as_view(), name="item-responses"),
     path("responses/<rowid:response_id>/", ResponseView.as_view(), name="response-detail"),
+    path("uploads/", UploadsView.as_view(), name="uploads"),
+    path("uploads/<rowid:upload_id>/", UploadView.as_view(), name="upload-detail"),
+    path("uploads/<rowid:upload_id>/content/", UploadContentView.as_view(), name="upload-content"),
 ]

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from connector_portal import logcontext
+from connector_portal.metrics import SYNC_RUNS
 from projects.constants import LOOKBACK, RECONCILE_INTERVAL, WEBHOOK_SAFETY_NET_INTERVAL
 from projects.models import FeedEntry, ProjectLink, SyncedItem, SyncRun
 from projects.ports import ProviderPort, held_kinds, provider_port_for
@@ -138,11 +140,12 @@ def _start_run(link: ProjectLink, now: dt.datetime) -> SyncRun:
     return SyncRun.objects.create(firm_id=link.firm_id, link=link, started_at=now, heartbeat_at=now)
 
 
-def _finish(run: SyncRun, status: str, message: str, now: dt.datetime) -> None:
+def _finish(run: SyncRun, status: str, message: str, now: dt.datetime, *, provider: str = "") -> None:
     run.status = status
     run.message = message
     run.finished_at = now
     run.save(update_fields=["status", "message", "finished_at", "errors", "held_kinds"])
+    SYNC_RUNS.labels(provider=provider or run.link.provider, outcome=status).inc()
 
 
 def link_is_syncable(link: ProjectLink) -> bool:
@@ -157,6 +160,7 @@ def link_sync(*, link_id: int, clock: Clock = timezone.now, port: ProviderPort |
         return None
     try:
         link = ProjectLink.objects.select_related("firm", "account", "project").get(pk=link_id)
+        logcontext.bind(firm_id=link.firm_id, link_id=link.pk, run_id=None)
         if not link_is_syncable(link):
             SyncRun.objects.filter(link=link, status=SyncRun.Status.QUEUED).update(
                 status=SyncRun.Status.RESCHEDULED, finished_at=clock(), message="Not run: syncing is paused."
@@ -169,6 +173,7 @@ def link_sync(*, link_id: int, clock: Clock = timezone.now, port: ProviderPort |
 
 def _sync(link: ProjectLink, owner: str, clock: Clock, port: ProviderPort | None) -> SyncRun:
     run = _start_run(link, clock())
+    logcontext.bind(run_id=run.pk)
     try:
         port = port or provider_port_for(link)
         held = held_kinds(link)
@@ -185,16 +190,22 @@ def _sync(link: ProjectLink, owner: str, clock: Clock, port: ProviderPort | None
         run.errors += 1
         link.last_run_calls = run.provider_calls
         status = link_record_failure(link=link, exc=exc, now=now)
-        _finish(run, status, exc.message, now)
+        _finish(run, status, exc.message, now, provider=link.provider)
         logger.info("sync of link %s stopped: %s (%s)", link.pk, type(exc).__name__, exc.detail or exc.message)
         return run
     except Exception:
         run.errors += 1
-        _finish(run, SyncRun.Status.FAILED, "The sync stopped on an unexpected error; support has been told.", clock())
+        _finish(
+            run,
+            SyncRun.Status.FAILED,
+            "The sync stopped on an unexpected error; support has been told.",
+            clock(),
+            provider=link.provider,
+        )
         raise
     now = clock()
     link.last_run_calls = run.provider_calls
     link_record_success(link=link, now=now, interval=poll_interval(link))
     held_words = " ".join(held[k] for k in run.held_kinds)
-    _finish(run, SyncRun.Status.SUCCEEDED, held_words, now)
+    _finish(run, SyncRun.Status.SUCCEEDED, held_words, now, provider=link.provider)
     return run

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connector_portal import logcontext
 from connector_portal.models import Firm
 from mappings.constants import normalise
 from mappings.matching import TranslationError
@@ -18,6 +19,7 @@ from projects.constants import BLOCKED_PROBE, DELIVERY_STUCK_AFTER, FIRST_BACKOF
 from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
 from projects.selectors import allowed_keywords_get, response_get_by_key
+from projects.services.uploads import outgoing_files, response_files_add, response_files_settle, uploads_for_response
 from providers.errors import NeedsReauthorization, NotYourTurn, ProviderError, Retryable, ToolUnavailable
 
 Clock = Callable[[], dt.datetime]
@@ -58,19 +60,27 @@ def response_record(
     body_hash: str = "",
     check: Callable[[], None] | None = None,
     now: dt.datetime | None = None,
+    attachments: Sequence[int] = (),
 ) -> tuple[ItemResponse, bool]:
     """Store a response and queue its delivery; answer (response, created).
 
     The same key with the same body answers the first response (created False); with another body it raises
-    IdempotencyConflict. `body_hash` defaults to the hash of the item, keyword and comment. `check` runs only for a
-    new key (a repeat is judged by its key alone) and refuses what may not be recorded by raising.
+    IdempotencyConflict. `body_hash` defaults to the hash of the item, keyword, comment and attachments. `check` runs
+    only for a new key (a repeat is judged by its key alone) and refuses what may not be recorded by raising;
+    `attachments` are ids of stored uploads (projects.services.uploads), refused with UploadRefused otherwise.
     """
     now = now or timezone.now()
-    body_hash = body_hash or request_hash({"item": item.pk, "keyword": keyword, "comment": comment})
+    hashed: dict[str, Any] = {"item": item.pk, "keyword": keyword, "comment": comment}
+    if attachments:  # absent from the hash of a response without files, so keys recorded before keep matching
+        hashed["attachments"] = list(attachments)
+    body_hash = body_hash or request_hash(hashed)
     existing = response_get_by_key(firm=firm, idempotency_key=idempotency_key)
     if existing is None:
         if check is not None:
             check()
+        uploads = (
+            uploads_for_response(firm=firm, provider=item.link.provider, upload_ids=attachments) if attachments else []
+        )
         try:
             with transaction.atomic():
                 response = ItemResponse.objects.create(
@@ -84,6 +94,7 @@ def response_record(
                     next_attempt_at=now,
                     created_at=now,
                 )
+                response_files_add(response=response, uploads=uploads)
                 transaction.on_commit(lambda: _queue_delivery(response.pk))
             return response, True
         except IntegrityError:  # the same key raced in from a concurrent request
@@ -112,7 +123,13 @@ def response_check(*, firm: Firm, item: SyncedItem, keyword: str, comment: str) 
 
 
 def response_submit(
-    *, firm: Firm, item: SyncedItem, keyword: str, comment: str, idempotency_key: str
+    *,
+    firm: Firm,
+    item: SyncedItem,
+    keyword: str,
+    comment: str,
+    idempotency_key: str,
+    attachments: Sequence[int] = (),
 ) -> tuple[ItemResponse, bool]:
     """Project Center's response to an item: checked, then recorded once per Idempotency-Key (see response_record).
 
@@ -126,6 +143,7 @@ def response_submit(
         comment=comment,
         idempotency_key=idempotency_key,
         check=lambda: response_check(firm=firm, item=item, keyword=keyword, comment=comment),
+        attachments=attachments,
     )
 
 
@@ -162,6 +180,8 @@ def _settle(
     response.next_attempt_at = retry_at
     if status == ItemResponse.Status.DELIVERED:
         response.delivered_at = now
+    if status in (ItemResponse.Status.DELIVERED, ItemResponse.Status.FAILED):
+        response_files_settle(response=response, delivered=status == ItemResponse.Status.DELIVERED, detail=answer)
     response.save(
         update_fields=[
             "status",
@@ -184,12 +204,13 @@ def response_deliver(
     if response is None:
         return None
     link, item = response.link, response.item
+    logcontext.bind(firm_id=link.firm_id, link_id=link.pk)
     try:
         port = port or provider_port_for(link)
         option = translate_keyword(link, item, response.keyword, port)
         if option is not None:
             response.option_id, response.option_name = option.id, option.name
-        answer = port.post_response(item, option, response.comment)
+        answer = port.post_response(item, option, response.comment, outgoing_files(response=response))
     except TranslationError as exc:
         _settle(response, ItemResponse.Status.FAILED, str(exc), now=clock(), retry_at=None)
     except NeedsReauthorization as exc:

@@ -8,13 +8,16 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from connector_portal.metrics import WEBHOOK_DELIVERIES
 from projects.models import FeedEntry, ItemKindChoices, ProjectLink, SyncedItem, WebhookDelivery
 from projects.services.feed import feed_append
 from projects.services.ingest import REMOVED_FIELDS, item_mark_removed
@@ -131,7 +134,23 @@ def _authorized(link: ProjectLink, authorization: str) -> bool:
     return hmac.compare_digest(link.webhook_secret_hash, _digest(secret))
 
 
-@transaction.atomic  # the delivery is recorded as seen only together with what it did
+R = TypeVar("R")
+
+
+def _counted(step: Callable[..., R]) -> Callable[..., R]:
+    """Count each delivery by the Outcome a step of its handling ends it with (the portal's metrics)."""
+
+    @wraps(step)
+    def counted(**kwargs: Any) -> R:
+        result = step(**kwargs)
+        if isinstance(result, Outcome):
+            WEBHOOK_DELIVERIES.labels(provider="procore", outcome=str(result)).inc()
+        return result
+
+    return counted
+
+
+@_counted  # an unknown link or a wrong secret ends the delivery here
 def webhook_authorize(*, token: str, authorization: str) -> ProjectLink | Outcome:
     """The link a delivery is for, checked before its body is read: UNKNOWN_LINK or UNAUTHORIZED when it is not."""
     link = ProjectLink.objects.filter(webhook_token=token).exclude(webhook_token="").first()
@@ -142,6 +161,8 @@ def webhook_authorize(*, token: str, authorization: str) -> ProjectLink | Outcom
     return link
 
 
+@_counted
+@transaction.atomic  # the delivery is recorded as seen only together with what it did
 def webhook_receive(*, link: ProjectLink, payload: dict[str, Any], now: dt.datetime) -> Outcome:
     """Handle one authorized Procore delivery (see `webhook_authorize`): ignore repeats and the portal's own writes,
     poke the link."""

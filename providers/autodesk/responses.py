@@ -10,6 +10,7 @@ as done rather than being closed again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -20,6 +21,7 @@ from providers.errors import NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt
 from providers.refusals import RefusalWords, response_refusal
 from providers.types import NO_FACTS, ItemKind, ProjectFacts
+from providers.uploads import OutgoingFile
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -72,6 +74,7 @@ class AutodeskResponses(AutodeskClient):
         option_id: str,
         comment: str,
         facts: ProjectFacts = NO_FACTS,
+        files: Sequence[OutgoingFile] = (),
     ) -> None:
         pid = api_id(project_id)
         known = self.known_facts(account, company_id, project_id, facts)

@@ -42,3 +42,5 @@ __all__ = [
 
 class Procore(ProcoreItems, ProcoreResponses, ProcoreWebhooks):
     """The Procore provider: every part shares `ProcoreClient` (endpoints, OAuth, paging, refusals)."""
+
+    supports_response_files = True

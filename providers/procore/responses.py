@@ -14,6 +14,7 @@ and a retried submittal response PATCHes the approver step it answered the first
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -21,10 +22,12 @@ import requests
 from providers.answers import holds_answer
 from providers.errors import NotFound, NotYourTurn, ProviderError
 from providers.http import Attempt
-from providers.procore.client import PER_PAGE, ProcoreClient, company_headers
+from providers.procore.client import PER_PAGE, company_headers
 from providers.procore.items import current_step, waits_for_turn
+from providers.procore.uploads import ProcoreUploads
 from providers.refusals import RefusalWords, response_refusal
 from providers.types import NO_FACTS, ItemKind, ProjectFacts
+from providers.uploads import OutgoingFile
 
 if TYPE_CHECKING:
     from providers.models import ProviderAccount
@@ -70,7 +73,7 @@ def rfi_answers(rfi: Any) -> list[Any]:
     ]
 
 
-class ProcoreResponses(ProcoreClient):
+class ProcoreResponses(ProcoreUploads):
     def post_response(
         self,
         *,
@@ -83,6 +86,7 @@ class ProcoreResponses(ProcoreClient):
         option_id: str,
         comment: str,
         facts: ProjectFacts = NO_FACTS,
+        files: Sequence[OutgoingFile] = (),
     ) -> str | None:
         headers = company_headers(company_id)
         api = self.endpoints.api
@@ -95,14 +99,20 @@ class ProcoreResponses(ProcoreClient):
             if holds_answer(rfi_answers(rfi), user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS):
                 # An earlier attempt's reply reached Procore although its answer was lost: never post twice, but say
                 # what it became when it went in as a non-official reply.
+                # Its files went in with it (one request): they are not attached again either.
                 return self._earlier_reply_note(account, company_id, replies, receiving_user_id, comment)
+            reply: dict[str, Any] = {"body": comment}
+            if files:
+                reply["upload_ids"] = self.upload_ids(
+                    account=account, company_id=company_id, project_id=project_id, files=files
+                )
             try:
                 self._call(
                     "POST",
                     replies,
                     account=account,
                     headers=headers,
-                    json={"reply": {"body": comment, "official": True}},
+                    json={"reply": {**reply, "official": True}},
                     classify=self._official_refusal,
                 )
             except OfficialRefused:
@@ -111,7 +121,7 @@ class ProcoreResponses(ProcoreClient):
                     replies,
                     account=account,
                     headers=headers,
-                    json={"reply": {"body": comment, "official": False}},
+                    json={"reply": {**reply, "official": False}},
                     classify=self._refusal,
                 )
                 return NOT_OFFICIAL
@@ -124,6 +134,14 @@ class ProcoreResponses(ProcoreClient):
         body: dict[str, Any] = {"submittal_response_id": int(option_id) if option_id.isdigit() else option_id}
         if comment:
             body["comment"] = comment
+        if files:
+            approver = next(a for a in submittal.get("approvers") or [] if str(a.get("id")) == approver_id)
+            missing = files_not_attached(approver, option_id, files)
+            if not missing:
+                return None  # an earlier attempt's PATCH landed with every file although its answer was lost
+            body["upload_ids"] = self.upload_ids(
+                account=account, company_id=company_id, project_id=project_id, files=missing
+            )
         self._call(
             "PATCH",
             f"{api}/rest/v1.0/submittal_approvers/{approver_id}",
@@ -190,3 +208,14 @@ class ProcoreResponses(ProcoreClient):
         """Why Procore refused a response or reply, in words; access problems keep their usual meaning."""
         what = "submittal" if "submittal" in attempt.url else "RFI"
         return response_refusal(response, attempt, what=what, words=REFUSALS, otherwise=self.classify)
+
+
+def files_not_attached(approver: dict[str, Any], option_id: str, files: Sequence[OutgoingFile]) -> list[OutgoingFile]:
+    """The files still to attach to an approver step. Once the step holds this response, an earlier attempt's PATCH
+    landed; the files it carried are the step's attachments of the same name, which a PATCH would attach twice."""
+    if str((approver.get("response") or {}).get("id")) != option_id or not approver.get("returned_date"):
+        return list(files)
+    held = {
+        str(a.get("name") or a.get("filename") or "") for a in approver.get("attachments") or [] if isinstance(a, dict)
+    }
+    return [file for file in files if file.filename not in held]

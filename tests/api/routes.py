@@ -7,6 +7,7 @@ tests prove 401 for bad tokens and 404 / no leak for another firm's token on eve
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,5 +125,37 @@ ROUTE_CASES.update(
             headers=lambda firm: {"Idempotency-Key": f"route-case-{firm.pk}"},
         ),
         "api-v1:response-detail": RouteCase(make=lambda firm: {"response_id": str(linked_add(firm).response.pk)}),
+    }
+)
+
+
+def upload_declared(firm: Firm) -> dict[str, str]:
+    """An upload declared for the bytes the generic tests PUT (their JSON body, `{}`)."""
+    from django.utils import timezone
+
+    from projects.models import ResponseUpload
+
+    upload = ResponseUpload.objects.create(
+        firm=firm,
+        filename="markup.pdf",
+        content_type="application/pdf",
+        size=2,
+        sha256=hashlib.sha256(b"{}").hexdigest(),
+        idempotency_key=f"route-upload-{firm.pk}",
+        request_hash="",
+        created_at=timezone.now(),
+    )
+    return {"upload_id": str(upload.pk)}
+
+
+ROUTE_CASES.update(
+    {
+        "api-v1:uploads": RouteCase(
+            make=lambda firm: {},
+            body=lambda firm: {"filename": "markup.pdf", "size": 2, "sha256": hashlib.sha256(b"{}").hexdigest()},
+            headers=lambda firm: {"Idempotency-Key": f"route-upload-new-{firm.pk}"},
+        ),
+        "api-v1:upload-detail": RouteCase(make=upload_declared),
+        "api-v1:upload-content": RouteCase(make=upload_declared),
     }
 )

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from django.db import connection
@@ -68,7 +68,7 @@ class GeneratedProvider:
     def response_options(self, kind: ItemKind) -> list:
         return []
 
-    def post_response(self, item: object, option: object, comment: str) -> str:
+    def post_response(self, item: object, option: object, comment: str, files: Sequence[object] = ()) -> str:
         raise NotImplementedError
 
 

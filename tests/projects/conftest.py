@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +16,7 @@ from projects.ports import Page
 from providers.errors import ProviderError
 from providers.models import ProviderAccount
 from providers.types import ItemKind, ProviderItem, ResponseOption
+from providers.uploads import OutgoingFile
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 REVIEWER = "Rita Reviewer"
@@ -46,6 +47,7 @@ class FakeProvider:
         self.items: dict[tuple[str, str], ProviderItem] = {}
         self.calls = 0
         self.posts: list[tuple[str, str, str]] = []
+        self.files_posted: list[list[str]] = []
         self.page_errors: dict[int, ProviderError | Exception] = {}  # page number (1-based, per listing) -> error
         self.post_errors: list[ProviderError] = []
         self.options = [
@@ -96,11 +98,14 @@ class FakeProvider:
     def response_options(self, kind: ItemKind) -> list[ResponseOption]:
         return self.options if kind == "submittal" else []
 
-    def post_response(self, item: SyncedItem, option: ResponseOption | None, comment: str) -> str:
+    def post_response(
+        self, item: SyncedItem, option: ResponseOption | None, comment: str, files: Sequence[OutgoingFile] = ()
+    ) -> str:
         self.calls += 1
         if self.post_errors:
             raise self.post_errors.pop(0)
         self.posts.append((item.provider_id, option.id if option else "", comment))
+        self.files_posted.append([f.filename for f in files])
         # Like the real thing: the response moves the ball to the contractor and touches updated_at.
         self.put(item.kind, item.provider_id, ball_in_court=("General Contractor",))  # type: ignore[arg-type]
         return f"“{option.name if option else 'Reply'}” was recorded in Procore."
