@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
@@ -245,4 +246,21 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# allauth's own admin shows Authenticator.data, the (encrypted) TOTP and recovery-code seeds: replace it with one that
+# never displays or edits them. Support can see who has two-factor set up, and delete an authenticator to reset it.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type", "created_at", "last_used_at")
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+    search_fields = ("user__email",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -24,6 +24,12 @@ class ConnectorPortalConfig(AppConfig):
         # A worker process keeps no SQL query log, even with DEBUG on.
         pre_execute.connect(query_log_off, dispatch_uid="connector_portal.query_log_off")
 
+        # Logging is configured by now (settings.LOGGING over Django's defaults): mask secrets on every handler,
+        # Django's own request log (django.server) and gunicorn's included, not only the root console.
+        from connector_portal.logging import redact_every_handler
+
+        redact_every_handler()
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -18,6 +18,13 @@ def membership_get(*, user: User, firm: Firm) -> Membership | None:
     return memberships_for_user(user=user).filter(firm=firm).first()
 
 
+def is_firm_admin(*, user: User, firm: Firm) -> bool:
+    """Whether the user administers the firm: only administrators pause, resume, disconnect a connection or change its
+    mapping and settings (and the firm's default mappings); every member can view, connect and sync now."""
+    membership = membership_get(user=user, firm=firm)
+    return bool(membership and membership.is_admin)
+
+
 def login_refusal_reason(*, user: User) -> str | None:
     """Why this user may not log in, in words, or None. Support staff may log in without a firm."""
     if user.is_staff:

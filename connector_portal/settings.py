@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_q",
     "connector_portal",
     "providers",
@@ -99,6 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +113,24 @@ MIDDLEWARE = [
     "connector_portal.middleware.CurrentFirmMiddleware",
     "connector_portal.logcontext.RequestContextMiddleware",
 ]
+
+# A strict Content-Security-Policy on every response (django-csp): scripts, styles, fonts and requests from the
+# portal's own origin only, no inline script or style (templates use static files), no third-party origin, no
+# framing. data: images are the TOTP QR code and the blank favicon. Forms submit to the portal only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "connector_portal.urls"
 WSGI_APPLICATION = "connector_portal.wsgi.application"
@@ -166,6 +187,8 @@ AUTHENTICATION_BACKENDS = [
 
 # allauth: email + password, no open sign-up (support staff create accounts).
 ACCOUNT_ADAPTER = "connector_portal.adapters.PortalAccountAdapter"
+# TOTP and recovery-code seeds are encrypted at rest with FIELD_ENCRYPTION_KEYS, like every other secret.
+MFA_ADAPTER = "connector_portal.mfa.PortalMFAAdapter"
 ACCOUNT_FORMS = {"login": "connector_portal.forms.PortalLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]

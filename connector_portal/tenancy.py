@@ -6,6 +6,7 @@ Also the types of a request inside a firm: what `CurrentFirmMiddleware` and `fir
 
 from __future__ import annotations
 
+import re
 from typing import TypeGuard, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -15,6 +16,16 @@ from django.http import Http404, HttpRequest
 from connector_portal.models import Firm, User
 
 M = TypeVar("M", bound=models.Model)
+
+# The one rule for every value from outside that names a row (a URL segment, a query parameter, an API lookup): NUL and
+# control characters never name one, so they are "not found" before any query (PostgreSQL would refuse NUL in text).
+LOOKUP_CHARACTERS = r"[^\x00-\x1f\x7f]"
+LOOKUP_SHAPE = re.compile(f"{LOOKUP_CHARACTERS}{{1,255}}")
+
+
+def lookup_ok(value: object) -> bool:
+    """Whether a lookup value from a request could name a row: 1 to 255 characters, none a control character."""
+    return not isinstance(value, str) or LOOKUP_SHAPE.fullmatch(value) is not None
 
 
 class FirmRequest(HttpRequest):
@@ -42,6 +53,8 @@ def scoped(queryset: models.QuerySet[M], *, firm: Firm) -> models.QuerySet[M]:
 
 def get_for_firm_or_404(queryset: models.QuerySet[M], *, firm: Firm, **lookup: object) -> M:
     """Fetch one firm-owned object, answering 404 for both a missing and another firm's object."""
+    if not all(lookup_ok(value) for value in lookup.values()):
+        raise Http404(f"No {queryset.model._meta.verbose_name} found.")
     try:
         return scoped(queryset, firm=firm).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:  # bad ids are "not found" too

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 
 from connector_portal.forms import FirmSwitchForm
 from connector_portal.middleware import SESSION_FIRM_KEY
-from connector_portal.selectors import firm_has_service_account, firm_licence, memberships_for_user, project_list
+from connector_portal.selectors import (
+    firm_has_service_account,
+    firm_licence,
+    is_firm_admin,
+    memberships_for_user,
+    project_list,
+)
 from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest, is_in_firm
 
 P = ParamSpec("P")
@@ -32,6 +38,14 @@ def firm_required(
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def refuse_unless_firm_admin(request: AuthenticatedFirmRequest, what: str) -> HttpResponse | None:
+    """The 403 page (in words) for a member who is not an administrator of the firm, else None. Call it after the
+    firm-scoped lookup, so that another firm's object stays a 404. `what` completes "You cannot ..."."""
+    if is_firm_admin(user=request.user, firm=request.firm):
+        return None
+    return render(request, "portal/admins_only.html", {"what": what}, status=403)
 
 
 @firm_required

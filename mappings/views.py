@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from connector_portal.models import Connector, ProjectCenterProject
-from connector_portal.selectors import membership_get, project_get
+from connector_portal.selectors import is_firm_admin, project_get
 from connector_portal.tenancy import AuthenticatedFirmRequest
 from connector_portal.views import firm_required
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, KNOWN_KEYWORD_TYPES, normalise
@@ -31,12 +31,11 @@ from projects.selectors import project_link_get
 
 
 def _is_firm_admin(request: AuthenticatedFirmRequest) -> bool:
-    membership = membership_get(user=request.user, firm=request.firm)
-    return bool(membership and membership.is_admin)
+    return is_firm_admin(user=request.user, firm=request.firm)
 
 
 def _not_allowed(request: HttpRequest, what: str) -> HttpResponse:
-    return render(request, "mappings/not_allowed.html", {"what": what}, status=403)
+    return render(request, "portal/admins_only.html", {"what": what}, status=403)
 
 
 def _arriving(project: ProjectCenterProject, check: KeywordCheck) -> str:

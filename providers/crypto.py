@@ -1,46 +1,6 @@
-"""Field encryption: Fernet keys from FIELD_ENCRYPTION_KEYS, newest first; old keys still decrypt during rotation."""
+"""Field encryption for provider tokens and app secrets: the core's MultiFernet (connector_portal.crypto), which also
+seals the staff's TOTP seeds, so that one key list and one rotation cover every secret."""
 
-from __future__ import annotations
+from connector_portal.crypto import decrypt, encrypt, fernet, rotate
 
-from functools import cache
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
-
-@cache
-def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
-    try:
-        return MultiFernet([Fernet(key.encode()) for key in keys])
-    except (ValueError, TypeError) as exc:
-        raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS must be comma-separated Fernet keys (newest first). Generate one with: "
-            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
-        ) from exc
-
-
-def fernet() -> MultiFernet:
-    keys = tuple(settings.FIELD_ENCRYPTION_KEYS)
-    if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty; set at least one Fernet key.")
-    return _fernet_for(keys)
-
-
-def encrypt(plain: str) -> str:
-    return fernet().encrypt(plain.encode()).decode()
-
-
-def decrypt(cipher: str) -> str:
-    try:
-        return fernet().decrypt(cipher.encode()).decode()
-    except InvalidToken as exc:
-        raise ImproperlyConfigured(
-            "A stored secret cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS. "
-            "Put the key it was encrypted with back in the list (after the newest), then run rotate_encryption_keys."
-        ) from exc
-
-
-def rotate(cipher: str) -> str:
-    """Re-encrypt under the newest key."""
-    return fernet().rotate(cipher.encode()).decode()
+__all__ = ["decrypt", "encrypt", "fernet", "rotate"]

@@ -21,7 +21,6 @@ How to add a firm-scoped endpoint
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from django.db import models
@@ -42,11 +41,9 @@ from connector_portal.api.permissions import ActsForOneFirm, request_firm
 from connector_portal.api.renderers import BrowsableAPIRenderer
 from connector_portal.api.throttling import FirmApiThrottle
 from connector_portal.models import Firm, ServiceAccountToken, User
-from connector_portal.tenancy import get_for_firm_or_404, scoped
+from connector_portal.tenancy import get_for_firm_or_404, lookup_ok, scoped
 
 M = TypeVar("M", bound=models.Model)
-
-LOOKUP_SHAPE = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
 
 # What a subclass may not define: each would let it skip authentication or the firm filter.
 SEALED = (
@@ -73,7 +70,7 @@ def acting_user(request: Request) -> User | None:
 
 
 def _check_lookup(value: object) -> None:
-    if value is not None and not LOOKUP_SHAPE.fullmatch(str(value)):
+    if value is not None and not lookup_ok(str(value)):
         raise NotFound()  # NUL or control characters cannot name a row, and must never reach the database
 
 

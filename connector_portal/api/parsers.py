@@ -1,14 +1,18 @@
-"""JSON parsing that refuses text the database cannot store, before any view sees it."""
+"""JSON parsing with size and depth limits checked first, refusing text the database cannot store, before any view
+sees it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import IO, Any
 
+from django.conf import settings
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from connector_portal.api.errors import ApiError
+from connector_portal.jsonbody import BodyRefused, json_body
 
 
 def _bad_text(value: str) -> bool:
@@ -41,14 +45,17 @@ class StrictJSONParser(JSONParser):
         self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
     ) -> Any:
         try:
-            data = super().parse(stream, media_type, parser_context)
-            where = _find_bad_text(data)
-        except RecursionError as exc:  # JSON nested deeper than Python will follow
+            data = json_body(stream, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440)
+        except BodyRefused as refused:
+            if refused.reason == "not_json":
+                raise ParseError(refused.message) from refused
+            too_large = refused.reason == "too_large"
             raise ApiError(
-                status_code=status.HTTP_400_BAD_REQUEST,
-                code="parse_error",
-                message="The JSON body is nested too deeply. Send a flat object as the documentation shows.",
-            ) from exc
+                status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if too_large else status.HTTP_400_BAD_REQUEST,
+                code="too_large" if too_large else "parse_error",
+                message=refused.message,
+            ) from refused
+        where = _find_bad_text(data)
         if where is not None:
             raise ApiError(
                 status_code=status.HTTP_400_BAD_REQUEST,

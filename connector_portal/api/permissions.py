@@ -6,7 +6,8 @@ from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from connector_portal.models import Firm, ServiceAccountToken
+from connector_portal.models import Firm, ServiceAccountToken, User
+from connector_portal.selectors import is_firm_admin
 
 NO_FIRM_MESSAGE = (
     "Your account is not working in any firm, so the API has nothing to show. "
@@ -34,3 +35,20 @@ class ActsForOneFirm(permissions.BasePermission):
         if firm is None or not firm.is_active:
             raise exceptions.PermissionDenied(NO_FIRM_MESSAGE)
         return True
+
+
+def require_firm_admin(request: Request, *, what: str) -> None:
+    """The same roles as the pages: Project Center's token acts for the whole firm (an administrator made it), while a
+    person signed in to the browsable API must administer the firm to `what` (403 in words otherwise)."""
+    if isinstance(request.auth, ServiceAccountToken):
+        return
+    firm, user = request_firm(request), request.user
+    if firm is None or not isinstance(user, User) or not is_firm_admin(user=user, firm=firm):
+        raise exceptions.PermissionDenied(admins_only_message(what))
+
+
+def admins_only_message(what: str) -> str:
+    return (
+        f"Only an administrator of the firm can {what}. Ask one of your firm's administrators to make the change, "
+        "or use the firm's service-account token."
+    )

@@ -10,10 +10,14 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiParameter
 
 from connector_portal.api.base import FirmAPIView
+from connector_portal.api.serializers import WHITESPACE
 from connector_portal.models import ProjectCenterProject
 
-# Every id a client may create must be addressable in a URL path segment.
-PC_PROJECT_ID_PATTERN = r"^(?!\.{1,2}$)[^/\x00-\x1f\x7f]{1,100}$"
+# Every id a client may create must be addressable in a URL path segment. The id is trimmed of whitespace when it is
+# created, so the pattern also refuses what trimming would leave blank, '.' or '..'.
+PC_PROJECT_ID_PATTERN = (
+    rf"^(?![{WHITESPACE}]*\.{{1,2}}[{WHITESPACE}]*$)(?=.*[^{WHITESPACE}])[^/\x00-\x1f\x7f]{{1,100}}$"
+)
 pc_project_id_validator = RegexValidator(
     PC_PROJECT_ID_PATTERN,
     "A Project Center project id is 1 to 100 characters, without '/' or control characters, and not '.' or '..'.",

@@ -5,8 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
+
+# What the schema says of every request string is what the code does, in a pattern both Python and ECMAScript read the
+# same way: no NUL (PostgreSQL cannot store it; the parser refuses it), and where a field trims whitespace and must not
+# be blank, at least one character that is not whitespace (exactly str.isspace(), which DRF's str.strip() removes:
+# "\u0085" alone is blank, "\ufeff" is not).
+WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# "+", not "*": a field that may be blank is documented as oneOf this pattern or "", and "" must match only the second.
+NO_NUL = RegexValidator(r"^[^\x00]+$", "NUL characters cannot be stored. Remove them.", code="invalid_text")
+NOT_BLANK = RegexValidator(
+    rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$",
+    "This field may not be blank (whitespace alone is removed) and cannot hold NUL characters.",
+    code="blank",
+)
 
 
 def _unknown_fields(serializer: serializers.Serializer, data: Any) -> dict[str, list[ErrorDetail]]:
@@ -44,11 +58,37 @@ def _wrong_types(serializer: serializers.Serializer, data: Mapping[str, Any]) ->
     return wrong
 
 
+def _too_long(serializer: serializers.Serializer, data: Mapping[str, Any]) -> dict[str, list[ErrorDetail]]:
+    # The schema's maxLength counts the characters sent; DRF would count them after trimming whitespace.
+    too_long = {}
+    for name, value in data.items():
+        field = serializer.fields.get(name)
+        limit = getattr(field, "max_length", None)
+        if isinstance(field, serializers.CharField) and isinstance(value, str) and limit and len(value) > limit:
+            message = f"Ensure this field has no more than {limit} characters."
+            too_long[name] = [ErrorDetail(message, code="max_length")]
+    return too_long
+
+
+def _text_validator(field: serializers.CharField) -> RegexValidator | None:
+    if field.read_only or any(isinstance(v, RegexValidator) for v in field.validators):
+        return None  # a field with its own pattern (e.g. a Project Center id) says it itself
+    return NOT_BLANK if field.trim_whitespace and not field.allow_blank else NO_NUL
+
+
 class StrictSerializerMixin:
-    """Refuses fields the request may not set (undeclared or read-only), listing each one, and wrong JSON types.
+    """Refuses fields the request may not set (undeclared or read-only), listing each one, and wrong JSON types;
+    counts a string's length as sent; gives each string field the pattern of what it refuses (NO_NUL, NOT_BLANK).
 
     This is what the schema says too: every request body has `additionalProperties: false` (see schema_hooks).
     """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields: dict[str, serializers.Field] = super().get_fields()  # type: ignore[misc]
+        for field in fields.values():
+            if isinstance(field, serializers.CharField) and (validator := _text_validator(field)):
+                field.validators.append(validator)
+        return fields
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = _unknown_fields(self, data)  # type: ignore[arg-type]
@@ -57,6 +97,9 @@ class StrictSerializerMixin:
         wrong = _wrong_types(self, data) if isinstance(data, Mapping) else {}  # type: ignore[arg-type]
         if wrong:
             raise serializers.ValidationError(wrong)
+        too_long = _too_long(self, data) if isinstance(data, Mapping) else {}  # type: ignore[arg-type]
+        if too_long:
+            raise serializers.ValidationError(too_long)
         return super().to_internal_value(data)  # type: ignore[misc]
 
 

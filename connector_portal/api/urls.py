@@ -6,7 +6,7 @@ Each app owns its endpoints (`<app>/api/urls.py`); version 1 includes their rout
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from connector_portal.api.errors import api_not_found
 from connector_portal.api.firm import FirmView
@@ -24,7 +24,15 @@ urlpatterns = [
     path(API_V1_PREFIX, include((v1_patterns, "api-v1"))),
     # The schema is public and needs no credentials (an Authorization header meant for v1 must not break it).
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[]), name="api-schema"),
-    # Swagger UI from drf-spectacular-sidecar: served by the portal itself, so the docs work without a CDN.
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[]), name="api-docs"),
-    re_path(r"^.*$", api_not_found),
+    # Swagger UI from drf-spectacular-sidecar: served by the portal itself, so the docs work without a CDN. The split
+    # view serves its start-up script as a file (?script), as the Content-Security-Policy allows no inline script.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", authentication_classes=[], template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
+    # Any character, a newline too: with "." /api/v1/runs/%0A/ would fall through to the HTML 404 page.
+    re_path(r"^[\s\S]*$", api_not_found),
 ]

@@ -19,7 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connector_portal.api.base import acting_user, audit_actor
-from connector_portal.api.errors import ApiError
+from connector_portal.api.errors import ApiError, error_body
+from connector_portal.api.permissions import admins_only_message, require_firm_admin
 from connector_portal.api.project_scope import ID_PARAMETER
 from connector_portal.api.schema import ErrorExample, error_responses
 from connector_portal.api.serializers import OutputSerializer, StrictSerializer
@@ -218,9 +219,15 @@ MAPPING_EXAMPLE = {
         {"id": "15", "name": "For Record Only", "standard": "for record only"},
     ],
 }
+MAPPING_EDIT = "change a connection's response mapping"
+ADMINS_ONLY: ErrorExample = (
+    "Signed in to the browsable API as a member who is not an administrator of the firm (only administrators change "
+    "a mapping; the service-account token may), signed in without a firm, or the CSRF check failed.",
+    error_body(code="permission_denied", message=admins_only_message(MAPPING_EDIT)),
+)
 INVALID_MAPPING: ErrorExample = (
-    "A keyword is missing, unknown, or mapped to a response the provider does not offer; `details.keywords` says "
-    "what to change for each keyword.",
+    "A keyword is missing (an empty `rows` list misses every one), unknown, or mapped to a response the provider does "
+    "not offer; `details.keywords` says what to change for each keyword.",
     {
         "code": "invalid_mapping",
         "message": "The mapping was not saved: see details.keywords for what to change, then send it again.",
@@ -278,7 +285,9 @@ class MappingView(LinkScopedView):
         request=MappingReplaceSerializer,
         responses={
             200: MappingSerializer,
-            **error_responses(400, 404, 422, 502, 503, examples={404: NO_CONNECTION, 422: INVALID_MAPPING}),
+            **error_responses(
+                400, 404, 422, 502, 503, examples={403: ADMINS_ONLY, 404: NO_CONNECTION, 422: INVALID_MAPPING}
+            ),
         },
         examples=[
             OpenApiExample(
@@ -297,6 +306,7 @@ class MappingView(LinkScopedView):
     )
     def put(self, request: Request, pc_project_id: str) -> Response:
         link = self.link()
+        require_firm_admin(request, what=MAPPING_EDIT)
         serializer = MappingReplaceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         choices = {row["keyword"]: row["response_id"] for row in serializer.validated_data["rows"]}

@@ -184,8 +184,8 @@ DELIVERY_EXAMPLE = {
     "delivered_at": "2026-03-02T10:15:04Z",
 }
 NOT_ALLOWED = (
-    "The keyword is not mapped for this connection (or an RFI reply has no text); `details.allowed_keywords` lists "
-    "the ones that are.",
+    "The keyword is missing or not mapped for this connection (a submittal needs one: an empty body `{}` has none), or "
+    "an RFI reply has no text; `details.allowed_keywords` lists the keywords that are mapped.",
     {
         "code": "keyword_not_allowed",
         "message": "“Approved with Comments” is not a response keyword of this project's connection. Use one of: "

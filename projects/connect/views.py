@@ -14,9 +14,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connector_portal.models import User
-from connector_portal.selectors import project_get
+from connector_portal.selectors import is_firm_admin, project_get
 from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest
-from connector_portal.views import firm_required
+from connector_portal.views import firm_required, refuse_unless_firm_admin
 from projects.connect import wiring
 from projects.connect.forms import ConnectionSettingsForm
 from projects.connect.selectors import connector_choices, link_exists, link_get, start_url, wizard_account
@@ -290,6 +290,7 @@ def connection(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpRes
         "connect/connection.html",
         {
             "link": link,
+            "can_manage": is_firm_admin(user=request.user, firm=request.firm),
             "project": link.project,
             "reconnect_url": start_url(
                 provider=link.provider,
@@ -310,13 +311,16 @@ def connection(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpRes
     )
 
 
-def _link_action(act: Callable[..., str | None], done: str = "") -> Callable[..., HttpResponse]:
-    """A connection-page button: POST only, on the firm's own link, then back to the page with what happened."""
+def _link_action(act: Callable[..., str | None], done: str = "", admins_only: str = "") -> Callable[..., HttpResponse]:
+    """A connection-page button: POST only, on the firm's own link, then back to the page with what happened.
+    With `admins_only` (what the refusal says the member cannot do), only the firm's administrators may press it."""
 
     @firm_required
     @require_POST
     def view(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
         link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+        if admins_only and (refused := refuse_unless_firm_admin(request, admins_only)):
+            return refused
         said = act(link=link, actor=request.user, request=request)
         messages.success(request, said or done)
         return redirect("connect:connection", pc_project_id)
@@ -334,8 +338,10 @@ def _sync_now(*, link: ProjectLink, actor: User, request: HttpRequest) -> str:
     return "A sync has been queued; its progress is shown below."
 
 
-pause = _link_action(links.link_pause, "Syncing is paused. Nothing is fetched or sent until you resume.")
-resume = _link_action(links.link_resume, "Syncing has resumed.")
+pause = _link_action(
+    links.link_pause, "Syncing is paused. Nothing is fetched or sent until you resume.", "pause this connection"
+)
+resume = _link_action(links.link_resume, "Syncing has resumed.", "resume this connection")
 sync_now = _link_action(_sync_now)
 
 
@@ -343,6 +349,8 @@ sync_now = _link_action(_sync_now)
 @require_http_methods(["GET", "POST"])
 def edit_mapping(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    if refused := refuse_unless_firm_admin(request, "change this connection's mapping or settings"):
+        return refused
     data = request.POST or None
     try:
         mapping = wiring.link_mapping_form(request, link=link, data=data)
@@ -411,6 +419,8 @@ def receiving_user(request: AuthenticatedFirmRequest, pc_project_id: str) -> Htt
 @require_http_methods(["GET", "POST"])
 def disconnect(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpResponse:
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
+    if refused := refuse_unless_firm_admin(request, "disconnect this project"):
+        return refused
     if request.method == "POST":
         project = link.project
         links.link_disconnect(link=link, actor=request.user, request=request)

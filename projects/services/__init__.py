@@ -38,6 +38,7 @@ from projects.services.webhooks import (
     link_webhook_prepare,
     link_webhook_registered,
     link_webhooks_register,
+    webhook_authorize,
     webhook_receive,
     webhooks_unregister,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "response_submit",
     "sweep_run",
     "sync_run_queue",
+    "webhook_authorize",
     "webhook_receive",
     "webhooks_unregister",
 ]

@@ -150,15 +150,22 @@ def _counted(step: Callable[..., R]) -> Callable[..., R]:
     return counted
 
 
-@_counted
-@transaction.atomic  # the delivery is recorded as seen only together with what it did
-def webhook_receive(*, token: str, authorization: str, payload: dict[str, Any], now: dt.datetime) -> Outcome:
-    """Handle one Procore delivery: check it, ignore repeats and the portal's own writes, poke the link."""
+@_counted  # an unknown link or a wrong secret ends the delivery here
+def webhook_authorize(*, token: str, authorization: str) -> ProjectLink | Outcome:
+    """The link a delivery is for, checked before its body is read: UNKNOWN_LINK or UNAUTHORIZED when it is not."""
     link = ProjectLink.objects.filter(webhook_token=token).exclude(webhook_token="").first()
     if link is None:
         return Outcome.UNKNOWN_LINK
     if not _authorized(link, authorization):
         return Outcome.UNAUTHORIZED
+    return link
+
+
+@_counted
+@transaction.atomic  # the delivery is recorded as seen only together with what it did
+def webhook_receive(*, link: ProjectLink, payload: dict[str, Any], now: dt.datetime) -> Outcome:
+    """Handle one authorized Procore delivery (see `webhook_authorize`): ignore repeats and the portal's own writes,
+    poke the link."""
     event = webhook_event(payload)  # payload v2.0 (event_type, integer ids) or v4.0 (reason, string ids)
     source = event.source_application_id
     if source and source in _own_application_ids():

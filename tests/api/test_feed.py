@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -190,9 +189,7 @@ def _page_queries(api: Client, page_size: int, cursor: int) -> tuple[int, int]:
 def test_a_feed_page_costs_the_same_few_queries_at_100000_entries_whatever_its_size(
     firm: Firm, api: Client, django_assert_max_num_queries: Any
 ) -> None:
-    began = time.perf_counter()
-    feed_fill(firm, items=100_000, links=40)
-    assert time.perf_counter() - began < 120  # keep the fill itself fast enough for the suite
+    feed_fill(firm, items=100_000, links=40)  # its speed is not asserted here: timing belongs in make bench
 
     read(api, page_size=1)  # the token's first use records its last-used time: leave that out of the comparison
     # The token (1) and the throttle in the database cache (up to 6; none with Redis), then the page (1) and the

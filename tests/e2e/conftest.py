@@ -135,9 +135,14 @@ def browser_page(request: pytest.FixtureRequest) -> Iterator[Steps]:
         )
         page = browser.new_page(viewport={"width": 1100, "height": 900})
         page.set_default_timeout(15_000)
+        # Every browser test also proves the Content-Security-Policy holds: Chromium reports each thing it refused
+        # (an inline script or style, another origin) on the console, and any such report fails the test.
+        refused: list[str] = []
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
         steps = Steps(page, ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name))
         try:
             yield steps
+            assert refused == [], f"the browser refused under the Content-Security-Policy: {refused[:5]}"
         finally:
             if getattr(request.node, "failed_call", False):
                 with contextlib.suppress(Exception):  # the page may be gone; the earlier shots still count

@@ -9,7 +9,7 @@ from projects import metrics
 from projects.models import ItemResponse, ProjectLink, SyncRun
 from projects.services import link_sync, response_deliver, response_record
 from projects.services.mapping import mapping_table_create_for_link
-from projects.services.webhooks import webhook_receive
+from projects.services.webhooks import webhook_authorize
 from providers.errors import NeedsReauthorization
 from tests.ops.metrics_helpers import samples_of, value
 from tests.projects.conftest import T0
@@ -86,7 +86,7 @@ def test_incoming_webhook_deliveries_are_counted_by_outcome(db):
     labels = {"provider": "procore", "outcome": "unknown link"}
     before = counter("portal_provider_webhook_deliveries_total", **labels)
 
-    webhook_receive(token="no-such-hook", authorization="Bearer x", payload={}, now=T0)
+    webhook_authorize(token="no-such-hook", authorization="Bearer x")
 
     assert counter("portal_provider_webhook_deliveries_total", **labels) == before + 1
 

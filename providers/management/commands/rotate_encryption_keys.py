@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, models, transaction
 from django.db.models.functions import Cast
 
+from connector_portal.mfa import authenticator_data_map, sealed_values
 from providers.crypto import rotate
 from providers.fields import EncryptedTextField
 
@@ -32,7 +33,23 @@ class Command(BaseCommand):
                 count = self._rotate_model(model, names)
                 total += count
                 self.stdout.write(f"{model._meta.label}: {count} value(s) re-encrypted")
+        count = self._rotate_authenticators()
+        total += count
+        self.stdout.write(f"mfa.Authenticator: {count} value(s) re-encrypted")
         self.stdout.write(self.style.SUCCESS(f"Done: {total} value(s) now use the newest key."))
+
+    @transaction.atomic
+    def _rotate_authenticators(self) -> int:
+        """Staff TOTP and recovery-code seeds: allauth keeps them in a JSON column, sealed by connector_portal.mfa."""
+        from allauth.mfa.models import Authenticator
+
+        count = 0
+        for row in Authenticator.objects.select_for_update().only("pk", "data").iterator():
+            values = sealed_values(row.data)
+            if values:
+                Authenticator.objects.filter(pk=row.pk).update(data=authenticator_data_map(row.data, rotate))
+                count += len(values)
+        return count
 
     @transaction.atomic
     def _rotate_model(self, model: type[models.Model], names: list[str]) -> int:
