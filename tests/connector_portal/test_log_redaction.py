@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.utils.log import configure_logging
-from gunicorn.config import Config  # type: ignore[import-untyped]
+from gunicorn.config import Config
 
 from connector_portal.logging import RedactSecretsFilter, redact, redact_every_handler
 
