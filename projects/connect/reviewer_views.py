@@ -9,13 +9,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from connector_portal.tenancy import AuthenticatedFirmRequest, get_for_firm_or_404
 from connector_portal.views import firm_required
-from projects.connect import wiring
 from projects.connect.selectors import link_get, wizard_account
+from projects.connect.views import refuse_unless_on_team
 from projects.models import LinkReviewer
 from projects.selectors import link_reviewers, reviewer_of
 from projects.services import links
 from projects.services.reviewers import link_reviewer_add, link_reviewer_remove
-from providers.errors import ProviderError
 
 
 @firm_required
@@ -33,20 +32,10 @@ def reviewer_add(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpR
         shown = known or reviewer_of(project=link.project, account=account)
         context = {"link": link, "project": link.project, "account": account, "known": known, "reviewer": shown}
         return render(request, "connect/reviewer_add.html", context)
-    provider = wiring.provider_for_page(account.provider)
-    try:
-        visible = provider.list_projects(account=account, company_id=link.provider_company_id)
-    except ProviderError as exc:
-        problem = {"project": link.project, "message": exc.message, "provider_label": provider.label}
-        return render(request, "connect/problem.html", problem, status=502)
+    refused = refuse_unless_on_team(request, link=link, account=account)
+    if refused is not None:
+        return refused
     who = account.name or account.email
-    if not any(p.id == link.provider_project_id for p in visible):
-        messages.error(
-            request,
-            f"{who} is not on the team of {provider.label} project {link.provider_project_name}. "
-            f"Ask a {provider.label} administrator to add them, or sign in as someone who is.",
-        )
-        return redirect("connect:connection", pc_project_id)
     if account.pk == link.account_id:
         links.link_reconnect(link=link, actor=request.user, request=request)
         messages.success(request, f"{who} is reconnected; their waiting responses go out now.")

@@ -26,6 +26,7 @@ from projects.services import links
 from projects.templatetags.connect_words import pluralize_word
 from providers import views as oauth_views
 from providers.errors import ProviderError
+from providers.models import ProviderAccount
 from providers.types import Company, ProviderProject
 
 T = TypeVar("T")
@@ -393,20 +394,10 @@ def receiving_user(request: AuthenticatedFirmRequest, pc_project_id: str) -> Htt
     if request.method == "GET":
         context = {"link": link, "project": link.project, "account": account, "same": account.pk == link.account_id}
         return render(request, "connect/receiving_user.html", context)
-    provider = wiring.provider_for_page(account.provider)
-    try:
-        visible = provider.list_projects(account=account, company_id=link.provider_company_id)
-    except ProviderError as exc:
-        context = {"project": link.project, "message": exc.message, "provider_label": provider.label}
-        return render(request, "connect/problem.html", context, status=502)
+    refused = refuse_unless_on_team(request, link=link, account=account)
+    if refused is not None:
+        return refused
     who = account.name or account.email
-    if not any(p.id == link.provider_project_id for p in visible):
-        messages.error(
-            request,
-            f"{who} is not on the team of {provider.label} project {link.provider_project_name}. "
-            f"Ask a {provider.label} administrator to add them, or sign in as someone who is.",
-        )
-        return redirect("connect:connection", pc_project_id)
     if account.pk == link.account_id:
         links.link_reconnect(link=link, actor=request.user, request=request)
     else:
@@ -427,3 +418,25 @@ def disconnect(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpRes
         messages.success(request, f"{project} is disconnected. Nothing more is synced for it.")
         return redirect("connect:configure", pc_project_id)
     return render(request, "connect/disconnect.html", {"link": link, "project": link.project})
+
+
+def refuse_unless_on_team(
+    request: AuthenticatedFirmRequest, *, link: ProjectLink, account: ProviderAccount
+) -> HttpResponse | None:
+    """None when `account` sees the link's provider project; otherwise the page that says why (a provider error, or
+    not on the project's team). Switching and adding a receiving user both ask this before anything changes."""
+    provider = wiring.provider_for_page(account.provider)
+    try:
+        visible = provider.list_projects(account=account, company_id=link.provider_company_id)
+    except ProviderError as exc:
+        context = {"project": link.project, "message": exc.message, "provider_label": provider.label}
+        return render(request, "connect/problem.html", context, status=502)
+    if any(p.id == link.provider_project_id for p in visible):
+        return None
+    messages.error(
+        request,
+        f"{account.name or account.email} is not on the team of {provider.label} project "
+        f"{link.provider_project_name}. Ask a {provider.label} administrator to add them, "
+        "or sign in as someone who is.",
+    )
+    return redirect("connect:connection", link.project.pc_project_id)
