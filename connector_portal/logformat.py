@@ -5,8 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Mapping
+
+import environ
 
 from connector_portal.logcontext import FIELDS
+
+
+def chosen_log_format(variables: Mapping[str, str]) -> str:
+    """LOG_FORMAT when set, else "text" with DEBUG on (the default) and "json" with it off. The settings use it, and
+    gunicorn's logger, which is set up before Django's settings are read."""
+    debug = variables.get("DEBUG", "true").strip().lower() in _BOOLEAN_TRUE
+    return variables.get("LOG_FORMAT") or ("text" if debug else "json")
+
+
+_BOOLEAN_TRUE = {value.lower() for value in environ.Env.BOOLEAN_TRUE_STRINGS}  # as the settings read DEBUG
 
 
 class JsonFormatter(logging.Formatter):

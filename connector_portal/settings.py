@@ -13,6 +13,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from connector_portal.logformat import chosen_log_format
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "PYTEST_VERSION" in os.environ  # pytest sets it before Django starts
 
@@ -325,7 +327,7 @@ METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
 X_FRAME_OPTIONS = "DENY"
 
 # "json": one JSON object a line with the request, firm, link and run ids (production); "text": for people.
-LOG_FORMAT: str = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOG_FORMAT: str = chosen_log_format({**os.environ, "DEBUG": str(DEBUG)})
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 

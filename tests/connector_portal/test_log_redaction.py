@@ -4,6 +4,7 @@ log, so that OAuth's code and state, tokens and Authorization headers never reac
 from __future__ import annotations
 
 import io
+import json
 import logging
 import runpy
 from pathlib import Path
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.utils.log import configure_logging
 from gunicorn.config import Config
 
+from connector_portal.logformat import chosen_log_format
 from connector_portal.logging import RedactSecretsFilter, redact, redact_every_handler
 
 REQUEST_LINE = "GET /oauth/procore/callback/?code=the-oauth-code&state=the-oauth-state HTTP/1.1"
@@ -96,3 +98,32 @@ def test_a_traceback_is_masked_as_well(caplog: pytest.LogCaptureFixture) -> None
         record.exc_info = sys.exc_info()
     RedactSecretsFilter().filter(record)
     assert "secret-code" not in (record.exc_text or "")
+
+
+def test_gunicorns_logs_are_json_lines_when_the_portal_logs_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    config = runpy.run_path(str(Path(settings.BASE_DIR) / "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set("errorlog", "-")
+    glogger = config["logger_class"](cfg)
+
+    access = json.loads(_written(glogger.access_log.handlers[0], glogger.access_log, "%s", REQUEST_LINE))
+    error = json.loads(_written(glogger.error_log.handlers[0], glogger.error_log, "Worker booted"))
+
+    assert access["logger"] == "gunicorn.access" and access["level"] == "INFO"
+    assert access["message"].startswith("GET /oauth/procore/callback/?code=[redacted]&state=[redacted]")
+    assert error["message"] == "Worker booted"
+
+
+@pytest.mark.parametrize(
+    ("variables", "chosen"),
+    [
+        ({}, "text"),
+        ({"DEBUG": "false"}, "json"),
+        ({"DEBUG": "off", "LOG_FORMAT": "text"}, "text"),
+        ({"DEBUG": "yes"}, "text"),
+    ],
+)
+def test_the_log_format_follows_debug_unless_set(variables: dict[str, str], chosen: str) -> None:
+    assert chosen_log_format(variables) == chosen

@@ -294,6 +294,9 @@ def test_connect_sync_feed_and_a_response_round_trip_through_the_production_topo
     # LOG_FORMAT=json: every line the workers wrote is one JSON object; the web answers carry their request id.
     worker_lines = [json.loads(line) for name in ("qcluster-1", "qcluster-2") for line in log_lines(topology, name)]
     assert any("projects.tasks.sync_link" in line["message"] for line in worker_lines)
+    # gunicorn's own lines too (its access log and its error log), so a collector reads one format from the web hosts.
+    web_lines = [json.loads(line) for line in log_lines(topology, "gunicorn")]
+    assert any(line["logger"] == "gunicorn.access" and "/healthz/ready" in line["message"] for line in web_lines)
     assert re.fullmatch(r"[0-9a-f]{32}", topology.get("/healthz/live").headers["X-Request-ID"])
 
 
