@@ -80,7 +80,8 @@ def test_procore_demo_connection_registers_its_webhook(portal: str) -> None:
 def test_it_refuses_a_project_already_connected(portal: str) -> None:
     demo_connect("PC-1003", "constructex", portal=portal)
 
-    with pytest.raises(CommandError, match=r"already connected to ConstructEx .*Disconnect it"):
+    refused = f"already connected to ConstructEx .*Disconnect it on its connection page \\({portal}/connect/PC-1003/"
+    with pytest.raises(CommandError, match=refused):
         demo_connect("PC-1003", "procore", portal=portal)
     assert ProjectLink.objects.count() == 1
 

@@ -53,7 +53,7 @@ def demo_firm(*, email: str) -> Firm:
     return membership.firm
 
 
-def demo_project(*, firm: Firm, pc_project_id: str) -> ProjectCenterProject:
+def demo_project(*, firm: Firm, pc_project_id: str, portal: str) -> ProjectCenterProject:
     project = project_list(firm=firm).filter(pc_project_id=pc_project_id).first()
     if project is None:
         known = ", ".join(project_list(firm=firm).order_by("pc_project_id").values_list("pc_project_id", flat=True))
@@ -62,7 +62,7 @@ def demo_project(*, firm: Firm, pc_project_id: str) -> ProjectCenterProject:
         link = link_get(firm=firm, pc_project_id=pc_project_id)
         raise CommandError(
             f"{project} is already connected to {link.get_provider_display()} {link.provider_project_name}. "
-            f"Disconnect it on its connection page (/connect/{pc_project_id}/connection/) to connect it again."
+            f"Disconnect it on its connection page ({portal}/connect/{pc_project_id}/connection/) to connect it again."
         )
     return project
 
@@ -115,13 +115,13 @@ class Command(BaseCommand):
         provider: str = options["provider"]
         if reason := refusal(provider=provider):
             raise CommandError(reason)
+        portal = (options["portal"] or settings.PORTAL_BASE_URL).rstrip("/")
         firm = demo_firm(email=options["email"])
-        project = demo_project(firm=firm, pc_project_id=options["project"])
+        project = demo_project(firm=firm, pc_project_id=options["project"], portal=portal)
         default = DEMO_TARGETS[provider]
         target = Target(
             company=options["company"] or default.company, project=options["provider_project"] or default.project
         )
-        portal = (options["portal"] or settings.PORTAL_BASE_URL).rstrip("/")
         self.stdout.write(f"Connecting {project} to {Connector(provider).label} as {SANDBOX_REVIEWER} via {portal} …")
         try:
             url = connect_through_pages(
