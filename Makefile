@@ -8,7 +8,7 @@ SANDBOX_PORT ?= 8001
 # `make run PORT=8100 SANDBOX_PORT=8101` moves the portal, its OAuth redirect (PORTAL_BASE_URL) and the sandbox together.
 RUN_ENV := PORTAL_BASE_URL=http://$(HOST):$(PORT) SANDBOX_URL=http://$(HOST):$(SANDBOX_PORT)
 
-.PHONY: run test lint bench schema clean
+.PHONY: run demo-connect test lint bench schema clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ run: $(VENV)/.installed-run
 	@echo "  Press Ctrl-C to stop the portal, the worker and the provider sandbox."
 	@echo ""
 	@$(RUN_ENV) $(PY) manage.py run_dev --addr $(HOST):$(PORT)
+
+# With `make run` going (same PORT and SANDBOX_PORT): connect a demo project through the sandbox's sign-in pages.
+PROJECT ?= PC-1003
+PROVIDER ?= procore
+demo-connect: $(VENV)/.installed-run
+	$(RUN_ENV) $(PY) manage.py demo_connect $(PROJECT) $(PROVIDER)
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -196,7 +196,7 @@ def _ready_with_two_clusters(running: Topology) -> bool:
 
 
 def connect_in_the_browser(running: Topology) -> None:
-    """The README's "Try the whole flow" steps 1 and 2, through the proxy and the sandbox's own OAuth pages."""
+    """The README's "Try the whole flow" step 1 (Procore), through the proxy and the sandbox's own OAuth pages."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:

@@ -50,7 +50,8 @@ class Command(BaseCommand):
                 answer = requests.post(base + path, json=data, timeout=TIMEOUT)
         except requests.RequestException as error:
             raise CommandError(
-                f"The sandbox at {base} did not answer ({error}). Is `manage.py run_sandbox` running?"
+                f"The sandbox at {base} did not answer ({error}). Start `make run` first (it starts the sandbox), "
+                "or give the address it runs at with --url or SANDBOX_URL."
             ) from error
         if answer.status_code >= 400:
             raise CommandError(f"The sandbox refused {action}: {answer.text}")
