@@ -31,11 +31,14 @@ class LeaseLost(Exception):
 
 
 def lease_acquire(*, link_id: int, now: dt.datetime) -> str | None:
-    """Take the link's lease (one conditional UPDATE, atomic on every database); None when another run holds it."""
+    """Take the link's lease (one conditional UPDATE, atomic on every database); None when another run holds it.
+
+    A lease holds until `lease_until`, that moment excluded: the sweep judges a link free by the same rule, so the sync
+    it queues the moment a dead worker's lease ends does take it (else the link would wait out QUEUE_GRACE)."""
     owner = secrets.token_hex(8)
     taken = (
         ProjectLink.objects.filter(pk=link_id)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
         .update(lease_owner=owner, lease_until=now + LEASE, poked_at=None, queued_at=None)
     )
     return owner if taken else None

@@ -77,8 +77,9 @@ def test_a_dead_workers_link_is_never_stopped_longer_than_two_sweep_ticks(link, 
         # When the sweep ticks every SWEEP_EVERY
         while link.pk not in sweep_run(now=clock(), enqueue=Recorder()).links:
             clock.advance(seconds=SWEEP_EVERY.total_seconds())
-        # Then the link was handed to a worker again within two ticks (60 s) of the death
+        # Then the link was handed to a worker again within two ticks (60 s) of the death, and that worker takes it
         assert clock() - died <= 2 * SWEEP_EVERY, f"stopped {clock() - died} with the ticks {phase} s after the death"
+        assert lease_acquire(link_id=link.pk, now=clock()) is not None, f"not taken with the ticks {phase} s after"
         ProjectLink.objects.filter(pk=link.pk).update(queued_at=None, lease_owner="", lease_until=None)
 
 
