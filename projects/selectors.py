@@ -123,7 +123,7 @@ def run_is_current(run: SyncRun, now: dt.datetime) -> bool:
     if run.status == SyncRun.Status.QUEUED:
         return True
     beat = run.heartbeat_at or run.started_at
-    return run.status == SyncRun.Status.RUNNING and beat >= now - LEASE
+    return run.status == SyncRun.Status.RUNNING and beat > now - LEASE
 
 
 def sync_status(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncStatus:

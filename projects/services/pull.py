@@ -148,9 +148,9 @@ TAKEN_OVER_WORDS = (
 def runs_close_interrupted(*, now: dt.datetime, link_id: int | None = None) -> int:
     """Close the runs whose worker died: running, with no heartbeat for longer than the lease (a live sync's heartbeat
     thread beats every 10 s). Pages and the sweep never show them as current again."""
-    lapsed = now - LEASE
+    lapsed = now - LEASE  # a heartbeat holds until LEASE after it, that moment excluded (as the lease does)
     dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=lapsed) | Q(heartbeat_at__isnull=True, started_at__lt=lapsed)
+        Q(heartbeat_at__lte=lapsed) | Q(heartbeat_at__isnull=True, started_at__lte=lapsed)
     )
     if link_id is not None:
         dead = dead.filter(link_id=link_id)
