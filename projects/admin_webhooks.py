@@ -36,7 +36,7 @@ class WebhookForm(forms.ModelForm):
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
         try:
-            outbound._check_url(url)
+            outbound.webhook_url_check(url)
         except ValidationError as exc:
             raise forms.ValidationError(exc.message_dict["url"]) from exc
         return url

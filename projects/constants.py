@@ -16,12 +16,17 @@ SWEEP_EVERY: Final = dt.timedelta(seconds=30)
 # A link is due when its next poll falls before the next tick's middle: a tick landing a second early does not make it
 # wait a whole tick more.
 DUE_TOLERANCE: Final = SWEEP_EVERY / 2
-# A sync renews its lease by heartbeat: after every page and before every provider request it sends, at most every
-# HEARTBEAT_EVERY. A request waits at most 5 s to connect, 30 s to read and 5 s before a retry (providers/http.py),
-# so a live sync beats at least every 40 s: a lease of 45 s lapses only when its worker is gone, and the first sweep
-# tick after it lapses takes the link over. A dead worker stops its link for at most LEASE + SWEEP_EVERY (75 s).
-LEASE: Final = dt.timedelta(seconds=45)
+# A sync renews its lease by heartbeat from a thread of its own (projects.services.lease.heartbeat_thread) every
+# HEARTBEAT_EVERY, whatever the sync is waiting for: a provider request may take 40 s (5 s to connect, 30 s to read,
+# 5 s before a retry; providers/http.py), longer than the lease, and only a beat that does not wait for the request
+# keeps the lease short. The thread dies with its process, so a dead worker's lease lapses within LEASE of its death
+# and the first sweep tick after that takes the link over: a dead worker stops its link for at most
+# LEASE + SWEEP_EVERY = two sweep ticks (60 s). A lease of three beats survives two lost ones (a busy database).
+# The sync also beats after every page and before every request, which is what tells the thread it is not stuck:
+# after SILENCE_LIMIT with no sign of progress the thread lets the lease lapse, and another worker takes the link.
+LEASE: Final = dt.timedelta(seconds=30)
 HEARTBEAT_EVERY: Final = dt.timedelta(seconds=10)
+SILENCE_LIMIT: Final = dt.timedelta(minutes=2)
 # A queued sync that has not started within this time is queued again by the sweep.
 QUEUE_GRACE: Final = dt.timedelta(minutes=10)
 
@@ -35,10 +40,11 @@ GIVE_UP_AFTER: Final = dt.timedelta(days=1)
 # A response held until the reviewer's turn (an approver of a later workflow step) is tried again this often; it costs
 # one read of the item, and goes out at the first try after their step starts.
 HELD_RECHECK: Final = dt.timedelta(hours=1)
-# A response being sent holds a lease like a sync's, renewed by the same heartbeat; once it lapses its worker is gone,
-# and the sweep settles it: the provider is read first (every provider's write is read-before-write safe), so the
-# response is either found delivered or sent once more.
-DELIVERY_LEASE: Final = LEASE
+# A response being sent holds a lease like a sync's; once it lapses its worker is gone, and the sweep settles it: the
+# provider is read first (every provider's write is read-before-write safe), so the response is either found delivered
+# or sent once more. It is renewed only before each provider request (a delivery is a few requests, no thread), so it
+# must outlast the longest request and its retry wait (40 s).
+DELIVERY_LEASE: Final = dt.timedelta(seconds=45)
 
 # Failure policy.
 PAUSE_AFTER_FAILING: Final = dt.timedelta(days=1)

@@ -48,6 +48,19 @@ class ChartBar:
 
 
 @dataclass(frozen=True)
+class PollingPace:
+    """How often the sweep really polls a link: its planned interval, stretched when its account's connections
+    together would use more of the provider's hourly request limit than the portal allows itself."""
+
+    planned: int  # seconds: the link's interval, or the webhook safety net's while its provider webhook works
+    effective: int  # seconds the sweep really leaves between two polls
+
+    @property
+    def slowed_by_budget(self) -> bool:
+        return self.effective > self.planned
+
+
+@dataclass(frozen=True)
 class SyncStatus:
     """What the connection page shows about syncing: the state in words, the running sync, the recent runs."""
 
@@ -62,6 +75,7 @@ class SyncStatus:
     waiting: str = ""  # why a due sync has not started, in words (the provider's shared budget)
     next_sync: str = ""  # when the next sync really starts and why, in words
     slowed: str = ""  # why the link is polled less often than its interval, in words (the account's budget)
+    pace: PollingPace | None = None  # the same in figures (the API's)
 
     @property
     def is_problem(self) -> bool:
@@ -109,7 +123,7 @@ def run_is_current(run: SyncRun, now: dt.datetime) -> bool:
     if run.status == SyncRun.Status.QUEUED:
         return True
     beat = run.heartbeat_at or run.started_at
-    return run.status == SyncRun.Status.RUNNING and beat >= now - LEASE
+    return run.status == SyncRun.Status.RUNNING and beat > now - LEASE
 
 
 def sync_status(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncStatus:
@@ -117,6 +131,7 @@ def sync_status(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncSta
     runs = list(SyncRun.objects.filter(link=link).order_by("-started_at", "-id")[:RECENT_RUNS])
     running = next((r for r in runs if run_is_current(r, now)), None)
     waiting = _waiting_words(link) if running is None else ""
+    pace = polling_pace(link=link, now=now)
     return SyncStatus(
         link=link,
         state=_state_words(link, running),
@@ -128,22 +143,27 @@ def sync_status(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncSta
         refresh_seconds=3 if running is not None else None,
         waiting=waiting,
         next_sync=next_sync_words(link=link, now=now) if running is None else "",
-        slowed=polling_slowed_words(link=link, now=now),
+        slowed=polling_slowed_words(link=link, pace=pace),
+        pace=pace,
     )
 
 
-def polling_slowed_words(*, link: ProjectLink, now: dt.datetime) -> str:
-    """Words for a link polled less often than its interval to keep its account within the provider's budget."""
+def polling_pace(*, link: ProjectLink, now: dt.datetime) -> PollingPace:
     from projects.services.pull import poll_interval
     from projects.services.sweep import account_poll_stretch
 
+    planned = poll_interval(link)
     stretch = account_poll_stretch(account_id=link.account_id, now=now)
-    if stretch <= 1.0:
+    return PollingPace(planned=planned, effective=round(planned * stretch) if stretch > 1.0 else planned)
+
+
+def polling_slowed_words(*, link: ProjectLink, pace: PollingPace) -> str:
+    """Words for a link polled less often than its interval to keep its account within the provider's budget."""
+    if not pace.slowed_by_budget:
         return ""
-    interval = poll_interval(link)
     label = provider_label(link.provider)
     return (
-        f"Polled about every {round(interval * stretch)} s instead of every {interval} s: this {label} account's "
+        f"Polled about every {pace.effective} s instead of every {pace.planned} s: this {label} account's "
         f"connections together would otherwise use more of its hourly request limit than the portal allows itself. "
         f"Changes take longer to arrive; syncing fewer connections with this account speeds them up again."
     )

@@ -34,6 +34,20 @@ def _private_media(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> P
     return folder
 
 
+# A public address (one of example.com's): where every webhook host resolves in tests, unless a test says otherwise.
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+@pytest.fixture(autouse=True)
+def _webhook_hosts_without_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook URLs are checked against what their host resolves to; no test asks a real DNS server."""
+    from projects.services import outbound_address
+
+    monkeypatch.setattr(
+        outbound_address, "resolve", lambda host, port: ["127.0.0.1"] if host == "localhost" else [PUBLIC_ADDRESS]
+    )
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in provider_requests.RECORDER.summary():
         terminalreporter.write_line(line)

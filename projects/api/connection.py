@@ -132,6 +132,27 @@ class ConnectionSerializer(OutputSerializer):
     health = serializers.CharField(help_text="What is wrong and what to do, in words; or that all is well.")
     last_synced_at = serializers.DateTimeField(source="link.last_synced_at", allow_null=True)
     next_sync_at = serializers.DateTimeField(source="sync.next_sync_at", allow_null=True)
+    polling_every_seconds = serializers.IntegerField(
+        source="sync.pace.effective",
+        allow_null=True,
+        help_text="Seconds from the start of one poll of the provider to the start of the next, as the portal really "
+        "plans them: the connection's interval (half an hour while a provider webhook works), stretched when "
+        "`polling_slowed_by_budget`. Null when not connected.",
+    )
+    polling_slowed_by_budget = serializers.BooleanField(
+        source="sync.pace.slowed_by_budget",
+        allow_null=True,
+        help_text="True when the connection is polled less often than its interval, because this provider account's "
+        "connections together would otherwise use more of its hourly request limit than the portal allows itself: "
+        "changes take longer to arrive. Null when not connected.",
+    )
+    polling_slowed = serializers.CharField(
+        source="sync.slowed",
+        allow_null=True,
+        allow_blank=True,
+        help_text="The same in words, with what speeds it up again (the connection page says it too); empty when "
+        "polling is not slowed, null when not connected.",
+    )
     held_kinds = HeldKindSerializer(many=True, help_text="Item kinds not synced until their keyword is added.")
     current_run = RunSerializer(
         source="sync.running", allow_null=True, help_text="The sync running or queued now, if any."
@@ -217,6 +238,9 @@ CONNECTION_EXAMPLE = {
     "health": "Syncing normally.",
     "last_synced_at": "2026-03-02T08:58:00Z",
     "next_sync_at": "2026-03-02T09:00:00Z",
+    "polling_every_seconds": 30,
+    "polling_slowed_by_budget": False,
+    "polling_slowed": "",
     "held_kinds": [],
     "current_run": None,
     "last_run": {
@@ -225,6 +249,14 @@ CONNECTION_EXAMPLE = {
         "status_label": "Succeeded",
         "finished_at": "2026-03-02T08:58:00Z",
     },
+}
+SLOWED_EXAMPLE = {
+    **CONNECTION_EXAMPLE,
+    "polling_every_seconds": 120,
+    "polling_slowed_by_budget": True,
+    "polling_slowed": "Polled about every 120 s instead of every 30 s: this Procore account's connections together "
+    "would otherwise use more of its hourly request limit than the portal allows itself. Changes take longer to "
+    "arrive; syncing fewer connections with this account speeds them up again.",
 }
 NOT_CONNECTED_EXAMPLE: dict[str, Any] = {
     **{key: None for key in CONNECTION_EXAMPLE},
@@ -288,6 +320,7 @@ class ConnectionView(ProjectScopedView):
         responses={200: ConnectionSerializer, **error_responses(404)},
         examples=[
             OpenApiExample("Connected to Procore", value=CONNECTION_EXAMPLE, response_only=True),
+            OpenApiExample("Polling slowed by the account's budget", value=SLOWED_EXAMPLE, response_only=True),
             OpenApiExample("Not connected", value=NOT_CONNECTED_EXAMPLE, response_only=True),
         ],
         tags=["connection"],

@@ -47,7 +47,12 @@ class WebhookWithSecretSerializer(WebhookSerializer):
 
 
 class WebhookCreateSerializer(StrictSerializer):
-    url = serializers.RegexField(URL_PATTERN, max_length=500, help_text="https:// endpoint of Project Center.")
+    url = serializers.RegexField(
+        URL_PATTERN,
+        max_length=500,
+        help_text="https:// endpoint of Project Center, on a public address: a host that is or resolves to a "
+        "loopback, private, link-local, multicast, reserved or unspecified address is refused (400, saying why).",
+    )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

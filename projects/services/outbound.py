@@ -34,6 +34,7 @@ from django.utils import timezone
 from connector_portal.models import Firm, Membership
 from connector_portal.services import audit_record
 from projects.models import FeedSequence, OutboundDelivery, OutboundWebhook
+from projects.services.outbound_address import UnsafeAddress, webhook_address_check
 from providers.http import retry_after_seconds
 
 SIGNATURE_HEADER = "X-Portal-Signature"
@@ -73,9 +74,14 @@ def signature_verify(*, secret: str, timestamp: str, body: bytes, signature: str
 # -- registering ---------------------------------------------------------------------------------------------------
 
 
-def _check_url(url: str) -> None:
+def webhook_url_check(url: str) -> None:
+    """Refuse (ValidationError on `url`) a URL that is not https://, or whose host is not a public address."""
     if not url.startswith("https://") and not (settings.OUTBOUND_WEBHOOKS_ALLOW_HTTP and url.startswith("http://")):
         raise ValidationError({"url": "The webhook URL must start with https:// (events carry a signature only)."})
+    try:
+        webhook_address_check(url)
+    except UnsafeAddress as exc:
+        raise ValidationError({"url": exc.message}) from exc
 
 
 def _feed_position(firm_id: int) -> int:
@@ -94,7 +100,7 @@ def webhook_create(
     """Register a webhook; answers it with its secret, which is never shown again. Only later growth is announced.
 
     `actor`: audit_record's actor_user / actor_token / request."""
-    _check_url(url)
+    webhook_url_check(url)
     if OutboundWebhook.objects.filter(firm=firm, url=url).exists():
         raise WebhookExists()
     secret = secret_new()
@@ -134,7 +140,7 @@ def webhook_update(
     """Change the URL or description, or turn it off or on again (turning on forgets the failures)."""
     fields: list[str] = []
     if url is not None and url != webhook.url:
-        _check_url(url)
+        webhook_url_check(url)
         if OutboundWebhook.objects.filter(firm_id=webhook.firm_id, url=url).exclude(pk=webhook.pk).exists():
             raise WebhookExists()
         webhook.url, fields = url, [*fields, "url"]
@@ -286,6 +292,10 @@ def delivery_attempt(*, delivery_id: int, clock: Clock = timezone.now) -> Outbou
     webhook = delivery.webhook
     if not webhook.active and delivery.event != OutboundDelivery.Event.TEST:
         return None
+    try:
+        webhook_address_check(webhook.url)  # again: what its host resolves to may have changed since it was registered
+    except UnsafeAddress as exc:
+        return _failed(delivery, Outcome(None, f"Not sent: {exc.message}", None, 0), clock())
     outcome = _post(webhook, event_body(delivery))
     now = clock()
     if outcome.error:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import cast
 
 from django.db import transaction
@@ -20,7 +22,7 @@ from projects.selectors import link_reviewer_ids
 from projects.services.feed import feed_append
 from projects.services.health import account_mark_needs_reauth, link_record_failure, link_record_success
 from projects.services.ingest import REMOVED_FIELDS, PageCounts, ingest_page, item_mark_removed
-from projects.services.lease import LeaseHeartbeat, LeaseLost, lease_acquire, lease_release
+from projects.services.lease import LeaseHeartbeat, LeaseLost, heartbeat_thread, lease_acquire, lease_release
 from providers.errors import NeedsReauthorization, ProviderError
 from providers.http import on_each_attempt
 from providers.types import ItemKind
@@ -144,11 +146,11 @@ TAKEN_OVER_WORDS = (
 
 
 def runs_close_interrupted(*, now: dt.datetime, link_id: int | None = None) -> int:
-    """Close the runs whose worker died: running, with no heartbeat for longer than the lease (a live sync beats at
-    least every 40 s). Pages and the sweep never show them as current again."""
-    lapsed = now - LEASE
+    """Close the runs whose worker died: running, with no heartbeat for longer than the lease (a live sync's heartbeat
+    thread beats every 10 s). Pages and the sweep never show them as current again."""
+    lapsed = now - LEASE  # a heartbeat holds until LEASE after it, that moment excluded (as the lease does)
     dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=lapsed) | Q(heartbeat_at__isnull=True, started_at__lt=lapsed)
+        Q(heartbeat_at__lte=lapsed) | Q(heartbeat_at__isnull=True, started_at__lte=lapsed)
     )
     if link_id is not None:
         dead = dead.filter(link_id=link_id)
@@ -183,8 +185,25 @@ def link_is_syncable(link: ProjectLink) -> bool:
     return link.firm.is_active and not paused_by_a_person
 
 
-def link_sync(*, link_id: int, clock: Clock = timezone.now, port: ProviderPort | None = None) -> SyncRun | None:
-    """Sync one link now. Answers None at once when another sync of the link holds the lease (or it is paused)."""
+KeepAlive = Callable[[LeaseHeartbeat], AbstractContextManager[object]]
+
+
+def _keep_alive_for(clock: Clock) -> KeepAlive:
+    """The heartbeat thread beats on the wall clock, so it runs when the sync does; a sync on an injected clock
+    (tests, the fault storm) is driven by whoever moves that clock, and beats at its own checkpoints only."""
+    return heartbeat_thread if clock is timezone.now else (lambda heartbeat: contextlib.nullcontext())
+
+
+def link_sync(
+    *,
+    link_id: int,
+    clock: Clock = timezone.now,
+    port: ProviderPort | None = None,
+    keep_alive: KeepAlive | None = None,
+) -> SyncRun | None:
+    """Sync one link now. Answers None at once when another sync of the link holds the lease (or it is paused).
+
+    While it runs, `keep_alive` renews its lease (by default the heartbeat thread, see `_keep_alive_for`)."""
     owner = lease_acquire(link_id=link_id, now=clock())
     if owner is None:
         return None
@@ -197,7 +216,7 @@ def link_sync(*, link_id: int, clock: Clock = timezone.now, port: ProviderPort |
             )
             return None
         heartbeat = LeaseHeartbeat(link_id=link_id, owner=owner, clock=clock)
-        with on_each_attempt(heartbeat):
+        with (keep_alive or _keep_alive_for(clock))(heartbeat), on_each_attempt(heartbeat):
             return _sync(link, heartbeat, clock, port)
     finally:
         lease_release(link_id=link_id, owner=owner)

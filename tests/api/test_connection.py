@@ -140,3 +140,37 @@ def test_every_receiving_user_is_listed_and_a_lost_one_is_named_in_the_health(fi
     ]
     assert body["status"] == "active" and body["healthy"] is False
     assert body["health"].startswith("Oscar Other must sign in to Procore again")
+
+
+def test_the_connection_says_when_polling_is_slowed_by_the_accounts_budget_and_how_often_it_polls(
+    firm: Firm, api: Client
+) -> None:
+    from projects.models import AccountRateBudget
+
+    # Given one connection: polled at its interval
+    first = link_add(firm, "PC-1", sync_interval=30)
+    body = api.get("/api/v1/projects/PC-1/connection/").json()
+    assert (body["polling_every_seconds"], body["polling_slowed_by_budget"], body["polling_slowed"]) == (30, False, "")
+
+    # When nine more connections share its account, whose budget is 1,000 requests an hour
+    for n in range(2, 11):
+        link_add(firm, f"PC-{n}", sync_interval=30)
+    AccountRateBudget.objects.create(account=first.account, hourly_limit=1000, observed_at=T0)
+
+    # Then 10 links x 2 kinds x 120 polls an hour = 2,400 planned against 60 % of 1,000: every 120 s, and it says so
+    body = api.get("/api/v1/projects/PC-1/connection/").json()
+    assert (body["polling_every_seconds"], body["polling_slowed_by_budget"]) == (120, True)
+    assert body["polling_slowed"].startswith("Polled about every 120 s instead of every 30 s")
+    assert "hourly request limit" in body["polling_slowed"]
+
+
+def test_a_project_without_a_connection_has_no_polling_figures(firm: Firm, api: Client) -> None:
+    ProjectCenterProject.objects.create(firm=firm, pc_project_id="PC-9", name="Annex")
+
+    body = api.get("/api/v1/projects/PC-9/connection/").json()
+
+    assert (body["polling_every_seconds"], body["polling_slowed_by_budget"], body["polling_slowed"]) == (
+        None,
+        None,
+        None,
+    )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import responses
 from django.test import Client
 
 from connector_portal.models import AuditEvent, Firm
 from projects.models import OutboundWebhook
+from projects.services import outbound_address
 from tests.api.conftest import bearer_client
 
 HOOK = "https://pc.example.com/hooks/portal"
@@ -95,3 +97,30 @@ def test_another_firms_webhook_is_not_found_on_every_operation(api: Client, othe
         assert answer.status_code == 404, (method, path)
     assert other.get("/api/v1/webhooks/").json() == []
     assert OutboundWebhook.objects.filter(pk=created["id"]).exists()
+
+
+def test_a_url_inside_the_portals_network_is_refused_with_why(api: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    inside = {"pc.internal.example": ["::ffff:10.0.0.5"]}  # a name whose AAAA record maps a private IPv4 address
+    monkeypatch.setattr(outbound_address, "resolve", lambda host, port: inside.get(host, ["127.0.0.1"]))
+    for url in (
+        "https://169.254.169.254/latest/meta-data/",
+        "https://pc.internal.example/hooks",
+        "https://localhost/x",
+    ):
+        answer = api.post("/api/v1/webhooks/", {"url": url}, content_type="application/json")
+
+        body = answer.json()
+        assert answer.status_code == 400, url
+        assert body["code"] == "invalid" and "inside its own network" in json.dumps(body["details"]["url"])
+    assert not OutboundWebhook.objects.exists()
+
+
+def test_changing_the_url_to_one_inside_the_network_is_refused(api: Client) -> None:
+    created = _create(api)
+
+    answer = api.patch(
+        f"/api/v1/webhooks/{created['id']}/", {"url": "https://10.20.30.40/hooks"}, content_type="application/json"
+    )
+
+    assert answer.status_code == 400 and "10.20.30.40 is a private network address" in json.dumps(answer.json())
+    assert OutboundWebhook.objects.get(pk=created["id"]).url == HOOK

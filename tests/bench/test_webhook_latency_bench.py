@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -62,7 +63,8 @@ class ProjectCenter(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def project_center() -> Iterator[str]:
+def project_center(settings: Any) -> Iterator[str]:
+    settings.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE = True  # this Project Center listens on 127.0.0.1
     server = ThreadingHTTPServer(("127.0.0.1", 0), ProjectCenter)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hooks/portal"

@@ -4,21 +4,27 @@ and closes the dead run as interrupted; a response it was sending is resumed, an
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from projects.constants import DELIVERY_LEASE, LEASE, SWEEP_EVERY
+from projects.constants import DELIVERY_LEASE, HEARTBEAT_EVERY, LEASE, SILENCE_LIMIT, SWEEP_EVERY
 from projects.models import ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.selectors import sync_status
-from projects.services import link_sync, response_deliver, response_record, sweep_run
-from projects.services.lease import LeaseHeartbeat, lease_acquire
+from projects.services import lease, link_sync, response_deliver, response_record, sweep_run
+from projects.services.lease import LeaseHeartbeat, LeaseLost, heartbeat_loop, heartbeat_thread, lease_acquire
 from projects.services.mapping import mapping_table_create_for_link
+from projects.services.pull import _keep_alive_for
 from providers import http
 from providers.errors import UnexpectedAnswer
+from tests.projects.conftest import T0
 from tests.projects.test_sweep import Recorder
 
 
@@ -56,9 +62,140 @@ def test_a_dead_workers_link_is_taken_over_by_the_first_sweep_tick_after_its_lea
     kill_mid_sync(link, provider, monkeypatch)
 
     assert sweep_run(now=clock(), enqueue=Recorder()).links == []  # the lease still holds ...
-    clock.advance(seconds=LEASE.total_seconds() + 1)  # ... for 45 s, not 10 minutes
+    clock.advance(seconds=LEASE.total_seconds() + 1)  # ... for 30 s, not 10 minutes
     assert sweep_run(now=clock(), enqueue=Recorder()).links == [link.pk]
-    assert dt.timedelta(seconds=75) >= LEASE + SWEEP_EVERY  # the longest a dead worker stops a link
+    assert LEASE + SWEEP_EVERY <= 2 * SWEEP_EVERY == dt.timedelta(seconds=60)  # the longest a dead worker stops it
+
+
+def test_a_dead_workers_link_is_never_stopped_longer_than_two_sweep_ticks(link, clock):
+    # Given a worker killed right after its heartbeat renewed the lease (the latest a lease can lapse) ...
+    for phase in range(0, int(SWEEP_EVERY.total_seconds()), 5):  # ... and the sweep ticking at any moment after
+        owner = lease_acquire(link_id=link.pk, now=clock())
+        assert owner is not None
+        died = clock()
+        clock.advance(seconds=phase)
+        # When the sweep ticks every SWEEP_EVERY
+        while link.pk not in sweep_run(now=clock(), enqueue=Recorder()).links:
+            clock.advance(seconds=SWEEP_EVERY.total_seconds())
+        # Then the link was handed to a worker again within two ticks (60 s) of the death, and that worker takes it
+        assert clock() - died <= 2 * SWEEP_EVERY, f"stopped {clock() - died} with the ticks {phase} s after the death"
+        assert lease_acquire(link_id=link.pk, now=clock()) is not None, f"not taken with the ticks {phase} s after"
+        ProjectLink.objects.filter(pk=link.pk).update(queued_at=None, lease_owner="", lease_until=None)
+
+
+class Waits:
+    """The heartbeat thread's wait between beats: each moves the test's clock instead of sleeping; True ends it."""
+
+    def __init__(self, clock: Any, *, beats: int, each: float = HEARTBEAT_EVERY.total_seconds()) -> None:
+        self.clock, self.beats, self.each = clock, beats, each
+
+    def __call__(self, seconds: float) -> bool:
+        assert seconds == HEARTBEAT_EVERY.total_seconds()
+        if self.beats == 0:
+            return True
+        self.beats -= 1
+        self.clock.advance(seconds=self.each)
+        return False
+
+
+def test_the_heartbeat_thread_keeps_the_lease_while_one_provider_request_outlasts_it(link, clock):
+    # Given a sync waiting 40 s on one provider request (5 s connect, 30 s read, 5 s retry wait): no checkpoint
+    owner = lease_acquire(link_id=link.pk, now=clock())
+    assert owner is not None
+    heartbeat = LeaseHeartbeat(link_id=link.pk, owner=owner, clock=clock)
+    run = SyncRun.objects.create(firm=link.firm, link=link, started_at=clock(), heartbeat_at=clock())
+    heartbeat.run_id = run.pk
+
+    # When its heartbeat thread beats meanwhile (every 10 s)
+    heartbeat_loop(heartbeat, wait=Waits(clock, beats=4))
+
+    # Then the lease holds longer than the request, and the run is shown as running
+    assert clock() - T0 == dt.timedelta(seconds=40) > LEASE
+    assert sweep_run(now=clock(), enqueue=Recorder()).links == []
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.RUNNING and run.heartbeat_at == clock()
+    assert sync_status(link=link, now=clock()).running is not None
+
+
+def test_the_heartbeat_thread_lets_a_stuck_syncs_lease_lapse(link, clock):
+    # Given a sync that has shown no progress (no page, no request) for longer than SILENCE_LIMIT
+    owner = lease_acquire(link_id=link.pk, now=clock())
+    assert owner is not None
+    heartbeat = LeaseHeartbeat(link_id=link.pk, owner=owner, clock=clock)
+    seconds = (SILENCE_LIMIT + LEASE).total_seconds()
+
+    # When its heartbeat thread goes on beating
+    heartbeat_loop(heartbeat, wait=Waits(clock, beats=int(seconds // HEARTBEAT_EVERY.total_seconds()) + 1))
+
+    # Then it stopped renewing after SILENCE_LIMIT: the sweep takes the link over; the stuck sync stops when it wakes
+    assert sweep_run(now=clock(), enqueue=Recorder()).links == [link.pk]
+    assert lease_acquire(link_id=link.pk, now=clock()) is not None
+    with pytest.raises(LeaseLost):
+        heartbeat()
+
+
+def test_a_lease_taken_over_under_the_heartbeat_thread_stops_the_sync_at_its_next_checkpoint(link, clock):
+    owner = lease_acquire(link_id=link.pk, now=clock())
+    assert owner is not None
+    heartbeat = LeaseHeartbeat(link_id=link.pk, owner=owner, clock=clock)
+    ProjectLink.objects.filter(pk=link.pk).update(lease_owner="another-worker")
+
+    heartbeat_loop(heartbeat, wait=Waits(clock, beats=5))  # the thread never raises ...
+
+    assert heartbeat.lost and clock() - T0 == HEARTBEAT_EVERY  # ... it stops at its first beat, and flags it
+    with pytest.raises(LeaseLost):
+        heartbeat()  # the sync's next request
+    with pytest.raises(LeaseLost):
+        heartbeat.beat(clock())  # or its next page
+
+
+def test_a_sync_on_the_wall_clock_runs_the_heartbeat_thread_and_one_on_an_injected_clock_does_not():
+    assert _keep_alive_for(timezone.now) is heartbeat_thread
+    assert _keep_alive_for(lambda: T0) is not heartbeat_thread
+
+
+def test_a_sync_keeps_its_lease_alive_while_it_runs(link, provider, clock):
+    provider.seed("submittal", 3)
+    kept: list[int] = []
+
+    @contextlib.contextmanager
+    def keep_alive(heartbeat: LeaseHeartbeat) -> Iterator[None]:
+        kept.append(heartbeat.link_id)
+        yield
+
+    run = link_sync(link_id=link.pk, clock=clock, port=provider, keep_alive=keep_alive)
+
+    assert run is not None and run.status == SyncRun.Status.SUCCEEDED and kept == [link.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_thread_is_a_daemon_with_its_own_connection_that_stops_with_the_sync(link, clock, monkeypatch):
+    owner = lease_acquire(link_id=link.pk, now=clock())
+    assert owner is not None
+    heartbeat = LeaseHeartbeat(link_id=link.pk, owner=owner, clock=clock)
+    beaten, closed = threading.Event(), []
+    real_close = lease.connections.close_all
+
+    def close_all() -> None:
+        closed.append(threading.current_thread())
+        real_close()
+
+    monkeypatch.setattr(lease.connections, "close_all", close_all)
+
+    def wait(stop: threading.Event, seconds: float) -> bool:
+        if not beaten.is_set() and heartbeat.last == T0:
+            clock.advance(seconds=seconds)
+            return False  # beat once, on the moved clock
+        beaten.set()
+        return stop.wait()  # then until the sync ends
+
+    with heartbeat_thread(heartbeat, wait=wait) as thread:
+        assert thread.daemon  # dies with its process: a killed worker's lease lapses
+        assert beaten.wait(timeout=30)  # not a sleep: the thread has beaten once (it sets this right after)
+    assert not thread.is_alive()  # stopped when the sync ended
+    assert closed == [thread]  # its own connection, closed in it (never the sync's)
+    link.refresh_from_db()
+    assert link.lease_until == T0 + HEARTBEAT_EVERY + LEASE
 
 
 def test_a_run_whose_worker_died_is_closed_as_interrupted_with_the_reason_and_never_shown_as_current(

@@ -243,3 +243,49 @@ def test_firms_without_webhooks_queue_nothing_when_their_feed_grows(
     with django_capture_on_commit_callbacks() as callbacks:
         entries_append([item_add(link, "510")])
     assert callbacks == []
+
+
+def test_a_webhook_url_inside_the_portals_network_is_refused(firm: Firm) -> None:
+    with pytest.raises(outbound.ValidationError, match=r"192\.168\.4\.2 is a private network address"):
+        outbound.webhook_create(firm=firm, url="https://192.168.4.2/hook", now=T0)
+    assert not OutboundWebhook.objects.exists()
+
+
+@responses.activate
+def test_a_delivery_to_a_host_that_now_resolves_inside_the_network_is_not_sent_and_logged_as_failed(
+    link: ProjectLink, webhook: tuple[OutboundWebhook, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a webhook registered while its host resolved to a public address, whose DNS now answers a private one
+    from projects.services import outbound_address
+
+    responses.post(HOOK, status=204)
+    monkeypatch.setattr(outbound_address, "resolve", lambda host, port: ["10.0.0.7"])
+    entries_append([item_add(link, "520")])
+    (due,) = outbound.webhooks_notify(firm_id=link.firm_id, now=T0)
+
+    # When its delivery is attempted
+    delivery = outbound.delivery_attempt(delivery_id=due, clock=Clock())
+
+    # Then nothing is sent, and the log says why; it is retried (DNS may change back) and counts as a failure
+    assert len(responses.calls) == 0
+    assert delivery is not None and delivery.status == OutboundDelivery.Status.RETRYING
+    assert delivery.error.startswith("Not sent: ") and "resolves to 10.0.0.7" in delivery.error
+    assert "private network address" in delivery.error
+    hook, _ = webhook
+    hook.refresh_from_db()
+    assert hook.consecutive_failures == 1
+
+
+@responses.activate
+def test_a_test_event_to_a_host_inside_the_network_fails_with_the_reason(
+    webhook: tuple[OutboundWebhook, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projects.services import outbound_address
+
+    responses.post(HOOK, status=204)
+    monkeypatch.setattr(outbound_address, "resolve", lambda host, port: ["169.254.169.254"])
+
+    delivery = outbound.webhook_send_test(webhook=webhook[0], now=T0)
+
+    assert len(responses.calls) == 0 and delivery.status == OutboundDelivery.Status.FAILED
+    assert "link-local address" in delivery.error

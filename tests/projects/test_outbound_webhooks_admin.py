@@ -63,3 +63,13 @@ def _no_inline() -> dict[str, str]:
         "deliveries-MIN_NUM_FORMS": "0",
         "deliveries-MAX_NUM_FORMS": "0",
     }
+
+
+def test_support_cannot_register_a_url_inside_the_portals_network(staff_client: Client, firm: Firm) -> None:
+    page = staff_client.post(
+        "/admin/projects/outboundwebhook/add/",
+        {"firm": firm.pk, "url": "https://[::1]:8443/hooks", "active": "on", **_no_inline()},
+    )
+
+    assert page.status_code == 200 and not OutboundWebhook.objects.exists()  # the form again, with the reason
+    assert "::1 is a loopback address" in page.content.decode()
