@@ -19,9 +19,12 @@ import requests
 import urllib3.exceptions
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from connector_portal.files import CHUNK_SIZE, Spooled, TooLarge, blob_name, safe_filename, spool, spooled_save
+from connector_portal.models import User
+from connector_portal.services import audit_record
 from projects.models import Attachment, AttachmentBlob, SyncedItem
 from projects.queue import enqueue_many
 from providers import http
@@ -137,6 +140,38 @@ def attachments_queue_on_commit(attachment_ids: Iterable[int]) -> None:
     calls = [(FETCH_TASK, (pk,)) for pk in attachment_ids]
     if calls:
         transaction.on_commit(lambda: enqueue_many(calls))
+
+
+def attachments_download_again(
+    *, attachment_ids: Iterable[int], now: dt.datetime, actor: User | None = None, request: HttpRequest | None = None
+) -> int:
+    """Queue a fresh download of each failed file among `attachment_ids` (its tries forgotten), audited; answer how
+    many. Safe to run twice: a file queued already is pending, not failed, so it is not queued a second time.
+
+    A file whose signed download URL has expired fails again at once; the link's next sync renews the URL of every
+    file not stored yet and queues it again by itself."""
+    with transaction.atomic():
+        rows = list(
+            Attachment.objects.select_for_update()
+            .filter(pk__in=list(attachment_ids), state=Attachment.State.FAILED, removed=False)
+            .select_related("firm")
+        )
+        for row in rows:
+            before = {"state": row.state, "reason": row.reason, "attempts": row.attempts}
+            _restart(row)
+            row.updated_at = now
+            audit_record(
+                action="attachment.download_again",
+                firm=row.firm,
+                actor_user=actor,
+                target=row,
+                before=before,
+                after={"state": row.state},
+                request=request,
+            )
+        Attachment.objects.bulk_update(rows, ["state", "reason", "blob", "attempts", "updated_at"])
+        attachments_queue_on_commit(row.pk for row in rows)
+    return len(rows)
 
 
 # -- the download ----------------------------------------------------------------------------------------------------
