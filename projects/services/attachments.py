@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 
@@ -59,6 +60,20 @@ UPDATE_FIELDS = [
     "attempts",
     "updated_at",
 ]
+
+
+_local = threading.local()
+
+
+def _download_session() -> requests.Session:
+    """One HTTP session per worker thread for every download, so that files fetched one after another reuse the
+    connection (and its TLS session) to the provider's storage instead of opening one per file: measured on the
+    files-in bench, a new connection a file cost about a tenth of the time. It holds no credentials: each request
+    carries its own."""
+    session: requests.Session | None = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
 
 
 class CutShort(Exception):
@@ -248,7 +263,14 @@ def _download(row: Attachment, answer: requests.Response, limit: int) -> Spooled
 
 def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Attachment | None:
     """Download one file into the firm's storage (a no-op for one stored, removed or gone). Safe to run twice."""
-    row = Attachment.objects.select_related("item__link__account").filter(pk=attachment_id).first()
+    # The item is read for its link only: its `raw` and `content` (the provider's JSON, listing every file of the
+    # item) would be decoded once per file, which a bench of 200 files on one item measured at ~6 ms each.
+    row = (
+        Attachment.objects.select_related("item__link__account")
+        .defer("item__raw", "item__content", "item__ball_in_court")
+        .filter(pk=attachment_id)
+        .first()
+    )
     if row is None or row.removed or row.state in (Attachment.State.STORED, Attachment.State.TOO_LARGE):
         return row
     limit = settings.ATTACHMENT_MAX_BYTES
@@ -256,7 +278,7 @@ def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Atta
         _too_large(row, limit, clock())
         return row
     link = row.item.link
-    provider = get_provider(link.provider)
+    provider = get_provider(link.provider, http=HttpClient(session=_download_session()))
     label = provider_label(link.provider)
     row.attempts += 1
     tries = 0
