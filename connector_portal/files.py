@@ -82,9 +82,9 @@ def _spool_dir(storage: Storage) -> str | None:
 
 # SHA-256 runs beside the download: hashlib lets go of the GIL while it hashes, so one chunk is hashed on the other
 # core while it is written and the next one is received (hashing in line cost the files-in bench 5-7 points of its
-# ratio to a plain copy). One thread for the process; each spool waits for its own previous chunk before handing over the next,
-# so a file's chunks are hashed in order and at most one chunk a spool is held beyond the one being received. (A
-# writer thread beside it was tried too and gained nothing measurable.)
+# ratio to a plain copy). One thread for the process; each spool waits for its own previous chunk before handing
+# over the next, so a file's chunks are hashed in order and at most one chunk a spool is held beyond the one being
+# received. (A writer thread beside it was tried too and gained nothing measurable.)
 _hasher: tuple[int, ThreadPoolExecutor] | None = None
 
 

@@ -258,7 +258,8 @@ class AutodeskItems(AutodeskClient):
                 owner = next((o for o in map(reviewer.owner, tasks_of(steps)) if o), "")
                 receivers = (owner,) if owner else ()
             # The reviewers are in the same steps, read for each item the sync hands over (theirs, or one the link
-            # keeps) that changed since the last sync: a request per changed item. One listed again unchanged
+            # keeps) that changed since the last sync: a request per changed item (a first sync: per item handed
+            # over; the Submittals API allows the application 600 requests a minute). One listed again unchanged
             # (ACC's date filter starts the day before) was read when it changed; the engine keeps the reviewers
             # it stored then (reviewers_unread), so its content reads the same and no request is made for it.
             handed = bool(receivers) or item_id in kept
