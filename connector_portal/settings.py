@@ -263,6 +263,8 @@ STORAGES = {
 
 # The largest file Project Center may attach to a response (bytes); streamed to storage, never held in memory.
 RESPONSE_UPLOAD_MAX_BYTES = env.int("RESPONSE_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+# Hours an upload may wait to be named by a response before the hourly clean-up deletes it and its stored bytes.
+RESPONSE_UPLOAD_UNUSED_HOURS: int = env.int("RESPONSE_UPLOAD_UNUSED_HOURS", default=24)
 
 # The API's views set their own authentication, permissions, throttling and error handler
 # (connector_portal/api/base.py); only what is shared is set here. The throttle rate is per service-account token

@@ -287,4 +287,5 @@ class SyncRunAdmin(ReadOnlyAdmin):
     raw_id_fields = ["link"]
 
 
-from projects import admin_webhooks  # noqa: E402, F401  (registers the outbound webhooks' admin)
+# The other admin modules register themselves on import.
+from projects import admin_attachments, admin_webhooks  # noqa: E402, F401

@@ -7,11 +7,13 @@ from django.utils import timezone
 from projects import services
 from projects.queue import enqueue_many
 from projects.services import outbound
+from projects.services.uploads import uploads_delete_unused
 
 SWEEP_SCHEDULE_NAME = "projects.sweep"
 # The second schedule, half a minute out of step: the sweep ticks every 30 s (projects.constants.SWEEP_EVERY).
 SECOND_SWEEP_SCHEDULE_NAME = "projects.sweep.half"
 WEBHOOK_RETRIES_SCHEDULE_NAME = "projects.webhook_retries"
+UNUSED_UPLOADS_SCHEDULE_NAME = "projects.unused_uploads"
 
 
 def sweep() -> int:
@@ -61,3 +63,8 @@ def webhook_retries() -> int:
     due = outbound.deliveries_retry_due(now=timezone.now())
     enqueue_many([("projects.tasks.deliver_webhook", (pk,)) for pk in due])
     return len(due)
+
+
+def delete_unused_uploads() -> int:
+    """Every hour: delete the response uploads no response named within RESPONSE_UPLOAD_UNUSED_HOURS."""
+    return uploads_delete_unused(now=timezone.now())

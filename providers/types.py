@@ -193,6 +193,19 @@ class Reviewer:
     comment: str = ""
     returned_date: dt.date | None = None
 
+    @classmethod
+    def from_json(cls, value: Any) -> Reviewer:
+        """A reviewer as ItemContent.as_json stored it."""
+        person = value.get("person") or {}
+        returned = value.get("returned_date")
+        return cls(
+            person=Person(id=person.get("id", ""), name=person.get("name", ""), company=person.get("company", "")),
+            step=value.get("step"),
+            response=value.get("response", ""),
+            comment=value.get("comment", ""),
+            returned_date=dt.date.fromisoformat(returned) if returned else None,
+        )
+
 
 @dataclass(frozen=True)
 class Impact:
@@ -279,4 +292,7 @@ class ProviderItem:
     predecessor_id: str = ""
     attachments: tuple[AttachmentRef, ...] = ()
     content: ItemContent = EMPTY_CONTENT
+    # The provider did not read the reviewers this time (a request an item) because the item has not changed since a
+    # sync that did: the engine keeps the reviewers it stored, so that the content reads the same.
+    reviewers_unread: bool = False
     raw: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -55,6 +55,7 @@ LAYER_TABLE: tuple[tuple[str, str, str], ...] = (
     ("*/urls.py", TOP, "URL confs compose pages"),
     ("*/admin.py", TOP, "support staff's pages"),
     ("projects/admin_webhooks.py", TOP, "support staff's pages: the outbound webhooks"),
+    ("projects/admin_attachments.py", TOP, "support staff's pages: the attachments"),
     ("connector_portal/admin_site.py", TOP, "support staff's pages"),
     ("connector_portal/audit_admin.py", TOP, "support staff's pages"),
     ("*/templatetags/*", TOP, "page words"),

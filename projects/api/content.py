@@ -42,7 +42,10 @@ class RfiAnswerSerializer(OutputSerializer):
 
 
 class SubmittalReviewerSerializer(OutputSerializer):
-    person = ContentPersonSerializer(help_text="The reviewer (Procore approver, ConstructEx reviewer).")
+    person = ContentPersonSerializer(
+        help_text="The reviewer (Procore approver, ConstructEx reviewer, Autodesk review task's assignee: a user's, "
+        f"role's or company's id). {AUTODESK_IDS}"
+    )
     step = serializers.IntegerField(
         allow_null=True, help_text="The workflow step the reviewer belongs to (1 first); null when not given."
     )
@@ -118,7 +121,7 @@ class ItemContentSerializer(OutputSerializer):
     reviewers = SubmittalReviewerSerializer(
         many=True,
         help_text="Submittals: every reviewer (approver) with workflow step, response, comment and returned date: "
-        "Procore, ConstructEx.",
+        f"{ALL} Autodesk's come from each submittal's review steps, in step order.",
     )
     dates = ItemDatesSerializer()
     cost_impact = ImpactSerializer(allow_null=True, help_text="RFIs: Procore, Autodesk, ConstructEx, where given.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -15,7 +16,7 @@ from projects.models import FeedEntry, ProjectLink, SyncedItem
 from projects.services.attachments import attachments_queue_on_commit, attachments_record
 from projects.services.feed import feed_append
 from projects.services.rows import rows_insert, rows_update
-from providers.types import ProviderItem
+from providers.types import ProviderItem, Reviewer
 
 # What the portal's own response changes on a provider item. A change limited to these, right after the portal
 # posted a response, is the echo of that response: in the feed as the portal's own (FeedEntry.Origin).
@@ -211,6 +212,26 @@ def _reviewer_of(stored: SyncedItem, item: ProviderItem, reviewers: Mapping[str,
         stored.reviewer_id = next(iter(reviewers.values()))  # a provider that does not tell: the first
 
 
+def _with_stored_reviewers(link: ProjectLink, kind: str, items: Sequence[ProviderItem]) -> Sequence[ProviderItem]:
+    """Items whose provider did not read their reviewers this time (unchanged since it did) carry the stored ones."""
+    unread = [i.provider_id for i in items if i.reviewers_unread]
+    if not unread:
+        return items
+    rows = SyncedItem.objects.filter(link=link, kind=kind, provider_id__in=unread)
+    stored: dict[str, Any] = dict(rows.values_list("provider_id", "content__reviewers"))
+
+    def kept(item: ProviderItem) -> ProviderItem:
+        found = stored.get(item.provider_id) if item.reviewers_unread else None
+        if isinstance(found, str):  # a database that hands JSON back as text
+            found = json.loads(found)
+        if not isinstance(found, list):
+            return item
+        reviewers = tuple(Reviewer.from_json(r) for r in found if isinstance(r, dict))
+        return dataclasses.replace(item, content=dataclasses.replace(item.content, reviewers=reviewers))
+
+    return [kept(item) for item in items]
+
+
 def ingest_page(
     *,
     link: ProjectLink,
@@ -224,6 +245,7 @@ def ingest_page(
     `reviewers` (provider user id -> account id of each receiving user) says whose item each one is.
     """
     counts = PageCounts(fetched=len(items))
+    items = _with_stored_reviewers(link, kind, items)
     existing = {
         s.provider_id: s
         for s in SyncedItem.objects.filter(link=link, kind=kind, provider_id__in=[i.provider_id for i in items]).only(

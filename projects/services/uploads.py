@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,8 @@ from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from connector_portal.models import Firm
@@ -28,6 +31,7 @@ from projects.models import ItemResponse, ResponseFile, ResponseUpload
 from providers.registry import provider_label, provider_takes_files
 from providers.uploads import ATTACHED, Opener, OutgoingFile
 
+logger = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 FILENAME_MAX = 255
 SHA256_SHAPE = re.compile(r"[0-9a-f]{64}")
@@ -163,7 +167,15 @@ def upload_store_content(*, upload: ResponseUpload, stream: Readable, now: dt.da
             )
         name = storages["attachments"].save(f"responses/{upload.firm_id}/{upload.pk}/{upload.sha256}", spool)
     with transaction.atomic():
-        locked = ResponseUpload.objects.select_for_update().get(pk=upload.pk)
+        locked = ResponseUpload.objects.select_for_update().filter(pk=upload.pk).first()
+        if locked is None:  # the clean-up deleted it (declared long ago, never used) while its bytes came in
+            storages["attachments"].delete(name)
+            raise UploadRefused(
+                code="upload_expired",
+                message="This upload waited too long for its content and was deleted. Declare the file again "
+                "with POST /api/v1/uploads, then send its bytes.",
+                status=404,
+            )
         if locked.state == ResponseUpload.State.STORED:  # a concurrent PUT of the same bytes won
             storages["attachments"].delete(name)
             return False
@@ -256,3 +268,35 @@ def response_files_settle(*, response: ItemResponse, delivered: bool, detail: st
         files.update(state=ATTACHED, detail="")
     else:
         files.update(detail=detail)
+
+
+def unused_upload_age() -> dt.timedelta:
+    hours = int(settings.RESPONSE_UPLOAD_UNUSED_HOURS)
+    if hours < 1:
+        raise ValueError(f"RESPONSE_UPLOAD_UNUSED_HOURS must be at least 1 hour; it is {hours}.")
+    return dt.timedelta(hours=hours)
+
+
+def uploads_delete_unused(*, now: dt.datetime, age: dt.timedelta | None = None) -> int:
+    """Delete the uploads no response names that were declared (or last stored) longer than `age` ago, with their
+    bytes; answer how many. Safe to run twice, and beside a response being sent: an upload a response names (even
+    one being written now, whose row lock is held) is never touched."""
+    cutoff = now - (age or unused_upload_age())
+    with transaction.atomic():
+        unused = (
+            ResponseUpload.objects.alias(touched=Coalesce("stored_at", "created_at"))
+            .filter(touched__lt=cutoff)
+            .exclude(Exists(ResponseFile.objects.filter(upload=OuterRef("pk"))))
+            .select_for_update(skip_locked=True)
+        )
+        doomed = list(unused.values_list("pk", "storage_name"))
+        ResponseUpload.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
+    storage = storages["attachments"]
+    for pk, name in doomed:
+        if not name:
+            continue  # declared, its bytes never sent
+        try:
+            storage.delete(name)
+        except OSError:  # left behind; the row is gone, so nothing can name these bytes any more
+            logger.warning("could not delete the stored bytes of unused upload %s", pk, exc_info=True)
+    return len(doomed)

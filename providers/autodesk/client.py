@@ -105,6 +105,8 @@ class Reviewers:
     ) -> None:
         self.account, self.region = account, region
         self.each = [Reviewer(client, account, pid, user_id, region=region) for user_id in user_ids]
+        # The project's submittal responses by id (AutodeskItems reads them once, when a review task first needs one).
+        self.response_names: dict[str, str] | None = None
 
     def holding(self, users: Any, roles: Any = (), companies: Any = ()) -> tuple[str, ...]:
         """The receiving users who hold an item (see Reviewer.holds), in the order they were given."""

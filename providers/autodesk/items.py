@@ -22,7 +22,7 @@ from providers.answers import (
 )
 from providers.autodesk.attachments import item_attachments
 from providers.autodesk.client import MAX_PAGES, AutodeskClient, Reviewers, api_id
-from providers.autodesk.content import rfi_content, submittal_content
+from providers.autodesk.content import Steps, review_tasks, rfi_content, submittal_content, tasks_of
 from providers.base import StoredIds
 from providers.errors import UnexpectedAnswer
 from providers.types import NO_FACTS, ItemKind, ItemPage, ProjectFacts, ProviderItem, ResponseOption
@@ -192,20 +192,29 @@ class AutodeskItems(AutodeskClient):
             SUBMITTAL_LIMIT,
         )
 
-    def _held_before(self, reviewer: Reviewers, pid: str, item_id: str) -> str:
-        """The receiving user one of the item's review tasks was for (their own, their role's or their company's),
-        or '': a closed or void item's ball has left every reviewer, so who holds it now cannot tell."""
+    def _steps(self, reviewer: Reviewers, pid: str, item_id: str) -> Steps:
+        """The item's review steps, each with its tasks (read apart when a step does not embed them)."""
         url = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}/steps"
-        steps = expect_list(self._call("GET", url, account=reviewer.account), label=self.label, key="results")
-        for step in steps:
-            tasks = step.get("tasks") if isinstance(step, dict) else None
-            if tasks is None and isinstance(step, dict):
-                body = self._call("GET", f"{url}/{step.get('id')}/tasks", account=reviewer.account)
-                tasks = expect_list(body, label=self.label, key="results")
-            for task in tasks or []:
-                if isinstance(task, dict) and (owner := reviewer.owner(task)):
-                    return owner
-        return ""
+        params = {"limit": SUBMITTAL_LIMIT}
+        body = self._call("GET", url, account=reviewer.account, params=params)
+        found: Steps = []
+        for step in expect_list(body, label=self.label, key="results"):
+            if not isinstance(step, dict):
+                continue
+            tasks = step.get("tasks")
+            if tasks is None:
+                answer = self._call("GET", f"{url}/{step.get('id')}/tasks", account=reviewer.account, params=params)
+                tasks = expect_list(answer, label=self.label, key="results")
+            found.append((step, [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []))
+        return found
+
+    def _response_names(self, reviewer: Reviewers, pid: str, steps: Steps) -> dict[str, str]:
+        """The project's submittal responses by id, read once a sync, when a task first carries one."""
+        if reviewer.response_names is None and any(task.get("responseId") for task in tasks_of(steps)):
+            account = reviewer.account
+            options = self.list_response_options(account=account, company_id="", project_id=pid, kind="submittal")
+            reviewer.response_names = {option.id: option.name for option in options}
+        return reviewer.response_names or {}
 
     def _item(
         self,
@@ -237,14 +246,26 @@ class AutodeskItems(AutodeskClient):
             # with the revisions that followed them; between those, for the items that closed since the last sync
             # (the link hears an item closed even if it closed before a sync saw it in their court). Items the caller
             # keeps already are followed whoever holds them, and items listed again only because the date filter
-            # starts the day before were judged by the last sync: neither is read again.
+            # starts the day before were judged by the last sync: neither is looked up again to tell whose it is.
             fresh = since is None or updated_at >= since
             receivers = reviewer.holding(users, roles if fresh else (), companies if fresh else ())
             # Is or was theirs: an item the list does not show with a receiving user may have been reviewed by one
             # before it closed or was revised; its review tasks tell (on the first sync and a full listing too,
             # where since is None), unless the link keeps the item already and follows it whoever holds it.
+            steps: Steps | None = None
             if not receivers and fresh and (closed or since is None) and item_id not in kept:
-                receivers = tuple(filter(None, [self._held_before(reviewer, pid, item_id)]))
+                steps = self._steps(reviewer, pid, item_id)
+                owner = next((o for o in map(reviewer.owner, tasks_of(steps)) if o), "")
+                receivers = (owner,) if owner else ()
+            # The reviewers are in the same steps, read for each item the sync hands over (theirs, or one the link
+            # keeps) that changed since the last sync: a request per changed item (a first sync: per item handed
+            # over; the Submittals API allows the application 600 requests a minute). One listed again unchanged
+            # (ACC's date filter starts the day before) was read when it changed; the engine keeps the reviewers
+            # it stored then (reviewers_unread), so its content reads the same and no request is made for it.
+            handed = bool(receivers) or item_id in kept
+            if steps is None and handed and fresh:
+                steps = self._steps(reviewer, pid, item_id)
+            names = self._response_names(reviewer, pid, steps or [])
             return ProviderItem(
                 kind=kind,
                 provider_id=item_id,
@@ -260,7 +281,8 @@ class AutodeskItems(AutodeskClient):
                 receivers=receivers,
                 closed=closed,
                 attachments=item_attachments(kind, attributes),
-                content=submittal_content(attributes),
+                content=submittal_content(attributes, reviewers=review_tasks(steps or [], names)),
+                reviewers_unread=handed and steps is None,
                 raw=entry,
             )
         status = str(attributes.get("status") or "")

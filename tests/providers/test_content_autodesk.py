@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from providers.models import ProviderAccount
-from providers.types import Answer, Impact, ItemDates, Person, SpecSection
+from providers.types import Answer, Impact, ItemDates, Person, Reviewer, SpecSection
 from tests.providers.test_sync_autodesk import (
     BIM360,
     BIM360_RFIS,
@@ -19,6 +19,7 @@ from tests.providers.test_sync_autodesk import (
     RFI_SEARCH,
     item,
     list_items,
+    no_reviews_by_anyone,
     page,
     rfi,
 )
@@ -43,6 +44,7 @@ def test_an_acc_submittal_brings_its_description_spec_manager_and_dates(
         dueDate="2026-03-16",
     )
     mocked.get(ITEMS, json=page([entry], 0, 1, 50))
+    no_reviews_by_anyone(mocked)
 
     [[found]] = list_items(account, "submittal")
 
@@ -53,7 +55,8 @@ def test_an_acc_submittal_brings_its_description_spec_manager_and_dates(
     assert content.dates == ItemDates(
         created=dt.date(2026, 2, 20), sent_to_reviewer=dt.date(2026, 3, 2), due=dt.date(2026, 3, 16)
     )
-    assert len(mocked.calls) == 1
+    assert content.reviewers == ()
+    assert len(mocked.calls) == 2  # the listing and the item's review steps (none)
 
 
 def test_an_acc_rfi_brings_its_question_thread_and_impacts_from_the_search(
@@ -181,3 +184,77 @@ def test_a_first_sync_reads_no_rfi_detail_and_shows_the_official_response(
 
     assert [(a.text, a.official) for a in found.content.answers] == [("S-201 governs.", True)]
     assert len(mocked.calls) == 1
+
+
+TASKS: list[dict[str, object]] = [
+    {
+        "id": "t2",
+        "assignedTo": ME,
+        "assignedToType": "user",
+        "status": "in-progress",
+        "responseId": None,
+    },
+    {
+        "id": "t1",
+        "assignedTo": "ADSK-ENG",
+        "assignedToType": "user",
+        "status": "completed",
+        "responseId": "resp-2",
+        "responseComment": "See C.",
+        "completedAt": "2026-03-01T12:00:00Z",
+    },
+]
+
+
+def reviews(mocked: responses.RequestsMock, tasks: list[dict[str, object]]) -> None:
+    steps = [{"id": "s2", "stepNumber": 2, "tasks": tasks[:1]}, {"id": "s1", "stepNumber": 1, "tasks": tasks[1:]}]
+    mocked.get(f"{ITEMS}/item-1/steps", json=page(steps, 0, 2, 50))
+    mocked.get(
+        ITEMS.removesuffix("items") + "responses",
+        json=page([{"id": "resp-2", "value": "Approved as Noted", "categoryId": 1}], 0, 1, 50),
+    )
+
+
+def test_an_acc_submittals_reviewers_come_from_its_review_steps_in_step_order_with_responses_by_name(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[ME]), item(2)], 0, 2, 50))  # item 2 is another's
+    reviews(mocked, TASKS)
+    no_reviews_by_anyone(mocked)
+
+    [listed] = list_items(account, "submittal", since=dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC))
+
+    mine = next(i for i in listed if i.provider_id == "item-1")
+    assert mine.content.reviewers == (
+        Reviewer(
+            person=Person(id="ADSK-ENG"),
+            step=1,
+            response="Approved as Noted",
+            comment="See C.",
+            returned_date=dt.date(2026, 3, 1),
+        ),
+        Reviewer(person=Person(id=ME), step=2),
+    )
+    assert mine.content.dates.returned is None  # the item's own `receivedFromReview`: the manager has not returned it
+    assert f"{ITEMS}/item-2/steps" not in [c.request.url.split("?")[0] for c in mocked.calls if c.request.url]
+    assert listed.calls == 3  # the listing, the user's item's steps, the responses' names (once a sync)
+
+
+def test_an_unchanged_submittal_listed_again_inside_the_look_back_reads_no_steps_and_says_so(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    """ACC's date filter lists the items of the day before the cursor again: those read no workflow (a request an
+    item), and say their reviewers were not read, for the engine to keep the ones it stored."""
+    mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[ME])], 0, 1, 50))
+    reviews(mocked, TASKS)
+    [[first]] = list_items(account, "submittal")  # the first sync
+    calls = len(mocked.calls)
+
+    [[again]] = list_items(
+        account, "submittal", since=dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC), stored=lambda ids: set(ids)
+    )
+
+    assert again.updated_at < dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)  # listed only by the day filter
+    assert (first.reviewers_unread, len(first.content.reviewers)) == (False, 2)
+    assert (again.reviewers_unread, again.content.reviewers) == (True, ())
+    assert len(mocked.calls) == calls + 1  # the listing alone

@@ -564,7 +564,8 @@ def test_pages_tell_autodesks_total_results_and_the_requests_they_took(
     mocked.get(ITEMS, json=page([item(n) for n in range(50)], 0, 60, 50))
     mocked.get(ITEMS, json=page([item(n) for n in range(50, 60)], 50, 60, 50))
 
-    pages = list_items(account, "submittal", stored=set)  # all kept already: no workflow is read
+    # Listed since the last sync, none the user's or kept, none closed: no workflow is read.
+    pages = list_items(account, "submittal", since=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), stored=lambda ids: set())
 
     assert [(len(p), p.total, p.calls) for p in pages] == [(50, 60, 1), (10, 60, 1)]
 
@@ -613,9 +614,11 @@ def test_submittals_in_the_court_of_the_users_role_or_company_are_theirs(
     [submittals] = list_items(account, "submittal")
 
     assert [i.for_receiving_user for i in submittals] == [True, True, False, True]
-    # The user's roles and company are read once per sync, and counted with the page (with item 3's workflow).
-    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [ITEMS, ADMIN_ME, f"{ITEMS}/item-3/steps"]
-    assert submittals.calls == 3
+    # The user's roles and company are read once per sync, and counted with the page (with each item's workflow:
+    # the user's items for their reviewers, item 3 to tell whether it was theirs).
+    steps = [f"{ITEMS}/item-{n}/steps" for n in (1, 2, 3, 4)]
+    assert [sent_url(c.request).split("?")[0] for c in mocked.calls] == [ITEMS, ADMIN_ME, *steps]
+    assert submittals.calls == 6
 
 
 def test_a_user_unknown_to_the_admin_api_holds_only_their_own_items(
@@ -676,19 +679,22 @@ def test_a_first_sync_finds_the_closed_and_superseded_submittals_the_user_review
     revision = item(2, ballInCourtUsers=[ME], customIdentifierHumanReadable="08 44 13", revision=1)
     moved_on = item(3, ballInCourtUsers=["GC"])  # open, reviewed by the user, now with the contractor
     others = item(4, statusId="3", ballInCourtUsers=[])
-    kept = item(5, ballInCourtUsers=["GC"])  # stored already: followed whoever holds it, not read again
+    kept = item(5, ballInCourtUsers=["GC"])  # stored already: followed whoever holds it
     mocked.get(ITEMS, json=page([superseded, revision, moved_on, others, kept], 0, 5, 50))
     done = {"id": "t-1", "assignedTo": ME, "assignedToType": "user", "status": "completed"}
     theirs = {"id": "t-2", "assignedTo": "OTHER", "assignedToType": "user", "status": "completed"}
     mocked.get(f"{ITEMS}/item-1/steps", json=page([{"id": "s1", "tasks": [done]}], 0, 1, 1))
     mocked.get(f"{ITEMS}/item-3/steps", json=page([{"id": "s3", "tasks": [done]}], 0, 1, 1))
     mocked.get(f"{ITEMS}/item-4/steps", json=page([{"id": "s4", "tasks": [theirs]}], 0, 1, 1))
+    no_reviews_by_anyone(mocked)  # items 2 and 5
 
     [submittals] = list_items(account, "submittal", stored=lambda ids: {"item-5"} & set(ids))
 
     assert [i.for_receiving_user for i in submittals] == [True, True, True, False, False]
     assert submittals[1].predecessor_id == "item-1"
-    assert f"{ITEMS}/item-5/steps" not in [sent_url(c.request) for c in mocked.calls]
+    # Each workflow is read once: to tell whose an item was and for its reviewers alike (item 5, kept, for these).
+    read = [sent_url(c.request).split("?")[0] for c in mocked.calls]
+    assert [read.count(f"{ITEMS}/item-{n}/steps") for n in range(1, 6)] == [1, 1, 1, 1, 1]
 
 
 @pytest.mark.parametrize(
@@ -707,6 +713,7 @@ def test_every_documented_submittal_status_id_has_its_words(
     mocked: responses.RequestsMock, account: ProviderAccount, status_id: str, words: str, closed: bool
 ) -> None:
     mocked.get(ITEMS, json=page([item(1, statusId=status_id, ballInCourtUsers=[ME])], 0, 1, 50))
+    no_reviews_by_anyone(mocked)
 
     [[submittal]] = list_items(account, "submittal")
 
@@ -742,6 +749,7 @@ def test_item_links_use_the_host_of_the_hubs_region(
 ) -> None:
     mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[ME])], 0, 1, 50))
     mocked.post(RFI_SEARCH, json=page([rfi(1)], 0, 1, 200))
+    no_reviews_by_anyone(mocked)
     facts = ProjectFacts(project_type="ACC", region=region)
 
     [[submittal]] = list_items(account, "submittal", facts=facts)
@@ -772,8 +780,10 @@ def test_an_emea_projects_user_is_asked_of_the_admin_api_with_its_region(
 ) -> None:
     mocked.get(ITEMS, json=page([item(1, ballInCourtUsers=[], ballInCourtRoles=[MY_ROLE])], 0, 1, 50))
     mocked.get(ADMIN_ME, json=project_user())
+    no_reviews_by_anyone(mocked)
 
     [[submittal]] = list_items(account, "submittal", facts=ProjectFacts(project_type="ACC", region="EMEA"))
 
     assert submittal.for_receiving_user
-    assert mocked.calls[-1].request.headers["Region"] == "EMEA"
+    [asked] = [c.request for c in mocked.calls if sent_url(c.request) == ADMIN_ME]
+    assert asked.headers["Region"] == "EMEA"

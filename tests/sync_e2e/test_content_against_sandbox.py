@@ -20,7 +20,8 @@ pytestmark = pytest.mark.sandbox
 Sync = Callable[[], SyncRun]
 
 # What each provider fills (the schema's field descriptions say the same): Autodesk names people by id only, has no
-# spec title on its submittals, no submittal type and no responsible contractor in its listings.
+# spec title on its submittals, no submittal type and no responsible contractor in its listings; its reviewers come
+# from each submittal's review steps, named by id.
 FILLS: dict[str, dict[str, Any]] = {
     "procore": {
         "spec_title": "Structural Steel Framing",
@@ -35,7 +36,7 @@ FILLS: dict[str, dict[str, Any]] = {
         "type": "",
         "contractor": "",
         "sender": "",
-        "reviewers": False,
+        "reviewers": True,
         "cost": ("yes_known", None),
     },
     "constructex": {
@@ -91,7 +92,8 @@ def test_project_center_reads_the_whole_submittal_and_rfi_and_a_new_answer_reach
     assert submittal["dates"]["due"] == "2026-02-15" and submittal["dates"]["created"]
     if fills["reviewers"]:
         first = submittal["reviewers"][0]
-        assert (first["person"]["name"], first["step"]) == ("Riley Reviewer", 1)
+        who = first["person"]["name"] if fills["sender"] else first["person"]["id"]  # Autodesk: by id
+        assert (who, first["step"]) == ("Riley Reviewer" if fills["sender"] else case.user_id, 1)
     rfi = latest(entries, "rfi", case.provider_id("rfi", rfi_row))["item"]["content"]
     assert rfi["question"] == "Which drawing governs?"
     assert [(a["text"], a["official"]) for a in rfi["answers"]] == [("Checking with the engineer.", False)]
@@ -128,3 +130,27 @@ def test_an_edited_submittal_is_a_changed_entry_carrying_the_new_description(
     if FILLS[case.provider]["reviewers"]:
         reviewer = next(r for r in content["reviewers"] if r["person"]["id"] == case.user_id)
         assert reviewer["step"] == 1 and reviewer["response"] == "" and reviewer["returned_date"] is None
+
+
+def test_a_submittal_synced_again_unchanged_adds_no_entry_and_a_new_review_task_adds_one(
+    case: Case, sync: Sync, sandbox: RunningSandbox, firm: Firm
+) -> None:
+    """The reviewers are part of the content hash: an item read again (Autodesk lists the day before the cursor
+    again) must read the same reviewers, and another reviewer's step added upstream is one `changed` entry."""
+    row = case.item_row("submittal", 1)
+    provider_id = case.provider_id("submittal", row)
+    sync()
+    before = [e for e in feed(firm) if e["item"]["provider_id"] == provider_id]
+
+    again = sync()
+
+    assert again.changed == 0
+    assert [e for e in feed(firm) if e["item"]["provider_id"] == provider_id] == before
+    sandbox.scenario("add_approver", item_id=row, login="consultant@sandbox.test", step=1)
+
+    sync()
+
+    after = [e for e in feed(firm) if e["item"]["provider_id"] == provider_id]
+    assert len(after) == len(before) + 1 and after[-1]["change"] == "changed"
+    reviewers = after[-1]["item"]["content"]["reviewers"]
+    assert len(reviewers) == len(before[-1]["item"]["content"]["reviewers"]) + 1

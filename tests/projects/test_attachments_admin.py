@@ -1,0 +1,106 @@
+"""Support staff see every firm's attachments in admin (filtered by state and firm, searched by filename or provider
+id), never their download URLs, and queue failed ones to download again; firm users are kept out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
+
+from connector_portal.models import AuditEvent, Firm, User
+from projects.models import Attachment
+from tests.api.factories import item_add, linked_add
+from tests.files.factories import attachment_add
+
+CHANGELIST = "/admin/projects/attachment/"
+
+
+@pytest.fixture
+def support(db: None) -> Client:
+    staff = User.objects.create_user(
+        email="support@example.com", password="a-long-password", is_staff=True, is_superuser=True
+    )
+    TOTP.activate(staff, generate_totp_secret())  # admin admits only staff with two-factor authentication
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
+    calls: list[tuple[str, tuple[Any, ...]]] = []
+    monkeypatch.setattr("projects.services.attachments.enqueue_many", calls.extend)
+    return calls
+
+
+def _failed(firm: Firm, filename: str, provider_id: str) -> Attachment:
+    row = attachment_add(linked_add(firm).item, None, filename=filename, provider_id=provider_id)
+    Attachment.objects.filter(pk=row.pk).update(
+        state=Attachment.State.FAILED, reason="Procore stopped sending this file before its end.", attempts=3
+    )
+    return row
+
+
+def _messages(page: Any) -> list[str]:
+    return [str(m) for m in page.context["messages"]]
+
+
+def test_support_lists_every_firms_files_filters_by_state_and_searches_by_provider_id(
+    support: Client, firm: Firm, other_firm: Firm
+) -> None:
+    _failed(firm, "A-501.pdf", "9001")
+    attachment_add(linked_add(other_firm).item, filename="S-201.pdf", provider_id="7777")
+
+    everything = support.get(CHANGELIST).content.decode()
+    failed = support.get(CHANGELIST, {"state__exact": "failed"}).content.decode()
+    found = support.get(CHANGELIST, {"q": "7777"}).content.decode()
+
+    assert "A-501.pdf" in everything and "S-201.pdf" in everything
+    assert "A-501.pdf" in failed and "S-201.pdf" not in failed
+    assert "S-201.pdf" in found and "A-501.pdf" not in found
+    assert "stopped sending this file" in everything
+
+
+def test_the_change_page_never_shows_the_download_url(support: Client, firm: Firm) -> None:
+    row = _failed(firm, "A-501.pdf", "9001")
+
+    page = support.get(f"{CHANGELIST}{row.pk}/change/")
+
+    assert page.status_code == 200 and "A-501.pdf" in page.content.decode()
+    assert row.source_url not in page.content.decode()
+
+
+def test_download_again_queues_failed_files_once_and_leaves_stored_ones(
+    support: Client,
+    firm: Firm,
+    queued: list[tuple[str, tuple[Any, ...]]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    failed = _failed(firm, "A-501.pdf", "9001")
+    stored = attachment_add(item_add(failed.item.link, "502"), filename="S-201.pdf", provider_id="9002")
+    action = {"action": "download_again", "_selected_action": [failed.pk, stored.pk]}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = support.post(CHANGELIST, action, follow=True)
+        again = support.post(CHANGELIST, action, follow=True)
+
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts, failed.reason) == (Attachment.State.PENDING, 0, "")
+    assert queued == [("projects.tasks.fetch_attachment", (failed.pk,))]  # the second press queued nothing
+    assert any("Queued 1 file(s)" in m and "1 were not failed" in m for m in _messages(page))
+    assert any("Queued 0 file(s)" in m for m in _messages(again))
+    assert Attachment.objects.get(pk=stored.pk).state == Attachment.State.STORED
+    assert AuditEvent.objects.filter(action="attachment.download_again", firm=firm).count() == 1
+
+
+def test_a_firm_user_is_kept_out_of_the_attachments_admin(member_client: Client, firm: Firm) -> None:
+    _failed(firm, "A-501.pdf", "9001")
+
+    listing = member_client.get(CHANGELIST)
+    action = member_client.post(CHANGELIST, {"action": "download_again", "_selected_action": [1]})
+
+    assert listing.status_code == 302 and action.status_code == 302
+    assert not listing["Location"].startswith(CHANGELIST)
+    assert Attachment.objects.get().state == Attachment.State.FAILED
