@@ -28,10 +28,16 @@ ATTACHING = {
     ("procore", "rfi"): ("POST", "/replies"),
     ("constructex", "submittal"): ("POST", "/reviews"),
     ("constructex", "rfi"): ("POST", "/answers"),
+    ("autodesk", "submittal"): ("POST", ":close"),  # publishes the task's draft attachments with the review
+    ("autodesk", "rfi"): ("POST", "/responses"),
 }
 # The request that sends the file's bytes, and how often its answer must be lost for the attempt to fail (the HTTP
 # layer sends an idempotent PUT again by itself, up to its four attempts).
-UPLOADING = {"procore": ("POST", "/procore-storage/uploads", 1), "constructex": ("PUT", "/content", 4)}
+UPLOADING = {
+    "procore": ("POST", "/procore-storage/uploads", 1),
+    "constructex": ("PUT", "/content", 4),
+    "autodesk": ("PUT", "", 4),  # the signed S3 URL of the OSS upload session (the flow's only PUT)
+}
 
 
 def stored_upload(firm: Firm, name: str = "S-201 markup.pdf", content: bytes = MARKUP) -> ResponseUpload:
