@@ -145,7 +145,7 @@ class AutodeskUploads(AutodeskClient):
                 },
             },
         )
-        return str(require(object_or_empty(created).get("data"), "id", label=self.label))
+        return str(require(object_or_empty(object_or_empty(created).get("data")), "id", label=self.label))
 
     def _attachments(self, account: ProviderAccount, item_url: str) -> list[dict[str, Any]]:
         """The submittal's attachments, every page (`limit` at most 50, `offset`, `pagination.totalResults`)."""
