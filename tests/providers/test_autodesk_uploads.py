@@ -74,7 +74,7 @@ def oss_flow(mocked: responses.RequestsMock) -> None:
 
 
 def sent(mocked: responses.RequestsMock, method: str, url: str) -> list[Any]:
-    return [c.request for c in mocked.calls if c.request.method == method and c.request.url.split("?")[0] == url]
+    return [c.request for c in mocked.calls if c.request.method == method and str(c.request.url).split("?")[0] == url]
 
 
 def test_an_rfi_answers_file_is_stored_uploaded_through_oss_and_named_in_the_responses_attachments(

@@ -85,16 +85,10 @@ def attached(sandbox: RunningSandbox, case: Case, kind: str) -> list[tuple[str, 
     return [(r["filename"], r["sha256"], bytes(r["content"])) for r in rows]
 
 
-def providers_with_uploads(case: Case) -> None:
-    if case.provider not in UPLOADING:
-        pytest.skip(f"{case.provider}: its upload flow is not built yet")
-
-
 @pytest.mark.parametrize("kind", ["submittal", "rfi"])
 def test_a_response_with_a_marked_up_file_arrives_with_the_file_attached(
     case: Case, kind: str, sync: Sync, sandbox: RunningSandbox, clock: EngineClock, recorded: list[SimpleNamespace]
 ) -> None:
-    providers_with_uploads(case)
     sync()
     target = item(case, kind)
     response = respond(target, kind, stored_upload(target.firm))
@@ -119,7 +113,6 @@ def test_a_lost_answer_when_attaching_does_not_attach_the_file_twice(
     lose_answers: AnswerLoser,
     recorded: list[SimpleNamespace],
 ) -> None:
-    providers_with_uploads(case)
     sync()
     target = item(case, kind)
     response = respond(target, kind, stored_upload(target.firm))
@@ -144,7 +137,6 @@ def test_a_lost_answer_of_the_file_upload_is_uploaded_again_and_attached_once(
     lose_answers: AnswerLoser,
     recorded: list[SimpleNamespace],
 ) -> None:
-    providers_with_uploads(case)
     sync()
     target = item(case, "submittal")
     response = respond(target, "submittal", stored_upload(target.firm))
