@@ -395,19 +395,20 @@ def attachments_list(app: SandboxApp, request: Request, caller: Caller) -> Respo
 
 
 def task_drafts_settle(app: SandboxApp, *, item: Any, task_id: str, save: bool) -> None:
-    """On closing a review task: its uploaded draft attachments are published (attached to the review) when the
-    close asks to save them; otherwise the drafts are discarded, as ACC does."""
+    """On closing a review task: its draft attachments are published with the review when the close asks to save
+    them (an uploaded one is attached to the response; one never confirmed stays an empty, broken attachment, which
+    is how a second draft made by a retry would show); otherwise the drafts are discarded."""
     rows = app.store.all("SELECT * FROM acc_attachments WHERE task_id = ? AND draft = 1", (task_id,))
-    keep = [r for r in rows if save and r["uploaded"]]
     with app.store.write() as conn:
         for row in rows:
-            if row in keep:
+            if save:
                 conn.execute("UPDATE acc_attachments SET draft = 0 WHERE id = ?", (row["id"],))
             else:
                 conn.execute("DELETE FROM acc_attachments WHERE id = ?", (row["id"],))
-    for row in keep:
-        upload = app.store.row("SELECT * FROM out_uploads WHERE id = ?", (row["object_key"],))
-        uploads.files_attach(app, [upload], provider="autodesk", item_id=item["id"], approver_id=row["approver_id"])
+    for row in rows if save else []:
+        if row["uploaded"]:
+            upload = app.store.row("SELECT * FROM out_uploads WHERE id = ?", (row["object_key"],))
+            uploads.files_attach(app, [upload], provider="autodesk", item_id=item["id"], approver_id=row["approver_id"])
 
 
 OSS = "/autodesk/oss/v2/buckets/{bucket}/objects/{key}"

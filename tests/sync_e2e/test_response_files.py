@@ -152,3 +152,45 @@ def test_a_lost_answer_of_the_file_upload_is_uploaded_again_and_attached_once(
     assert midway.state == ResponseFile.State.STARTED  # the provider knew of it; its bytes were not confirmed
     assert final.status == ItemResponse.Status.DELIVERED, final.provider_answer
     assert [name for name, _, _ in attached(sandbox, case, "submittal")] == ["S-201 markup.pdf"]
+
+
+# Autodesk's flow has more steps whose answer can be lost: the draft attachment of a review task (read back before
+# another is made), the OSS completion (the object is filled again), an RFI file's storage object (a new one is made;
+# an object never named by a response shows nowhere).
+AUTODESK_LOSSES = [
+    ("submittal", "POST", "/attachments"),
+    ("submittal", "POST", "/signeds3upload"),
+    ("rfi", "POST", "/storage"),
+    ("rfi", "POST", "/signeds3upload"),
+]
+
+
+@pytest.mark.parametrize("case", ["autodesk"], indirect=True)
+@pytest.mark.parametrize(("kind", "method", "path_end"), AUTODESK_LOSSES)
+def test_autodesk_a_lost_answer_at_any_step_of_the_upload_still_attaches_the_file_once(
+    case: Case,
+    kind: str,
+    method: str,
+    path_end: str,
+    sync: Sync,
+    sandbox: RunningSandbox,
+    clock: EngineClock,
+    lose_answers: AnswerLoser,
+    recorded: list[SimpleNamespace],
+) -> None:
+    sync()
+    target = item(case, kind)
+    response = respond(target, kind, stored_upload(target.firm))
+    lose_answers.lose(method, path_end)
+
+    response_deliver(response_id=response.pk, clock=clock)
+    first = ItemResponse.objects.get(pk=response.pk)
+    clock.advance(600)
+    response_deliver(response_id=response.pk, clock=clock)
+
+    final = ItemResponse.objects.get(pk=response.pk)
+    assert lose_answers.lost and first.status == ItemResponse.Status.PENDING
+    assert final.status == ItemResponse.Status.DELIVERED, final.provider_answer
+    assert attached(sandbox, case, kind) == [("S-201 markup.pdf", hashlib.sha256(MARKUP).hexdigest(), MARKUP)]
+    drafts = sandbox.app.store.all("SELECT name FROM acc_attachments WHERE item_id = ?", (case.item_row(kind, 1),))
+    assert [d["name"] for d in drafts] == (["S-201 markup.pdf"] if kind == "submittal" else [])
