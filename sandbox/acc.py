@@ -6,7 +6,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from . import files, oss, uploads
+from . import acc_attachments, files, oss, uploads
 from .autodesk_api import (
     RFI_LIMIT_MAX,
     SUBMITTAL_LIMIT_MAX,
@@ -474,7 +474,7 @@ TASK_CLOSE_BODY = BodyRule(
 @api
 def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     """Close the caller's review task with a response: the ACC way to post a reviewer's answer. Its draft
-    attachments are published with it when `saveAttachmentDrafts` is true, else discarded (sandbox.oss)."""
+    attachments are published with it when `saveAttachmentDrafts` is true, else discarded (sandbox.acc_attachments)."""
     project, item = _submittal(app, request, caller)
     step = next((s for s in _steps(app, project, item) if s["id"] == request.params["step_id"]), None)
     if step is None or not any(t["id"] == request.params["task_id"] for t in step["tasks"]):
@@ -490,7 +490,9 @@ def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     approver_respond(
         app, approver_id=approver["id"], response_id=response["id"], comment=str(body.get("responseComment", ""))
     )
-    oss.task_drafts_settle(app, item=item, task_id=task["id"], save=body.get("saveAttachmentDrafts") is True)
+    acc_attachments.task_drafts_settle(
+        app, item=item, task_id=task["id"], save=body.get("saveAttachmentDrafts") is True
+    )
     closed = next(t for s in _steps(app, project, item) for t in s["tasks"] if t["id"] == task["id"])
     return json_response(closed)
 
@@ -544,4 +546,5 @@ ROUTES = [
     ("GET", f"{SUB}/items/{{item_id}}/steps", submittal_steps),
     ("POST", f"{SUB}/items/{{item_id}}/steps/{{step_id}}/tasks/{{task_id}}:close", task_close),
     *oss.ROUTES,
+    *acc_attachments.ROUTES,
 ]

@@ -1,5 +1,5 @@
 """Autodesk's file storage, emulated strictly: Data Management storage objects, OSS signed S3 uploads and downloads,
-and ACC submittal attachments.
+and the files of ACC RFI responses.
 
 - `POST /data/v1/projects/{b.projectId}/storage` (datamanagement.yaml, createStorage) creates an empty object in the
   bucket `wip.dm.prod` under a folder of the project (`GET /project/v1/hubs/{hub}/projects/{project}/topFolders`);
@@ -7,9 +7,7 @@ and ACC submittal attachments.
   the bytes are PUT to the signed URL (`/autodesk-s3/...`, this sandbox's S3: no token, the URL is the credential);
   `POST .../signeds3upload {uploadKey}` completes it. A wrong uploadKey, or one whose bytes never arrived, is a 400;
 - `GET .../signeds3download` answers a signed URL to the object's bytes (the GC's files and completed uploads);
-- ACC submittals (submittals-attachments-POST, -attachmentId-PATCH, items-itemId-attachments-GET): a local file is
-  an attachment created on the reviewer's task (a draft, with the `urn` of an empty object), uploaded through the
-  OSS flow above, marked `isFileUploaded`, and published when the task is closed with `saveAttachmentDrafts`.
+- ACC submittals' task attachments, filled through the OSS flow above, are in sandbox.acc_attachments.
 Each file attached to a response becomes a row of `response_files` (sandbox.uploads), shown on the control page.
 """
 
@@ -22,8 +20,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import files, uploads
-from .autodesk_api import AdskError, BodyRule, Caller, acc_project, api, checked_body, hub_for, page_limit, strip_b
-from .items import can_see_project, item_get, project_get, uid_for
+from .autodesk_api import AdskError, BodyRule, Caller, api, checked_body, hub_for, strip_b
+from .items import can_see_project, project_get, uid_for
 from .web import Request, Response, int_param, json_response
 
 if TYPE_CHECKING:
@@ -38,9 +36,6 @@ _KEY = b"sandbox-oss-signing-key"
 UPLOAD_QUERY = ("parts", "firstPart", "uploadKey", "minutesExpiration", "useAcceleration")
 DOWNLOAD_QUERY = ("minutesExpiration", "useCdn", "redirect", "response-content-type", "response-content-disposition")
 COMPLETE_BODY = BodyRule(keys={"uploadKey": (), "size": (), "eTags": ()}, required=("uploadKey",))
-ATTACHMENT_BODY = BodyRule(keys={"taskId": (), "name": ()}, required=("taskId", "name"))
-ATTACHMENT_PATCH = BodyRule(keys={"isFileUploaded": ()}, required=("isFileUploaded",))
-ATTACHMENT_LIST_QUERY = ("limit", "offset", "sort", "filter[categoryId]", "filter[revision]", "filter[isFileUploaded]")
 RFI_ATTACHMENT_KEYS = {"name", "urn", "urnType"}
 
 
@@ -75,13 +70,13 @@ def _s3_error(status: int, code: str, message: str) -> Response:
     return Response(status, body.encode(), {"Content-Type": "application/xml"})
 
 
-def _unknown_query(request: Request, allowed: tuple[str, ...]) -> None:
+def unknown_query(request: Request, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(request.query) - set(allowed))
     if unknown:
         raise AdskError(400, "Bad input", f"Unknown query parameter(s): {', '.join(unknown)}.")
 
 
-def _new_object(app: SandboxApp, *, project_row: int, user_id: int, name: str) -> str:
+def new_object(app: SandboxApp, *, project_row: int, user_id: int, name: str) -> str:
     """An empty OSS object reserved for `name`; its key."""
     key = f"{uuid.uuid4()}.{name.rsplit('.', 1)[-1]}" if "." in name else str(uuid.uuid4())
     with app.store.write() as conn:
@@ -145,7 +140,7 @@ def _storage_name(body: Any, project: Any) -> str:
 def storage_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = _dm_project(app, caller, request.params["project_id"])
     name = _storage_name(request.json(), project)
-    key = _new_object(app, project_row=project["id"], user_id=caller.user_id, name=name)
+    key = new_object(app, project_row=project["id"], user_id=caller.user_id, name=name)
     body = {
         "jsonapi": {"version": "1.0"},
         "links": {"self": {"href": f"/oss/v2/buckets/{BUCKET}/objects/{key}"}},
@@ -170,7 +165,7 @@ def _object(app: SandboxApp, caller: Caller, bucket: str, key: str) -> Any:
 
 @api
 def signed_upload(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    _unknown_query(request, UPLOAD_QUERY)
+    unknown_query(request, UPLOAD_QUERY)
     row = _object(app, caller, request.params["bucket"], request.params["key"])
     if request.query.get("parts", "1") != "1":
         raise AdskError(400, "Bad input", "This sandbox takes single-part uploads only (parts=1).")
@@ -247,7 +242,7 @@ def signed_upload_complete(app: SandboxApp, request: Request, caller: Caller) ->
 def signed_download(app: SandboxApp, request: Request, caller: Caller) -> Response:
     """A signed URL to an object's bytes: a file the GC attached (its uid is the object key), or a completed
     upload of the caller's project."""
-    _unknown_query(request, DOWNLOAD_QUERY)
+    unknown_query(request, DOWNLOAD_QUERY)
     if request.params["bucket"] != BUCKET:
         raise AdskError(404, "Bucket not found", f"No bucket {request.params['bucket']!r}.")
     key = request.params["key"]
@@ -316,103 +311,7 @@ def rfi_with_files(app: SandboxApp, results: list[dict[str, Any]], posts: dict[i
             response["attachments"] = [response_attachment_json(f) for f in by_post.get(answers[response["id"]], [])]
 
 
-# -- ACC submittals: attachments on the reviewer's task ------------------------------------------------------------
-
-
-def _attachment_json(row: Any) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "taskId": row["task_id"],
-        "urn": object_urn(row["object_key"]),
-        "isFileUploaded": bool(row["uploaded"]),
-        "createdBy": row["created_by"],
-        "createdAt": row["created_at"],
-    }
-
-
-def _submittal(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
-    project = acc_project(app, caller, request.params["project_id"], tool="Submittals")
-    item = item_get(app, uid=request.params["item_id"], kind="submittal")
-    if item is None or item["project_id"] != project["id"]:
-        raise AdskError(404, "Submittal item not found")
-    return project, item
-
-
-@api
-def attachment_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    from .acc import caller_task  # acc imports this module
-
-    project, item = _submittal(app, request, caller)
-    body = checked_body(request, ATTACHMENT_BODY)
-    task, approver_id = caller_task(app, project, item, caller, str(body["taskId"]))
-    if task["status"] == "completed":
-        raise AdskError(422, "Task closed", "The review task is closed; it takes no more attachments.")
-    name = str(body["name"]).strip()
-    key = _new_object(app, project_row=project["id"], user_id=caller.user_id, name=name)
-    attachment_id = str(uuid.uuid4())
-    with app.store.write() as conn:
-        conn.execute(
-            "INSERT INTO acc_attachments (id, item_id, task_id, approver_id, name, object_key, created_by, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            (attachment_id, item["id"], task["id"], approver_id, name, key, caller.adsk_id, app.now_iso()),
-        )
-    return json_response(_attachment_json(_attachment(app, item, attachment_id)), 201)
-
-
-def _attachment(app: SandboxApp, item: Any, attachment_id: str) -> Any:
-    row = app.store.one("SELECT * FROM acc_attachments WHERE id = ? AND item_id = ?", (attachment_id, item["id"]))
-    if row is None:
-        raise AdskError(404, "Attachment not found")
-    return row
-
-
-@api
-def attachment_patch(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    _project, item = _submittal(app, request, caller)
-    body = checked_body(request, ATTACHMENT_PATCH)
-    row = _attachment(app, item, request.params["attachment_id"])
-    if body["isFileUploaded"] is not True:
-        raise AdskError(400, "Bad input", "isFileUploaded takes true, once the file's upload is complete.")
-    stored = app.store.one("SELECT state FROM out_uploads WHERE id = ?", (row["object_key"],))
-    if stored is None or stored["state"] != "stored":
-        raise AdskError(400, "Bad input", "The file was not uploaded: complete its signeds3upload first.")
-    with app.store.write() as conn:
-        conn.execute("UPDATE acc_attachments SET uploaded = 1 WHERE id = ?", (row["id"],))
-    return json_response(_attachment_json(_attachment(app, item, row["id"])))
-
-
-@api
-def attachments_list(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    _unknown_query(request, ATTACHMENT_LIST_QUERY)
-    _project, item = _submittal(app, request, caller)
-    limit = page_limit(request.query.get("limit"), 20, maximum=50)
-    offset = int_param(request.query.get("offset"), 0)
-    rows = app.store.all("SELECT * FROM acc_attachments WHERE item_id = ? ORDER BY created_at, id", (item["id"],))
-    results = [_attachment_json(r) for r in rows]
-    pagination = {"limit": limit, "offset": offset, "totalResults": len(results)}
-    return json_response({"pagination": pagination, "results": results[offset : offset + limit]})
-
-
-def task_drafts_settle(app: SandboxApp, *, item: Any, task_id: str, save: bool) -> None:
-    """On closing a review task: its draft attachments are published with the review when the close asks to save
-    them (an uploaded one is attached to the response; one never confirmed stays an empty, broken attachment, which
-    is how a second draft made by a retry would show); otherwise the drafts are discarded."""
-    rows = app.store.all("SELECT * FROM acc_attachments WHERE task_id = ? AND draft = 1", (task_id,))
-    with app.store.write() as conn:
-        for row in rows:
-            if save:
-                conn.execute("UPDATE acc_attachments SET draft = 0 WHERE id = ?", (row["id"],))
-            else:
-                conn.execute("DELETE FROM acc_attachments WHERE id = ?", (row["id"],))
-    for row in rows if save else []:
-        if row["uploaded"]:
-            upload = app.store.row("SELECT * FROM out_uploads WHERE id = ?", (row["object_key"],))
-            uploads.files_attach(app, [upload], provider="autodesk", item_id=item["id"], approver_id=row["approver_id"])
-
-
 OSS = "/autodesk/oss/v2/buckets/{bucket}/objects/{key}"
-SUB = "/autodesk/construction/submittals/v2/projects/{project_id}/items/{item_id}/attachments"
 ROUTES = [
     ("GET", "/autodesk/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders", top_folders),
     ("POST", "/autodesk/data/v1/projects/{project_id}/storage", storage_create),
@@ -421,7 +320,4 @@ ROUTES = [
     ("GET", f"{OSS}/signeds3download", signed_download),
     ("PUT", "/autodesk-s3/uploads/{upload_key}", s3_put),
     ("GET", "/autodesk-s3/objects/{key}", s3_get),
-    ("GET", SUB, attachments_list),
-    ("POST", SUB, attachment_create),
-    ("PATCH", f"{SUB}/{{attachment_id}}", attachment_patch),
 ]
