@@ -6,7 +6,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from . import files
+from . import acc_attachments, files, oss, uploads
 from .autodesk_api import (
     RFI_LIMIT_MAX,
     SUBMITTAL_LIMIT_MAX,
@@ -125,6 +125,7 @@ def _rfis(app: SandboxApp, rows: list[Any]) -> list[dict[str, Any]]:
     posts = posts_by_item(app, [r["id"] for r in rows])
     users = users_by_id(app, people_of(rows))
     results = [_rfi_json(r, posts.get(r["id"], []), users) for r in rows]
+    oss.rfi_with_files(app, results, posts)
     files.acc_add(app, rows, results)
     return results
 
@@ -197,12 +198,13 @@ def _response_json(post: Any) -> dict[str, Any]:
 def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
     """POST .../responses: `{text, status}` required (status answered or rejected), optional onBehalf, attachments;
     Autodesk documents no GET of this path (the RFI detail embeds `responses[]`)."""
-    _project, item = _rfi_item(app, request, caller)
+    project, item = _rfi_item(app, request, caller)
     body = checked_body(request, RFI_RESPONSE_BODY)
     text, status = str(body["text"]).strip(), str(body["status"])
     if item["status"] not in ("open", *REVIEW_WORKFLOW):
         raise AdskError(422, "RFI closed", "The RFI is closed; it no longer takes responses.")
-    post_add(
+    attached = oss.rfi_attachments(app, project, caller, body.get("attachments"))
+    answer = post_add(
         app,
         item_id=item["id"],
         kind="answer",
@@ -215,6 +217,7 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
         # A rejected response sends the RFI back: its status becomes `rejected` (Autodesk's RFI workflow).
         with app.store.write() as conn:
             conn.execute("UPDATE items SET status = 'rejected' WHERE id = ?", (item["id"],))
+    uploads.files_attach(app, attached, provider="autodesk", item_id=item["id"], post_id=answer["id"])
     post = posts_by_item(app, [item["id"]])[item["id"]][-1]
     return json_response(_response_json(post), 201)
 
@@ -449,19 +452,35 @@ def submittal_steps(app: SandboxApp, request: Request, caller: Caller) -> Respon
     return json_response(_offset_page(request, _steps(app, project, item)))
 
 
-@api
-def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    """Close the caller's review task with a response: the ACC way to post a reviewer's answer."""
-    project, item = _submittal(app, request, caller)
-    step = next((s for s in _steps(app, project, item) if s["id"] == request.params["step_id"]), None)
-    task = next((t for t in (step or {}).get("tasks", []) if t["id"] == request.params["task_id"]), None)
+def caller_task(app: SandboxApp, project: Any, item: Any, caller: Caller, task_id: str) -> tuple[dict, int]:
+    """(task, approver row id) of a review task of the item that the caller may act on; 404 / 403 otherwise."""
+    task = next((t for s in _steps(app, project, item) for t in s["tasks"] if t["id"] == task_id), None)
     if task is None:
         raise AdskError(404, "Task not found")
     if task["assignedTo"] not in caller_groups(app, project, caller):
         raise AdskError(
-            403, "Forbidden", "Only the task's assignee (the user, or a holder of its role or company) can close it."
+            403, "Forbidden", "Only the task's assignee (the user, or a holder of its role or company) can act on it."
         )
-    body = body_of(request)
+    return task, app.store.row("SELECT id FROM approvers WHERE uid = ?", (task_id,))["id"]
+
+
+# POST .../tasks/{taskId}:close (acc-submittals-v2-task-close in construction.json).
+TASK_CLOSE_BODY = BodyRule(
+    keys={"responseId": (), "responseComment": (), "saveAttachmentDrafts": (), "duplicateAttachments": ()},
+    required=("responseId",),
+)
+
+
+@api
+def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
+    """Close the caller's review task with a response: the ACC way to post a reviewer's answer. Its draft
+    attachments are published with it when `saveAttachmentDrafts` is true, else discarded (sandbox.acc_attachments)."""
+    project, item = _submittal(app, request, caller)
+    step = next((s for s in _steps(app, project, item) if s["id"] == request.params["step_id"]), None)
+    if step is None or not any(t["id"] == request.params["task_id"] for t in step["tasks"]):
+        raise AdskError(404, "Task not found")
+    task, _approver = caller_task(app, project, item, caller, request.params["task_id"])
+    body = checked_body(request, TASK_CLOSE_BODY)
     response = next((r for r in responses_of(app, project["id"]) if r["uid"] == body.get("responseId")), None)
     if response is None or not response["category_id"]:
         raise AdskError(400, "Bad input", "responseId is not a response of this project.")
@@ -470,6 +489,9 @@ def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     approver = app.store.row("SELECT id FROM approvers WHERE uid = ?", (task["id"],))
     approver_respond(
         app, approver_id=approver["id"], response_id=response["id"], comment=str(body.get("responseComment", ""))
+    )
+    acc_attachments.task_drafts_settle(
+        app, item=item, task_id=task["id"], save=body.get("saveAttachmentDrafts") is True
     )
     closed = next(t for s in _steps(app, project, item) for t in s["tasks"] if t["id"] == task["id"])
     return json_response(closed)
@@ -523,4 +545,6 @@ ROUTES = [
     ("GET", f"{SUB}/responses", submittal_responses),
     ("GET", f"{SUB}/items/{{item_id}}/steps", submittal_steps),
     ("POST", f"{SUB}/items/{{item_id}}/steps/{{step_id}}/tasks/{{task_id}}:close", task_close),
+    *oss.ROUTES,
+    *acc_attachments.ROUTES,
 ]

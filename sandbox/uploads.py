@@ -38,8 +38,16 @@ CREATE TABLE IF NOT EXISTS response_files (
     post_id INTEGER, upload_id TEXT NOT NULL, filename TEXT NOT NULL, content_type TEXT NOT NULL,
     size INTEGER NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS response_files_item ON response_files (item_id);
+CREATE TABLE IF NOT EXISTS oss_sessions (
+    upload_key TEXT PRIMARY KEY, object_key TEXT NOT NULL, user_id INTEGER NOT NULL, content BLOB,
+    expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS acc_attachments (
+    id TEXT PRIMARY KEY, item_id INTEGER NOT NULL, task_id TEXT NOT NULL, approver_id INTEGER NOT NULL,
+    name TEXT NOT NULL, object_key TEXT NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0,
+    draft INTEGER NOT NULL DEFAULT 1, created_by TEXT NOT NULL, created_at TEXT NOT NULL);
 """
-TABLES = ["out_uploads", "response_files"]
+# oss_sessions and acc_attachments: Autodesk's OSS signed uploads and ACC submittal attachments (sandbox/oss.py).
+TABLES = ["out_uploads", "response_files", "oss_sessions", "acc_attachments"]
 
 POLICY_SECONDS = 3600  # how long a signed storage POST stays valid, as Procore's S3 policies
 _SECRET = b"sandbox-storage-signing-key"  # signs the storage fields; a changed field breaks its signature

@@ -6,6 +6,7 @@ The module is split by idea; `Autodesk` puts the parts together:
   hub region: kept on the link, never in the process), refusals (`api_id`, `CONSTRUCTION_HUB`).
 - `items`: changed submittals and RFIs as ProviderItem, submittal responses as ResponseOption (`item_url`).
 - `responses`: posting a reviewer's response, safe to retry after a lost answer.
+- `uploads`: a response's files through Docs/OSS storage, and files in through OSS signed downloads.
 """
 
 from __future__ import annotations
@@ -43,4 +44,6 @@ __all__ = [
 
 
 class Autodesk(AutodeskItems, AutodeskResponses):
-    """The Autodesk provider: both parts share `AutodeskClient` (endpoints, OAuth, hubs and projects, refusals)."""
+    """The Autodesk provider: every part shares `AutodeskClient` (endpoints, OAuth, hubs and projects, refusals)."""
+
+    supports_response_files = True

@@ -3,8 +3,11 @@
 construction.json documents `attachments` only on an RFI response's body, so the portal reads them where the item
 gives them, defensively: `attachments[]` on the item (RFI question files, submittal files) and on each embedded RFI
 response. Each entry names the file (`name` / `displayName`), its storage object (`urn`, with `urnVersion`) and,
-where given, a download URL (`url`, or `signedUrl`: signed, expiring, no token). Files without any URL are skipped:
-downloading them takes the project's Docs storage flow, which is not built yet.
+where given, a download URL (`url`, or `signedUrl`: signed, expiring, no token).
+
+A file whose `urn` is an OSS object is downloaded the documented way: `GET /oss/v2/buckets/{bucketKey}/objects/
+{objectKey}/signeds3download` with the account's token answers a signed URL to its bytes (providers.autodesk.uploads
+opens it). A plain URL is used only for a file without an OSS urn; a file with neither is skipped.
 """
 
 from __future__ import annotations
@@ -13,13 +16,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from providers.answers import object_or_empty
+from providers.autodesk.uploads import oss_object, oss_path
 from providers.types import AttachmentPlace, AttachmentRef
 
 
-def _ref(entry: dict[str, Any], place: AttachmentPlace, owner: Any) -> AttachmentRef | None:
-    file_id = entry.get("id") or entry.get("urn")
+def _download(entry: dict[str, Any], api: str) -> tuple[str, bool]:
+    """(URL, whether it takes the account's token): OSS's signeds3download for an OSS object, else the plain URL."""
+    found = oss_object(str(entry.get("urn") or ""))
+    if found is not None:
+        return f"{api}{oss_path(*found, 'signeds3download')}", True
     url = entry.get("url") or entry.get("signedUrl")
-    if file_id is None or not isinstance(url, str) or not url:
+    return (url, False) if isinstance(url, str) else ("", False)
+
+
+def _ref(entry: dict[str, Any], place: AttachmentPlace, owner: Any, api: str) -> AttachmentRef | None:
+    file_id = entry.get("id") or entry.get("urn")
+    url, authenticated = _download(entry, api)
+    if file_id is None or not url:
         return None
     size = entry.get("fileSize") if entry.get("fileSize") is not None else entry.get("size")
     return AttachmentRef(
@@ -31,19 +44,21 @@ def _ref(entry: dict[str, Any], place: AttachmentPlace, owner: Any) -> Attachmen
         version=str(entry.get("urnVersion") or entry.get("version") or ""),
         content_type=str(entry.get("mimeType") or entry.get("contentType") or ""),
         size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+        authenticated=authenticated,
     )
 
 
-def _from(entries: Any, place: AttachmentPlace, owner: Any = None) -> Iterator[AttachmentRef]:
+def _from(entries: Any, place: AttachmentPlace, api: str, owner: Any = None) -> Iterator[AttachmentRef]:
     for entry in entries if isinstance(entries, list) else []:
-        ref = _ref(entry, place, owner) if isinstance(entry, dict) else None
+        ref = _ref(entry, place, owner, api) if isinstance(entry, dict) else None
         if ref is not None:
             yield ref
 
 
-def item_attachments(kind: str, attributes: dict[str, Any]) -> tuple[AttachmentRef, ...]:
-    refs = list(_from(attributes.get("attachments"), "question" if kind == "rfi" else "item"))
+def item_attachments(kind: str, attributes: dict[str, Any], *, api: str) -> tuple[AttachmentRef, ...]:
+    """The item's files; `api` is the API host the OSS downloads go to."""
+    refs = list(_from(attributes.get("attachments"), "question" if kind == "rfi" else "item", api))
     for response in attributes.get("responses") or []:
         response = object_or_empty(response)
-        refs.extend(_from(response.get("attachments"), "answer", response.get("id")))
+        refs.extend(_from(response.get("attachments"), "answer", api, response.get("id")))
     return tuple(refs)

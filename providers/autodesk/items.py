@@ -280,7 +280,7 @@ class AutodeskItems(AutodeskClient):
                 for_receiving_user=bool(receivers),
                 receivers=receivers,
                 closed=closed,
-                attachments=item_attachments(kind, attributes),
+                attachments=item_attachments(kind, attributes, api=self.endpoints.api),
                 content=submittal_content(attributes, reviewers=review_tasks(steps or [], names)),
                 reviewers_unread=handed and steps is None,
                 raw=entry,
@@ -304,7 +304,7 @@ class AutodeskItems(AutodeskClient):
             for_receiving_user=bool(holding),
             receivers=holding,
             closed=status.lower() in CLOSED_RFI,
-            attachments=item_attachments(kind, attributes),
+            attachments=item_attachments(kind, attributes, api=self.endpoints.api),
             content=rfi_content(
                 self._with_thread(
                     attributes, pid, item_id, reviewer, read=bool(holding) and changed and not facts.bim360

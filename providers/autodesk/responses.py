@@ -1,5 +1,5 @@
 """Posting a reviewer's response to Autodesk: closing the user's review task on an ACC submittal, or a response on an
-ACC RFI (BIM 360 RFIs cannot be answered yet).
+ACC RFI (BIM 360 RFIs cannot be answered yet), with the response's files (providers.autodesk.uploads).
 
 An ACC RFI answer is `POST .../rfis/{rfiId}/responses` with `{text, status}` (both required; `status` is `answered`
 or `rejected`). Safe to retry after a lost answer: an RFI answer is skipped when the RFI already holds a response by
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from providers.answers import expect_list, holds_answer, same_text
-from providers.autodesk.client import AutodeskClient, Reviewer, api_id
+from providers.autodesk.client import Reviewer, api_id
+from providers.autodesk.uploads import AutodeskUploads
 from providers.errors import NotFound, ProviderError, UnexpectedAnswer
 from providers.http import Attempt
 from providers.refusals import RefusalWords, response_refusal
@@ -61,7 +62,7 @@ def _closed_with(task: dict[str, Any], option_id: str, comment: str) -> bool:
     return "responseComment" not in task or same_text(task.get("responseComment") or "", comment)
 
 
-class AutodeskResponses(AutodeskClient):
+class AutodeskResponses(AutodeskUploads):
     def post_response(
         self,
         *,
@@ -94,14 +95,15 @@ class AutodeskResponses(AutodeskClient):
             rfi = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}"
             answers = self._rfi_responses(account, rfi)
             if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS) is not None:
-                return  # an earlier attempt's response reached Autodesk although its answer was lost: never twice
-            self._call(
-                "POST",
-                f"{rfi}/responses",
-                account=account,
-                json={"text": comment, "status": RFI_ANSWER_STATUS},
-                classify=self._refusal,
-            )
+                # An earlier attempt's response reached Autodesk although its answer was lost: never twice. Its files
+                # went in with it (one request): they are not attached again either.
+                return
+            answer: dict[str, Any] = {"text": comment, "status": RFI_ANSWER_STATUS}
+            if files:
+                answer["attachments"] = self.rfi_attachments(
+                    account=account, hub_id=company_id, project_id=project_id, files=files
+                )
+            self._call("POST", f"{rfi}/responses", account=account, json=answer, classify=self._refusal)
             return
         base = f"{self.endpoints.api}/construction/submittals/v2/projects/{pid}/items/{item_id}"
         reviewer = Reviewer(self, account, pid, receiving_user_id, region=known.region)
@@ -111,6 +113,10 @@ class AutodeskResponses(AutodeskClient):
         body: dict[str, Any] = {"responseId": option_id}
         if comment:
             body["responseComment"] = comment
+        if files:
+            # The close carries no files: they go first as draft attachments of the task, published by the close.
+            self.submittal_attachments(account=account, item_url=base, task_id=str(task.get("id")), files=files)
+            body["saveAttachmentDrafts"] = True
         self._call(
             "POST",
             f"{base}/steps/{step_id}/tasks/{task.get('id')}:close",

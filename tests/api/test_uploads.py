@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 
 from connector_portal.models import Firm
 from projects.models import ItemResponse, ResponseFile, ResponseUpload
+from providers.autodesk import Autodesk
 from tests.api.factories import Linked, linked_add
 
 PDF = b"%PDF-1.4\n% a marked-up drawing\n" + b"0" * 5000
@@ -193,8 +194,10 @@ def test_another_firms_upload_is_a_404_and_cannot_be_attached(api: Client, other
 
 
 def test_a_response_with_files_for_a_provider_that_takes_none_is_refused_and_nothing_is_recorded(
-    api: Client, linked: Linked
+    api: Client, linked: Linked, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Every provider takes files today: a module that takes none is stood in for by switching Autodesk's off.
+    monkeypatch.setattr(Autodesk, "supports_response_files", False)
     upload = stored_upload(api)
     type(linked.link).objects.filter(pk=linked.link.pk).update(provider="autodesk")
     before = ItemResponse.objects.count()
@@ -209,6 +212,21 @@ def test_a_response_with_files_for_a_provider_that_takes_none_is_refused_and_not
     assert (recorded.status_code, recorded.json()["code"]) == (422, "files_not_supported")
     assert "Autodesk" in recorded.json()["message"]
     assert ItemResponse.objects.count() == before
+
+
+def test_a_response_with_files_for_an_autodesk_item_is_recorded_with_its_files(api: Client, linked: Linked) -> None:
+    upload = stored_upload(api)
+    type(linked.link).objects.filter(pk=linked.link.pk).update(provider="autodesk")
+
+    recorded = api.post(
+        f"/api/v1/items/{linked.item.pk}/responses/",
+        json.dumps({"keyword": "Approved", "attachments": [upload["id"]]}),
+        content_type="application/json",
+        headers={"Idempotency-Key": "r-adsk"},
+    )
+
+    assert recorded.status_code in (201, 202), recorded.json()
+    assert [f.upload_id for f in ResponseFile.objects.filter(response_id=recorded.json()["id"])] == [upload["id"]]
 
 
 def test_support_sees_each_file_of_a_response_and_its_state_in_admin(api: Client, linked: Linked) -> None:

@@ -75,6 +75,89 @@ UNDESCRIBED = (
         headers={"Region": {"type": "string"}},
         path_without_b=True,
     ),
+    # A response's files (providers/autodesk/uploads.py). OSS's signed S3 upload: open a session (GET), PUT the bytes
+    # to its URL (S3 itself, not checked here), complete it (POST); and files in: a signed URL to an object's bytes.
+    # The OSS pages document these parameters; the portal sends `minutesExpiration` and, completing, uploadKey and size.
+    Operation(
+        name="oss-signeds3upload-GET",
+        method="GET",
+        path="/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload",
+        source="https://aps.autodesk.com/en/docs/data/v2/reference/http/buckets-:bucketKey-objects-:objectKey-signeds3upload-GET/",
+        query={
+            "parts": {"type": "integer", "minimum": 1, "maximum": 25},
+            "firstPart": {"type": "integer", "minimum": 1},
+            "uploadKey": {"type": "string"},
+            "minutesExpiration": {"type": "integer", "minimum": 1, "maximum": 60},
+            "useAcceleration": {"type": "boolean"},
+        },
+    ),
+    Operation(
+        name="oss-signeds3upload-POST",
+        method="POST",
+        path="/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload",
+        source="https://aps.autodesk.com/en/docs/data/v2/reference/http/buckets-:bucketKey-objects-:objectKey-signeds3upload-POST/",
+        bodies={
+            "json": {
+                "type": "object",
+                "properties": {"uploadKey": {"type": "string"}, "size": {"type": "integer"}, "eTags": {}},
+                "required": ["uploadKey"],
+            }
+        },
+    ),
+    Operation(
+        name="oss-signeds3download-GET",
+        method="GET",
+        path="/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download",
+        source="https://aps.autodesk.com/en/docs/data/v2/reference/http/buckets-:bucketKey-objects-:objectKey-signeds3download-GET/",
+        query={"minutesExpiration": {"type": "integer", "minimum": 1, "maximum": 60}, "useCdn": {"type": "boolean"}},
+    ),
+    # ACC submittal attachments, the documented way to put files on a review (the task close carries none): a draft
+    # attachment on the reviewer's task, filled through OSS, confirmed by the PATCH. construction.json describes none of
+    # the three. The POST page documents `taskId`; `name` is the file's name as the tutorial "Attach Local Files to
+    # Submittals" creates it (unconfirmed on the page's excerpt).
+    Operation(
+        name="acc-submittals-v2-attachments-GET",
+        method="GET",
+        path="/construction/submittals/v2/projects/{projectId}/items/{itemId}/attachments",
+        source="https://aps.autodesk.com/en/docs/acc/v1/reference/http/submittals-items-itemId-attachments-GET",
+        query={
+            "limit": {"type": "integer", "minimum": 1, "maximum": 50},
+            "offset": {"type": "integer", "minimum": 0},
+            "sort": {},
+            "filter[categoryId]": {},
+            "filter[revision]": {},
+            "filter[isFileUploaded]": {},
+        },
+        path_without_b=True,
+    ),
+    Operation(
+        name="acc-submittals-v2-attachments-POST",
+        method="POST",
+        path="/construction/submittals/v2/projects/{projectId}/items/{itemId}/attachments",
+        source="https://aps.autodesk.com/en/docs/acc/v1/reference/http/submittals-attachments-POST",
+        bodies={
+            "json": {
+                "type": "object",
+                "properties": {"taskId": {"type": "string"}, "name": {"type": "string"}},
+                "required": ["taskId", "name"],
+            }
+        },
+        path_without_b=True,
+    ),
+    Operation(
+        name="acc-submittals-v2-attachments-PATCH",
+        method="PATCH",
+        path="/construction/submittals/v2/projects/{projectId}/items/{itemId}/attachments/{attachmentId}",
+        source="https://aps.autodesk.com/en/docs/acc/v1/reference/http/submittals-attachments-attachmentId-PATCH",
+        bodies={
+            "json": {
+                "type": "object",
+                "properties": {"isFileUploaded": {"type": "boolean"}},
+                "required": ["isFileUploaded"],
+            }
+        },
+        path_without_b=True,
+    ),
 )
 
 

@@ -115,7 +115,7 @@ def test_the_oauth_forms_are_checked_key_by_key_with_their_enums_and_scopes() ->
     ]
 
 
-def test_ids_without_b_headers_documented_and_the_one_allowlisted_admin_call() -> None:
+def test_ids_without_b_headers_documented_and_the_allowlisted_calls_each_with_its_aps_page() -> None:
     assert problems("GET", "/construction/rfis/v3/projects/b.p1/rfis/r1") == [
         "path id 'b.p1' keeps Data Management's 'b.' prefix"
     ]
@@ -125,13 +125,32 @@ def test_ids_without_b_headers_documented_and_the_one_allowlisted_admin_call() -
     assert problems("GET", user, headers={"Region": "EMEA"}) == []
     assert problems("GET", user, "include=everything") == ["undocumented query parameter 'include'"]
     allowed = [op for op in autodesk_reference.operations() if op in autodesk_reference.UNDESCRIBED]
-    assert [(op.method, op.path, op.source) for op in allowed] == [
-        (
-            "GET",
-            "/construction/admin/v1/projects/{projectId}/users/{userId}",
-            "https://aps.autodesk.com/en/docs/acc/v1/reference/http/admin-projectsprojectId-users-userId-GET/",
-        )
+    assert [(op.method, op.path) for op in allowed] == [
+        ("GET", "/construction/admin/v1/projects/{projectId}/users/{userId}"),
+        ("GET", "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload"),
+        ("POST", "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload"),
+        ("GET", "/oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download"),
+        ("GET", "/construction/submittals/v2/projects/{projectId}/items/{itemId}/attachments"),
+        ("POST", "/construction/submittals/v2/projects/{projectId}/items/{itemId}/attachments"),
+        ("PATCH", "/construction/submittals/v2/projects/{projectId}/items/{itemId}/attachments/{attachmentId}"),
     ]
+    assert all(op.source.startswith("https://aps.autodesk.com/en/docs/") for op in allowed)
+
+
+def test_the_file_operations_take_only_what_their_pages_document() -> None:
+    oss = "/oss/v2/buckets/wip.dm.prod/objects/o1.pdf/signeds3upload"
+    assert problems("GET", oss, "minutesExpiration=60") == []
+    assert problems("GET", oss, "minutesExpiration=90") == [
+        "query 'minutesExpiration': 90 is above the documented maximum 60"
+    ]
+    assert problems("POST", oss, body={"uploadKey": "k", "size": 3}) == []
+    assert problems("POST", oss, body={"size": 3}) == ["required body key 'uploadKey' missing"]
+    attachments = "/construction/submittals/v2/projects/p1/items/i1/attachments"
+    assert problems("POST", attachments, body={"taskId": "t1", "name": "a.pdf", "urn": "x"}) == [
+        "undocumented body key 'urn'"
+    ]
+    assert problems("PATCH", f"{attachments}/a1", body={"isFileUploaded": True}) == []
+    assert problems("GET", attachments, "limit=51") == ["query 'limit': 51 is above the documented maximum 50"]
 
 
 def test_the_authorize_url_sends_documented_parameters_only(member_client: Client) -> None:

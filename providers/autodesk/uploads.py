@@ -1,0 +1,190 @@
+"""Uploading a response's files to Autodesk's Docs/OSS storage, as APS documents it, and reading files back from it.
+
+Every file's bytes go the OSS way: `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload` opens an
+upload session (`uploadKey`, one signed S3 URL); the bytes are PUT to that URL (S3 itself: no token); `POST` to the
+same path with `{uploadKey, size}` completes it. What the object is, and how it is attached, depends on the item:
+- an ACC RFI answer (APS how-to "Upload an attachment to an RFI"): the object is a Data Management storage location
+  (`POST /data/v1/projects/{projectId}/storage`, datamanagement.yaml) under the project's "Project Files" folder
+  (`GET .../topFolders`); the response POST names it in `attachments: [{name, urn, urnType: "oss"}]`. The keys
+  of an entry are *unconfirmed*: construction.json documents `attachments` without describing its entries.
+- an ACC submittal review: the review task close cannot carry files (its body has no attachments, only
+  `saveAttachmentDrafts`), so the documented way is the submittal's own attachments (APS tutorial "Attach Local
+  Files to Submittals"): `POST .../items/{itemId}/attachments {taskId, name}` creates a draft on the reviewer's task
+  with the `urn` of an empty object, the OSS flow fills it, `PATCH .../attachments/{id} {isFileUploaded: true}`
+  confirms it, and the task is closed with `saveAttachmentDrafts: true`, which publishes the drafts with the review.
+Each step is noted on the file before the next goes out. A retry reuses what reached Autodesk: a file whose upload
+completed is not uploaded again; a storage object or attachment already made is filled rather than made again (the
+submittal's attachments are read first, so a lost answer to the attachment POST does not make a second one).
+
+Files in: an attachment's `urn` names its OSS object; `GET .../signeds3download` answers a signed URL to its bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import requests
+
+from providers.answers import expect_list, object_or_empty, require
+from providers.autodesk.client import MAX_PAGES, AutodeskClient
+from providers.downloads import open_download
+from providers.errors import ProviderError, Retryable, UnexpectedAnswer
+from providers.http import Attempt, error_text
+from providers.types import AttachmentRef
+from providers.uploads import STARTED, UPLOADED, OutgoingFile, raw_body
+
+if TYPE_CHECKING:
+    from providers.models import ProviderAccount
+
+OSS_URN = "urn:adsk.objects:os.object:"
+UPLOAD_FOLDER = "Project Files"  # the top folder whose storage holds response files (they appear in no folder)
+SIGNED_URL_MINUTES = 60  # long enough for a file of hundreds of megabytes
+
+
+def oss_object(urn: str) -> tuple[str, str] | None:
+    """(bucketKey, objectKey) of an OSS object urn (`urn:adsk.objects:os.object:{bucket}/{key}`), else None."""
+    if not urn.startswith(OSS_URN) or "/" not in urn:
+        return None
+    bucket, _, key = urn.removeprefix(OSS_URN).partition("/")
+    return (bucket, key) if bucket and key else None
+
+
+def oss_path(bucket: str, key: str, operation: str) -> str:
+    return f"/oss/v2/buckets/{quote(bucket, safe='')}/objects/{quote(key, safe='')}/{operation}"
+
+
+class AutodeskUploads(AutodeskClient):
+    def rfi_attachments(
+        self, *, account: ProviderAccount, hub_id: str, project_id: str, files: Sequence[OutgoingFile]
+    ) -> list[dict[str, str]]:
+        """The `attachments` of an ACC RFI response: each file in the project's storage, uploaded once."""
+        folder = ""
+        for file in files:
+            if file.reusable:
+                continue
+            if not file.provider_state.get("urn"):
+                folder = folder or self._upload_folder(account, hub_id, project_id)
+                urn = self._storage(account, project_id, folder, file.filename)
+                file.note(STARTED, provider_file_id=urn, urn=urn)
+            self._oss_upload(account, str(file.provider_state["urn"]), file)
+            file.note(UPLOADED)
+        return [{"name": file.filename, "urn": file.provider_file_id, "urnType": "oss"} for file in files]
+
+    def submittal_attachments(
+        self, *, account: ProviderAccount, item_url: str, task_id: str, files: Sequence[OutgoingFile]
+    ) -> None:
+        """Each file as an uploaded draft attachment on the reviewer's task (published when the task is closed)."""
+        listed: list[dict[str, Any]] | None = None
+        for file in files:
+            if file.reusable:
+                continue
+            if not file.provider_file_id:
+                listed = self._attachments(account, item_url) if listed is None else listed
+                earlier = next((a for a in listed if _same_draft(a, file.filename, task_id)), None)
+                if earlier is not None and earlier.get("isFileUploaded") is True:
+                    file.note(UPLOADED, provider_file_id=str(earlier.get("id")), urn=str(earlier.get("urn")))
+                    continue
+                created = earlier or self._call(
+                    "POST", f"{item_url}/attachments", account=account, json={"taskId": task_id, "name": file.filename}
+                )
+                created = object_or_empty(created)
+                file.note(
+                    STARTED,
+                    provider_file_id=str(require(created, "id", label=self.label)),
+                    urn=str(require(created, "urn", label=self.label)),
+                )
+            self._oss_upload(account, str(file.provider_state["urn"]), file)
+            self._call(
+                "PATCH",
+                f"{item_url}/attachments/{file.provider_file_id}",
+                account=account,
+                json={"isFileUploaded": True},
+            )
+            file.note(UPLOADED)
+
+    def open_attachment(self, *, account: ProviderAccount, ref: AttachmentRef) -> requests.Response:
+        """An OSS object's bytes through the signed URL `signeds3download` answers (the URL is the credential: no
+        token goes with it); a file given by a plain URL is downloaded from it."""
+        if not ref.url.endswith("/signeds3download"):
+            return super().open_attachment(account=account, ref=ref)
+        signed = self._call("GET", ref.url, account=account)
+        url = object_or_empty(signed).get("url")
+        if not isinstance(url, str) or not url:
+            raise UnexpectedAnswer.for_provider(self.label, detail="signeds3download answered no url")
+        return open_download(self.http, url, classify=_storage_refusal)
+
+    # -- the steps ---------------------------------------------------------------------------------------------------
+
+    def _upload_folder(self, account: ProviderAccount, hub_id: str, project_id: str) -> str:
+        url = f"{self.endpoints.api}/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders"
+        folders = expect_list(self._call("GET", url, account=account), label=self.label, key="data")
+        named = [f for f in folders if object_or_empty(f.get("attributes")).get("name") == UPLOAD_FOLDER]
+        chosen = (named or folders or [{}])[0]
+        if not chosen.get("id"):
+            raise UnexpectedAnswer(
+                "Autodesk shows the portal no folder of this project to store the response's files in. Ask the "
+                "project's administrator to give your account access to Project Files, then retry the response.",
+                detail="topFolders answered no folder",
+            )
+        return str(chosen["id"])
+
+    def _storage(self, account: ProviderAccount, project_id: str, folder: str, name: str) -> str:
+        created = self._call(
+            "POST",
+            f"{self.endpoints.api}/data/v1/projects/{project_id}/storage",
+            account=account,
+            headers={"Content-Type": "application/vnd.api+json"},
+            json={
+                "jsonapi": {"version": "1.0"},
+                "data": {
+                    "type": "objects",
+                    "attributes": {"name": name},
+                    "relationships": {"target": {"data": {"type": "folders", "id": folder}}},
+                },
+            },
+        )
+        return str(require(object_or_empty(object_or_empty(created).get("data")), "id", label=self.label))
+
+    def _attachments(self, account: ProviderAccount, item_url: str) -> list[dict[str, Any]]:
+        """The submittal's attachments, every page (`limit` at most 50, `offset`, `pagination.totalResults`)."""
+        found: list[dict[str, Any]] = []
+        for _ in range(MAX_PAGES):
+            page = self._call(
+                "GET", f"{item_url}/attachments", account=account, params={"limit": 50, "offset": len(found)}
+            )
+            results = expect_list(page, label=self.label, key="results")
+            found += results
+            total = object_or_empty(object_or_empty(page).get("pagination")).get("totalResults")
+            if not results or not isinstance(total, int) or len(found) >= total:
+                break
+        return found
+
+    def _oss_upload(self, account: ProviderAccount, urn: str, file: OutgoingFile) -> None:
+        found = oss_object(urn)
+        if found is None:
+            raise UnexpectedAnswer.for_provider(self.label, detail=f"not an OSS object urn: {urn[:80]}")
+        url = f"{self.endpoints.api}{oss_path(*found, 'signeds3upload')}"
+        session = self._call("GET", url, account=account, params={"minutesExpiration": SIGNED_URL_MINUTES})
+        urls = object_or_empty(session).get("urls")
+        upload_key = object_or_empty(session).get("uploadKey")
+        if not isinstance(urls, list) or len(urls) != 1 or not upload_key:
+            raise UnexpectedAnswer.for_provider(self.label, detail="signeds3upload answered no uploadKey or urls")
+        # S3 itself, not Autodesk's API: no bearer token, its own refusals; a PUT is sent again after a lost answer.
+        self.http.send("PUT", str(urls[0]), content=raw_body(file), classify=_storage_refusal)
+        self._call("POST", url, account=account, json={"uploadKey": str(upload_key), "size": file.size})
+
+
+def _same_draft(attachment: Any, name: str, task_id: str) -> bool:
+    return isinstance(attachment, dict) and attachment.get("name") == name and str(attachment.get("taskId")) == task_id
+
+
+def _storage_refusal(response: requests.Response, attempt: Attempt) -> ProviderError:
+    # Most likely the signed URL expired between two attempts: the next attempt asks for a new one.
+    return Retryable(
+        "Autodesk's file storage refused one of the response's files. The portal tries it again later; if it keeps "
+        "failing, contact support with the time of the response.",
+        retry_after=60,
+        detail=f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}",
+    )

@@ -1,0 +1,212 @@
+"""Autodesk's file flows with mocked HTTP: an RFI answer's file is a Data Management storage object filled through an
+OSS signed upload and named in the response's `attachments`; a submittal review's file is a draft attachment of the
+reviewer's task, filled the same way, confirmed, and published by the close; a retry reuses what Autodesk holds and
+never attaches twice; a file in is downloaded through OSS's signed download URL. Every Autodesk request is checked
+against its published operations (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import responses
+
+from providers.models import ProviderAccount
+from providers.registry import get_provider
+from providers.types import AttachmentRef
+from providers.uploads import STARTED, UPLOADED, OutgoingFile
+from tests.providers.conftest import AUTODESK, sent_body
+from tests.providers.test_sync_autodesk import ACC, HUB, ITEMS, ME, PROJECT, page, rfi
+
+MARKUP = b"%PDF-1.4 clouded revisions " * 500
+RFI_1 = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1"
+TOP_FOLDERS = f"{AUTODESK}/project/v1/hubs/{HUB}/projects/{PROJECT}/topFolders"
+STORAGE = f"{AUTODESK}/data/v1/projects/{PROJECT}/storage"
+URN = "urn:adsk.objects:os.object:wip.dm.prod/obj-1.pdf"
+OSS = f"{AUTODESK}/oss/v2/buckets/wip.dm.prod/objects/obj-1.pdf/signeds3upload"
+S3 = "https://s3.example.com/upload/obj-1?X-Amz-Signature=abc"
+ITEM = f"{ITEMS}/item-1"
+CLOSE = f"{ITEM}/steps/s1/tasks/t-mine:close"
+
+
+@pytest.fixture
+def account(make_account: Callable[..., ProviderAccount]) -> ProviderAccount:
+    return make_account("autodesk", provider_user_id=ME)
+
+
+def markup(**fields: Any) -> tuple[OutgoingFile, list[tuple[str, str]]]:
+    noted: list[tuple[str, str]] = []
+    file = OutgoingFile(
+        filename="S-201 markup.pdf",
+        content_type="application/pdf",
+        size=len(MARKUP),
+        sha256=hashlib.sha256(MARKUP).hexdigest(),
+        opener=lambda: io.BytesIO(MARKUP),
+        recorder=lambda f: noted.append((f.state, f.provider_file_id)),
+        **fields,
+    )
+    return file, noted
+
+
+def post(account: ProviderAccount, file: OutgoingFile, kind: str = "rfi") -> None:
+    get_provider("autodesk").post_response(
+        facts=ACC,
+        account=account,
+        company_id=HUB,
+        project_id=PROJECT,
+        kind=kind,  # type: ignore[arg-type]
+        item_id="rfi-1" if kind == "rfi" else "item-1",
+        receiving_user_id=ME,
+        option_id="r2",
+        comment="See the clouded revisions.",
+        files=[file],
+    )
+
+
+def oss_flow(mocked: responses.RequestsMock) -> None:
+    mocked.get(OSS, json={"uploadKey": "key-1", "urls": [S3], "urlExpiration": "2026-03-02T10:00:00Z"})
+    mocked.put(S3, status=200, headers={"ETag": '"e1"'})
+    mocked.post(OSS, json={"objectId": URN, "size": len(MARKUP)})
+
+
+def sent(mocked: responses.RequestsMock, method: str, url: str) -> list[Any]:
+    return [c.request for c in mocked.calls if c.request.method == method and str(c.request.url).split("?")[0] == url]
+
+
+def test_an_rfi_answers_file_is_stored_uploaded_through_oss_and_named_in_the_responses_attachments(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFI_1, json=rfi(1))
+    folders = [
+        {"id": "f-plans", "attributes": {"name": "Plans"}},
+        {"id": "f-pf", "attributes": {"name": "Project Files"}},
+    ]
+    mocked.get(TOP_FOLDERS, json={"data": folders})
+    mocked.post(STORAGE, json={"data": {"type": "objects", "id": URN}}, status=201)
+    oss_flow(mocked)
+    mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
+    file, noted = markup()
+
+    post(account, file)
+
+    storage = json.loads(sent_body(sent(mocked, "POST", STORAGE)[0]))
+    assert storage["data"]["attributes"] == {"name": "S-201 markup.pdf"}
+    assert storage["data"]["relationships"]["target"]["data"] == {"type": "folders", "id": "f-pf"}
+    [put] = sent(mocked, "PUT", S3.split("?")[0])
+    assert "Authorization" not in put.headers  # S3's signed URL is the credential
+    body = put.body if isinstance(put.body, bytes) else put.body.read()  # a streamed body, as requests reads it
+    assert body == MARKUP and put.headers["Content-Length"] == str(len(MARKUP))
+    assert json.loads(sent_body(sent(mocked, "POST", OSS)[0])) == {"uploadKey": "key-1", "size": len(MARKUP)}
+    answer = json.loads(sent_body(sent(mocked, "POST", f"{RFI_1}/responses")[0]))
+    assert answer == {
+        "text": "See the clouded revisions.",
+        "status": "answered",
+        "attachments": [{"name": "S-201 markup.pdf", "urn": URN, "urnType": "oss"}],
+    }
+    assert noted == [(STARTED, URN), (UPLOADED, URN)]
+
+
+def test_a_file_whose_upload_completed_is_named_again_without_uploading_it_again(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFI_1, json=rfi(1))
+    mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
+    file, _ = markup(state=UPLOADED, provider_file_id=URN, provider_state={"urn": URN})
+
+    post(account, file)
+
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST"]
+    assert json.loads(sent_body(mocked.calls[-1].request))["attachments"][0]["urn"] == URN
+
+
+def test_a_storage_object_whose_upload_was_cut_short_is_filled_again_not_created_again(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFI_1, json=rfi(1))
+    oss_flow(mocked)
+    mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
+    file, noted = markup(state=STARTED, provider_file_id=URN, provider_state={"urn": URN})
+
+    post(account, file)
+
+    assert not sent(mocked, "POST", STORAGE) and len(sent(mocked, "PUT", S3.split("?")[0])) == 1
+    assert noted == [(UPLOADED, URN)]
+
+
+def test_an_rfi_already_holding_the_answer_is_not_answered_again_nor_its_file_uploaded(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    held = {"id": "resp-0", "text": "See the clouded revisions.", "status": "answered", "createdBy": ME}
+    mocked.get(RFI_1, json=rfi(1, responses=[held]))
+    file, _ = markup()
+
+    post(account, file)
+
+    assert [c.request.method for c in mocked.calls] == ["GET"]
+
+
+def steps(mocked: responses.RequestsMock) -> None:
+    tasks = [{"id": "t-mine", "assignedTo": ME, "status": "in-progress"}]
+    mocked.get(f"{ITEM}/steps", json=page([{"id": "s1", "status": "in-progress", "tasks": tasks}], 0, 1, 1))
+
+
+def test_a_reviews_file_is_a_draft_attachment_of_the_task_filled_confirmed_and_published_by_the_close(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    steps(mocked)
+    mocked.get(f"{ITEM}/attachments", json=page([], 0, 0, 0))
+    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "urn": URN, "isFileUploaded": False}
+    mocked.post(f"{ITEM}/attachments", json=draft, status=201)
+    oss_flow(mocked)
+    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": True})
+    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    file, noted = markup()
+
+    post(account, file, kind="submittal")
+
+    created = json.loads(sent_body(sent(mocked, "POST", f"{ITEM}/attachments")[0]))
+    assert created == {"taskId": "t-mine", "name": "S-201 markup.pdf"}
+    assert json.loads(sent_body(sent(mocked, "PATCH", f"{ITEM}/attachments/att-1")[0])) == {"isFileUploaded": True}
+    assert json.loads(sent_body(mocked.calls[-1].request)) == {
+        "responseId": "r2",
+        "responseComment": "See the clouded revisions.",
+        "saveAttachmentDrafts": True,
+    }
+    assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
+
+
+def test_a_draft_made_by_an_attempt_whose_answer_was_lost_is_found_and_filled_not_made_twice(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    steps(mocked)
+    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "urn": URN, "isFileUploaded": False}
+    mocked.get(f"{ITEM}/attachments", json=page([draft], 0, 1, 1))
+    oss_flow(mocked)
+    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": True})
+    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    file, noted = markup()
+
+    post(account, file, kind="submittal")
+
+    assert not sent(mocked, "POST", f"{ITEM}/attachments")
+    assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
+
+
+def test_a_file_in_with_an_oss_urn_downloads_through_the_signed_url_signeds3download_gives(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    download = f"{AUTODESK}/oss/v2/buckets/wip.dm.prod/objects/f1.pdf/signeds3download"
+    signed = "https://s3.example.com/download/f1.pdf?X-Amz-Signature=xyz"
+    mocked.get(download, json={"status": "complete", "url": signed})
+    mocked.get(signed, body=MARKUP)
+    ref = AttachmentRef(provider_id="f1", filename="A-501.pdf", url=download, authenticated=True)
+
+    answer = get_provider("autodesk").open_attachment(account=account, ref=ref)
+
+    assert answer.content == MARKUP
+    assert mocked.calls[0].request.headers["Authorization"].startswith("Bearer ")
+    assert "Authorization" not in mocked.calls[1].request.headers

@@ -1,0 +1,175 @@
+"""The sandbox's Autodesk file flows are strict: Data Management storage, OSS signed uploads (a wrong uploadKey, or one
+whose bytes never arrived, is Autodesk's 400), RFI response attachments and submittal task attachments refuse what
+Autodesk does not take; what a response attached shows on the control page."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import requests
+
+from sandbox.testing import RunningSandbox
+
+from .conftest import TIMEOUT, Api
+from .test_autodesk import ACC, _acc_project, _hubs
+
+CONTENT = b"%PDF-1.4 a clouded sketch " * 20
+
+
+def reviewer(sandbox: RunningSandbox) -> Api:
+    return Api(sandbox, "autodesk", "reviewer@sandbox.test")
+
+
+def project_files(api: Api) -> tuple[str, str]:
+    """(b.projectId, id of its Project Files folder)."""
+    hub, project = _hubs(api)[ACC], _acc_project(api)
+    folders = api.get(f"/project/v1/hubs/{hub}/projects/{project}/topFolders").json()["data"]
+    return project, next(f["id"] for f in folders if f["attributes"]["name"] == "Project Files")
+
+
+def storage_body(folder: str, name: str = "sketch.pdf") -> dict[str, Any]:
+    target = {"data": {"type": "folders", "id": folder}}
+    return {
+        "jsonapi": {"version": "1.0"},
+        "data": {"type": "objects", "attributes": {"name": name}, "relationships": {"target": target}},
+    }
+
+
+def stored_object(api: Api) -> tuple[str, str]:
+    """(b.projectId, object key) of a new, empty storage object."""
+    project, folder = project_files(api)
+    created = api.post(f"/data/v1/projects/{project}/storage", json=storage_body(folder))
+    assert created.status_code == 201, created.text
+    return project, created.json()["data"]["id"].rsplit("/", 1)[1]
+
+
+def oss(key: str) -> str:
+    return f"/oss/v2/buckets/wip.dm.prod/objects/{key}/signeds3upload"
+
+
+def upload(api: Api, key: str, content: bytes = CONTENT) -> str:
+    """Open a session and PUT the bytes to its signed URL; its uploadKey."""
+    session = api.get(oss(key)).json()
+    assert requests.put(session["urls"][0], data=content, timeout=TIMEOUT).status_code == 200
+    return str(session["uploadKey"])
+
+
+def test_a_storage_payload_with_undocumented_keys_or_an_unknown_folder_is_refused(sandbox: RunningSandbox) -> None:
+    api = reviewer(sandbox)
+    project, folder = project_files(api)
+    url = f"/data/v1/projects/{project}/storage"
+
+    assert api.post(url, json={**storage_body(folder), "extra": 1}).status_code == 400
+    wrong = storage_body(folder)
+    wrong["data"]["attributes"]["size"] = 3
+    assert api.post(url, json=wrong).status_code == 400
+    assert api.post(url, json=storage_body("urn:adsk.wipprod:fs.folder:co.nope")).status_code == 404
+    assert api.post(f"/data/v1/projects/{project[2:]}/storage", json=storage_body(folder)).status_code == 404
+
+
+def test_an_upload_completes_only_with_its_own_upload_key_after_its_bytes_arrived(sandbox: RunningSandbox) -> None:
+    api = reviewer(sandbox)
+    _project, key = stored_object(api)
+
+    assert api.get(oss(key), params={"colour": "red"}).status_code == 400
+    empty = api.get(oss(key)).json()["uploadKey"]
+    refused = api.post(oss(key), json={"uploadKey": empty})
+    assert refused.status_code == 400 and "PUT the bytes" in refused.text
+    upload_key = upload(api, key)
+    assert api.post(oss(key), json={"uploadKey": "not-the-key"}).status_code == 400
+    assert api.post(oss(key), json={"uploadKey": upload_key, "parts": 1}).status_code == 400
+    assert api.post(oss(key), json={"uploadKey": upload_key, "size": len(CONTENT) + 1}).status_code == 400
+    done = api.post(oss(key), json={"uploadKey": upload_key, "size": len(CONTENT)})
+    assert done.status_code == 200 and done.json()["size"] == len(CONTENT)
+
+
+def test_the_signed_url_refuses_a_changed_signature_or_once_expired(sandbox: RunningSandbox) -> None:
+    api = reviewer(sandbox)
+    _project, key = stored_object(api)
+    url = api.get(oss(key)).json()["urls"][0]
+
+    assert requests.put(url.replace("signature=", "signature=0"), data=CONTENT, timeout=TIMEOUT).status_code == 403
+    sandbox.clock.advance(121)
+    assert requests.put(url, data=CONTENT, timeout=TIMEOUT).status_code == 403
+
+
+def rfi_url(api: Api, project: str) -> str:
+    search = api.post(
+        f"/construction/rfis/v3/projects/{project[2:]}/search:rfis", json={"filter": {"status": ["open"]}}
+    )
+    return f"/construction/rfis/v3/projects/{project[2:]}/rfis/{search.json()['results'][0]['id']}"
+
+
+def test_an_rfi_response_takes_only_completed_uploads_and_shows_them_on_the_response(sandbox: RunningSandbox) -> None:
+    api = reviewer(sandbox)
+    project, key = stored_object(api)
+    urn = f"urn:adsk.objects:os.object:wip.dm.prod/{key}"
+    rfi = rfi_url(api, project)
+    answer = {"text": "See the sketch.", "status": "answered"}
+
+    early = api.post(f"{rfi}/responses", json={**answer, "attachments": [{"name": "sketch.pdf", "urn": urn}]})
+    assert early.status_code == 400 and "not a completed upload" in early.text
+    api.post(oss(key), json={"uploadKey": upload(api, key)})
+    extra = [{"name": "sketch.pdf", "urn": urn, "folder": "x"}]
+    assert api.post(f"{rfi}/responses", json={**answer, "attachments": extra}).status_code == 400
+    entry = {"name": "sketch.pdf", "urn": urn, "urnType": "oss"}
+    assert api.post(f"{rfi}/responses", json={**answer, "attachments": [entry]}).status_code == 201
+
+    [response] = api.get(rfi).json()["responses"]
+    assert [(a["name"], a["urn"]) for a in response["attachments"]] == [("sketch.pdf", urn)]
+    files = sandbox.app.store.all("SELECT filename, sha256 FROM response_files WHERE provider = 'autodesk'")
+    assert [(f["filename"], f["sha256"]) for f in files] == [("sketch.pdf", hashlib.sha256(CONTENT).hexdigest())]
+    assert "sketch.pdf" in requests.get(f"{sandbox.base_url}/_control/", timeout=TIMEOUT).text  # the control page
+
+
+def my_task(sandbox: RunningSandbox, api: Api) -> tuple[str, str, str]:
+    """(item URL, step id, task id) of the reviewer's open review task on the project's first submittal."""
+    project = _acc_project(api)[2:]
+    base = f"/construction/submittals/v2/projects/{project}"
+    item = api.get(f"{base}/items").json()["results"][0]
+    me = sandbox.app.store.row("SELECT adsk_id FROM users WHERE id = 7000000001")["adsk_id"]
+    step = api.get(f"{base}/items/{item['id']}/steps").json()["results"][0]
+    task = next(t for t in step["tasks"] if t["assignedTo"] == me)
+    return f"{base}/items/{item['id']}", step["id"], task["id"]
+
+
+def test_a_task_attachment_is_confirmed_only_once_uploaded_and_published_only_by_a_close_that_saves_it(
+    sandbox: RunningSandbox,
+) -> None:
+    api = reviewer(sandbox)
+    item, step, task = my_task(sandbox, api)
+    assert api.post(f"{item}/attachments", json={"taskId": task}).status_code == 400
+    assert api.post(f"{item}/attachments", json={"taskId": task, "name": "a.pdf", "urn": "x"}).status_code == 400
+    draft = api.post(f"{item}/attachments", json={"taskId": task, "name": "markup.pdf"}).json()
+    key = draft["urn"].rsplit("/", 1)[1]
+
+    early = api.patch(f"{item}/attachments/{draft['id']}", json={"isFileUploaded": True})
+    assert early.status_code == 400 and "not uploaded" in early.text
+    api.post(oss(key), json={"uploadKey": upload(api, key)})
+    assert api.patch(f"{item}/attachments/{draft['id']}", json={"isFileUploaded": True}).status_code == 200
+    listed = api.get(f"{item}/attachments").json()["results"]
+    assert [(a["name"], a["isFileUploaded"]) for a in listed] == [("markup.pdf", True)]
+
+    responses = api.get(item.rsplit("/items/", 1)[0] + "/responses").json()["results"]
+    close = f"{item}/steps/{step}/tasks/{task}:close"
+    body = {"responseId": responses[0]["id"], "saveAttachmentDrafts": True}
+    assert api.post(close, json={**body, "attachments": []}).status_code == 400
+    assert api.post(close, json=body).status_code == 200
+    files = sandbox.app.store.all("SELECT filename, approver_id FROM response_files WHERE provider = 'autodesk'")
+    assert [f["filename"] for f in files] == ["markup.pdf"] and files[0]["approver_id"] is not None
+
+
+def test_a_close_that_does_not_save_the_drafts_discards_them(sandbox: RunningSandbox) -> None:
+    api = reviewer(sandbox)
+    item, step, task = my_task(sandbox, api)
+    draft = api.post(f"{item}/attachments", json={"taskId": task, "name": "markup.pdf"}).json()
+    key = draft["urn"].rsplit("/", 1)[1]
+    api.post(oss(key), json={"uploadKey": upload(api, key)})
+    api.patch(f"{item}/attachments/{draft['id']}", json={"isFileUploaded": True})
+    responses = api.get(item.rsplit("/items/", 1)[0] + "/responses").json()["results"]
+
+    assert api.post(f"{item}/steps/{step}/tasks/{task}:close", json={"responseId": responses[0]["id"]}).ok
+
+    assert api.get(f"{item}/attachments").json()["results"] == []
+    assert not sandbox.app.store.all("SELECT * FROM response_files WHERE provider = 'autodesk'")
