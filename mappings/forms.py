@@ -118,9 +118,10 @@ class MappingForm(KeywordChoiceForm):
         initial_choices: Mapping[str, str] | None = None,
         flags: MappingCheck | None = None,
         prefix: str | None = "mapping",
+        label: str = "",
     ) -> None:
         self.provider = provider
-        self.provider_label = provider_label(provider)
+        self.provider_label = label or provider_label(provider)
         self.options = list(options)
         super().__init__(
             data,
@@ -140,14 +141,12 @@ class MappingForm(KeywordChoiceForm):
         keywords: Sequence[str],
         options: Sequence[ResponseOption],
         prefix: str | None = "mapping",
+        label: str = "",
     ) -> MappingForm:
-        """Edit a connection's saved table: saved choices preselected, renamed / gone responses flagged."""
-        flags = check_rows(
-            rows=table_rows(table=table),
-            keywords=keywords,
-            options=options,
-            provider_label=provider_label(table.provider),
-        )
+        """Edit a connection's saved table: saved choices preselected, renamed / gone responses flagged. `label` is
+        what the connection's pages call the provider (Autodesk's product name for the project)."""
+        label = label or provider_label(table.provider)
+        flags = check_rows(rows=table_rows(table=table), keywords=keywords, options=options, provider_label=label)
         initial = mapping_initial(
             firm=table.firm, provider=table.provider, keywords=keywords, options=options, table=table
         )
@@ -159,6 +158,7 @@ class MappingForm(KeywordChoiceForm):
             initial_choices=initial,
             flags=flags,
             prefix=prefix,
+            label=label,
         )
 
     @classmethod
@@ -171,10 +171,19 @@ class MappingForm(KeywordChoiceForm):
         keywords: Sequence[str],
         options: Sequence[ResponseOption],
         prefix: str | None = "mapping",
+        label: str = "",
     ) -> MappingForm:
         """The configure page's mapping before the link exists: prefilled from the firm's (or shipped) defaults."""
         initial = mapping_initial(firm=firm, provider=provider, keywords=keywords, options=options)
-        return cls(data, provider=provider, keywords=keywords, options=options, initial_choices=initial, prefix=prefix)
+        return cls(
+            data,
+            provider=provider,
+            keywords=keywords,
+            options=options,
+            initial_choices=initial,
+            prefix=prefix,
+            label=label,
+        )
 
 
 class DefaultMappingForm(KeywordChoiceForm):

@@ -183,6 +183,14 @@ class ProjectLink(FirmOwned):
             facts.region,
         )
 
+    @property
+    def provider_name(self) -> str:
+        """The provider's name for this project on every page and e-mail: "Autodesk Construction Cloud" or "BIM 360"
+        from an Autodesk project's type, so that one project is never called both."""
+        from providers.registry import project_provider_label
+
+        return project_provider_label(self.provider, self.provider_facts)
+
     def cursor_for(self, kind: str) -> dt.datetime | None:
         return getattr(self, f"{kind}_cursor")
 

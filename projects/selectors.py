@@ -26,7 +26,6 @@ from projects.models import (
     SyncRun,
 )
 from providers.models import ProviderAccount
-from providers.registry import provider_label
 from providers.types import ResponseOption
 
 # -- sync engine reads ---------------------------------------------------------------------------------------------
@@ -141,7 +140,7 @@ def polling_slowed_words(*, link: ProjectLink, now: dt.datetime) -> str:
     if stretch <= 1.0:
         return ""
     interval = poll_interval(link)
-    label = provider_label(link.provider)
+    label = link.provider_name
     return (
         f"Polled about every {round(interval * stretch)} s instead of every {interval} s: this {label} account's "
         f"connections together would otherwise use more of its hourly request limit than the portal allows itself. "
@@ -160,7 +159,7 @@ def next_sync_words(*, link: ProjectLink, now: dt.datetime) -> str:
     """When the next sync starts and why, as the sweep will really decide it (projects.services.sweep)."""
     from projects.services.pull import poll_interval
 
-    label = provider_label(link.provider)
+    label = link.provider_name
     if link.status == ProjectLink.Status.PAUSED and not link.auto_paused:
         return "No sync is planned while the connection is paused. Press Resume to sync again."
     if link.status == ProjectLink.Status.CONNECTION_LOST:
@@ -189,7 +188,7 @@ def _every(seconds: int) -> str:
 def _waiting_words(link: ProjectLink) -> str:
     if link.shared_budget_wait_since is None:
         return ""
-    label = provider_label(link.provider)
+    label = link.provider_name
     return (
         f"Waiting for {label}'s shared request budget: {label} limits how many requests all of the portal's "
         f"customers together may make each minute, so the portal syncs its connections in turn. This one syncs as "

@@ -66,6 +66,8 @@ class ProviderAccount(FirmOwned):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     last_error = models.TextField(blank=True, help_text="The last problem, in words a firm user understands.")
+    # When the firm was told this receiving user must sign in again; cleared when they do, so each loss is told once.
+    lost_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

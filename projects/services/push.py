@@ -198,7 +198,7 @@ def _wait_for_reviewer(response: ItemResponse, exc: NeedsReauthorization, now: d
     Answers False when the response's reviewer is the link's only working one (then the whole link is lost).
     """
     from projects.selectors import link_reviewer_accounts
-    from projects.services.health import account_mark_needs_reauth
+    from projects.services.health import account_mark_needs_reauth, reviewer_lost_notify
 
     reviewer = response.reviewer
     if reviewer is None:
@@ -207,6 +207,7 @@ def _wait_for_reviewer(response: ItemResponse, exc: NeedsReauthorization, now: d
     if not any(a.status == ProviderAccount.Status.ACTIVE for a in others):
         return False
     account_mark_needs_reauth(account=reviewer, exc=exc)
+    reviewer_lost_notify(link=response.link, account=reviewer, now=now)
     who = reviewer.name or reviewer.email or reviewer.provider_user_id
     words = f"Waiting for {who} to reconnect: {exc.message} It goes out as soon as they sign in again."
     # Due at once: the sweep leaves it alone while the reviewer's account needs re-authorisation.

@@ -129,5 +129,6 @@ def test_denying_consent_on_the_sandbox_saves_nothing(browser: Client, sandbox: 
     callback = urlsplit(consent(sandbox, start["Location"], decision="deny"))
     response = browser.get(f"{callback.path}?{callback.query}")
     assert response.status_code == 400
-    assert "You chose not to allow" in response.content.decode()
+    assert "You pressed Deny on Autodesk" in response.content.decode()
+    assert ">Try again<" in response.content.decode()
     assert ProviderAccount.objects.count() == 0
