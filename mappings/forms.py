@@ -86,6 +86,11 @@ class KeywordChoiceForm(forms.Form):
             rows.append(MappingFormRow(keyword=keyword, field=bound, flag=flag, note_id=f"{bound.auto_id}-note"))
         return rows
 
+    def has_notes(self) -> bool:
+        """Whether any row has something to say (an error, a renamed or missing response): the table shows its
+        Notes column only then, rather than an always-empty one."""
+        return any(row.field.errors or (row.flag and row.flag.is_flagged) for row in self.rows())
+
     def stale_flags(self) -> list[RowCheck]:
         """Saved rows whose keyword Project Center no longer has; shown so they are not dropped unseen."""
         return [r for r in (self.flags.rows if self.flags else ()) if r.status == "stale"]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from connector_portal.dates import when
 from connector_portal.models import Connector, FirmOwned
 from projects.constants import DEFAULT_SYNC_INTERVAL
 from providers.types import ProjectFacts
@@ -420,7 +421,7 @@ class SyncRun(FirmOwned):
         indexes = [models.Index(fields=["link", "-started_at"], name="syncrun_link_recent")]
 
     def __str__(self) -> str:
-        return f"Sync of {self.link_id} at {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+        return f"Sync of {self.link_id} at {when(self.started_at)} ({self.get_status_display()})"
 
     @property
     def progress_percent(self) -> int | None:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from connector_portal.dates import when
 from connector_portal.models import Connector, FirmOwned
 from providers.fields import EncryptedTextField
 
@@ -110,4 +111,4 @@ class OAuthState(FirmOwned):
         verbose_name = "OAuth state"
 
     def __str__(self) -> str:
-        return f"{self.get_provider_display()} connect started {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_provider_display()} connect started {when(self.created_at)}"

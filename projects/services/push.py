@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connector_portal import logcontext
+from connector_portal.dates import at_time
 from connector_portal.models import Firm
 from mappings.constants import normalise
 from mappings.matching import TranslationError
@@ -319,9 +320,8 @@ def _gave_up(exc: ProviderError, attempts: int) -> str:
 
 
 def _retrying(exc: ProviderError, at: dt.datetime) -> str:
-    return (
-        f"Not delivered yet: {exc.message} The portal sends it again by itself at {at:%H:%M} UTC; nothing needs doing."
-    )
+    again = at_time(at)
+    return f"Not delivered yet: {exc.message} The portal sends it again by itself at {again} UTC; nothing needs doing."
 
 
 def response_retry(*, response: ItemResponse, now: dt.datetime | None = None) -> bool:

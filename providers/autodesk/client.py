@@ -136,7 +136,7 @@ class AutodeskClient(Provider):
         # One Autodesk name per project, from its type: a firm knows its project as ACC or BIM 360, not "Autodesk".
         if facts.project_type == "ACC":
             return "Autodesk Construction Cloud"
-        return "BIM 360" if facts.bim360 else "BIM 360 / Autodesk Construction Cloud"
+        return "BIM 360" if facts.bim360 else cls.label  # not read yet: the company's name until the next sync
 
     @property
     def token_url(self) -> str:
