@@ -340,7 +340,7 @@ def _count_failure(webhook: OutboundWebhook, outcome: Outcome, now: dt.datetime)
     if webhook.active and webhook.consecutive_failures >= settings.OUTBOUND_WEBHOOK_DISABLE_AFTER:
         reason = (
             f"Turned off after {webhook.consecutive_failures} failed attempts in a row since "
-            f"{when(webhook.failing_since)} UTC. Last: {outcome.error} Fix the endpoint, press "
+            f"{when(webhook.failing_since or now)} UTC. Last: {outcome.error} Fix the endpoint, press "
             "“Send test”, then turn the webhook on again. Until then, Project Center must poll the feed."
         )
         turned_off = OutboundWebhook.objects.filter(pk=webhook.pk, active=True).update(
