@@ -97,8 +97,8 @@ def _summary(finished: Sequence[SyncRun]) -> str:
     )
     count = f"{len(finished)} sync{'s' if len(finished) != 1 else ''}"
     return (
-        f"{count} {span}: {items} items received and {errors} error{'s' if errors != 1 else ''} in all; "
-        f"the most in one sync, {most.fetched} items, at {when(most.started_at)}."
+        f"{count} {span}: {items:,} items received and {errors:,} error{'s' if errors != 1 else ''} in all; "
+        f"the most in one sync, {most.fetched:,} items, at {when(most.started_at)}."
     )
 
 
@@ -123,7 +123,7 @@ def sync_chart(runs: Sequence[SyncRun]) -> SyncChart | None:
                 errors=errors,
                 time=at_time(run.started_at),
                 time_x=round(LEFT + index * slot_w + slot_w / 2, 1),
-                words=f"{when(run.started_at)}: {run.fetched} items, {run.errors} errors",
+                words=f"{when(run.started_at)}: {run.fetched:,} items, {run.errors:,} errors",
             )
         )
     return SyncChart(slots=slots, ticks=ticks, summary=_summary(finished))
