@@ -10,6 +10,8 @@ import re
 import pytest
 from django.test import Client
 
+from connector_portal.models import Firm, Licence, ProjectCenterProject
+from mappings.models import KeywordList
 from projects.models import ProjectLink, SyncedItem, SyncRun
 from providers.models import ProviderAccount
 from providers.types import ResponseOption
@@ -115,6 +117,22 @@ def test_pages_show_dates_in_one_format(
         assert "1 Dec 2026 16:30" in page, url
         assert not DJANGO_DEFAULTS.search(page), (url, DJANGO_DEFAULTS.search(page))
     assert "Due</dt><dd>1 Dec 2026</dd>" in member_client.get(f"{CONNECTION}items/").content.decode()
+
+
+def test_the_dashboard_and_the_keyword_page_show_dates_in_the_same_format(
+    member_client: Client, firm: Firm, pc_project: ProjectCenterProject
+) -> None:
+    Licence.objects.filter(firm=firm).update(valid_until=dt.date(2027, 3, 9))
+    KeywordList.objects.create(firm=firm, project=pc_project, kind="submittal_action")
+    KeywordList.objects.filter(project=pc_project).update(updated_at=MOMENT)  # updated_at is set on every save
+
+    dashboard = member_client.get("/").content.decode()
+    keywords = member_client.get("/mappings/projects/PC-1/keywords/").content.decode()
+
+    assert "Valid until: 9 Mar 2027" in dashboard
+    assert "1 Dec 2026 16:30" in keywords
+    for page in (dashboard, keywords):
+        assert not DJANGO_DEFAULTS.search(page), DJANGO_DEFAULTS.search(page)
 
 
 def test_a_long_reason_is_said_once_below_the_table_and_rows_carry_a_short_label(
