@@ -10,6 +10,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 
+from connector_portal.dates import when
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -189,7 +191,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["firm", "-created_at"], name="audit_firm_recent")]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_label}"
+        return f"{when(self.created_at)} {self.actor_label} {self.action} {self.target_label}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:

@@ -219,6 +219,10 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format on every page, "1 Dec 2026 16:30" (connector_portal/formats/en/formats.py wins over the locale's).
+FORMAT_MODULE_PATH = ["connector_portal.formats"]
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y H:i"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

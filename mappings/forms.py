@@ -86,6 +86,11 @@ class KeywordChoiceForm(forms.Form):
             rows.append(MappingFormRow(keyword=keyword, field=bound, flag=flag, note_id=f"{bound.auto_id}-note"))
         return rows
 
+    def has_notes(self) -> bool:
+        """Whether any row has something to say (an error, a renamed or missing response): the table shows its
+        Notes column only then, rather than an always-empty one."""
+        return any(row.field.errors or (row.flag and row.flag.is_flagged) for row in self.rows())
+
     def stale_flags(self) -> list[RowCheck]:
         """Saved rows whose keyword Project Center no longer has; shown so they are not dropped unseen."""
         return [r for r in (self.flags.rows if self.flags else ()) if r.status == "stale"]
@@ -118,9 +123,10 @@ class MappingForm(KeywordChoiceForm):
         initial_choices: Mapping[str, str] | None = None,
         flags: MappingCheck | None = None,
         prefix: str | None = "mapping",
+        label: str = "",
     ) -> None:
         self.provider = provider
-        self.provider_label = provider_label(provider)
+        self.provider_label = label or provider_label(provider)
         self.options = list(options)
         super().__init__(
             data,
@@ -140,14 +146,12 @@ class MappingForm(KeywordChoiceForm):
         keywords: Sequence[str],
         options: Sequence[ResponseOption],
         prefix: str | None = "mapping",
+        label: str = "",
     ) -> MappingForm:
-        """Edit a connection's saved table: saved choices preselected, renamed / gone responses flagged."""
-        flags = check_rows(
-            rows=table_rows(table=table),
-            keywords=keywords,
-            options=options,
-            provider_label=provider_label(table.provider),
-        )
+        """Edit a connection's saved table: saved choices preselected, renamed / gone responses flagged. `label` is
+        what the connection's pages call the provider (Autodesk's product name for the project)."""
+        label = label or provider_label(table.provider)
+        flags = check_rows(rows=table_rows(table=table), keywords=keywords, options=options, provider_label=label)
         initial = mapping_initial(
             firm=table.firm, provider=table.provider, keywords=keywords, options=options, table=table
         )
@@ -159,6 +163,7 @@ class MappingForm(KeywordChoiceForm):
             initial_choices=initial,
             flags=flags,
             prefix=prefix,
+            label=label,
         )
 
     @classmethod
@@ -171,10 +176,19 @@ class MappingForm(KeywordChoiceForm):
         keywords: Sequence[str],
         options: Sequence[ResponseOption],
         prefix: str | None = "mapping",
+        label: str = "",
     ) -> MappingForm:
         """The configure page's mapping before the link exists: prefilled from the firm's (or shipped) defaults."""
         initial = mapping_initial(firm=firm, provider=provider, keywords=keywords, options=options)
-        return cls(data, provider=provider, keywords=keywords, options=options, initial_choices=initial, prefix=prefix)
+        return cls(
+            data,
+            provider=provider,
+            keywords=keywords,
+            options=options,
+            initial_choices=initial,
+            prefix=prefix,
+            label=label,
+        )
 
 
 class DefaultMappingForm(KeywordChoiceForm):

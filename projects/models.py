@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from connector_portal.dates import when
 from connector_portal.models import Connector, FirmOwned
 from projects.constants import DEFAULT_SYNC_INTERVAL
 from providers.types import ProjectFacts
@@ -182,6 +183,14 @@ class ProjectLink(FirmOwned):
             facts.rfi_container_id,
             facts.region,
         )
+
+    @property
+    def provider_name(self) -> str:
+        """The provider's name for this project on every page and e-mail: "Autodesk Construction Cloud" or "BIM 360"
+        from an Autodesk project's type, so that one project is never called both."""
+        from providers.registry import project_provider_label
+
+        return project_provider_label(self.provider, self.provider_facts)
 
     def cursor_for(self, kind: str) -> dt.datetime | None:
         return getattr(self, f"{kind}_cursor")
@@ -412,7 +421,7 @@ class SyncRun(FirmOwned):
         indexes = [models.Index(fields=["link", "-started_at"], name="syncrun_link_recent")]
 
     def __str__(self) -> str:
-        return f"Sync of {self.link_id} at {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+        return f"Sync of {self.link_id} at {when(self.started_at)} ({self.get_status_display()})"
 
     @property
     def progress_percent(self) -> int | None:

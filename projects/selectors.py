@@ -3,10 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from connector_portal.dates import at_time
 from connector_portal.models import Firm, ProjectCenterProject
 from connector_portal.tenancy import get_for_firm_or_404, scoped
 from mappings.constants import DEFAULT_RESPONSE_KEYWORDS, normalise
@@ -25,26 +26,13 @@ from projects.models import (
     SyncedItem,
     SyncRun,
 )
+from projects.selectors_chart import RunRow, SyncChart, run_rows, sync_chart
 from providers.models import ProviderAccount
-from providers.registry import provider_label
 from providers.types import ResponseOption
 
 # -- sync engine reads ---------------------------------------------------------------------------------------------
 
 RECENT_RUNS = 12
-CHART_WIDTH = 240
-CHART_HEIGHT = 48
-
-
-@dataclass(frozen=True)
-class ChartBar:
-    x: int
-    width: int
-    items_y: int
-    items_height: int
-    errors_y: int
-    errors_height: int
-    label: str
 
 
 @dataclass(frozen=True)
@@ -69,13 +57,15 @@ class SyncStatus:
     reason: str
     running: SyncRun | None
     runs: list[SyncRun]
-    chart: list[ChartBar]
+    chart: SyncChart | None
     next_sync_at: dt.datetime | None
     refresh_seconds: int | None
     waiting: str = ""  # why a due sync has not started, in words (the provider's shared budget)
     next_sync: str = ""  # when the next sync really starts and why, in words
     slowed: str = ""  # why the link is polled less often than its interval, in words (the account's budget)
     pace: PollingPace | None = None  # the same in figures (the API's)
+    run_rows: list[RunRow] = field(default_factory=list)  # the Recent syncs table, long reasons kept out of rows
+    run_notes: list[str] = field(default_factory=list)  # those reasons, each once, numbered as the rows cite them
 
     @property
     def is_problem(self) -> bool:
@@ -88,33 +78,6 @@ def _state_words(link: ProjectLink, running: SyncRun | None) -> str:
     if link.status == ProjectLink.Status.PAUSED and link.auto_paused:
         return "Paused after failing for a day"
     return link.get_status_display()
-
-
-def _chart(runs: list[SyncRun]) -> list[ChartBar]:
-    """Bars of items fetched (and errors, in a second colour) per run, oldest on the left."""
-    finished = [r for r in reversed(runs) if r.status not in (SyncRun.Status.RUNNING, SyncRun.Status.QUEUED)]
-    if not finished:
-        return []
-    peak = max(max(r.fetched for r in finished), max(r.errors for r in finished), 1)
-    slot = CHART_WIDTH // RECENT_RUNS
-    bars = []
-    for index, run in enumerate(finished):
-        items_h = round(CHART_HEIGHT * run.fetched / peak)
-        errors_h = round(CHART_HEIGHT * run.errors / peak) if run.errors else 0
-        if run.errors and errors_h < 3:
-            errors_h = 3  # an error must stay visible next to thousands of items
-        bars.append(
-            ChartBar(
-                x=index * slot,
-                width=max(slot - 4, 2),
-                items_y=CHART_HEIGHT - items_h,
-                items_height=items_h,
-                errors_y=CHART_HEIGHT - errors_h,
-                errors_height=errors_h,
-                label=f"{run.started_at:%d %b %H:%M}: {run.fetched} items, {run.errors} errors",
-            )
-        )
-    return bars
 
 
 def run_is_current(run: SyncRun, now: dt.datetime) -> bool:
@@ -132,19 +95,22 @@ def sync_status(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncSta
     running = next((r for r in runs if run_is_current(r, now)), None)
     waiting = _waiting_words(link) if running is None else ""
     pace = polling_pace(link=link, now=now)
+    rows, notes = run_rows(runs)
     return SyncStatus(
         link=link,
         state=_state_words(link, running),
         reason=link.status_reason,
         running=running,
         runs=runs,
-        chart=_chart(runs),
+        chart=sync_chart(runs),
         next_sync_at=link.next_sync_at,
         refresh_seconds=3 if running is not None else None,
         waiting=waiting,
         next_sync=next_sync_words(link=link, now=now) if running is None else "",
         slowed=polling_slowed_words(link=link, pace=pace),
         pace=pace,
+        run_rows=rows,
+        run_notes=notes,
     )
 
 
@@ -161,7 +127,7 @@ def polling_slowed_words(*, link: ProjectLink, pace: PollingPace) -> str:
     """Words for a link polled less often than its interval to keep its account within the provider's budget."""
     if not pace.slowed_by_budget:
         return ""
-    label = provider_label(link.provider)
+    label = link.provider_name
     return (
         f"Polled about every {pace.effective} s instead of every {pace.planned} s: this {label} account's "
         f"connections together would otherwise use more of its hourly request limit than the portal allows itself. "
@@ -173,14 +139,14 @@ def _in(moment: dt.datetime, now: dt.datetime) -> str:
     # The sweep starts due syncs every 30 s, so a due sync starts within the minute after its time.
     minutes = max(0, round((moment - now).total_seconds() / 60))
     when = "within a minute" if minutes < 1 else f"in about {minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{when} (at {timezone.localtime(moment):%H:%M})" if minutes >= 1 else when
+    return f"{when} (at {at_time(moment)})" if minutes >= 1 else when
 
 
 def next_sync_words(*, link: ProjectLink, now: dt.datetime) -> str:
     """When the next sync starts and why, as the sweep will really decide it (projects.services.sweep)."""
     from projects.services.pull import poll_interval
 
-    label = provider_label(link.provider)
+    label = link.provider_name
     if link.status == ProjectLink.Status.PAUSED and not link.auto_paused:
         return "No sync is planned while the connection is paused. Press Resume to sync again."
     if link.status == ProjectLink.Status.CONNECTION_LOST:
@@ -209,7 +175,7 @@ def _every(seconds: int) -> str:
 def _waiting_words(link: ProjectLink) -> str:
     if link.shared_budget_wait_since is None:
         return ""
-    label = provider_label(link.provider)
+    label = link.provider_name
     return (
         f"Waiting for {label}'s shared request budget: {label} limits how many requests all of the portal's "
         f"customers together may make each minute, so the portal syncs its connections in turn. This one syncs as "

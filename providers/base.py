@@ -80,6 +80,9 @@ class Provider(ABC):
     needs_company_choice: ClassVar[bool] = False
     company_word: ClassVar[str] = "company"
     supports_pkce: ClassVar[bool] = True
+    # What the authorize URL adds to make the provider ask who signs in even when its own session remembers someone
+    # ("Sign in as someone else"); empty where the provider documents no such parameter (Procore, ConstructEx).
+    choose_account_params: ClassVar[Mapping[str, str]] = {}
     scopes: ClassVar[tuple[str, ...]] = ()
     production: ClassVar[Endpoints | None] = None
     provider_sandbox: ClassVar[Endpoints | None] = None
@@ -94,6 +97,11 @@ class Provider(ABC):
     # Requests a minute the provider allows the whole application (every firm together) on each kind's API; empty when
     # its limits are per user only. The sweep keeps all links' polling of the provider inside them.
     app_requests_per_minute: ClassVar[Mapping[ItemKind, int]] = {}
+
+    @classmethod
+    def project_label(cls, facts: ProjectFacts) -> str:
+        """The provider's name for one of its projects: what the pages call it (Autodesk names the product)."""
+        return cls.label
 
     def __init__(
         self, *, app: ProviderApp, http: HttpClient | None = None, on_hourly_limit: HourlyLimitObserver | None = None

@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.http import HttpRequest
@@ -34,10 +35,12 @@ STALE_STATES_AFTER = dt.timedelta(days=1)
 
 
 class ConnectFailed(Exception):
-    def __init__(self, message: str, *, title: str = "The connection was not made") -> None:
+    def __init__(self, message: str, *, title: str = "The connection was not made", retry_next: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.title = title
+        # Where a new sign-in would come back to (the state's next_url) when starting again can help: a Deny.
+        self.retry_next = retry_next
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,12 @@ def connect_start(
     provider: str,
     redirect_uri: str,
     next_url: str,
+    choose_account: bool = False,
     now: dt.datetime | None = None,
 ) -> str:
-    """Record a new state and return the provider's authorization URL. Raises ProviderNotAvailable."""
+    """Record a new state and return the provider's authorization URL. Raises ProviderNotAvailable.
+
+    `choose_account` asks the provider to let the person sign in as someone else, where it documents how."""
     now = now or timezone.now()
     module = get_provider(provider)
     state = secrets.token_urlsafe(32)
@@ -81,7 +87,10 @@ def connect_start(
         next_url=next_url,
         created_at=now,
     )
-    return module.authorization_url(redirect_uri=redirect_uri, state=state, code_challenge=challenge)
+    url = module.authorization_url(redirect_uri=redirect_uri, state=state, code_challenge=challenge)
+    if choose_account and module.choose_account_params:
+        url = f"{url}&{urlencode(module.choose_account_params)}"
+    return url
 
 
 def connect_complete(
@@ -100,7 +109,7 @@ def connect_complete(
         firm=firm, user=user, session_key=session_key, provider=provider, value=params.get("state", ""), now=now
     )
     if params.get("error"):
-        raise _provider_refusal(label, params["error"])
+        raise _provider_refusal(label, params["error"], retry_next=state.next_url)
     code = params.get("code", "")
     if not code:
         raise ConnectFailed(f"{label} did not send back a sign-in code. Start the connection again.")
@@ -146,12 +155,13 @@ def _state_consume(
     return state
 
 
-def _provider_refusal(label: str, error: str) -> ConnectFailed:
+def _provider_refusal(label: str, error: str, *, retry_next: str) -> ConnectFailed:
     if error == "access_denied":
         return ConnectFailed(
-            f"You chose not to allow the connector portal to use your {label} account, so nothing was connected. "
-            f"To connect, start again and choose Allow on {label}'s page.",
+            f"You pressed Deny on {label}'s page, so the connector portal may not use your {label} account and "
+            f"nothing was connected. To connect, press Try again and choose Allow on {label}'s page.",
             title="Access was not allowed",
+            retry_next=retry_next,
         )
     return ConnectFailed(
         f"{label} did not complete the sign-in (it answered “{error[:60]}”). Start again; if it keeps happening, "

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from connector_portal.dates import when
 from connector_portal.models import Connector, FirmOwned
 from providers.fields import EncryptedTextField
 
@@ -66,6 +67,8 @@ class ProviderAccount(FirmOwned):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     last_error = models.TextField(blank=True, help_text="The last problem, in words a firm user understands.")
+    # When the firm was told this receiving user must sign in again; cleared when they do, so each loss is told once.
+    lost_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -108,4 +111,4 @@ class OAuthState(FirmOwned):
         verbose_name = "OAuth state"
 
     def __str__(self) -> str:
-        return f"{self.get_provider_display()} connect started {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_provider_display()} connect started {when(self.created_at)}"

@@ -10,6 +10,7 @@ from providers.errors import ProviderNotAvailable
 from providers.http import HttpClient
 from providers.procore import Procore
 from providers.selectors import provider_app_for
+from providers.types import ProjectFacts
 
 PROVIDERS: dict[str, type[Provider]] = {
     Connector.PROCORE: Procore,
@@ -21,6 +22,12 @@ PROVIDERS: dict[str, type[Provider]] = {
 def provider_label(provider: str) -> str:
     cls = PROVIDERS.get(provider)
     return cls.label if cls else provider
+
+
+def project_provider_label(provider: str, facts: ProjectFacts) -> str:
+    """What the pages call the provider of one project (ACC or BIM 360 for Autodesk, from the project's type)."""
+    cls = PROVIDERS.get(provider)
+    return cls.project_label(facts) if cls else provider
 
 
 def provider_takes_files(provider: str) -> bool:

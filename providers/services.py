@@ -52,6 +52,7 @@ def account_connect(
     account.tokens_issued_at = timezone.now()
     account.status = ProviderAccount.Status.ACTIVE
     account.last_error = ""
+    account.lost_notified_at = None  # a later loss is a new one, told again
     account.save()
     audit_record(
         action="provider_account.reconnect" if before else "provider_account.connect",

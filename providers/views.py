@@ -57,9 +57,23 @@ def _with_account(next_url: str, account_id: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _failure(request: HttpRequest, *, title: str, message: str, provider: str, status: int = 400) -> HttpResponse:
-    context = {"title": title, "message": message, "provider_label": provider_label(provider)}
+def _failure(
+    request: HttpRequest, *, title: str, message: str, provider: str, status: int = 400, retry_next: str = ""
+) -> HttpResponse:
+    context = {
+        "title": title,
+        "message": message,
+        "provider_label": provider_label(provider),
+        "retry_url": _retry_url(request, provider, retry_next),
+    }
     return render(request, "providers/connect_failed.html", context, status=status)
+
+
+def _retry_url(request: HttpRequest, provider: str, next_url: str) -> str:
+    """The provider's sign-in again, coming back to the same step; none when that step is not a page of ours."""
+    if not _is_local(request, next_url):
+        return ""
+    return f"{reverse('providers:start', args=[provider])}?{urlencode({'next': next_url})}"
 
 
 def _session_key(request: HttpRequest) -> str:
@@ -97,6 +111,7 @@ def start(
             provider=provider,
             redirect_uri=_redirect_uri(request, provider, app),
             next_url=next_url,
+            choose_account=request.GET.get("switch") == "1",
         )
     except ProviderNotAvailable as exc:
         return _failure(request, title=f"{label} is not available", message=exc.message, provider=provider, status=503)
@@ -119,7 +134,7 @@ def callback(request: AuthenticatedFirmRequest, provider: str) -> HttpResponse:
             request=request,
         )
     except ConnectFailed as exc:
-        return _failure(request, title=exc.title, message=exc.message, provider=provider)
+        return _failure(request, title=exc.title, message=exc.message, provider=provider, retry_next=exc.retry_next)
     # Checked again on the way out: whoever started the state, the browser only ever goes to a page of this portal.
     next_url = connected.next_url if _is_local(request, connected.next_url) else reverse("dashboard")
     return redirect(_with_account(next_url, connected.account.pk))

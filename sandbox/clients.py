@@ -17,6 +17,9 @@ class OAuthProvider:
     pkce_required: bool = False  # ConstructEx
     scope_required: bool = False  # Autodesk
     token_type: str = "Bearer"
+    # The authorize endpoint's documented `prompt` values (Autodesk's authentication.yaml: `login`); a provider that
+    # documents none refuses the parameter, so the portal cannot rely on one it would ignore in production.
+    prompts: tuple[str, ...] = ()
 
     @property
     def client_id(self) -> str:
@@ -25,7 +28,7 @@ class OAuthProvider:
 
 PROVIDERS = {
     "procore": OAuthProvider("procore", "Procore", token_type="bearer"),
-    "autodesk": OAuthProvider("autodesk", "Autodesk", basic_only=True, scope_required=True),
+    "autodesk": OAuthProvider("autodesk", "Autodesk", basic_only=True, scope_required=True, prompts=("login",)),
     "constructex": OAuthProvider("constructex", "ConstructEx", pkce_required=True),
 }
 

@@ -29,6 +29,7 @@ OAUTH_PARAMS = (
     "scope",
     "code_challenge",
     "code_challenge_method",
+    "prompt",
 )
 
 
@@ -51,6 +52,9 @@ def _check(provider: OAuthProvider, params: dict[str, str]) -> tuple[Response | 
         return None, {"error": "unsupported_response_type"}
     if provider.scope_required and not params.get("scope"):
         return None, {"error": "invalid_scope", "error_description": "scope is required"}
+    if "prompt" in params and params["prompt"] not in provider.prompts:
+        allowed = f"one of: {', '.join(provider.prompts)}" if provider.prompts else f"not a {provider.title} parameter"
+        return None, {"error": "invalid_request", "error_description": f"prompt must be {allowed}"}
     challenge, method = params.get("code_challenge"), params.get("code_challenge_method", "plain")
     if provider.pkce_required and not challenge:
         return None, {"error": "invalid_request", "error_description": "PKCE code_challenge (S256) is required"}
@@ -71,9 +75,11 @@ def _action(request: Request, params: dict[str, str]) -> str:
 
 def _sign_in_page(request: Request, provider: OAuthProvider, params: dict[str, str], error: str = "") -> Response:
     problem = f"<p class='error' role='alert'>{escape(error)}</p>" if error else ""
+    # The sandbox keeps no sign-in session, so it always asks; prompt=login (already checked) is said in words.
+    again = "<p class='prompt'>Choose the account to sign in with.</p>" if params.get("prompt") == "login" else ""
     body = (
         f"<h1>Sign in to {provider.title}</h1><p>Local provider sandbox. Seeded users use the password "
-        f"<code>sandbox</code> (run <code>manage.py sandbox_seed</code> to list them).</p>{problem}"
+        f"<code>sandbox</code> (run <code>manage.py sandbox_seed</code> to list them).</p>{again}{problem}"
         f"<form method='post' action='{_action(request, params)}'><input type='hidden' name='step' value='sign_in'>"
         "<label for='login'>Email</label><input id='login' name='login' type='email' autocomplete='username' required>"
         "<label for='password'>Password</label>"

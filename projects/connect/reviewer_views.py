@@ -24,7 +24,7 @@ def reviewer_add(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpR
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
     account = wizard_account(request=request, firm=request.firm)
     if account.provider != link.provider:
-        messages.error(request, f"Sign in to {link.get_provider_display()}, the provider this project is connected to.")
+        messages.error(request, f"Sign in to {link.provider_name}, the provider this project is connected to.")
         return redirect("connect:connection", pc_project_id)
     reviewers = link_reviewers(link=link)
     known = next((r for r in reviewers if r.account.pk == account.pk), None)

@@ -51,9 +51,11 @@ def connector_choices(*, firm: Firm, project: ProjectCenterProject) -> list[Conn
     return choices
 
 
-def start_url(*, provider: str, project: ProjectCenterProject, next_url: str) -> str:
-    """The provider sign-in (`sign_in`: it checks the project), returning to `next_url` with ?account=<id>."""
-    query = urlencode({"project": project.pc_project_id, "next": next_url})
+def start_url(*, provider: str, project: ProjectCenterProject, next_url: str, choose_account: bool = False) -> str:
+    """The provider sign-in (`sign_in`: it checks the project), returning to `next_url` with ?account=<id>;
+    `choose_account` asks the provider to let the person sign in as someone else."""
+    params = {"project": project.pc_project_id, "next": next_url, **({"switch": "1"} if choose_account else {})}
+    query = urlencode(params)
     return f"{reverse('providers:start', args=[provider])}?{query}"
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from connector_portal.models import User
+from connector_portal.models import ProjectCenterProject, User
 from connector_portal.selectors import is_firm_admin, project_get
 from connector_portal.tenancy import AuthenticatedFirmRequest, FirmRequest
 from connector_portal.views import firm_required, refuse_unless_firm_admin
@@ -25,6 +25,7 @@ from projects.selectors import link_reviewers, reviewer_of
 from projects.services import links
 from projects.templatetags.connect_words import pluralize_word
 from providers import views as oauth_views
+from providers.base import Provider
 from providers.errors import ProviderError
 from providers.models import ProviderAccount
 from providers.types import Company, ProviderProject
@@ -121,8 +122,15 @@ def choose_company(request: AuthenticatedFirmRequest, pc_project_id: str) -> Htt
             "account": account,
             "provider": provider,
             "companies": companies,
+            "switch_url": _switch_url(provider, project),
         },
     )
+
+
+def _switch_url(provider: Provider, project: ProjectCenterProject) -> str:
+    """ "Sign in as someone else": the wizard's sign-in again, asking the provider who signs in this time."""
+    next_url = reverse("connect:company", args=[project.pc_project_id])
+    return start_url(provider=provider.key, project=project, next_url=next_url, choose_account=True)
 
 
 def _company(provider: Any, account: Any, company_id: str, request: HttpRequest, project: Any) -> Company | None:
@@ -175,6 +183,7 @@ def choose_project(request: AuthenticatedFirmRequest, pc_project_id: str) -> Htt
             "provider_projects": shown,
             "total": len(found),
             "q": query,
+            "switch_url": _switch_url(provider, project),
         },
     )
 
@@ -359,7 +368,7 @@ def edit_mapping(request: AuthenticatedFirmRequest, pc_project_id: str) -> HttpR
         return render(
             request,
             "connect/problem.html",
-            {"project": link.project, "message": exc.message, "provider_label": link.get_provider_display()},
+            {"project": link.project, "message": exc.message, "provider_label": link.provider_name},
             status=502,
         )
     kinds = ConnectionSettingsForm(data, link=link)
@@ -389,7 +398,7 @@ def receiving_user(request: AuthenticatedFirmRequest, pc_project_id: str) -> Htt
     link = link_get(firm=request.firm, pc_project_id=pc_project_id)
     account = wizard_account(request=request, firm=request.firm)
     if account.provider != link.provider:
-        messages.error(request, f"Sign in to {link.get_provider_display()}, the provider this project is connected to.")
+        messages.error(request, f"Sign in to {link.provider_name}, the provider this project is connected to.")
         return redirect("connect:connection", pc_project_id)
     if request.method == "GET":
         context = {"link": link, "project": link.project, "account": account, "same": account.pk == link.account_id}

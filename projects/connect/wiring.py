@@ -19,7 +19,7 @@ from providers.base import Provider
 from providers.errors import ProviderError
 from providers.http import HttpClient
 from providers.models import ProviderAccount
-from providers.registry import get_provider
+from providers.registry import get_provider, project_provider_label
 from providers.types import Company, ProviderProject, ResponseOption
 
 OPTIONS_CACHE_SECONDS = 300  # the connection page re-checks the mapping against the provider at most this often
@@ -65,7 +65,12 @@ def mapping_form(
         account=account, company_id=company.id if company else "", project_id=provider_project.id, kind="submittal"
     )
     return MappingForm.for_new_link(
-        data, firm=request.firm, provider=provider.key, keywords=response_keywords(project=project), options=options
+        data,
+        firm=request.firm,
+        provider=provider.key,
+        keywords=response_keywords(project=project),
+        options=options,
+        label=project_provider_label(provider.key, provider_project.facts),
     )
 
 
@@ -97,7 +102,11 @@ def link_mapping_form(
         return NoMapping()
     table = link_table_get(firm=link.firm, link=link) or mapping_table_create_for_link(link=link)
     return MappingForm.for_table(
-        data, table=table, keywords=response_keywords(project=link.project), options=live_options(link, fresh=True)
+        data,
+        table=table,
+        keywords=response_keywords(project=link.project),
+        options=live_options(link, fresh=True),
+        label=link.provider_name,
     )
 
 

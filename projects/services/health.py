@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from connector_portal.models import Membership
@@ -107,20 +108,60 @@ def _mark_account_needs_reauth(account: ProviderAccount, exc: ProviderError) -> 
         account.save(update_fields=["status", "last_error", "updated_at"])
 
 
+def _admin_emails(firm_id: int) -> list[str]:
+    return list(
+        Membership.objects.filter(firm_id=firm_id, role=Membership.Role.ADMIN, user__is_active=True)
+        .values_list("user__email", flat=True)
+        .order_by("user__email")
+    )
+
+
+def _person_of(account: ProviderAccount) -> list[str]:
+    """Where the receiving user reads mail: the portal user who signed them in, else the provider's address."""
+    user = account.user
+    if user is not None and user.is_active and user.email:
+        return [user.email]
+    return [account.email.lower()] if account.email else []
+
+
+def reviewer_lost_notify(*, link: ProjectLink, account: ProviderAccount, now: dt.datetime) -> None:
+    """E-mail which receiving user must reconnect, where, and that items still arrive through the others: once per
+    loss (the token refresh, a sync and a response may each notice it; signing in again clears the mark)."""
+    from projects.selectors import link_reviewer_accounts
+
+    told = ProviderAccount.objects.filter(pk=account.pk, lost_notified_at__isnull=True).update(lost_notified_at=now)
+    if not told:
+        return
+
+    who = account.name or account.email or account.provider_user_id
+    working = [a for a in link_reviewer_accounts(link=link) if a.status == ProviderAccount.Status.ACTIVE]
+    others = ", ".join(a.name or a.email or a.provider_user_id for a in working if a.pk != account.pk)
+    recipients = sorted({*_admin_emails(link.firm_id), *_person_of(account)})
+    if not recipients:
+        return
+    provider = link.provider_name
+    page = settings.PORTAL_BASE_URL + reverse("connect:connection", args=[link.project.pc_project_id])
+    subject = f"[Connector portal] {who} must reconnect to {provider}"
+    body = (
+        f"{who}, one of the receiving users of the Project Center project “{link.project}”, must sign in to "
+        f"{provider} again: {account.last_error}\n\n"
+        f"Submittals and RFIs still arrive through {others or 'the other receiving users'}, {who}'s included. "
+        f"{who}'s responses wait (nothing is lost) and go out as soon as they sign in again.\n\n"
+        f"Reconnect on the connection page (Reconnect next to {who}'s name): {page}\n"
+    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+
+
 def _notify_connection_lost_once(link: ProjectLink, now: dt.datetime) -> None:
     """Email the firm's admins once per lost account, however many of its links notice."""
     already = ProjectLink.objects.filter(account_id=link.account_id, reauth_notified_at__isnull=False).exists()
     if link.reauth_notified_at is not None or already:
         return
     link.reauth_notified_at = now
-    recipients = list(
-        Membership.objects.filter(firm_id=link.firm_id, role=Membership.Role.ADMIN, user__is_active=True)
-        .values_list("user__email", flat=True)
-        .order_by("user__email")
-    )
+    recipients = _admin_emails(link.firm_id)
     if not recipients:
         return
-    provider = link.get_provider_display()
+    provider = link.provider_name
     subject = f"[Connector portal] Connection lost — reconnect {provider}"
     body = (
         f"The connector portal can no longer reach {provider} for the Project Center project “{link.project}”.\n\n"

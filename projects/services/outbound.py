@@ -31,6 +31,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from connector_portal.dates import when
 from connector_portal.models import Firm, Membership
 from connector_portal.services import audit_record
 from projects.models import FeedSequence, OutboundDelivery, OutboundWebhook
@@ -349,7 +350,7 @@ def _count_failure(webhook: OutboundWebhook, outcome: Outcome, now: dt.datetime)
     if webhook.active and webhook.consecutive_failures >= settings.OUTBOUND_WEBHOOK_DISABLE_AFTER:
         reason = (
             f"Turned off after {webhook.consecutive_failures} failed attempts in a row since "
-            f"{webhook.failing_since:%Y-%m-%d %H:%M} UTC. Last: {outcome.error} Fix the endpoint, press "
+            f"{when(webhook.failing_since or now)} UTC. Last: {outcome.error} Fix the endpoint, press "
             "“Send test”, then turn the webhook on again. Until then, Project Center must poll the feed."
         )
         turned_off = OutboundWebhook.objects.filter(pk=webhook.pk, active=True).update(

@@ -20,7 +20,12 @@ from projects.models import FeedEntry, ProjectLink, SyncedItem, SyncRun
 from projects.ports import ProviderPort, held_kinds, provider_port_for
 from projects.selectors import link_reviewer_ids
 from projects.services.feed import feed_append
-from projects.services.health import account_mark_needs_reauth, link_record_failure, link_record_success
+from projects.services.health import (
+    account_mark_needs_reauth,
+    link_record_failure,
+    link_record_success,
+    reviewer_lost_notify,
+)
 from projects.services.ingest import REMOVED_FIELDS, PageCounts, ingest_page, item_mark_removed
 from projects.services.lease import LeaseHeartbeat, LeaseLost, heartbeat_thread, lease_acquire, lease_release
 from providers.errors import NeedsReauthorization, ProviderError
@@ -261,7 +266,8 @@ def _pull_kinds(
                 raise
             account_mark_needs_reauth(account=lost, exc=exc)
             if not fail_over():
-                raise
+                raise  # every receiving user is lost: the link's own "connection lost" e-mail says so
+            reviewer_lost_notify(link=link, account=lost, now=clock())
             logger.info("sync of link %s goes on as another reviewer: account %s lost", link.pk, lost.pk)
 
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connector_portal import logcontext
+from connector_portal.dates import at_time
 from connector_portal.models import Firm
 from mappings.constants import normalise
 from mappings.matching import TranslationError
@@ -198,7 +199,7 @@ def _wait_for_reviewer(response: ItemResponse, exc: NeedsReauthorization, now: d
     Answers False when the response's reviewer is the link's only working one (then the whole link is lost).
     """
     from projects.selectors import link_reviewer_accounts
-    from projects.services.health import account_mark_needs_reauth
+    from projects.services.health import account_mark_needs_reauth, reviewer_lost_notify
 
     reviewer = response.reviewer
     if reviewer is None:
@@ -207,6 +208,7 @@ def _wait_for_reviewer(response: ItemResponse, exc: NeedsReauthorization, now: d
     if not any(a.status == ProviderAccount.Status.ACTIVE for a in others):
         return False
     account_mark_needs_reauth(account=reviewer, exc=exc)
+    reviewer_lost_notify(link=response.link, account=reviewer, now=now)
     who = reviewer.name or reviewer.email or reviewer.provider_user_id
     words = f"Waiting for {who} to reconnect: {exc.message} It goes out as soon as they sign in again."
     # Due at once: the sweep leaves it alone while the reviewer's account needs re-authorisation.
@@ -318,9 +320,8 @@ def _gave_up(exc: ProviderError, attempts: int) -> str:
 
 
 def _retrying(exc: ProviderError, at: dt.datetime) -> str:
-    return (
-        f"Not delivered yet: {exc.message} The portal sends it again by itself at {at:%H:%M} UTC; nothing needs doing."
-    )
+    again = at_time(at)
+    return f"Not delivered yet: {exc.message} The portal sends it again by itself at {again} UTC; nothing needs doing."
 
 
 def response_retry(*, response: ItemResponse, now: dt.datetime | None = None) -> bool:

@@ -125,12 +125,20 @@ class AutodeskClient(Provider):
     needs_company_choice = True
     company_word = "hub"
     supports_pkce = True
+    choose_account_params = {"prompt": "login"}  # authentication.yaml: always prompt, whatever the session
     scopes = ("data:read", "data:write", "data:create", "account:read", "user-profile:read")
     production = PRODUCTION
     provider_sandbox = PRODUCTION  # Autodesk has no separate sandbox host; apps are separate registrations
     refresh_token_idle_lifetime = dt.timedelta(days=15)  # PROVIDERS.md: refresh tokens expire after 15 days unused
     # PROVIDERS.md: the RFI and Submittal APIs' limits are per application across all customers.
     app_requests_per_minute: ClassVar[Mapping[ItemKind, int]] = {"rfi": 100, "submittal": 600}
+
+    @classmethod
+    def project_label(cls, facts: ProjectFacts) -> str:
+        # One Autodesk name per project, from its type: a firm knows its project as ACC or BIM 360, not "Autodesk".
+        if facts.project_type == "ACC":
+            return "Autodesk Construction Cloud"
+        return "BIM 360" if facts.bim360 else cls.label  # not read yet: the company's name until the next sync
 
     @property
     def token_url(self) -> str:

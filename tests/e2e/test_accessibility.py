@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import Page, ViewportSize, expect
 
 from connector_portal.models import User
+from projects.models import ProjectLink, SyncRun
 from providers.models import ProviderAccount
 
 from .conftest import Steps
@@ -43,6 +47,25 @@ def check(steps: Steps, name: str, report: dict[str, list[str]]) -> None:
         report[f"{name} ({steps.page.url})"] = found
 
 
+def _recent_syncs(link: ProjectLink) -> None:
+    """Finished syncs, some with errors and one with held submittals: the chart has bars, counts and a note."""
+    start = timezone.now() - dt.timedelta(hours=6)
+    for index, (fetched, errors) in enumerate([(120, 0), (3, 0), (45, 2), (0, 0), (1200, 0), (7, 1)]):
+        SyncRun.objects.create(
+            firm=link.firm,
+            link=link,
+            started_at=start + dt.timedelta(minutes=30 * index),
+            finished_at=start + dt.timedelta(minutes=30 * index, seconds=20),
+            status="failed" if errors else "succeeded",
+            fetched=fetched,
+            errors=errors,
+            held_kinds=["submittal"] if index == 3 else [],
+            message="Submittals are not synced: this project has no keyword list for them yet. " * 2
+            if index == 3
+            else "",
+        )
+
+
 @pytest.mark.browser
 def test_the_portal_pages_have_no_serious_accessibility_problems(
     portal: str, firm_user: User, browser_page: Steps
@@ -68,6 +91,10 @@ def test_the_portal_pages_have_no_serious_accessibility_problems(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("is connected to")).to_be_visible()
     check(steps, "connection", report)
+    _recent_syncs(ProjectLink.objects.get())
+    page.goto(f"{portal}/connect/PC-1001/connection/")
+    expect(page.get_by_role("img", name="Items received (grey) and errors (red) per recent sync")).to_be_visible()
+    check(steps, "connection with its chart of recent syncs", report)
     for name, path in [
         ("edit mapping", "/connect/PC-1001/connection/mapping/"),
         ("disconnect", "/connect/PC-1001/connection/disconnect/"),

@@ -129,5 +129,27 @@ def test_denying_consent_on_the_sandbox_saves_nothing(browser: Client, sandbox: 
     callback = urlsplit(consent(sandbox, start["Location"], decision="deny"))
     response = browser.get(f"{callback.path}?{callback.query}")
     assert response.status_code == 400
-    assert "You chose not to allow" in response.content.decode()
+    assert "You pressed Deny on Autodesk" in response.content.decode()
+    assert ">Try again<" in response.content.decode()
     assert ProviderAccount.objects.count() == 0
+
+
+def test_signing_in_as_someone_else_at_autodesk_prompts_for_the_account_and_connects_them(
+    browser: Client, sandbox: RunningSandbox
+) -> None:
+    start = browser.get("/oauth/autodesk/start/", {"next": "/connect/x/", "switch": "1"})
+    page = requests.get(start["Location"], timeout=TIMEOUT)
+    assert page.status_code == 200 and "Choose the account to sign in with" in page.text  # prompt=login accepted
+    callback = urlsplit(consent(sandbox, start["Location"]))
+    done = browser.get(f"{callback.path}?{callback.query}")
+    assert done.status_code == 302 and ProviderAccount.objects.filter(provider="autodesk").count() == 1
+
+
+def test_try_again_after_a_deny_reaches_the_sandbox_sign_in_again(browser: Client, sandbox: RunningSandbox) -> None:
+    start = browser.get("/oauth/procore/start/", {"next": "/connect/x/"})
+    callback = urlsplit(consent(sandbox, start["Location"], decision="deny"))
+    denied = browser.get(f"{callback.path}?{callback.query}").content.decode()
+    again = re.search(r'<a class="button primary" href="([^"]+)">Try again</a>', denied)
+    assert again is not None
+    restarted = browser.get(again.group(1).replace("&amp;", "&"))
+    assert requests.get(restarted["Location"], timeout=TIMEOUT).status_code == 200  # the sign-in page, not an error

@@ -159,3 +159,9 @@ def test_the_authorize_url_sends_documented_parameters_only(member_client: Clien
     sent = parse_qs(authorize.query)
     assert {"client_id", "response_type", "redirect_uri", "scope", "state", "code_challenge"} <= set(sent)
     assert problems("GET", "/authentication/v2/authorize", authorize.query) == []
+
+
+def test_the_sign_in_as_someone_else_url_is_documented_too(member_client: Client) -> None:
+    authorize = urlsplit(member_client.get("/oauth/autodesk/start/?switch=1")["Location"])
+    assert parse_qs(authorize.query)["prompt"] == ["login"]
+    assert problems("GET", "/authentication/v2/authorize", authorize.query) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -202,7 +203,42 @@ def test_denied_consent_shows_what_happened_and_saves_nothing(
 ) -> None:
     authorize = start(member_client, "procore")
     response = member_client.get("/oauth/procore/callback/", {"error": "access_denied", "state": authorize["state"]})
-    assert_refused(response, "You chose not to allow the connector portal to use your Procore account", mocked)
+    assert_refused(response, "You pressed Deny on Procore", mocked)
+
+
+def test_after_a_deny_try_again_starts_the_providers_sign_in_again_for_the_same_step(
+    member_client: Client, mocked: responses.RequestsMock, pc_project: ProjectCenterProject
+) -> None:
+    authorize = start(member_client, "procore")
+    denied = member_client.get("/oauth/procore/callback/", {"error": "access_denied", "state": authorize["state"]})
+
+    again = re.search(r'<a class="button primary" href="([^"]+)">Try again</a>', denied.content.decode())
+    assert again is not None
+    restarted = member_client.get(again.group(1).replace("&amp;", "&"))
+    assert restarted.status_code == 302 and restarted["Location"].startswith(AUTHORIZE_URL["procore"])
+    state = OAuthState.objects.order_by("-id").first()
+    assert state is not None and state.next_url == NEXT
+
+
+def test_another_refusal_than_a_deny_offers_no_try_again(
+    member_client: Client, mocked: responses.RequestsMock, pc_project: ProjectCenterProject
+) -> None:
+    authorize = start(member_client, "procore")
+    refused = member_client.get("/oauth/procore/callback/", {"error": "server_error", "state": authorize["state"]})
+    assert "Try again" not in refused.content.decode()
+
+
+def test_sign_in_as_someone_else_asks_autodesk_to_prompt_for_the_account(
+    member_client: Client, pc_project: ProjectCenterProject
+) -> None:
+    assert start(member_client, "autodesk", switch="1")["prompt"] == "login"
+    assert "prompt" not in start(member_client, "autodesk")
+
+
+def test_sign_in_as_someone_else_sends_procore_no_undocumented_prompt(
+    member_client: Client, pc_project: ProjectCenterProject
+) -> None:
+    assert "prompt" not in start(member_client, "procore", switch="1")
 
 
 def test_a_callback_without_state_is_refused(member_client: Client, mocked: responses.RequestsMock) -> None:

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 import responses
+from django.core import mail
 from django.utils import timezone
 
-from connector_portal.models import Firm, ProjectCenterProject
+from connector_portal.models import Firm, Membership, ProjectCenterProject, User
 from projects.models import ItemResponse, LinkReviewer, ProjectContact, ProjectLink, SyncedItem
 from projects.selectors import feed_page_get, feed_reviewers, link_reviewers
 from projects.services import link_sync
@@ -19,7 +20,8 @@ from projects.services.mapping import mapping_table_create_for_link
 from projects.services.push import response_deliver, response_record
 from projects.services.sweep import due_responses
 from providers.models import ProviderAccount
-from providers.types import ResponseOption
+from providers.services import account_connect
+from providers.types import ProviderUser, ResponseOption, TokenSet
 from tests.projects.conftest import keyword_lists_add
 from tests.providers.conftest import PROCORE
 from tests.providers.test_sync_procore import COMPANY, PROJECT, RFIS, SUBMITTALS, link_header, submittal
@@ -123,6 +125,64 @@ def test_a_reviewer_who_lost_their_authorisation_leaves_the_link_syncing_through
     assert listed and listed[-1].headers["Authorization"] == "Bearer oscar-access"
     lost = [r.name for r in link_reviewers(link=two_reviewers) if r.must_reconnect]
     assert lost == ["Rita Reviewer"]
+
+
+def test_one_email_says_which_reviewer_must_reconnect_where_and_that_items_still_arrive(
+    mocked: responses.RequestsMock,
+    two_reviewers: ProjectLink,
+    rita: ProviderAccount,
+    firm: Firm,
+    make_member: Callable[..., User],
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.PORTAL_BASE_URL = "https://portal.example.com"
+    make_member(firm, "boss@acme.example.com", role=Membership.Role.ADMIN)
+    make_member(firm, "staff@acme.example.com")
+    rita.user = make_member(firm, "rita.portal@acme.example.com")
+    rita.expires_at = timezone.now()
+    rita.save(update_fields=["user", "expires_at"])
+    mocked.post(TOKEN, json={"error": "invalid_grant"}, status=400)
+    listing(mocked)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        link_sync(link_id=two_reviewers.pk)
+        link_sync(link_id=two_reviewers.pk)  # the next sync finds her still lost: no second e-mail
+
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert "boss@acme.example.com" in sent.to and "rita.portal@acme.example.com" in sent.to  # admins and Rita
+    assert "staff@acme.example.com" not in sent.to
+    assert sent.subject == "[Connector portal] Rita Reviewer must reconnect to Procore"
+    assert "https://portal.example.com/connect/PC-77/connection/" in sent.body
+    assert "still arrive through Oscar Other" in sent.body
+    assert "responses wait" in sent.body
+
+
+def test_reconnecting_and_losing_access_again_is_a_new_loss_with_its_own_email(
+    mocked: responses.RequestsMock,
+    two_reviewers: ProjectLink,
+    rita: ProviderAccount,
+    firm: Firm,
+    make_member: Callable[..., User],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    make_member(firm, "boss@acme.example.com", role=Membership.Role.ADMIN)
+    mocked.post(TOKEN, json={"error": "invalid_grant"}, status=400)
+    listing(mocked)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            # She signs in again (the tokens she gets expire at once, and she revokes the app again).
+            account_connect(
+                firm=firm,
+                user=rita.user,
+                provider="procore",
+                provider_user=ProviderUser(id=RITA, name="Rita Reviewer", email="rita@acme.example.com"),
+                tokens=TokenSet(access_token="a", refresh_token="r", expires_at=timezone.now()),
+            )
+            link_sync(link_id=two_reviewers.pk)
+
+    assert [m.subject for m in mail.outbox] == ["[Connector portal] Rita Reviewer must reconnect to Procore"] * 2
 
 
 def test_a_lost_reviewers_response_waits_while_the_others_goes_out_in_their_own_name(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -37,6 +38,41 @@ def test_allow_redirects_back_with_a_code_and_the_state(sandbox: RunningSandbox)
 def test_deny_redirects_back_with_access_denied(sandbox: RunningSandbox) -> None:
     query = authorize(sandbox, "procore", decision="deny")
     assert query["error"] == ["access_denied"] and "code" not in query
+
+
+def test_autodesk_takes_prompt_login_and_asks_who_signs_in(sandbox: RunningSandbox) -> None:
+    params = {"response_type": "code", "client_id": ADSK_ID, "redirect_uri": redirect_uri("autodesk")}
+    page = requests.get(
+        sandbox.url("autodesk", AUTHORIZE["autodesk"]),
+        params={**params, "scope": "data:read", "prompt": "login"},
+        timeout=TIMEOUT,
+    )
+    assert page.status_code == 200 and "Choose the account to sign in with" in page.text
+    query = authorize(sandbox, "autodesk", scope="data:read", prompt="login")
+    assert "code" in query
+
+
+def test_autodesk_refuses_a_prompt_it_does_not_document(sandbox: RunningSandbox) -> None:
+    query = authorize_refused(sandbox, "autodesk", scope="data:read", prompt="select_account")
+    assert query["error"] == ["invalid_request"] and "login" in query["error_description"][0]
+
+
+def test_procore_refuses_prompt_which_it_does_not_document(sandbox: RunningSandbox) -> None:
+    query = authorize_refused(sandbox, "procore", prompt="login")
+    assert query["error"] == ["invalid_request"] and "not a Procore parameter" in query["error_description"][0]
+
+
+def authorize_refused(sandbox: RunningSandbox, provider: str, **extra: str) -> dict[str, list[str]]:
+    params = {
+        "response_type": "code",
+        "client_id": SANDBOX_CLIENTS[provider][0],
+        "redirect_uri": redirect_uri(provider),
+    }
+    answer = requests.get(
+        sandbox.url(provider, AUTHORIZE[provider]), params={**params, **extra}, allow_redirects=False, timeout=TIMEOUT
+    )
+    assert answer.status_code in (302, 303), answer.text
+    return parse_qs(urlsplit(answer.headers["Location"]).query)
 
 
 def test_a_wrong_password_shows_the_sign_in_form_again(sandbox: RunningSandbox) -> None:
