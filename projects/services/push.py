@@ -359,7 +359,8 @@ def responses_resume_orphaned(*, now: dt.datetime) -> int:
     earlier attempt made (Procore's approver PATCH sets the same response again, a no-op). The dead attempt is not
     counted: the worker's death was not the response's fault.
     """
-    orphaned = ItemResponse.objects.filter(status=ItemResponse.Status.DELIVERING, next_attempt_at__lt=now)
+    # A lease ends at its time, that moment excluded: the same rule as the link lease (lease_acquire, the sweep).
+    orphaned = ItemResponse.objects.filter(status=ItemResponse.Status.DELIVERING, next_attempt_at__lte=now)
     resumed = 0
     for response in orphaned.only("id", "attempts"):
         resumed += ItemResponse.objects.filter(pk=response.pk, status=ItemResponse.Status.DELIVERING).update(

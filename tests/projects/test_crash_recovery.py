@@ -286,3 +286,19 @@ def test_a_response_whose_sender_died_is_read_back_and_sent_once_more_by_itself(
     response_deliver(response_id=response.pk, clock=clock, port=provider)
     response.refresh_from_db()
     assert response.status == ItemResponse.Status.DELIVERED and len(provider.posts) == 1
+
+
+def test_a_delivery_lease_ends_at_its_time_as_a_link_lease_does(item, provider, clock, monkeypatch):
+    response, _ = response_record(firm=item.firm, item=item, keyword="Approved", comment="", idempotency_key="k")
+
+    def killed(*args: Any) -> str:
+        raise WorkerKilled
+
+    with monkeypatch.context() as dying:
+        dying.setattr(provider, "post_response", killed)
+        with pytest.raises(WorkerKilled):
+            response_deliver(response_id=response.pk, clock=clock, port=provider)
+    response.refresh_from_db()
+    clock.advance(seconds=(response.next_attempt_at - clock()).total_seconds())  # a sweep tick exactly at the lapse
+
+    assert sweep_run(now=clock(), enqueue=Recorder()).responses == [response.pk]
