@@ -31,6 +31,10 @@ def test_seed_demo_creates_a_usable_demo_and_can_run_twice(db: None, client: Cli
     first_project, second_project, third_project = ProjectCenterProject.objects.order_by("pc_project_id")
     assert held_kinds(project=first_project) == {} and held_kinds(project=third_project) == {}
     assert set(held_kinds(project=second_project)) == {"submittal", "rfi"}
+    # The sandbox's reviewer is on the team of the projects the walk connects as them, once however often it runs.
+    assert [c.email for c in first_project.contacts.all()] == ["reviewer@sandbox.test"]
+    assert [c.email for c in third_project.contacts.all()] == ["reviewer@sandbox.test"]
+    assert not second_project.contacts.exists()
 
 
 def test_seed_demo_can_issue_a_new_token_revoking_the_old_one(db: None) -> None:

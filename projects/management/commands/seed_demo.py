@@ -14,6 +14,8 @@ from mappings.constants import DEFAULT_RESPONSE_KEYWORDS
 from mappings.keywords import KeywordInput
 from mappings.models import KeywordList
 from mappings.services import keyword_list_replace
+from projects.demo.flow import SANDBOX_REVIEWER
+from projects.services.reviewers import Contact, project_contacts_replace
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
@@ -24,6 +26,7 @@ DEMO_KEYWORDS = {
     ],
     KeywordList.Kind.RFI_ACTION: [KeywordInput(name="Request for Information", type="Receive")],
 }
+DEMO_CONTACT = Contact(email=SANDBOX_REVIEWER, name="Riley Reviewer", pc_contact_id="demo-contact-1")
 DEMO_PROJECTS = [
     ("PC-1001", "1001", "Riverside Library"),
     ("PC-1002", "1002", "Harbour Street Offices"),
@@ -61,6 +64,12 @@ class Command(BaseCommand):
                 keyword_list_replace(
                     project=project, kind=kind, entries=entries, source=KeywordList.Source.PROJECT_CENTER
                 )
+        # Project Center's project team names the sandbox's reviewer on the same two projects: connecting them as that
+        # reviewer shows no "no Project Center contact" warning; PC-1002 shows it, as it shows the missing keyword.
+        for pc_id in (DEMO_PROJECTS[0][0], DEMO_PROJECTS[2][0]):
+            project = ProjectCenterProject.objects.get(firm=firm, pc_project_id=pc_id)
+            if not project.contacts.exists():
+                project_contacts_replace(project=project, contacts=[DEMO_CONTACT])
         self.stdout.write(f"Demo firm: {firm.name} — sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         if new_token:
             for token in service_tokens_active(firm=firm):
