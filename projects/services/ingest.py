@@ -65,6 +65,7 @@ COMPARED_FIELDS = (
     "content_hash",
     "echo_pending",
     "predecessor_id",
+    "reviewer_id",  # _reviewer_of reads it: deferred, each changed item would load it with a query of its own
 )
 
 
