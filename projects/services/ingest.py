@@ -66,6 +66,7 @@ COMPARED_FIELDS = (
     "content_hash",
     "echo_pending",
     "predecessor_id",
+    "reviewer_id",  # _reviewer_of reads it: deferred, each changed item would load it with a query of its own
 )
 
 
@@ -304,7 +305,8 @@ def ingest_page(
         counts.changes[:0] = [(new, FeedEntry.Change.NEW) for new, _ in to_create]
     rows_update(to_update, UPDATE_FIELDS)
     feed_append(firm_id=link.firm_id, changes=counts.changes, now=now, portal_own=counts.portal_own)
-    _record_files([*to_create, *files], unchanged_files, now)
+    # A new item listing no files has none stored to compare with: it costs no look-up.
+    _record_files([*((new, item) for new, item in to_create if item.attachments), *files], unchanged_files, now)
     return counts
 
 
