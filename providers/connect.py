@@ -35,12 +35,20 @@ STALE_STATES_AFTER = dt.timedelta(days=1)
 
 
 class ConnectFailed(Exception):
-    def __init__(self, message: str, *, title: str = "The connection was not made", retry_next: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        title: str = "The connection was not made",
+        retry_next: str = "",
+        retry_choose_account: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.title = title
         # Where a new sign-in would come back to (the state's next_url) when starting again can help: a Deny.
         self.retry_next = retry_next
+        self.retry_choose_account = retry_choose_account
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,7 @@ def connect_start(
         code_verifier=verifier,
         redirect_uri=redirect_uri,
         next_url=next_url,
+        choose_account=choose_account,
         created_at=now,
     )
     url = module.authorization_url(redirect_uri=redirect_uri, state=state, code_challenge=challenge)
@@ -109,7 +118,7 @@ def connect_complete(
         firm=firm, user=user, session_key=session_key, provider=provider, value=params.get("state", ""), now=now
     )
     if params.get("error"):
-        raise _provider_refusal(label, params["error"], retry_next=state.next_url)
+        raise _provider_refusal(label, params["error"], state=state)
     code = params.get("code", "")
     if not code:
         raise ConnectFailed(f"{label} did not send back a sign-in code. Start the connection again.")
@@ -155,13 +164,14 @@ def _state_consume(
     return state
 
 
-def _provider_refusal(label: str, error: str, *, retry_next: str) -> ConnectFailed:
+def _provider_refusal(label: str, error: str, *, state: OAuthState) -> ConnectFailed:
     if error == "access_denied":
         return ConnectFailed(
             f"You pressed Deny on {label}'s page, so the connector portal may not use your {label} account and "
             f"nothing was connected. To connect, press Try again and choose Allow on {label}'s page.",
             title="Access was not allowed",
-            retry_next=retry_next,
+            retry_next=state.next_url,
+            retry_choose_account=state.choose_account,
         )
     return ConnectFailed(
         f"{label} did not complete the sign-in (it answered “{error[:60]}”). Start again; if it keeps happening, "

@@ -104,6 +104,8 @@ class OAuthState(FirmOwned):
     code_verifier = EncryptedTextField(blank=True)
     redirect_uri = models.CharField(max_length=500)
     next_url = models.CharField(max_length=500, blank=True)
+    # "Sign in as someone else" was asked for: a Try again after a Deny asks for it again.
+    choose_account = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
 

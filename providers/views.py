@@ -58,22 +58,31 @@ def _with_account(next_url: str, account_id: int) -> str:
 
 
 def _failure(
-    request: HttpRequest, *, title: str, message: str, provider: str, status: int = 400, retry_next: str = ""
+    request: HttpRequest,
+    *,
+    title: str,
+    message: str,
+    provider: str,
+    status: int = 400,
+    retry_next: str = "",
+    retry_choose_account: bool = False,
 ) -> HttpResponse:
     context = {
         "title": title,
         "message": message,
         "provider_label": provider_label(provider),
-        "retry_url": _retry_url(request, provider, retry_next),
+        "retry_url": _retry_url(request, provider, retry_next, choose_account=retry_choose_account),
     }
     return render(request, "providers/connect_failed.html", context, status=status)
 
 
-def _retry_url(request: HttpRequest, provider: str, next_url: str) -> str:
-    """The provider's sign-in again, coming back to the same step; none when that step is not a page of ours."""
+def _retry_url(request: HttpRequest, provider: str, next_url: str, *, choose_account: bool = False) -> str:
+    """The provider's sign-in again, coming back to the same step (as someone else again when that was asked for);
+    none when that step is not a page of ours."""
     if not _is_local(request, next_url):
         return ""
-    return f"{reverse('providers:start', args=[provider])}?{urlencode({'next': next_url})}"
+    query = {"next": next_url, **({"switch": "1"} if choose_account else {})}
+    return f"{reverse('providers:start', args=[provider])}?{urlencode(query)}"
 
 
 def _session_key(request: HttpRequest) -> str:
@@ -134,7 +143,14 @@ def callback(request: AuthenticatedFirmRequest, provider: str) -> HttpResponse:
             request=request,
         )
     except ConnectFailed as exc:
-        return _failure(request, title=exc.title, message=exc.message, provider=provider, retry_next=exc.retry_next)
+        return _failure(
+            request,
+            title=exc.title,
+            message=exc.message,
+            provider=provider,
+            retry_next=exc.retry_next,
+            retry_choose_account=exc.retry_choose_account,
+        )
     # Checked again on the way out: whoever started the state, the browser only ever goes to a page of this portal.
     next_url = connected.next_url if _is_local(request, connected.next_url) else reverse("dashboard")
     return redirect(_with_account(next_url, connected.account.pk))

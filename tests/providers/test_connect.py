@@ -220,6 +220,19 @@ def test_after_a_deny_try_again_starts_the_providers_sign_in_again_for_the_same_
     assert state is not None and state.next_url == NEXT
 
 
+def test_try_again_after_a_deny_asks_again_to_sign_in_as_someone_else_when_that_was_asked(
+    member_client: Client, mocked: responses.RequestsMock, pc_project: ProjectCenterProject
+) -> None:
+    authorize = start(member_client, "autodesk", switch="1")
+    denied = member_client.get("/oauth/autodesk/callback/", {"error": "access_denied", "state": authorize["state"]})
+
+    again = re.search(r'<a class="button primary" href="([^"]+)">Try again</a>', denied.content.decode())
+    assert again is not None
+    restarted = member_client.get(again.group(1).replace("&amp;", "&"))
+    assert restarted.status_code == 302
+    assert parse_qs(urlsplit(restarted["Location"]).query)["prompt"] == ["login"]
+
+
 def test_another_refusal_than_a_deny_offers_no_try_again(
     member_client: Client, mocked: responses.RequestsMock, pc_project: ProjectCenterProject
 ) -> None:
