@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils import timezone
 
 from connector_portal.dates import at_time
@@ -347,6 +348,17 @@ def link_reviewer_accounts(*, link: ProjectLink) -> list[ProviderAccount]:
     """Every receiving user's account, the one who connected the link first (one query)."""
     extra = LinkReviewer.objects.filter(firm_id=link.firm_id, link=link).select_related("account").order_by("id")
     return [link.account, *(row.account for row in extra)]
+
+
+def links_received_by(*, account: ProviderAccount) -> list[ProjectLink]:
+    """Every link of the account's firm on which it is a receiving user (the first or a further one), by project."""
+    return list(
+        ProjectLink.objects.filter(firm_id=account.firm_id)
+        .filter(Q(account=account) | Q(reviewers__account=account))
+        .select_related("project", "account")
+        .distinct()
+        .order_by("project__pc_project_id")
+    )
 
 
 def link_reviewer_ids(*, link: ProjectLink) -> dict[str, int]:

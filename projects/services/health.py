@@ -126,28 +126,37 @@ def _person_of(account: ProviderAccount) -> list[str]:
 
 def reviewer_lost_notify(*, link: ProjectLink, account: ProviderAccount, now: dt.datetime) -> None:
     """E-mail which receiving user must reconnect, where, and that items still arrive through the others: once per
-    loss (the token refresh, a sync and a response may each notice it; signing in again clears the mark)."""
-    from projects.selectors import link_reviewer_accounts
+    loss (the token refresh, a sync and a response may each notice it; signing in again clears the mark). One e-mail
+    names every connection the user receives for, as the mark is the account's: the first link to notice tells for
+    all of them (a connection with no other working receiving user is told by the connection-lost e-mail instead)."""
+    from projects.selectors import link_reviewer_accounts, links_received_by
 
     told = ProviderAccount.objects.filter(pk=account.pk, lost_notified_at__isnull=True).update(lost_notified_at=now)
     if not told:
         return
-
-    who = account.name or account.email or account.provider_user_id
-    working = [a for a in link_reviewer_accounts(link=link) if a.status == ProviderAccount.Status.ACTIVE]
-    others = ", ".join(a.name or a.email or a.provider_user_id for a in working if a.pk != account.pk)
     recipients = sorted({*_admin_emails(link.firm_id), *_person_of(account)})
     if not recipients:
         return
+    who = account.name or account.email or account.provider_user_id
     provider = link.provider_name
-    page = settings.PORTAL_BASE_URL + reverse("connect:connection", args=[link.project.pc_project_id])
+    places = []
+    for each in links_received_by(account=account):
+        working = [a for a in link_reviewer_accounts(link=each) if a.status == ProviderAccount.Status.ACTIVE]
+        others = ", ".join(a.name or a.email or a.provider_user_id for a in working if a.pk != account.pk)
+        if not others:
+            continue
+        page = settings.PORTAL_BASE_URL + reverse("connect:connection", args=[each.project.pc_project_id])
+        places.append(f"- “{each.project}”: items still arrive through {others}. Reconnect here: {page}")
+    if not places:
+        return
     subject = f"[Connector portal] {who} must reconnect to {provider}"
+    projects = "these Project Center projects" if len(places) > 1 else "the Project Center project"
     body = (
-        f"{who}, one of the receiving users of the Project Center project “{link.project}”, must sign in to "
-        f"{provider} again: {account.last_error}\n\n"
-        f"Submittals and RFIs still arrive through {others or 'the other receiving users'}, {who}'s included. "
-        f"{who}'s responses wait (nothing is lost) and go out as soon as they sign in again.\n\n"
-        f"Reconnect on the connection page (Reconnect next to {who}'s name): {page}\n"
+        f"{who}, a receiving user of {projects} below, must sign in to {provider} again: {account.last_error}\n\n"
+        + "\n".join(places)
+        + f"\n\nSubmittals and RFIs that are {who}'s arrive through the others meanwhile. {who}'s responses wait "
+        f"(nothing is lost) and go out as soon as they sign in again: press Reconnect next to {who}'s name on the "
+        "connection page.\n"
     )
     transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
 

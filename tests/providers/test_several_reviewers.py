@@ -159,6 +159,37 @@ def test_one_email_says_which_reviewer_must_reconnect_where_and_that_items_still
     assert "responses wait" in sent.body
 
 
+def test_the_one_email_names_every_connection_the_lost_reviewer_receives_for(
+    mocked: responses.RequestsMock,
+    two_reviewers: ProjectLink,
+    rita: ProviderAccount,
+    oscar: ProviderAccount,
+    firm: Firm,
+    make_member: Callable[..., User],
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.PORTAL_BASE_URL = "https://portal.example.com"
+    make_member(firm, "boss@acme.example.com", role=Membership.Role.ADMIN)
+    # Rita also receives for a second project, there as a further receiving user beside Oscar.
+    other = ProjectCenterProject.objects.create(firm=firm, pc_project_id="PC-88", name="Dock Street")
+    second = ProjectLink.objects.create(
+        project=other, provider="procore", account=oscar, provider_company_id=COMPANY, provider_project_id="9"
+    )
+    LinkReviewer.objects.create(firm=firm, link=second, account=rita, created_at=timezone.now())
+    rita.expires_at = timezone.now()
+    rita.save(update_fields=["expires_at"])
+    mocked.post(TOKEN, json={"error": "invalid_grant"}, status=400)
+    listing(mocked)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        link_sync(link_id=two_reviewers.pk)
+
+    (sent,) = mail.outbox
+    assert "https://portal.example.com/connect/PC-77/connection/" in sent.body
+    assert "https://portal.example.com/connect/PC-88/connection/" in sent.body
+
+
 def test_reconnecting_and_losing_access_again_is_a_new_loss_with_its_own_email(
     mocked: responses.RequestsMock,
     two_reviewers: ProjectLink,
