@@ -142,6 +142,26 @@ def test_the_pinned_connection_reaches_project_center_with_its_host_and_path_and
     assert Seen.requests == [("/hooks/portal?v=1", f"pc.portal-test.invalid:{project_center}", True)]
 
 
+def test_an_ipv6_address_is_pinned_too() -> None:
+    class ProjectCenter6(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    Seen.requests, Seen.redirect_to = [], ""
+    try:
+        server = ProjectCenter6(("::1", 0), ProjectCenter)
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    host = f"pc.portal-test.invalid:{server.server_address[1]}"
+    try:
+        answer = pinned_post(f"http://{host}/hooks", addresses=["::1"], data=b"{}", headers={}, timeout=(3, 3))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert answer.status_code == 204 and [seen[:2] for seen in Seen.requests] == [("/hooks", host)]
+
+
 def test_a_redirect_is_not_followed(firm: Firm, project_center: int) -> None:
     Seen.redirect_to = f"http://127.0.0.1:{project_center}/elsewhere"
     hook, Seen.secret = outbound.webhook_create(firm=firm, url=f"http://127.0.0.1:{project_center}/hooks", now=T0)
