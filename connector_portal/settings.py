@@ -57,11 +57,13 @@ PORTAL_BASE_URL: str = _required_in_production(
 
 # Outbound webhooks (Project Center hears of new feed entries at once): plain http:// endpoints only in development;
 # endpoints on loopback or private addresses only where asked for (a Project Center on this machine, in development
-# and tests: projects/services/outbound_address.py); seconds to wait for an endpoint's answer; failed attempts in a
-# row after which a webhook is turned off.
+# and tests: projects/services/outbound_address.py); seconds to wait for an endpoint's answer, and for DNS to resolve
+# its host (a slow name server must not hold an API request); failed attempts in a row after which a webhook is
+# turned off.
 OUTBOUND_WEBHOOKS_ALLOW_HTTP: bool = env.bool("OUTBOUND_WEBHOOKS_ALLOW_HTTP", default=DEBUG)
 OUTBOUND_WEBHOOKS_ALLOW_PRIVATE: bool = env.bool("OUTBOUND_WEBHOOKS_ALLOW_PRIVATE", default=False)
 OUTBOUND_WEBHOOK_TIMEOUT: tuple[float, float] = (3.0, env.float("OUTBOUND_WEBHOOK_TIMEOUT", default=10.0))
+OUTBOUND_WEBHOOK_RESOLVE_TIMEOUT: float = env.float("OUTBOUND_WEBHOOK_RESOLVE_TIMEOUT", default=2.0)
 OUTBOUND_WEBHOOK_DISABLE_AFTER: int = env.int("OUTBOUND_WEBHOOK_DISABLE_AFTER", default=8)
 
 # The local provider sandbox (sandbox/, a development tool outside the product): on by default in development only.

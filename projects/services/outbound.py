@@ -35,7 +35,8 @@ from connector_portal.dates import when
 from connector_portal.models import Firm, Membership
 from connector_portal.services import audit_record
 from projects.models import FeedSequence, OutboundDelivery, OutboundWebhook
-from projects.services.outbound_address import UnsafeAddress, webhook_address_check
+from projects.services.outbound_address import UnsafeAddress, webhook_address_check, webhook_addresses
+from projects.services.outbound_transport import pinned_post
 from providers.http import retry_after_seconds
 
 SIGNATURE_HEADER = "X-Portal-Signature"
@@ -250,7 +251,7 @@ def event_body(delivery: OutboundDelivery) -> bytes:
     return json.dumps(event, separators=(",", ":")).encode()
 
 
-def _post(webhook: OutboundWebhook, body: bytes) -> Outcome:
+def _post(webhook: OutboundWebhook, body: bytes, addresses: list[str]) -> Outcome:
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
@@ -260,8 +261,8 @@ def _post(webhook: OutboundWebhook, body: bytes) -> Outcome:
     }
     began = time.perf_counter()
     try:
-        response = requests.post(
-            webhook.url, data=body, headers=headers, timeout=settings.OUTBOUND_WEBHOOK_TIMEOUT, allow_redirects=False
+        response = pinned_post(
+            webhook.url, addresses=addresses, data=body, headers=headers, timeout=settings.OUTBOUND_WEBHOOK_TIMEOUT
         )
     except requests.RequestException as exc:
         took = round((time.perf_counter() - began) * 1000)
@@ -294,10 +295,12 @@ def delivery_attempt(*, delivery_id: int, clock: Clock = timezone.now) -> Outbou
     if not webhook.active and delivery.event != OutboundDelivery.Event.TEST:
         return None
     try:
-        webhook_address_check(webhook.url)  # again: what its host resolves to may have changed since it was registered
+        # Again (what its host resolves to may have changed since it was registered), and the call connects to
+        # exactly these addresses: its host is not resolved a second time.
+        addresses = webhook_addresses(webhook.url)
     except UnsafeAddress as exc:
         return _failed(delivery, Outcome(None, f"Not sent: {exc.message}", None, 0), clock())
-    outcome = _post(webhook, event_body(delivery))
+    outcome = _post(webhook, event_body(delivery), addresses)
     now = clock()
     if outcome.error:
         return _failed(delivery, outcome, now)

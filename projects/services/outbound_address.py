@@ -6,13 +6,20 @@ call its database, its cloud's metadata service or other internal services (serv
 is checked when the URL is registered and again before every delivery, since what a name resolves to can change.
 IPv4 addresses carried inside IPv6 ones (IPv4-mapped, 6to4, Teredo) are judged as the IPv4 address they carry.
 
-`OUTBOUND_WEBHOOKS_ALLOW_PRIVATE` turns the check off for development and tests whose Project Center runs locally.
+A delivery resolves the host once (`webhook_addresses`) and connects to the addresses it checked
+(outbound_transport.py): were the HTTP client to resolve the name again, a host answering a public address to the
+check and 169.254.169.254 to the connection would get through (DNS rebinding). The lookup is bounded by
+`OUTBOUND_WEBHOOK_RESOLVE_TIMEOUT`, since registering runs in an API request thread.
+
+`OUTBOUND_WEBHOOKS_ALLOW_PRIVATE` turns the check off for development and tests whose Project Center runs locally
+(a delivery still resolves once and connects to what it found).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -68,13 +75,41 @@ def refused_kind(address: str) -> str | None:
     return None if ip.is_global else "not a public internet address"
 
 
+def _resolve_in_time(host: str, port: int) -> list[str]:
+    """`resolve` in a thread of its own, waited for at most OUTBOUND_WEBHOOK_RESOLVE_TIMEOUT seconds.
+
+    getaddrinfo takes no timeout and a slow name server (perhaps the URL owner's own) would hold an API request or a
+    worker for as long as it likes. A lookup given up on finishes in its daemon thread and its answer is dropped; a
+    thread per lookup, rather than a shared pool, so one firm's slow DNS never delays another firm's lookups."""
+    answer: list[list[str] | Exception] = []
+
+    def lookup() -> None:
+        try:
+            answer.append(resolve(host, port))
+        except Exception as exc:  # handed to the waiting thread, which raises it
+            answer.append(exc)
+
+    worker = threading.Thread(target=lookup, name=f"webhook-dns-{host}", daemon=True)
+    worker.start()
+    limit = settings.OUTBOUND_WEBHOOK_RESOLVE_TIMEOUT
+    worker.join(limit)
+    if not answer:
+        raise UnsafeAddress(
+            f"The webhook URL's host {host} could not be looked up in time (DNS gave no answer within {limit:g} "
+            "seconds). Try again later; if it keeps happening, check the name servers of the URL's domain."
+        )
+    if isinstance(answer[0], Exception):
+        raise answer[0]
+    return answer[0]
+
+
 def _addresses(host: str, port: int) -> list[str]:
     try:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
     try:
-        found = resolve(host, port)
+        found = _resolve_in_time(host, port)
     except (OSError, UnicodeError) as exc:
         raise UnsafeAddress(
             f"The webhook URL's host {host} could not be found (DNS: {type(exc).__name__}). Check the URL: it must "
@@ -85,10 +120,7 @@ def _addresses(host: str, port: int) -> list[str]:
     return found
 
 
-def webhook_address_check(url: str) -> None:
-    """Raise UnsafeAddress unless every address the URL's host resolves to is a public one."""
-    if settings.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE:
-        return
+def _host_port(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     try:
         host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
@@ -96,7 +128,11 @@ def webhook_address_check(url: str) -> None:
         raise UnsafeAddress("The webhook URL's port is not a number between 0 and 65535.") from exc
     if not host:
         raise UnsafeAddress("The webhook URL has no host name. Give the full https:// address of the webhook.")
-    for address in _addresses(host, port):
+    return host, port
+
+
+def _refuse_inside(host: str, addresses: list[str]) -> None:
+    for address in addresses:
         kind = refused_kind(address)
         if kind is not None:
             shown = f"{host} is" if host == address else f"{host} resolves to {address}, which is"
@@ -104,3 +140,22 @@ def webhook_address_check(url: str) -> None:
                 f"The portal does not call webhooks inside its own network: {shown} {kind}. Register the public "
                 "https:// address Project Center's webhook is reachable at from the internet."
             )
+
+
+def webhook_addresses(url: str) -> list[str]:
+    """The addresses a delivery to `url` may connect to, in the resolver's order: resolved once, every one checked.
+
+    Raise UnsafeAddress when any is inside the portal's network (unless OUTBOUND_WEBHOOKS_ALLOW_PRIVATE), or when the
+    host cannot be resolved in time."""
+    host, port = _host_port(url)
+    addresses = _addresses(host, port)
+    if not settings.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE:
+        _refuse_inside(host, addresses)
+    return addresses
+
+
+def webhook_address_check(url: str) -> None:
+    """Raise UnsafeAddress unless every address the URL's host resolves to is a public one (registering a URL)."""
+    if settings.OUTBOUND_WEBHOOKS_ALLOW_PRIVATE:
+        return
+    webhook_addresses(url)
