@@ -211,14 +211,39 @@ def uploads_for_response(*, firm: Firm, provider: str, upload_ids: Sequence[int]
                 details={"upload_id": upload_id},
             )
         if upload.state != ResponseUpload.State.STORED:
-            raise UploadRefused(
-                code="upload_not_stored",
-                message=f"Upload {upload_id} ({upload.filename}) has no content yet. PUT its bytes to its "
-                "`upload_url`, then send the response.",
-                details={"upload_id": upload_id},
-                status=422,
-            )
+            raise _not_stored(upload)
     return [found[upload_id] for upload_id in upload_ids]
+
+
+def _not_stored(upload: ResponseUpload) -> UploadRefused:
+    return UploadRefused(
+        code="upload_not_stored",
+        message=f"Upload {upload.pk} ({upload.filename}) has no content yet. PUT its bytes to its `upload_url`, "
+        "then send the response.",
+        details={"upload_id": upload.pk},
+        status=422,
+    )
+
+
+def uploads_lock_for_response(*, uploads: Sequence[ResponseUpload]) -> list[ResponseUpload]:
+    """The uploads again, row-locked until the transaction ends, in their order; UploadRefused names one the
+    clean-up deleted since they were checked. Call it inside the atomic block that attaches them: the clean-up skips
+    a locked row, and once the transaction commits the response names it, so it is never deleted from under it."""
+    locked = {u.pk: u for u in ResponseUpload.objects.select_for_update().filter(pk__in=[u.pk for u in uploads])}
+    for upload in uploads:
+        current = locked.get(upload.pk)
+        if current is None:
+            hours = int(unused_upload_age() / dt.timedelta(hours=1))
+            raise UploadRefused(
+                code="upload_gone",
+                message=f"Upload {upload.pk} ({upload.filename}) is gone: it was never attached to a response "
+                f"within {hours} hours, so the portal deleted it. Upload the file again (POST /api/v1/uploads, "
+                "then PUT its bytes) and send the response naming the new upload.",
+                details={"upload_id": upload.pk},
+            )
+        if current.state != ResponseUpload.State.STORED:
+            raise _not_stored(current)
+    return [locked[upload.pk] for upload in uploads]
 
 
 def response_files_add(*, response: ItemResponse, uploads: Iterable[ResponseUpload]) -> None:
@@ -279,8 +304,8 @@ def unused_upload_age() -> dt.timedelta:
 
 def uploads_delete_unused(*, now: dt.datetime, age: dt.timedelta | None = None) -> int:
     """Delete the uploads no response names that were declared (or last stored) longer than `age` ago, with their
-    bytes; answer how many. Safe to run twice, and beside a response being sent: an upload a response names (even
-    one being written now, whose row lock is held) is never touched."""
+    bytes; answer how many. Safe to run twice, and beside a response being recorded: an upload a response names, or
+    one being attached now (uploads_lock_for_response holds its row lock), is never touched."""
     cutoff = now - (age or unused_upload_age())
     with transaction.atomic():
         unused = (
