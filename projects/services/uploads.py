@@ -305,8 +305,12 @@ def unused_upload_age() -> dt.timedelta:
 def uploads_delete_unused(*, now: dt.datetime, age: dt.timedelta | None = None) -> int:
     """Delete the uploads no response names that were declared (or last stored) longer than `age` ago, with their
     bytes; answer how many. Safe to run twice, and beside a response being recorded: an upload a response names, or
-    one being attached now (uploads_lock_for_response holds its row lock), is never touched."""
+    one being attached now (uploads_lock_for_response holds its row lock), is never touched.
+
+    The bytes go first, while the row is locked (no response can attach it meanwhile): bytes the storage would not
+    delete keep their row, so the next run tries them again instead of leaving bytes nothing names."""
     cutoff = now - (age or unused_upload_age())
+    storage = storages["attachments"]
     with transaction.atomic():
         unused = (
             ResponseUpload.objects.alias(touched=Coalesce("stored_at", "created_at"))
@@ -314,14 +318,22 @@ def uploads_delete_unused(*, now: dt.datetime, age: dt.timedelta | None = None) 
             .exclude(Exists(ResponseFile.objects.filter(upload=OuterRef("pk"))))
             .select_for_update(skip_locked=True)
         )
-        doomed = list(unused.values_list("pk", "storage_name"))
-        ResponseUpload.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
-    storage = storages["attachments"]
-    for pk, name in doomed:
-        if not name:
-            continue  # declared, its bytes never sent
-        try:
-            storage.delete(name)
-        except OSError:  # left behind; the row is gone, so nothing can name these bytes any more
-            logger.warning("could not delete the stored bytes of unused upload %s", pk, exc_info=True)
-    return len(doomed)
+        gone = [pk for pk, name in unused.values_list("pk", "storage_name") if _bytes_deleted(storage, pk, name)]
+        ResponseUpload.objects.filter(pk__in=gone).delete()
+    return len(gone)
+
+
+def _bytes_deleted(storage: Storage, pk: int, name: str) -> bool:
+    if not name:
+        return True  # declared, its bytes never sent
+    try:
+        storage.delete(name)
+    except Exception as exc:  # any storage failure (S3 answers its own errors): keep the row for next time
+        # Only the exception's class: a storage's message may quote a signed URL or the request that carried it.
+        logger.warning(
+            "could not delete the stored bytes of unused upload %s (%s); the next clean-up tries again",
+            pk,
+            type(exc).__name__,
+        )
+        return False
+    return True
