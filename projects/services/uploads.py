@@ -177,7 +177,9 @@ def upload_store_content(*, upload: ResponseUpload, stream: Readable, now: dt.da
                 status=404,
             )
         if locked.state == ResponseUpload.State.STORED:  # a concurrent PUT of the same bytes won
-            storages["attachments"].delete(name)
+            # A storage that overwrites (S3's file_overwrite) saved under the winner's very name: those are its bytes.
+            if name != locked.storage_name:
+                storages["attachments"].delete(name)
             return False
         locked.state, locked.storage_name, locked.stored_at = ResponseUpload.State.STORED, name, now or timezone.now()
         locked.save(update_fields=["state", "storage_name", "stored_at"])
