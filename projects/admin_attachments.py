@@ -5,6 +5,7 @@ The download URL is left out on purpose: it is often a signed URL, a credential 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -25,6 +26,16 @@ class AttachmentAdmin(AuditedAdmin[Attachment]):
     date_hierarchy = "updated_at"
     actions = ["download_again"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
+        # The list names each file's item by its number and title: the item's JSON (the provider's whole record,
+        # listing every file again) would be read and decoded once per row for nothing.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("item")
+            .defer("item__raw", "item__content", "item__ball_in_court")
+        )
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # the sync records files as the provider lists them
 
@@ -34,11 +45,16 @@ class AttachmentAdmin(AuditedAdmin[Attachment]):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # the next sync would list it again; a removed file is marked so by the sync
 
+    def has_download_again_permission(self, request: HttpRequest) -> bool:
+        # Queuing a download writes the file's row (state, attempts): the model's change permission, which a
+        # view-only support role lacks. The change form itself stays closed to everyone (has_change_permission).
+        return request.user.has_perm(f"{self.opts.app_label}.{get_permission_codename('change', self.opts)}")
+
     @admin.display(description="bytes")
     def size(self, row: Attachment) -> int | None:
         return row.size
 
-    @admin.action(description="Download again (failed files)")
+    @admin.action(description="Download again (failed files)", permissions=["download_again"])
     def download_again(self, request: HttpRequest, queryset: QuerySet[Attachment]) -> None:
         selected = list(queryset.values_list("pk", flat=True))
         queued = attachments_download_again(

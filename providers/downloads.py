@@ -20,6 +20,11 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, parts.hostname or "", parts.port
 
 
+def same_origin(url: str, base: str) -> bool:
+    """Whether `url` goes to the scheme, host and port of `base` (an API base URL), as a token may."""
+    return _origin(url) == _origin(base)
+
+
 def open_download(
     http: HttpClient, url: str, *, classify: Classifier, auth: TokenSource | None = None
 ) -> requests.Response:
@@ -29,9 +34,9 @@ def open_download(
     signature and refuse an Authorization header beside it."""
     origin = _origin(url)
     for _ in range(MAX_REDIRECTS + 1):
-        same_origin = _origin(url) == origin
+        at_origin = _origin(url) == origin
         answer = http.send(
-            "GET", url, auth=auth if same_origin else None, classify=classify, headers={"Accept": "*/*"}, stream=True
+            "GET", url, auth=auth if at_origin else None, classify=classify, headers={"Accept": "*/*"}, stream=True
         )
         if not answer.is_redirect:
             return answer

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
+from http.cookiejar import DefaultCookiePolicy
 
 import requests
 import urllib3.exceptions
@@ -69,10 +70,12 @@ def _download_session() -> requests.Session:
     """One HTTP session per worker thread for every download, so that files fetched one after another reuse the
     connection (and its TLS session) to the provider's storage instead of opening one per file: measured on the
     files-in bench, a new connection a file cost about a tenth of the time. It holds no credentials: each request
-    carries its own."""
+    carries its own. Nor cookies: the thread downloads every firm's files, so a cookie one firm's storage set would
+    go with the next firm's request to the same host."""
     session: requests.Session | None = getattr(_local, "session", None)
     if session is None:
         session = _local.session = requests.Session()
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     return session
 
 

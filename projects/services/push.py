@@ -28,7 +28,13 @@ from projects.constants import (
 from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
 from projects.selectors import allowed_keywords_get, response_get_by_key
-from projects.services.uploads import outgoing_files, response_files_add, response_files_settle, uploads_for_response
+from projects.services.uploads import (
+    outgoing_files,
+    response_files_add,
+    response_files_settle,
+    uploads_for_response,
+    uploads_lock_for_response,
+)
 from providers.errors import NeedsReauthorization, NotYourTurn, ProviderError, Retryable, ToolUnavailable
 from providers.http import on_each_attempt
 from providers.models import ProviderAccount
@@ -94,6 +100,7 @@ def response_record(
         )
         try:
             with transaction.atomic():
+                uploads = uploads_lock_for_response(uploads=uploads)  # the clean-up may have deleted one since
                 response = ItemResponse.objects.create(
                     firm=firm,
                     item=item,

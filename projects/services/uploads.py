@@ -177,7 +177,9 @@ def upload_store_content(*, upload: ResponseUpload, stream: Readable, now: dt.da
                 status=404,
             )
         if locked.state == ResponseUpload.State.STORED:  # a concurrent PUT of the same bytes won
-            storages["attachments"].delete(name)
+            # A storage that overwrites (S3's file_overwrite) saved under the winner's very name: those are its bytes.
+            if name != locked.storage_name:
+                storages["attachments"].delete(name)
             return False
         locked.state, locked.storage_name, locked.stored_at = ResponseUpload.State.STORED, name, now or timezone.now()
         locked.save(update_fields=["state", "storage_name", "stored_at"])
@@ -211,14 +213,39 @@ def uploads_for_response(*, firm: Firm, provider: str, upload_ids: Sequence[int]
                 details={"upload_id": upload_id},
             )
         if upload.state != ResponseUpload.State.STORED:
-            raise UploadRefused(
-                code="upload_not_stored",
-                message=f"Upload {upload_id} ({upload.filename}) has no content yet. PUT its bytes to its "
-                "`upload_url`, then send the response.",
-                details={"upload_id": upload_id},
-                status=422,
-            )
+            raise _not_stored(upload)
     return [found[upload_id] for upload_id in upload_ids]
+
+
+def _not_stored(upload: ResponseUpload) -> UploadRefused:
+    return UploadRefused(
+        code="upload_not_stored",
+        message=f"Upload {upload.pk} ({upload.filename}) has no content yet. PUT its bytes to its `upload_url`, "
+        "then send the response.",
+        details={"upload_id": upload.pk},
+        status=422,
+    )
+
+
+def uploads_lock_for_response(*, uploads: Sequence[ResponseUpload]) -> list[ResponseUpload]:
+    """The uploads again, row-locked until the transaction ends, in their order; UploadRefused names one the
+    clean-up deleted since they were checked. Call it inside the atomic block that attaches them: the clean-up skips
+    a locked row, and once the transaction commits the response names it, so it is never deleted from under it."""
+    locked = {u.pk: u for u in ResponseUpload.objects.select_for_update().filter(pk__in=[u.pk for u in uploads])}
+    for upload in uploads:
+        current = locked.get(upload.pk)
+        if current is None:
+            hours = int(unused_upload_age() / dt.timedelta(hours=1))
+            raise UploadRefused(
+                code="upload_gone",
+                message=f"Upload {upload.pk} ({upload.filename}) is gone: it was never attached to a response "
+                f"within {hours} hours, so the portal deleted it. Upload the file again (POST /api/v1/uploads, "
+                "then PUT its bytes) and send the response naming the new upload.",
+                details={"upload_id": upload.pk},
+            )
+        if current.state != ResponseUpload.State.STORED:
+            raise _not_stored(current)
+    return [locked[upload.pk] for upload in uploads]
 
 
 def response_files_add(*, response: ItemResponse, uploads: Iterable[ResponseUpload]) -> None:
@@ -279,9 +306,13 @@ def unused_upload_age() -> dt.timedelta:
 
 def uploads_delete_unused(*, now: dt.datetime, age: dt.timedelta | None = None) -> int:
     """Delete the uploads no response names that were declared (or last stored) longer than `age` ago, with their
-    bytes; answer how many. Safe to run twice, and beside a response being sent: an upload a response names (even
-    one being written now, whose row lock is held) is never touched."""
+    bytes; answer how many. Safe to run twice, and beside a response being recorded: an upload a response names, or
+    one being attached now (uploads_lock_for_response holds its row lock), is never touched.
+
+    The bytes go first, while the row is locked (no response can attach it meanwhile): bytes the storage would not
+    delete keep their row, so the next run tries them again instead of leaving bytes nothing names."""
     cutoff = now - (age or unused_upload_age())
+    storage = storages["attachments"]
     with transaction.atomic():
         unused = (
             ResponseUpload.objects.alias(touched=Coalesce("stored_at", "created_at"))
@@ -289,14 +320,22 @@ def uploads_delete_unused(*, now: dt.datetime, age: dt.timedelta | None = None) 
             .exclude(Exists(ResponseFile.objects.filter(upload=OuterRef("pk"))))
             .select_for_update(skip_locked=True)
         )
-        doomed = list(unused.values_list("pk", "storage_name"))
-        ResponseUpload.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
-    storage = storages["attachments"]
-    for pk, name in doomed:
-        if not name:
-            continue  # declared, its bytes never sent
-        try:
-            storage.delete(name)
-        except OSError:  # left behind; the row is gone, so nothing can name these bytes any more
-            logger.warning("could not delete the stored bytes of unused upload %s", pk, exc_info=True)
-    return len(doomed)
+        gone = [pk for pk, name in unused.values_list("pk", "storage_name") if _bytes_deleted(storage, pk, name)]
+        ResponseUpload.objects.filter(pk__in=gone).delete()
+    return len(gone)
+
+
+def _bytes_deleted(storage: Storage, pk: int, name: str) -> bool:
+    if not name:
+        return True  # declared, its bytes never sent
+    try:
+        storage.delete(name)
+    except Exception as exc:  # any storage failure (S3 answers its own errors): keep the row for next time
+        # Only the exception's class: a storage's message may quote a signed URL or the request that carried it.
+        logger.warning(
+            "could not delete the stored bytes of unused upload %s (%s); the next clean-up tries again",
+            pk,
+            type(exc).__name__,
+        )
+        return False
+    return True

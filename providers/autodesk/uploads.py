@@ -29,7 +29,7 @@ import requests
 
 from providers.answers import expect_list, object_or_empty, require
 from providers.autodesk.client import MAX_PAGES, AutodeskClient
-from providers.downloads import open_download
+from providers.downloads import open_download, same_origin
 from providers.errors import ProviderError, Retryable, UnexpectedAnswer
 from providers.http import Attempt, error_text
 from providers.types import AttachmentRef
@@ -106,7 +106,11 @@ class AutodeskUploads(AutodeskClient):
 
     def open_attachment(self, *, account: ProviderAccount, ref: AttachmentRef) -> requests.Response:
         """An OSS object's bytes through the signed URL `signeds3download` answers (the URL is the credential: no
-        token goes with it); a file given by a plain URL is downloaded from it."""
+        token goes with it); a file given by a plain URL is downloaded from it, without the token."""
+        # The URL comes from an item's JSON, which another party may have written: the token goes only to a URL
+        # the portal built for the API host itself, never to one that merely looks like an OSS download.
+        if not (ref.authenticated and same_origin(ref.url, self.endpoints.api)):
+            return open_download(self.http, ref.url, classify=self.classify)
         if not ref.url.endswith("/signeds3download"):
             return super().open_attachment(account=account, ref=ref)
         signed = self._call("GET", ref.url, account=account)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -10,9 +11,12 @@ from typing import Any, cast
 import pytest
 from django.core.files.storage import FileSystemStorage, storages
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from connector_portal.models import Firm
 from projects.models import ItemResponse, ResponseFile, ResponseUpload
+from projects.services import push
+from projects.services.uploads import uploads_delete_unused
 from providers.autodesk import Autodesk
 from tests.api.factories import Linked, linked_add
 
@@ -175,6 +179,34 @@ def test_a_response_naming_an_upload_without_content_is_refused_and_nothing_is_r
 
     assert (recorded.status_code, recorded.json()["code"]) == (422, "upload_not_stored")
     assert ItemResponse.objects.count() == before
+
+
+def test_an_upload_the_clean_up_deletes_while_its_response_is_recorded_is_a_400_that_says_to_upload_again(
+    api: Client, linked: Linked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload = stored_upload(api)
+    before = ItemResponse.objects.count()
+    checked = push.uploads_for_response
+
+    def checked_then_cleaned_up(**kw: Any) -> list[ResponseUpload]:
+        found = checked(**kw)  # the upload is there when the response is checked...
+        uploads_delete_unused(now=timezone.now() + dt.timedelta(days=2))  # ...and the hourly clean-up runs now
+        return found
+
+    monkeypatch.setattr(push, "uploads_for_response", checked_then_cleaned_up)
+
+    recorded = api.post(
+        f"/api/v1/items/{linked.item.pk}/responses/",
+        json.dumps({"keyword": "Approved", "attachments": [upload["id"]]}),
+        content_type="application/json",
+        headers={"Idempotency-Key": "r-late"},
+    )
+
+    assert (recorded.status_code, recorded.json()["code"]) == (400, "upload_gone")
+    assert recorded.json()["message"].startswith(f"Upload {upload['id']} (S-201 markup.pdf) is gone")
+    assert "within 24 hours" in recorded.json()["message"] and "Upload the file again" in recorded.json()["message"]
+    assert recorded.json()["details"] == {"upload_id": upload["id"]}
+    assert ItemResponse.objects.count() == before and not ResponseFile.objects.exists()
 
 
 def test_another_firms_upload_is_a_404_and_cannot_be_attached(api: Client, other_api: Client, linked: Linked) -> None:

@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from connector_portal.models import AuditEvent, Firm, User
 from projects.models import Attachment
@@ -33,6 +36,16 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]
     calls: list[tuple[str, tuple[Any, ...]]] = []
     monkeypatch.setattr("projects.services.attachments.enqueue_many", calls.extend)
     return calls
+
+
+def _staff(email: str, *codenames: str) -> Client:
+    """Support staff who are not superusers, holding only the given permissions on attachments."""
+    staff = User.objects.create_user(email=email, password="a-long-password", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="projects", codename__in=codenames))
+    TOTP.activate(staff, generate_totp_secret())
+    client = Client()
+    client.force_login(staff)
+    return client
 
 
 def _failed(firm: Firm, filename: str, provider_id: str) -> Attachment:
@@ -104,3 +117,48 @@ def test_a_firm_user_is_kept_out_of_the_attachments_admin(member_client: Client,
     assert listing.status_code == 302 and action.status_code == 302
     assert not listing["Location"].startswith(CHANGELIST)
     assert Attachment.objects.get().state == Attachment.State.FAILED
+
+
+def test_view_only_staff_see_the_files_but_neither_see_nor_run_download_again(
+    db: None, firm: Firm, queued: list[tuple[str, tuple[Any, ...]]], django_capture_on_commit_callbacks: Any
+) -> None:
+    failed = _failed(firm, "A-501.pdf", "9001")
+    viewer = _staff("viewer@example.com", "view_attachment")
+
+    listing = viewer.get(CHANGELIST)
+    with django_capture_on_commit_callbacks(execute=True):
+        viewer.post(CHANGELIST, {"action": "download_again", "_selected_action": [failed.pk]}, follow=True)
+
+    assert listing.status_code == 200 and "A-501.pdf" in listing.content.decode()
+    assert "Download again" not in listing.content.decode()
+    assert queued == [] and Attachment.objects.get(pk=failed.pk).state == Attachment.State.FAILED
+
+
+def test_staff_allowed_to_change_attachments_get_download_again(
+    db: None, firm: Firm, queued: list[tuple[str, tuple[Any, ...]]], django_capture_on_commit_callbacks: Any
+) -> None:
+    failed = _failed(firm, "A-501.pdf", "9001")
+    operator = _staff("operator@example.com", "view_attachment", "change_attachment")
+
+    listing = operator.get(CHANGELIST)
+    with django_capture_on_commit_callbacks(execute=True):
+        operator.post(CHANGELIST, {"action": "download_again", "_selected_action": [failed.pk]}, follow=True)
+
+    assert "Download again" in listing.content.decode()
+    assert queued == [("projects.tasks.fetch_attachment", (failed.pk,))]
+
+
+def test_the_list_never_reads_the_items_json(support: Client, firm: Firm) -> None:
+    linked = linked_add(firm)
+    for n in range(3):
+        attachment_add(item_add(linked.link, f"50{n}"), filename=f"A-50{n}.pdf", provider_id=f"900{n}")
+    item_table = connection.ops.quote_name("projects_synceditem")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = support.get(CHANGELIST)
+
+    assert page.status_code == 200 and "A-502.pdf" in page.content.decode()
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert item_table in read  # the item's number and title are read, in the same query as the files
+    for column in ("raw", "content", "ball_in_court"):
+        assert f"{item_table}.{connection.ops.quote_name(column)}" not in read

@@ -24,6 +24,9 @@ from projects.services.uploads import (
 )
 from projects.tasks import UNUSED_UPLOADS_SCHEDULE_NAME, delete_unused_uploads
 from tests.api.factories import linked_add
+from tests.files.storage import moto_s3, storage_backend
+
+__all__ = ["moto_s3", "storage_backend"]  # fixtures: the tests that name storage_backend run on S3 as well
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 PDF = b"%PDF-1.4 markup " + b"1" * 100
@@ -148,3 +151,30 @@ def test_the_hourly_schedule_exists_once_by_name_and_its_task_cleans_up(firm: Fi
     _declared(firm, "ancient", at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
 
     assert delete_unused_uploads() == 1
+
+
+@pytest.mark.usefixtures("storage_backend")
+def test_bytes_the_storage_will_not_delete_keep_their_upload_for_the_next_run_and_the_others_still_go(
+    firm: Firm, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stuck, freed = _declared(firm, "stuck", at=T0), _declared(firm, "freed", at=T0)
+    storage = storages["attachments"]
+    delete = storage.delete
+
+    def refusing(name: str) -> None:
+        if name == stuck.storage_name:  # any failure, not only OSError: S3 answers botocore's own errors
+            raise RuntimeError("AccessDenied for https://bucket.example/x?X-Amz-Signature=secret-signature")
+        delete(name)
+
+    monkeypatch.setattr(storage, "delete", refusing)
+    later = T0 + dt.timedelta(days=2)
+
+    assert uploads_delete_unused(now=later) == 1
+
+    assert list(ResponseUpload.objects.values_list("pk", flat=True)) == [stuck.pk]
+    assert storage.exists(stuck.storage_name) and not storage.exists(freed.storage_name)
+    assert f"unused upload {stuck.pk} (RuntimeError)" in caplog.text and "secret-signature" not in caplog.text
+
+    monkeypatch.setattr(storage, "delete", delete)
+    assert uploads_delete_unused(now=later) == 1
+    assert not ResponseUpload.objects.exists() and not storage.exists(stuck.storage_name)

@@ -210,3 +210,25 @@ def test_a_file_in_with_an_oss_urn_downloads_through_the_signed_url_signeds3down
     assert answer.content == MARKUP
     assert mocked.calls[0].request.headers["Authorization"].startswith("Bearer ")
     assert "Authorization" not in mocked.calls[1].request.headers
+
+
+@pytest.mark.parametrize(
+    ("url", "authenticated"),
+    [
+        ("https://files.example.com/oss/v2/buckets/b/objects/f1.pdf/signeds3download", False),
+        ("https://files.example.com/oss/v2/buckets/b/objects/f1.pdf/signeds3download", True),
+        (f"{AUTODESK}/oss/v2/buckets/b/objects/f1.pdf/signeds3download", False),
+    ],
+    ids=["plain-url-named-like-oss", "flagged-but-another-host", "api-host-but-not-flagged"],
+)
+def test_a_file_url_the_portal_did_not_build_for_the_api_host_is_fetched_without_the_token(
+    mocked: responses.RequestsMock, account: ProviderAccount, url: str, authenticated: bool
+) -> None:
+    mocked.get(url, body=MARKUP)
+    ref = AttachmentRef(provider_id="f1", filename="A-501.pdf", url=url, authenticated=authenticated)
+
+    answer = get_provider("autodesk").open_attachment(account=account, ref=ref)
+
+    assert answer.content == MARKUP
+    assert len(mocked.calls) == 1
+    assert "Authorization" not in mocked.calls[0].request.headers
