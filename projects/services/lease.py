@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 class LeaseLost(Exception):
-    """Another worker holds the link's lease now: this sync must stop."""
+    """Another worker holds the lease now (of a link, or of a response's delivery): this work must stop."""
 
 
 def lease_owner_new() -> str:
