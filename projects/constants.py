@@ -40,11 +40,17 @@ GIVE_UP_AFTER: Final = dt.timedelta(days=1)
 # A response held until the reviewer's turn (an approver of a later workflow step) is tried again this often; it costs
 # one read of the item, and goes out at the first try after their step starts.
 HELD_RECHECK: Final = dt.timedelta(hours=1)
-# A response being sent holds a lease like a sync's; once it lapses its worker is gone, and the sweep settles it: the
-# provider is read first (every provider's write is read-before-write safe), so the response is either found delivered
-# or sent once more. It is renewed only before each provider request (a delivery is a few requests, no thread), so it
-# must outlast the longest request and its retry wait (40 s).
+# A response being sent holds a lease like a sync's, with an owner: once it lapses its worker is gone, and the sweep
+# settles it: the provider is read first (every provider's write is read-before-write safe), so the response is either
+# found delivered or sent once more. It is renewed by the same heartbeat as a sync's (a thread every HEARTBEAT_EVERY on
+# the wall clock, and before each provider request), so a big file's upload may outlast it; a worker that finds its
+# lease taken over stops before its next request and settles nothing. On an injected clock (tests, the fault storm)
+# only the requests renew it, so it outlasts the longest request and its retry wait (40 s).
 DELIVERY_LEASE: Final = dt.timedelta(seconds=45)
+# The heartbeat thread stops renewing a delivery silent this long: one upload PUT is one request, as long as its
+# file is big, with no checkpoint in it; every socket operation times out (providers/http.py), so only a hung worker
+# stays silent this long, and django-q ends a task at 300 s anyway (Q_CLUSTER timeout).
+DELIVERY_SILENCE_LIMIT: Final = dt.timedelta(minutes=5)
 
 # Failure policy.
 PAUSE_AFTER_FAILING: Final = dt.timedelta(days=1)

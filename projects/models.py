@@ -369,6 +369,9 @@ class ItemResponse(FirmOwned):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While being sent: the worker sending it (projects.services.lease). Only that worker renews the delivery's lease
+    # or settles it, so a worker whose lease lapsed under it cannot overwrite the next attempt.
+    delivery_owner = models.CharField(max_length=32, blank=True, editable=False)
     option_id = models.CharField("provider response id", max_length=100, blank=True)
     option_name = models.CharField("provider response", max_length=255, blank=True)
     provider_answer = models.TextField(blank=True, help_text="What the provider said, in words.")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
 from typing import cast
 
 from django.db import transaction
@@ -27,7 +25,14 @@ from projects.services.health import (
     reviewer_lost_notify,
 )
 from projects.services.ingest import REMOVED_FIELDS, PageCounts, ingest_page, item_mark_removed
-from projects.services.lease import LeaseHeartbeat, LeaseLost, heartbeat_thread, lease_acquire, lease_release
+from projects.services.lease import (
+    KeepAlive,
+    LeaseHeartbeat,
+    LeaseLost,
+    keep_alive_for,
+    lease_acquire,
+    lease_release,
+)
 from providers.errors import NeedsReauthorization, ProviderError
 from providers.http import on_each_attempt
 from providers.types import ItemKind
@@ -190,25 +195,16 @@ def link_is_syncable(link: ProjectLink) -> bool:
     return link.firm.is_active and not paused_by_a_person
 
 
-KeepAlive = Callable[[LeaseHeartbeat], AbstractContextManager[object]]
-
-
-def _keep_alive_for(clock: Clock) -> KeepAlive:
-    """The heartbeat thread beats on the wall clock, so it runs when the sync does; a sync on an injected clock
-    (tests, the fault storm) is driven by whoever moves that clock, and beats at its own checkpoints only."""
-    return heartbeat_thread if clock is timezone.now else (lambda heartbeat: contextlib.nullcontext())
-
-
 def link_sync(
     *,
     link_id: int,
     clock: Clock = timezone.now,
     port: ProviderPort | None = None,
-    keep_alive: KeepAlive | None = None,
+    keep_alive: KeepAlive[LeaseHeartbeat] | None = None,
 ) -> SyncRun | None:
     """Sync one link now. Answers None at once when another sync of the link holds the lease (or it is paused).
 
-    While it runs, `keep_alive` renews its lease (by default the heartbeat thread, see `_keep_alive_for`)."""
+    While it runs, `keep_alive` renews its lease (by default the heartbeat thread, see `keep_alive_for`)."""
     owner = lease_acquire(link_id=link_id, now=clock())
     if owner is None:
         return None
@@ -221,7 +217,7 @@ def link_sync(
             )
             return None
         heartbeat = LeaseHeartbeat(link_id=link_id, owner=owner, clock=clock)
-        with (keep_alive or _keep_alive_for(clock))(heartbeat), on_each_attempt(heartbeat):
+        with (keep_alive or keep_alive_for(clock))(heartbeat), on_each_attempt(heartbeat):
             return _sync(link, heartbeat, clock, port)
     finally:
         lease_release(link_id=link_id, owner=owner)

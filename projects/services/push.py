@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,13 +22,13 @@ from projects.constants import (
     DELIVERY_LEASE,
     FIRST_BACKOFF,
     GIVE_UP_AFTER,
-    HEARTBEAT_EVERY,
     HELD_RECHECK,
     RETRY_BACKOFF_CAP,
 )
 from projects.models import ItemKindChoices, ItemResponse, ProjectLink, SyncedItem
 from projects.ports import ProviderPort, provider_port_for, translate_keyword
 from projects.selectors import allowed_keywords_get, response_get_by_key
+from projects.services.lease import DeliveryHeartbeat, KeepAlive, LeaseLost, keep_alive_for, lease_owner_new
 from projects.services.uploads import (
     outgoing_files,
     response_files_add,
@@ -39,6 +40,7 @@ from providers.errors import NeedsReauthorization, NotYourTurn, ProviderError, R
 from providers.http import on_each_attempt
 from providers.models import ProviderAccount
 
+logger = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 # While the connection itself is broken, responses wait (they are not failed and spend no attempt).
 WAITING_LINK_STATUSES = (ProjectLink.Status.CONNECTION_LOST, ProjectLink.Status.BLOCKED)
@@ -188,10 +190,11 @@ def _claim(response_id: int, now: dt.datetime) -> ItemResponse | None:
             return None
         response.status = ItemResponse.Status.DELIVERING
         response.attempts += 1
-        # While being sent, `next_attempt_at` is the delivery's lease: renewed by heartbeat, lapsed once its worker
-        # is gone (responses_resume_orphaned then settles it).
+        # While being sent, `next_attempt_at` is the delivery's lease, held by `delivery_owner`: renewed by heartbeat,
+        # lapsed once its worker is gone (responses_resume_orphaned then settles it).
         response.next_attempt_at = now + DELIVERY_LEASE
-        response.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+        response.delivery_owner = lease_owner_new()
+        response.save(update_fields=["status", "attempts", "next_attempt_at", "delivery_owner", "updated_at"])
     return response
 
 
@@ -223,58 +226,77 @@ def _wait_for_reviewer(response: ItemResponse, exc: NeedsReauthorization, now: d
     return True
 
 
-class _DeliveryHeartbeat:
-    """Renews a delivery's lease before each provider request, at most every HEARTBEAT_EVERY."""
-
-    def __init__(self, response_id: int, clock: Clock) -> None:
-        self.response_id, self.clock = response_id, clock
-        self.last = clock()
-
-    def __call__(self) -> None:
-        now = self.clock()
-        if now - self.last >= HEARTBEAT_EVERY:
-            ItemResponse.objects.filter(pk=self.response_id, status=ItemResponse.Status.DELIVERING).update(
-                next_attempt_at=now + DELIVERY_LEASE
-            )
-            self.last = now
-
-
 def _settle(
     response: ItemResponse, status: str, answer: str, *, now: dt.datetime, retry_at: dt.datetime | None
 ) -> None:
+    """Write how the delivery ended, if it is still this worker's, else raise LeaseLost.
+
+    A worker whose lease lapsed under it (the sweep resumed the response, another worker may be sending it) writes
+    nothing: the next attempt's state stands, and that attempt reads the provider before it writes."""
     response.status = status
     response.provider_answer = answer
     response.next_attempt_at = retry_at
     if status == ItemResponse.Status.DELIVERED:
         response.delivered_at = now
-    if status in (ItemResponse.Status.DELIVERED, ItemResponse.Status.FAILED):
-        response_files_settle(response=response, delivered=status == ItemResponse.Status.DELIVERED, detail=answer)
-    response.save(
-        update_fields=[
-            "status",
-            "provider_answer",
-            "next_attempt_at",
-            "delivered_at",
-            "option_id",
-            "option_name",
-            "attempts",
-            "updated_at",
-        ]
+    owner, response.delivery_owner = response.delivery_owner, ""
+    response.updated_at = timezone.now()  # what `auto_now` would set: an update() does not
+    fields = (
+        "status",
+        "provider_answer",
+        "next_attempt_at",
+        "delivered_at",
+        "option_id",
+        "option_name",
+        "attempts",
+        "delivery_owner",
+        "updated_at",
     )
+    with transaction.atomic():
+        mine = ItemResponse.objects.filter(pk=response.pk, status=ItemResponse.Status.DELIVERING, delivery_owner=owner)
+        if not mine.update(**{name: getattr(response, name) for name in fields}):
+            raise LeaseLost(f"the delivery of response {response.pk} was taken over")
+        if status in (ItemResponse.Status.DELIVERED, ItemResponse.Status.FAILED):
+            delivered = status == ItemResponse.Status.DELIVERED
+            response_files_settle(response=response, delivered=delivered, detail=answer)
 
 
 def response_deliver(
-    *, response_id: int, clock: Clock = timezone.now, port: ProviderPort | None = None
+    *,
+    response_id: int,
+    clock: Clock = timezone.now,
+    port: ProviderPort | None = None,
+    keep_alive: KeepAlive[DeliveryHeartbeat] | None = None,
 ) -> ItemResponse | None:
-    """Send one response to the provider. Safe to run twice: only a pending response is sent."""
+    """Send one response to the provider. Safe to run twice: only a pending response is sent, by one worker at once.
+
+    While it is sent, `keep_alive` renews its delivery lease (by default the heartbeat thread on the wall clock, see
+    lease.keep_alive_for), as does every provider request. Answers None when there was nothing to send, or when the
+    lease was taken over meanwhile (this worker was so slow the sweep resumed the response): then it stopped before
+    its next request and wrote nothing."""
     response = _claim(response_id, clock())
     if response is None:
         return None
+    logcontext.bind(firm_id=response.link.firm_id, link_id=response.link_id)
+    heartbeat = DeliveryHeartbeat(response_id=response.pk, owner=response.delivery_owner, clock=clock)
+    try:
+        return _send(response, heartbeat, clock, port, keep_alive or keep_alive_for(clock))
+    except LeaseLost:
+        logger.info("delivery of response %s stopped: another attempt took it over", response.pk)
+        return None
+
+
+def _send(
+    response: ItemResponse,
+    heartbeat: DeliveryHeartbeat,
+    clock: Clock,
+    port: ProviderPort | None,
+    keep_alive: KeepAlive[DeliveryHeartbeat],
+) -> ItemResponse:
+    """Send a claimed response and settle it by the provider's answer; LeaseLost once it is not this worker's."""
     link, item = response.link, response.item
-    logcontext.bind(firm_id=link.firm_id, link_id=link.pk)
     try:
         port = port or provider_port_for(link, account=response.reviewer)
-        with on_each_attempt(_DeliveryHeartbeat(response.pk, clock)):
+        with keep_alive(heartbeat), on_each_attempt(heartbeat):
             option = translate_keyword(link, item, response.keyword, port)
             if option is not None:
                 response.option_id, response.option_name = option.id, option.name
@@ -375,5 +397,6 @@ def responses_resume_orphaned(*, now: dt.datetime) -> int:
             attempts=max(response.attempts - 1, 0),
             next_attempt_at=now,
             provider_answer=ORPHANED_WORDS,
+            delivery_owner="",  # the lapsed worker's renewals and settle find it theirs no more
         )
     return resumed

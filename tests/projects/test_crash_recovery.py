@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import responses
+from django.db import InterfaceError, connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -19,9 +20,15 @@ from projects.constants import DELIVERY_LEASE, HEARTBEAT_EVERY, LEASE, SILENCE_L
 from projects.models import ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.selectors import sync_status
 from projects.services import lease, link_sync, response_deliver, response_record, sweep_run
-from projects.services.lease import LeaseHeartbeat, LeaseLost, heartbeat_loop, heartbeat_thread, lease_acquire
+from projects.services.lease import (
+    LeaseHeartbeat,
+    LeaseLost,
+    heartbeat_loop,
+    heartbeat_thread,
+    keep_alive_for,
+    lease_acquire,
+)
 from projects.services.mapping import mapping_table_create_for_link
-from projects.services.pull import _keep_alive_for
 from providers import http
 from providers.errors import UnexpectedAnswer
 from tests.projects.conftest import T0
@@ -149,9 +156,48 @@ def test_a_lease_taken_over_under_the_heartbeat_thread_stops_the_sync_at_its_nex
         heartbeat.beat(clock())  # or its next page
 
 
+class DroppedConnection:
+    """A database connection the server dropped: every query fails until Django closes it (then it reconnects)."""
+
+    def __init__(self) -> None:
+        self.broken, self.failures = True, 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if self.broken:
+            self.failures += 1
+            raise InterfaceError("connection already closed")
+        return execute(sql, params, many, context)
+
+    def close(self) -> None:
+        self.broken = False
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat closes its connection, as its thread does outside a test
+def test_the_heartbeat_thread_reconnects_after_its_database_connection_broke(link, clock, monkeypatch, caplog):
+    owner = lease_acquire(link_id=link.pk, now=clock())
+    assert owner is not None
+    heartbeat = LeaseHeartbeat(link_id=link.pk, owner=owner, clock=clock)
+    dropped = DroppedConnection()
+    real_close = connection.close
+
+    def close() -> None:
+        dropped.close()
+        real_close()
+
+    monkeypatch.setattr(connection, "close", close)
+
+    with connection.execute_wrapper(dropped):
+        heartbeat_loop(heartbeat, wait=Waits(clock, beats=2))  # the first beat fails, the thread lives on
+
+    assert dropped.failures == 1  # the next beat did not find the connection still broken
+    link.refresh_from_db()
+    assert link.lease_until == T0 + 2 * HEARTBEAT_EVERY + LEASE and not heartbeat.lost  # the second beat renewed it
+    assert "missed a beat: InterfaceError" in caplog.text and owner not in caplog.text
+
+
 def test_a_sync_on_the_wall_clock_runs_the_heartbeat_thread_and_one_on_an_injected_clock_does_not():
-    assert _keep_alive_for(timezone.now) is heartbeat_thread
-    assert _keep_alive_for(lambda: T0) is not heartbeat_thread
+    assert keep_alive_for(timezone.now) is heartbeat_thread
+    assert keep_alive_for(lambda: T0) is not heartbeat_thread
 
 
 def test_a_sync_keeps_its_lease_alive_while_it_runs(link, provider, clock):
