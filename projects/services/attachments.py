@@ -19,7 +19,7 @@ from contextlib import closing
 import requests
 import urllib3.exceptions
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -224,20 +224,27 @@ def _too_large(row: Attachment, limit: int, now: dt.datetime) -> None:
     _finish(row, Attachment.State.TOO_LARGE, words, now)
 
 
-def _blob_for(row: Attachment, spooled: Spooled, now: dt.datetime) -> AttachmentBlob:
-    """The firm's blob with these bytes, stored now if the firm had none.
+def _blob_for(row: Attachment, name: str, spooled: Spooled, now: dt.datetime) -> AttachmentBlob:
+    """The firm's blob with these bytes (saved under `name`), recorded now if the firm had none.
 
-    No lookup first: the name is the content's, so saving finds bytes already kept and keeps them (and brings back a
-    file lost from the storage), and the row's uniqueness answers whether the firm had it: one query fewer for each
-    new file, one failed insert for a file seen before."""
+    One statement whether or not it had them, and no lookup first (this runs once per file downloaded): on a
+    conflict the row kept is the first one, its size (the same bytes, the same size) written again only so that the
+    database answers that row's id. Only the id of the answer is used."""
+    blob = AttachmentBlob(
+        firm_id=row.firm_id, sha256=spooled.sha256, size=spooled.size, storage_name=name, created_at=now
+    )
+    AttachmentBlob.objects.bulk_create(
+        [blob], update_conflicts=True, unique_fields=["firm", "sha256"], update_fields=["size"]
+    )
+    return blob
+
+
+def _store(row: Attachment, spooled: Spooled, now: dt.datetime) -> None:
+    """Keep the bytes (content-addressed: bytes already kept stay, a file missing from the storage is put back), then
+    record the blob and the stored state in one transaction: one commit a file."""
     name = spooled_save(spooled, name=blob_name(firm_id=row.firm_id, sha256=spooled.sha256))
-    try:
-        with transaction.atomic():
-            return AttachmentBlob.objects.create(
-                firm_id=row.firm_id, sha256=spooled.sha256, size=spooled.size, storage_name=name, created_at=now
-            )
-    except IntegrityError:  # the firm had these bytes, or another download of them got there first
-        return AttachmentBlob.objects.get(firm_id=row.firm_id, sha256=spooled.sha256)
+    with transaction.atomic():
+        _finish(row, Attachment.State.STORED, "", now, blob=_blob_for(row, name, spooled, now))
 
 
 def _chunks(answer: requests.Response) -> Iterable[bytes]:
@@ -329,8 +336,7 @@ def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Atta
         )
         _finish(row, Attachment.State.FAILED, words, clock())
         return row
-    blob = _blob_for(row, spooled, clock())
-    _finish(row, Attachment.State.STORED, "", clock(), blob=blob)
+    _store(row, spooled, clock())
     return row
 
 
