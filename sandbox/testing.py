@@ -18,6 +18,8 @@ Pytest fixture: `sandbox` in tests/sandbox/conftest.py (seeded, started per test
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,3 +113,35 @@ def running_sandbox(
     finally:
         server.stop()
         thread.join(timeout=5)
+
+
+# The child serves the same database as a sandbox of its own on a free port and prints its base URL once it listens.
+_SERVE_ONE = """
+import sys
+from sandbox.server import SandboxApp, SandboxServer
+server = SandboxServer(SandboxApp(sys.argv[1]), "127.0.0.1", 0)
+print(server.base_url, flush=True)
+server.serve_forever(0.05)
+"""
+
+
+@contextmanager
+def sandbox_process(db_path: str | Path) -> Iterator[str]:
+    """Serve the sandbox database at `db_path` from a process of its own until the block ends; yields its base URL.
+
+    For benchmarks of bytes from the provider: a real provider is remote, so neither the portal nor the yardstick it
+    is compared with should share its interpreter (and its lock) with the server making the bytes. The database is
+    the running test sandbox's (SQLite in WAL mode: both may read it); the child keeps the real clock."""
+    root = Path(__file__).resolve().parent.parent
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter running our own module
+        [sys.executable, "-c", _SERVE_ONE, str(db_path)], cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        base_url = child.stdout.readline().strip()
+        if not base_url.startswith("http://"):
+            raise RuntimeError(f"the sandbox process did not start (exit code {child.poll()})")
+        yield base_url
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
