@@ -197,6 +197,20 @@ def test_it_shows_each_items_files_with_their_state_and_why_one_is_not_stored(
 
 
 @pytest.mark.django_db
+def test_it_says_where_a_file_hangs_in_plain_words(firm: Firm, member_client: Client) -> None:
+    linked = linked_add(firm)
+    for n, place in enumerate(["question", "answer", "approver"]):
+        row = attachment_add(linked.item, b"%PDF sketch", filename=f"{place}.pdf", provider_id=str(n))
+        row.place = place
+        row.save(update_fields=["place"])
+
+    text = member_client.get(f"/connect/{linked.project.pc_project_id}/connection/items/").content.decode()
+
+    assert "on the RFI's question" in text and "on an answer" in text and "on a reviewer's response" in text
+    assert "on the the" not in text and "on the an" not in text
+
+
+@pytest.mark.django_db
 def test_the_connection_page_leads_to_it(firm: Firm, member_client: Client) -> None:
     linked = linked_add(firm)
 
