@@ -7,8 +7,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from providers.errors import UnexpectedAnswer
-from providers.http import Classifier, HttpClient, TokenSource
+from providers.errors import ProviderError, Retryable, UnexpectedAnswer
+from providers.http import Attempt, Classifier, HttpClient, TokenSource, error_text
 
 MAX_REDIRECTS = 5
 # The read timeout applies between chunks, not to the whole body: a large file may take minutes and still be healthy.
@@ -18,6 +18,23 @@ CHUNK_SIZE = 1024 * 1024
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     return parts.scheme, parts.hostname or "", parts.port
+
+
+def storage_refusal(label: str, *, outgoing: bool) -> Classifier:
+    """The classifier for a provider's file storage (signed URLs): a refusal there most likely means the signed URL
+    expired between two attempts, so the next attempt asks for a new one. `outgoing`: a response's file on its way
+    to the provider, else an item's file on its way in."""
+    what, when = ("one of the response's files", "response") if outgoing else ("one of the item's files", "item")
+
+    def classify(response: requests.Response, attempt: Attempt) -> ProviderError:
+        return Retryable(
+            f"{label}'s file storage refused {what}. The portal tries it again later; if it keeps failing, contact "
+            f"support with the time of the {when}.",
+            retry_after=60,
+            detail=f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}",
+        )
+
+    return classify
 
 
 def same_origin(url: str, base: str) -> bool:

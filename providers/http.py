@@ -128,8 +128,9 @@ Classifier = Callable[[requests.Response, Attempt], ProviderError]
 RateLimitObserver = Callable[[RateLimit], None]
 
 
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the request cannot have reached the provider, so even a POST is safe to send again."""
+def never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached the other end (no connection was made), so even a POST is safe to
+    send again, or to send to the next address (the webhook transport)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
     reason = exc.args[0] if exc.args else None
@@ -200,11 +201,11 @@ class HttpClient:
                     stream=stream,
                 )
             except requests.RequestException as exc:
-                never_sent = _never_sent(exc)
-                if not never_sent:
+                sent_nothing = never_sent(exc)
+                if not sent_nothing:
                     _count_sent()
                     metrics.PROVIDER_REQUESTS.labels(provider=self.label, status="error").inc()
-                if method not in IDEMPOTENT_METHODS and not never_sent:
+                if method not in IDEMPOTENT_METHODS and not sent_nothing:
                     # The provider may have acted on it (e.g. burnt a single-use refresh token): never send twice.
                     raise self._unavailable(f"{method} {_safe_url(url)}: {type(exc).__name__}") from exc
                 attempt += 1

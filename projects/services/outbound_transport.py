@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from providers.http import never_sent
 
 if TYPE_CHECKING:
     from requests.adapters import _HostParams, _PoolKwargs
@@ -57,16 +58,6 @@ class PinnedAdapter(HTTPAdapter):
         request.headers["Host"] = urlsplit(request.url or "").netloc.rpartition("@")[2]
 
 
-def _never_connected(exc: requests.RequestException) -> bool:
-    """True when no connection was made, so nothing was sent and the next address may be tried."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, NewConnectionError)
-
-
 def _post_to(address: str, url: str, **kwargs: Any) -> requests.Response:
     with requests.Session() as session:
         session.trust_env = False  # no proxy, .netrc or CA bundle from the environment
@@ -85,6 +76,6 @@ def pinned_post(
         try:
             return _post_to(address, url, data=data, headers=headers, timeout=timeout)
         except requests.RequestException as exc:
-            if not _never_connected(exc):
+            if not never_sent(exc):
                 raise
     return _post_to(tried[-1], url, data=data, headers=headers, timeout=timeout)

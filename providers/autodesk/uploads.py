@@ -29,9 +29,8 @@ import requests
 
 from providers.answers import expect_list, object_or_empty, require
 from providers.autodesk.client import MAX_PAGES, AutodeskClient
-from providers.downloads import open_download, same_origin
-from providers.errors import ProviderError, Retryable, UnexpectedAnswer
-from providers.http import Attempt, error_text
+from providers.downloads import open_download, same_origin, storage_refusal
+from providers.errors import UnexpectedAnswer
 from providers.types import AttachmentRef
 from providers.uploads import STARTED, UPLOADED, OutgoingFile, raw_body
 
@@ -117,7 +116,7 @@ class AutodeskUploads(AutodeskClient):
         url = object_or_empty(signed).get("url")
         if not isinstance(url, str) or not url:
             raise UnexpectedAnswer.for_provider(self.label, detail="signeds3download answered no url")
-        return open_download(self.http, url, classify=_storage_refusal)
+        return open_download(self.http, url, classify=storage_refusal(self.label, outgoing=False))
 
     # -- the steps ---------------------------------------------------------------------------------------------------
 
@@ -176,19 +175,9 @@ class AutodeskUploads(AutodeskClient):
         if not isinstance(urls, list) or len(urls) != 1 or not upload_key:
             raise UnexpectedAnswer.for_provider(self.label, detail="signeds3upload answered no uploadKey or urls")
         # S3 itself, not Autodesk's API: no bearer token, its own refusals; a PUT is sent again after a lost answer.
-        self.http.send("PUT", str(urls[0]), content=raw_body(file), classify=_storage_refusal)
+        self.http.send("PUT", str(urls[0]), content=raw_body(file), classify=storage_refusal(self.label, outgoing=True))
         self._call("POST", url, account=account, json={"uploadKey": str(upload_key), "size": file.size})
 
 
 def _same_draft(attachment: Any, name: str, task_id: str) -> bool:
     return isinstance(attachment, dict) and attachment.get("name") == name and str(attachment.get("taskId")) == task_id
-
-
-def _storage_refusal(response: requests.Response, attempt: Attempt) -> ProviderError:
-    # Most likely the signed URL expired between two attempts: the next attempt asks for a new one.
-    return Retryable(
-        "Autodesk's file storage refused one of the response's files. The portal tries it again later; if it keeps "
-        "failing, contact support with the time of the response.",
-        retry_after=60,
-        detail=f"{attempt.method} {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}",
-    )

@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import requests
-
-from providers.errors import ProviderError, Retryable, UnexpectedAnswer
-from providers.http import Attempt, error_text
+from providers.downloads import storage_refusal
+from providers.errors import UnexpectedAnswer
 from providers.procore.client import ProcoreClient, company_headers
 from providers.uploads import STARTED, UPLOADED, OutgoingFile, multipart_body
 
@@ -51,8 +49,10 @@ class ProcoreUploads(ProcoreClient):
         uuid, url, fields = _instructions(created)
         file.note(STARTED, provider_file_id=uuid)
         content_type, body = multipart_body(fields, file)
-        # The storage service, not Procore's API: no bearer token, its own refusals.
-        self.http.send("POST", url, headers={"Content-Type": content_type}, content=body, classify=_storage_refusal)
+        # The storage service, not Procore's API: no bearer token, its own refusals (most likely its signed policy
+        # expired between two attempts: the next attempt begins a new upload).
+        refused = storage_refusal(self.label, outgoing=True)
+        self.http.send("POST", url, headers={"Content-Type": content_type}, content=body, classify=refused)
         file.note(UPLOADED)
         return uuid
 
@@ -64,13 +64,3 @@ def _instructions(created: Any) -> tuple[str, str, dict[str, str]]:
     if not isinstance(fields, dict):
         raise UnexpectedAnswer.for_provider("Procore", detail="upload fields are not an object")
     return str(created["uuid"]), str(created["url"]), {str(k): str(v) for k, v in fields.items()}
-
-
-def _storage_refusal(response: requests.Response, attempt: Attempt) -> ProviderError:
-    # Most likely its signed policy expired between two attempts: the next attempt begins a new upload.
-    return Retryable(
-        "Procore's file storage refused one of the response's files. The portal tries it again later; if it keeps "
-        "failing, contact support with the time of the response.",
-        retry_after=60,
-        detail=f"POST {attempt.url.split('?')[0]} -> {response.status_code}: {error_text(response)}",
-    )
