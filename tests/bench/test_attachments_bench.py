@@ -24,16 +24,14 @@ from pathlib import Path
 import pytest
 import requests
 from django.test import Client
-from pytest_django.fixtures import Settings
 
 from connector_portal.files import CHUNK_SIZE, blob_name, spool, spooled_save
 from connector_portal.models import Firm, User
 from connector_portal.services import service_token_create
 from projects.models import Attachment, AttachmentBlob, ProjectLink, SyncedItem
 from projects.services import attachment_fetch, link_sync
-from providers import http
 from sandbox.files import file_attach, generated_chunks
-from sandbox.testing import RunningSandbox, running_sandbox, sandbox_process
+from sandbox.testing import RunningSandbox, sandbox_process
 from tests.files.factories import attachment_add
 from tests.sync_e2e.conftest import CASES, EngineClock, link_for
 
@@ -52,15 +50,6 @@ def print_table() -> Iterator[None]:
     print(f"{'measure':<78} {'result':>26}  target")
     for name, result, target in RESULTS:
         print(f"{name:<78} {result:>26}  {target}")
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
-    monkeypatch.setattr(http, "sleeper", lambda seconds: None)
-    with running_sandbox(tmp_path / "sandbox.sqlite3", seed=True) as handle:
-        settings.SANDBOX_URL = handle.base_url
-        settings.PROVIDER_SANDBOX = True
-        yield handle
 
 
 def _attach_many(sandbox: RunningSandbox, sizes: list[int]) -> None:

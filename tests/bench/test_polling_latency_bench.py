@@ -16,11 +16,9 @@ import os
 import random
 import statistics
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_django.fixtures import Settings
 
 from connector_portal.models import Firm, User
 from projects.constants import DEFAULT_SYNC_INTERVAL, SWEEP_EVERY
@@ -28,7 +26,7 @@ from projects.models import FeedEntry
 from projects.services import link_sync, sweep_run
 from projects.services.sweep import SYNC_TASK
 from providers import http
-from sandbox.testing import RunningSandbox, running_sandbox
+from sandbox.testing import RunningSandbox
 from tests.sync_e2e.conftest import CASES, EngineClock, link_for
 
 pytestmark = pytest.mark.skipif(os.environ.get("BENCH") != "1", reason="benchmarks run only with BENCH=1 (make bench)")
@@ -47,15 +45,6 @@ def print_table() -> Iterator[None]:
     print(f"{'measure':<74} {'result':>16}  target")
     for name, result, target in RESULTS:
         print(f"{name:<74} {result:>16}  {target}")
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
-    monkeypatch.setattr(http, "sleeper", lambda seconds: None)
-    with running_sandbox(tmp_path / "sandbox.sqlite3", seed=True) as handle:
-        settings.SANDBOX_URL = handle.base_url
-        settings.PROVIDER_SANDBOX = True
-        yield handle
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -16,20 +16,17 @@ import json
 import math
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from pytest_django.fixtures import Settings
 
 from connector_portal.models import Firm, User
 from projects.constants import LOOKBACK
 from projects.models import ProjectLink
 from projects.services import link_sync
-from providers import http
 from sandbox.items import uid_for
-from sandbox.testing import RunningSandbox, running_sandbox
+from sandbox.testing import RunningSandbox
 from tests.reference import require_reference
 from tests.sync_e2e.conftest import REVIEWER_ID, Case, EngineClock, link_for
 
@@ -71,13 +68,9 @@ def print_table() -> Iterator[None]:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
-    monkeypatch.setattr(http, "sleeper", lambda seconds: None)
-    with running_sandbox(tmp_path / "sandbox.sqlite3", seed=True) as handle:
-        handle.app.limiter.configure({"enabled": False})  # measuring requests, not the provider's patience
-        settings.SANDBOX_URL = handle.base_url
-        settings.PROVIDER_SANDBOX = True
-        yield handle
+def sandbox(sandbox: RunningSandbox) -> RunningSandbox:
+    sandbox.app.limiter.configure({"enabled": False})  # measuring requests, not the provider's patience
+    return sandbox
 
 
 def count_listings(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
