@@ -385,17 +385,9 @@ SUBMITTAL_DATE_FILTERS = tuple(
 )
 
 
-def _submittal(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
-    project = acc_project(app, caller, request.params["project_id"], tool="Submittals")
-    item = item_get(app, uid=request.params["item_id"], kind="submittal")
-    if item is None or item["project_id"] != project["id"]:
-        raise AdskError(404, "Submittal item not found")
-    return project, item
-
-
 @api
 def submittal_detail(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project, item = _submittal(app, request, caller)
+    project, item = acc_attachments.submittal_of(app, request, caller)
     return json_response(_submittals(app, project, [item])[0])
 
 
@@ -448,7 +440,7 @@ def _steps(app: SandboxApp, project: Any, item: Any) -> list[dict[str, Any]]:
 
 @api
 def submittal_steps(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    project, item = _submittal(app, request, caller)
+    project, item = acc_attachments.submittal_of(app, request, caller)
     return json_response(_offset_page(request, _steps(app, project, item)))
 
 
@@ -475,7 +467,7 @@ TASK_CLOSE_BODY = BodyRule(
 def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     """Close the caller's review task with a response: the ACC way to post a reviewer's answer. Its draft
     attachments are published with it when `saveAttachmentDrafts` is true, else discarded (sandbox.acc_attachments)."""
-    project, item = _submittal(app, request, caller)
+    project, item = acc_attachments.submittal_of(app, request, caller)
     step = next((s for s in _steps(app, project, item) if s["id"] == request.params["step_id"]), None)
     if step is None or not any(t["id"] == request.params["task_id"] for t in step["tasks"]):
         raise AdskError(404, "Task not found")

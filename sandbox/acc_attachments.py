@@ -35,7 +35,9 @@ def _attachment_json(row: Any) -> dict[str, Any]:
     }
 
 
-def _submittal(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
+def submittal_of(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, Any]:
+    """The ACC project and submittal item a `/projects/{project_id}/items/{item_id}/…` request names (404, 403 as
+    Autodesk answers them)."""
     project = acc_project(app, caller, request.params["project_id"], tool="Submittals")
     item = item_get(app, uid=request.params["item_id"], kind="submittal")
     if item is None or item["project_id"] != project["id"]:
@@ -47,7 +49,7 @@ def _submittal(app: SandboxApp, request: Request, caller: Caller) -> tuple[Any, 
 def attachment_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
     from .acc import caller_task  # acc imports this module
 
-    project, item = _submittal(app, request, caller)
+    project, item = submittal_of(app, request, caller)
     body = checked_body(request, ATTACHMENT_BODY)
     task, approver_id = caller_task(app, project, item, caller, str(body["taskId"]))
     if task["status"] == "completed":
@@ -73,7 +75,7 @@ def _attachment(app: SandboxApp, item: Any, attachment_id: str) -> Any:
 
 @api
 def attachment_patch(app: SandboxApp, request: Request, caller: Caller) -> Response:
-    _project, item = _submittal(app, request, caller)
+    _project, item = submittal_of(app, request, caller)
     body = checked_body(request, ATTACHMENT_PATCH)
     row = _attachment(app, item, request.params["attachment_id"])
     if body["isFileUploaded"] is not True:
@@ -89,7 +91,7 @@ def attachment_patch(app: SandboxApp, request: Request, caller: Caller) -> Respo
 @api
 def attachments_list(app: SandboxApp, request: Request, caller: Caller) -> Response:
     unknown_query(request, ATTACHMENT_LIST_QUERY)
-    _project, item = _submittal(app, request, caller)
+    _project, item = submittal_of(app, request, caller)
     limit = page_limit(request.query.get("limit"), 20, maximum=50)
     offset = int_param(request.query.get("offset"), 0)
     rows = app.store.all("SELECT * FROM acc_attachments WHERE item_id = ? ORDER BY created_at, id", (item["id"],))
