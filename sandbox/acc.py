@@ -118,6 +118,9 @@ def _rfi_json(item: Any, posts: list[Any], users: dict[int, Any]) -> dict[str, A
         "costImpact": item["cost_impact"] or None,
         "scheduleImpact": item["schedule_impact"] or None,
         "responses": [_response_json(p) for p in posts if p["kind"] == "answer"],
+        # The RFI's own folder for its attachments: Autodesk makes it asynchronously after the RFI, and the field
+        # shows only once it is there (APS tutorial "Upload Attachments to RFIs").
+        **({"virtualFolderUrn": oss.rfi_folder_id(item)} if item["folder_ready"] else {}),
     }
 
 
@@ -150,7 +153,7 @@ def rfi_search(app: SandboxApp, request: Request, caller: Caller) -> Response:
 def _bim360_rfi(rfi: dict[str, Any]) -> dict[str, Any]:
     """An RFI as BIM 360's v2 API gives it: JSON:API-like, fields under `attributes`, one `assignedTo` id."""
     assigned = rfi["assignedTo"][0]["id"] if rfi["assignedTo"] else None
-    attributes = {k: v for k, v in rfi.items() if k not in ("id", "responses")}
+    attributes = {k: v for k, v in rfi.items() if k not in ("id", "responses", "virtualFolderUrn")}
     attributes |= {"assignedTo": assigned, "assignedToType": "user" if assigned else None}
     return {"id": rfi["id"], "type": "rfis", "attributes": attributes}
 
@@ -456,7 +459,8 @@ def caller_task(app: SandboxApp, project: Any, item: Any, caller: Caller, task_i
     return task, app.store.row("SELECT id FROM approvers WHERE uid = ?", (task_id,))["id"]
 
 
-# POST .../tasks/{taskId}:close (acc-submittals-v2-task-close in construction.json).
+# POST .../tasks/{taskId}:close (acc-submittals-v2-task-close in construction.json; submittals-tasks-taskIdclose-POST
+# documents `saveAttachmentDrafts` and `duplicateAttachments` as arrays of strings, the first "Not relevant").
 TASK_CLOSE_BODY = BodyRule(
     keys={"responseId": (), "responseComment": (), "saveAttachmentDrafts": (), "duplicateAttachments": ()},
     required=("responseId",),
@@ -466,13 +470,17 @@ TASK_CLOSE_BODY = BodyRule(
 @api
 def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     """Close the caller's review task with a response: the ACC way to post a reviewer's answer. Its draft
-    attachments are published with it when `saveAttachmentDrafts` is true, else discarded (sandbox.acc_attachments)."""
+    attachments are published with it (sandbox.acc_attachments); `saveAttachmentDrafts` and `duplicateAttachments`
+    must be arrays of strings, as the page documents them (a boolean is Autodesk's 400)."""
     project, item = acc_attachments.submittal_of(app, request, caller)
     step = next((s for s in _steps(app, project, item) if s["id"] == request.params["step_id"]), None)
     if step is None or not any(t["id"] == request.params["task_id"] for t in step["tasks"]):
         raise AdskError(404, "Task not found")
     task, _approver = caller_task(app, project, item, caller, request.params["task_id"])
     body = checked_body(request, TASK_CLOSE_BODY)
+    for key in ("saveAttachmentDrafts", "duplicateAttachments"):
+        if key in body and not (isinstance(body[key], list) and all(isinstance(v, str) for v in body[key])):
+            raise AdskError(400, "Bad input", f"{key} must be an array of strings; got {body[key]!r}.")
     response = next((r for r in responses_of(app, project["id"]) if r["uid"] == body.get("responseId")), None)
     if response is None or not response["category_id"]:
         raise AdskError(400, "Bad input", "responseId is not a response of this project.")
@@ -482,9 +490,7 @@ def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     approver_respond(
         app, approver_id=approver["id"], response_id=response["id"], comment=str(body.get("responseComment", ""))
     )
-    acc_attachments.task_drafts_settle(
-        app, item=item, task_id=task["id"], save=body.get("saveAttachmentDrafts") is True
-    )
+    acc_attachments.task_drafts_publish(app, item=item, task_id=task["id"])
     closed = next(t for s in _steps(app, project, item) for t in s["tasks"] if t["id"] == task["id"])
     return json_response(closed)
 

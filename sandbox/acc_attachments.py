@@ -1,7 +1,11 @@
 """ACC submittal attachments (submittals-attachments-POST, -attachmentId-PATCH, items-itemId-attachments-GET), emulated
-strictly: a local file is an attachment created on the reviewer's task (a draft, with the `urn` of an empty OSS
-object), filled through the OSS flow (sandbox.oss), marked `isFileUploaded`, and published when the task is closed with
-`saveAttachmentDrafts` (sandbox.acc calls `task_drafts_settle`). What a review attached is a row of `response_files`.
+strictly: a local file is an attachment created on the reviewer's task with `{name, urnTypeId: "2", taskId}` (APS
+tutorial "Attach Local Files to Submittals", https://aps.autodesk.com/en/docs/acc/v1/tutorials/submittals/attach-
+local-files: `urnTypeId` is required and "2" for a local file; `taskId` ties it to the review task). The answer names
+the empty OSS object in `uploadUrn`, with `urn` null (the Files tool's version urn, made only later by Autodesk); the
+object is filled through the OSS flow (sandbox.oss), the attachment marked `isFileUploaded`, and the task's drafts
+are published when the task is closed (sandbox.acc calls `task_drafts_publish`). What a review attached is a row of
+`response_files`.
 """
 
 from __future__ import annotations
@@ -18,7 +22,21 @@ from .web import Request, Response, int_param, json_response
 if TYPE_CHECKING:
     from .server import SandboxApp
 
-ATTACHMENT_BODY = BodyRule(keys={"taskId": (), "name": ()}, required=("taskId", "name"))
+# submittals-attachments-POST: name* and urnTypeId* ("2"), taskId (required in review: the sandbox's drafts always
+# belong to a review task), categoryId (1-4), isFileUploaded (never false; set by the PATCH once uploaded), urn (the
+# Files tool's: not for a local file).
+LOCAL_FILE = "2"
+ATTACHMENT_BODY = BodyRule(
+    keys={
+        "name": (),
+        "urnTypeId": (LOCAL_FILE,),
+        "taskId": (),
+        "categoryId": (),
+        "isFileUploaded": (),
+        "urn": (),
+    },
+    required=("name", "urnTypeId", "taskId"),
+)
 ATTACHMENT_PATCH = BodyRule(keys={"isFileUploaded": ()}, required=("isFileUploaded",))
 ATTACHMENT_LIST_QUERY = ("limit", "offset", "sort", "filter[categoryId]", "filter[revision]", "filter[isFileUploaded]")
 
@@ -28,7 +46,9 @@ def _attachment_json(row: Any) -> dict[str, Any]:
         "id": row["id"],
         "name": row["name"],
         "taskId": row["task_id"],
-        "urn": object_urn(row["object_key"]),
+        "urnTypeId": LOCAL_FILE,
+        "uploadUrn": object_urn(row["object_key"]),
+        "urn": None,  # the Files tool's version urn: Autodesk's async job makes it once the file is processed
         "isFileUploaded": bool(row["uploaded"]),
         "createdBy": row["created_by"],
         "createdAt": row["created_at"],
@@ -51,6 +71,10 @@ def attachment_create(app: SandboxApp, request: Request, caller: Caller) -> Resp
 
     project, item = submittal_of(app, request, caller)
     body = checked_body(request, ATTACHMENT_BODY)
+    if "urn" in body:
+        raise AdskError(400, "Bad input", "urn is for a Files tool attachment, not for a local file (urnTypeId 2).")
+    if "isFileUploaded" in body:
+        raise AdskError(400, "Bad input", "isFileUploaded is set by the PATCH, once the file's upload is complete.")
     task, approver_id = caller_task(app, project, item, caller, str(body["taskId"]))
     if task["status"] == "completed":
         raise AdskError(422, "Task closed", "The review task is closed; it takes no more attachments.")
@@ -100,18 +124,15 @@ def attachments_list(app: SandboxApp, request: Request, caller: Caller) -> Respo
     return json_response({"pagination": pagination, "results": results[offset : offset + limit]})
 
 
-def task_drafts_settle(app: SandboxApp, *, item: Any, task_id: str, save: bool) -> None:
-    """On closing a review task: its draft attachments are published with the review when the close asks to save
-    them (an uploaded one is attached to the response; one never confirmed stays an empty, broken attachment, which
-    is how a second draft made by a retry would show); otherwise the drafts are discarded."""
+def task_drafts_publish(app: SandboxApp, *, item: Any, task_id: str) -> None:
+    """On closing a review task: its draft attachments are published with the review (an uploaded one is attached
+    to the response; one never confirmed stays an empty, broken attachment, which is how a second draft made by a
+    retry would show)."""
     rows = app.store.all("SELECT * FROM acc_attachments WHERE task_id = ? AND draft = 1", (task_id,))
     with app.store.write() as conn:
         for row in rows:
-            if save:
-                conn.execute("UPDATE acc_attachments SET draft = 0 WHERE id = ?", (row["id"],))
-            else:
-                conn.execute("DELETE FROM acc_attachments WHERE id = ?", (row["id"],))
-    for row in rows if save else []:
+            conn.execute("UPDATE acc_attachments SET draft = 0 WHERE id = ?", (row["id"],))
+    for row in rows:
         if row["uploaded"]:
             upload = app.store.row("SELECT * FROM out_uploads WHERE id = ?", (row["object_key"],))
             uploads.files_attach(app, [upload], provider="autodesk", item_id=item["id"], approver_id=row["approver_id"])

@@ -2,11 +2,17 @@
 and the files of ACC RFI responses.
 
 - `POST /data/v1/projects/{b.projectId}/storage` (datamanagement.yaml, createStorage) creates an empty object in the
-  bucket `wip.dm.prod` under a folder of the project (`GET /project/v1/hubs/{hub}/projects/{project}/topFolders`);
+  bucket `wip.dm.prod` under a folder of the project (`GET /project/v1/hubs/{hub}/projects/{project}/topFolders`) or
+  an RFI's own folder, the `virtualFolderUrn` its JSON shows once Autodesk has made it (APS tutorial "Upload
+  Attachments to RFIs", https://aps.autodesk.com/en/docs/acc/v1/tutorials/rfis3/rfi-upload; the scenario
+  `rfi_folder` keeps an RFI's folder not made yet: the RFI shows no `virtualFolderUrn` and its folder takes nothing);
 - `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload` opens an upload session: `{uploadKey, urls}`;
   the bytes are PUT to the signed URL (`/autodesk-s3/...`, this sandbox's S3: no token, the URL is the credential);
   `POST .../signeds3upload {uploadKey}` completes it. A wrong uploadKey, or one whose bytes never arrived, is a 400;
 - `GET .../signeds3download` answers a signed URL to the object's bytes (the GC's files and completed uploads);
+- an ACC RFI response's `attachments` are `{attachmentType: "rfiResponse", displayName, fileName, storageUrn}` (APS
+  tutorial "Submit an RFI Response", https://aps.autodesk.com/en/docs/acc/v1/tutorials/rfis3/rfi-response), each a
+  completed upload; the RFI shows them as rfis-rfis-id-attachments-GET lists attachments;
 - ACC submittals' task attachments, filled through the OSS flow above, are in sandbox.acc_attachments.
 Each file attached to a response becomes a row of `response_files` (sandbox.uploads), shown on the control page.
 """
@@ -36,7 +42,10 @@ _KEY = b"sandbox-oss-signing-key"
 UPLOAD_QUERY = ("parts", "firstPart", "uploadKey", "minutesExpiration", "useAcceleration")
 DOWNLOAD_QUERY = ("minutesExpiration", "useCdn", "redirect", "response-content-type", "response-content-disposition")
 COMPLETE_BODY = BodyRule(keys={"uploadKey": (), "size": (), "eTags": ()}, required=("uploadKey",))
-RFI_ATTACHMENT_KEYS = {"name", "urn", "urnType"}
+RFI_ATTACHMENT_KEYS = ("attachmentType", "displayName", "fileName", "storageUrn")  # all required
+# attachmentType values of rfis-rfis-id-attachments-GET; a response's own files are `rfiResponse`.
+RFI_ATTACHMENT_TYPES = ("rfiResponse", "rfiOfficialResponse", "bridgeFiles", "rfiWebHiddenFiles")
+RFI_RESPONSE_TYPES = ("rfiResponse",)
 
 
 def object_urn(key: str) -> str:
@@ -95,6 +104,19 @@ def folder_id(project: Any, name: str) -> str:
     return f"urn:adsk.wipprod:fs.folder:co.{uid_for('folder', project['id'] * 10 + FOLDERS.index(name))}"
 
 
+def rfi_folder_id(item: Any) -> str:
+    """The urn of an ACC RFI's own folder (its `virtualFolderUrn`), where its attachments are stored."""
+    return f"urn:adsk.wipprod:fs.folder:co.{uid_for('rfi-folder', item['id'])}"
+
+
+def _folders(app: SandboxApp, project: Any) -> set[str]:
+    """The folders of the project that take storage: its top folders and the RFIs' folders Autodesk has made."""
+    rfis = app.store.all(
+        "SELECT id FROM items WHERE project_id = ? AND kind = 'rfi' AND folder_ready = 1", (project["id"],)
+    )
+    return {folder_id(project, name) for name in FOLDERS} | {rfi_folder_id(r) for r in rfis}
+
+
 def _dm_project(app: SandboxApp, caller: Caller, raw: str) -> Any:
     uid = strip_b(raw)
     project = project_get(app, provider="autodesk", uid=uid) if uid else None
@@ -118,7 +140,7 @@ def top_folders(app: SandboxApp, request: Request, caller: Caller) -> Response:
     return json_response({"jsonapi": {"version": "1.0"}, "data": data})
 
 
-def _storage_name(body: Any, project: Any) -> str:
+def _storage_name(body: Any, folders: set[str]) -> str:
     """The object's name from a StoragePayload (datamanagement.yaml), every key checked; AdskError otherwise."""
     if not isinstance(body, dict) or set(body) - {"jsonapi", "data"} or not isinstance(body.get("data"), dict):
         raise AdskError(400, "Bad input", "The body must be a StoragePayload: {jsonapi, data}.")
@@ -131,7 +153,7 @@ def _storage_name(body: Any, project: Any) -> str:
     target = ((data.get("relationships") or {}).get("target") or {}).get("data")
     if not isinstance(target, dict) or target.get("type") not in ("folders", "items"):
         raise AdskError(400, "Bad input", "data.relationships.target.data must name a folder or item {type, id}.")
-    if target.get("id") not in {folder_id(project, name) for name in FOLDERS}:
+    if target.get("id") not in folders:
         raise AdskError(404, "Folder not found", f"No folder {target.get('id')!r} in this project.")
     return str(attributes["name"])
 
@@ -139,7 +161,7 @@ def _storage_name(body: Any, project: Any) -> str:
 @api
 def storage_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = _dm_project(app, caller, request.params["project_id"])
-    name = _storage_name(request.json(), project)
+    name = _storage_name(request.json(), _folders(app, project))
     key = new_object(app, project_row=project["id"], user_id=caller.user_id, name=name)
     body = {
         "jsonapi": {"version": "1.0"},
@@ -269,35 +291,50 @@ def s3_get(app: SandboxApp, request: Request) -> Response:
 
 
 def rfi_attachments(app: SandboxApp, project: Any, caller: Caller, raw: Any) -> list[Any]:
-    """The completed uploads an RFI response's `attachments` name ({name, urn, urnType 'oss'}); AdskError (400)
-    for anything else, so that a bad attachment refuses the whole response."""
+    """The completed uploads an RFI response's `attachments` name ({attachmentType 'rfiResponse', displayName,
+    fileName, storageUrn}, all required); AdskError (400) for anything else, so that a bad attachment refuses the
+    whole response."""
     if raw is None:
         return []
+    shape = ", ".join(RFI_ATTACHMENT_KEYS)
     if not isinstance(raw, list) or not all(isinstance(a, dict) for a in raw):
-        raise AdskError(400, "Bad input", "attachments must be a list of {name, urn, urnType}.")
+        raise AdskError(400, "Bad input", f"attachments must be a list of {{{shape}}}.")
     found = []
     for entry in raw:
-        unknown = sorted(set(entry) - RFI_ATTACHMENT_KEYS)
-        if unknown or not entry.get("name") or not str(entry.get("urn", "")).startswith(URN_PREFIX):
-            raise AdskError(400, "Bad input", f"An attachment takes name and an OSS urn; got {sorted(entry)}.")
-        if entry.get("urnType", "oss") != "oss":
-            raise AdskError(400, "Bad input", "urnType must be 'oss' for an uploaded file.")
+        unknown = sorted(set(entry) - set(RFI_ATTACHMENT_KEYS))
+        missing = [key for key in RFI_ATTACHMENT_KEYS if not isinstance(entry.get(key), str) or not entry[key]]
+        if unknown or missing:
+            words = f"unknown {unknown}" if unknown else f"missing {missing}"
+            raise AdskError(400, "Bad input", f"An attachment takes {shape} (all required); {words}.")
+        if entry["attachmentType"] not in RFI_RESPONSE_TYPES:
+            raise AdskError(
+                400,
+                "Bad input",
+                f"attachmentType of a response's file must be rfiResponse; got {entry['attachmentType']!r}.",
+            )
+        urn, key = entry["storageUrn"], entry["storageUrn"].removeprefix(URN_PREFIX)
+        if not urn.startswith(URN_PREFIX) or entry["fileName"] != key:
+            raise AdskError(400, "Bad input", "storageUrn must be an OSS object urn and fileName its objectKey.")
         row = app.store.one(
             "SELECT * FROM out_uploads WHERE id = ? AND provider = 'autodesk' AND project_id = ? AND user_id = ?",
-            (str(entry["urn"]).removeprefix(URN_PREFIX), project["id"], caller.user_id),
+            (key, project["id"], caller.user_id),
         )
         if row is None or row["state"] != "stored":
-            raise AdskError(400, "Bad input", f"{entry['urn']} is not a completed upload of this project.")
+            raise AdskError(400, "Bad input", f"{urn} is not a completed upload of this project.")
         found.append(row)
     return found
 
 
-def response_attachment_json(row: Any) -> dict[str, Any]:
+def response_attachment_json(row: Any, rfi_uid: str) -> dict[str, Any]:
+    """A response's file as rfis-rfis-id-attachments-GET gives an attachment."""
+    key = str(row["upload_id"])
     return {
-        "id": str(row["id"]),
-        "name": row["filename"],
-        "urn": object_urn(str(row["upload_id"])),
-        "urnType": "oss",
+        "attachmentId": str(row["id"]),
+        "attachmentType": "rfiResponse",
+        "displayName": row["filename"],
+        "fileName": key,
+        "storageUrn": object_urn(key),
+        "rfiId": rfi_uid,
         "fileSize": row["size"],
     }
 
@@ -308,7 +345,8 @@ def rfi_with_files(app: SandboxApp, results: list[dict[str, Any]], posts: dict[i
     by_post = uploads.files_of(app, column="post_id", ids=list(answers.values()))
     for result in results:
         for response in result.get("responses") or []:
-            response["attachments"] = [response_attachment_json(f) for f in by_post.get(answers[response["id"]], [])]
+            attached = by_post.get(answers[response["id"]], [])
+            response["attachments"] = [response_attachment_json(f, result["id"]) for f in attached]
 
 
 OSS = "/autodesk/oss/v2/buckets/{bucket}/objects/{key}"

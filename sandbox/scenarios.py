@@ -397,6 +397,18 @@ def disable_tool(app: SandboxApp, *, project_id: Any, tool: str = "Submittals", 
     return {"project_id": project["id"], "tool": tool, "disabled": flag}
 
 
+def rfi_folder(app: SandboxApp, *, item_id: Any, ready: Any = False, **_: Any) -> dict:
+    """Autodesk has not made an ACC RFI's attachments folder yet (it does so asynchronously after the RFI), or has
+    made it now (`ready`): until then the RFI shows no `virtualFolderUrn` and its folder takes no storage."""
+    row = _item(app, item_id)
+    if row["kind"] != "rfi":
+        raise ScenarioError(f"item {item_id} is not an RFI")
+    flag = str(ready).lower() not in ("0", "false", "no", "off", "")
+    with app.store.write() as conn:
+        conn.execute("UPDATE items SET folder_ready = ? WHERE id = ?", (int(flag), row["id"]))
+    return {"item_id": row["id"], "folder_ready": flag}
+
+
 def hook_version(app: SandboxApp, *, hook_id: Any, api_version: str = "v4.0", **_: Any) -> dict:
     """A Procore admin switches a hook's payload version (v2.0, the legacy one, or v4.0) in the Webhooks tool."""
     if api_version not in webhooks.PAYLOAD_VERSIONS:
@@ -427,6 +439,7 @@ SCENARIOS: dict[str, Callable[..., dict]] = {
     "rename_response": rename_response,
     "block_app": block_app,
     "disable_tool": disable_tool,
+    "rfi_folder": rfi_folder,
     "hook_version": hook_version,
     "revoke_tokens": revoke_tokens,
 }

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS items (
     manager_id INTEGER NOT NULL, assignee_id INTEGER, answered INTEGER NOT NULL DEFAULT 0,
     submittal_type TEXT NOT NULL DEFAULT 'Shop Drawing', received_from_id INTEGER,
     contractor TEXT NOT NULL DEFAULT '', cost_impact TEXT NOT NULL DEFAULT '', cost_value REAL,
-    schedule_impact TEXT NOT NULL DEFAULT '', schedule_days INTEGER);
+    schedule_impact TEXT NOT NULL DEFAULT '', schedule_days INTEGER, folder_ready INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS items_listing ON items (project_id, kind, updated_at, id);
 CREATE INDEX IF NOT EXISTS items_uid ON items (uid);
 CREATE TABLE IF NOT EXISTS approvers (
@@ -126,6 +126,7 @@ ADDED_COLUMNS = (
     ("items", "cost_value", "REAL"),
     ("items", "schedule_impact", "TEXT NOT NULL DEFAULT ''"),
     ("items", "schedule_days", "INTEGER"),
+    ("items", "folder_ready", "INTEGER NOT NULL DEFAULT 1"),  # an ACC RFI's attachments folder exists
 )
 
 _COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries", "files", "response_files")

@@ -2,8 +2,9 @@
 
 construction.json documents `attachments` only on an RFI response's body, so the portal reads them where the item
 gives them, defensively: `attachments[]` on the item (RFI question files, submittal files) and on each embedded RFI
-response. Each entry names the file (`name` / `displayName`), its storage object (`urn`, with `urnVersion`) and,
-where given, a download URL (`url`, or `signedUrl`: signed, expiring, no token).
+response. Each entry names the file (`name` / `displayName`), its storage object (`urn`, with `urnVersion`; an RFI
+attachment's `storageUrn`, as rfis-rfis-id-attachments-GET gives it, with `attachmentId`) and, where given, a
+download URL (`url`, or `signedUrl`: signed, expiring, no token).
 
 A file whose `urn` is an OSS object is downloaded the documented way: `GET /oss/v2/buckets/{bucketKey}/objects/
 {objectKey}/signeds3download` with the account's token answers a signed URL to its bytes (providers.autodesk.uploads
@@ -22,7 +23,7 @@ from providers.types import AttachmentPlace, AttachmentRef
 
 def _download(entry: dict[str, Any], api: str) -> tuple[str, bool]:
     """(URL, whether it takes the account's token): OSS's signeds3download for an OSS object, else the plain URL."""
-    found = oss_object(str(entry.get("urn") or ""))
+    found = oss_object(str(entry.get("urn") or entry.get("storageUrn") or ""))
     if found is not None:
         return f"{api}{oss_path(*found, 'signeds3download')}", True
     url = entry.get("url") or entry.get("signedUrl")
@@ -30,7 +31,7 @@ def _download(entry: dict[str, Any], api: str) -> tuple[str, bool]:
 
 
 def _ref(entry: dict[str, Any], place: AttachmentPlace, owner: Any, api: str) -> AttachmentRef | None:
-    file_id = entry.get("id") or entry.get("urn")
+    file_id = entry.get("id") or entry.get("attachmentId") or entry.get("urn") or entry.get("storageUrn")
     url, authenticated = _download(entry, api)
     if file_id is None or not url:
         return None

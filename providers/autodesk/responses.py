@@ -2,10 +2,14 @@
 ACC RFI (BIM 360 RFIs cannot be answered yet), with the response's files (providers.autodesk.uploads).
 
 An ACC RFI answer is `POST .../rfis/{rfiId}/responses` with `{text, status}` (both required; `status` is `answered`
-or `rejected`). Safe to retry after a lost answer: an RFI answer is skipped when the RFI already holds a response by
-the receiving user with the same text, read from the `responses[]` the RFI detail (`GET .../rfis/{rfiId}`) embeds
-(Autodesk documents no listing of an RFI's responses); a review task already completed with the same response counts
-as done rather than being closed again.
+or `rejected`) and, with files, their `attachments` (stored in the RFI's `virtualFolderUrn`: while Autodesk has not
+made that folder yet, the answer waits and is tried again). Closing a submittal review task sends `responseId` and
+`responseComment` only: the task's draft attachments are published with it, and `saveAttachmentDrafts` (an array of
+strings, "Not relevant" on https://aps.autodesk.com/en/docs/acc/reference/http/submittals-tasks-taskIdclose-POST/)
+is not sent. BIM 360 RFIs (v2) document no response operation. Safe to retry after a lost answer: an RFI answer is
+skipped when the RFI already holds a response by the receiving user with the same text, read from the `responses[]`
+the RFI detail (`GET .../rfis/{rfiId}`) embeds (Autodesk documents no listing of an RFI's responses); a review task
+already completed with the same response counts as done rather than being closed again.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import requests
 from providers.answers import expect_list, holds_answer, same_text
 from providers.autodesk.client import Reviewer, api_id
 from providers.autodesk.uploads import AutodeskUploads
-from providers.errors import NotFound, ProviderError, UnexpectedAnswer
+from providers.errors import NotFound, ProviderError, Retryable, UnexpectedAnswer
 from providers.http import Attempt
 from providers.refusals import RefusalWords, response_refusal
 from providers.types import NO_FACTS, ItemKind, ProjectFacts
@@ -32,6 +36,7 @@ AUTHORS = ("createdBy", "createdById")
 TEXTS = ("text",)
 # The status an ACC RFI response gives the RFI: the portal's answers answer it (`rejected` sends it back).
 RFI_ANSWER_STATUS = "answered"
+FOLDER_RECHECK = 60  # seconds: Autodesk makes an RFI's folder shortly after the RFI
 
 REFUSALS = RefusalWords(
     closed=(
@@ -93,15 +98,25 @@ class AutodeskResponses(AutodeskUploads):
                     detail="ACC RFI response without text",
                 )
             rfi = f"{self.endpoints.api}/construction/rfis/v3/projects/{pid}/rfis/{item_id}"
-            answers = self._rfi_responses(account, rfi)
+            detail = self._rfi_detail(account, rfi)
+            answers = detail.get("responses")
+            answers = answers if isinstance(answers, list) else []
             if holds_answer(answers, user_id=receiving_user_id, body=comment, authors=AUTHORS, texts=TEXTS) is not None:
                 # An earlier attempt's response reached Autodesk although its answer was lost: never twice. Its files
                 # went in with it (one request): they are not attached again either.
                 return
             answer: dict[str, Any] = {"text": comment, "status": RFI_ANSWER_STATUS}
             if files:
+                folder = detail.get("virtualFolderUrn")
+                if not isinstance(folder, str) or not folder:
+                    raise Retryable(
+                        "Autodesk is still preparing the RFI's folder for files, so the answer cannot carry its "
+                        "files yet; the portal tries again in a minute.",
+                        retry_after=FOLDER_RECHECK,
+                        detail="the RFI has no virtualFolderUrn yet",
+                    )
                 answer["attachments"] = self.rfi_attachments(
-                    account=account, hub_id=company_id, project_id=project_id, files=files
+                    account=account, project_id=project_id, folder=folder, files=files
                 )
             self._call("POST", f"{rfi}/responses", account=account, json=answer, classify=self._refusal)
             return
@@ -116,7 +131,6 @@ class AutodeskResponses(AutodeskUploads):
         if files:
             # The close carries no files: they go first as draft attachments of the task, published by the close.
             self.submittal_attachments(account=account, item_url=base, task_id=str(task.get("id")), files=files)
-            body["saveAttachmentDrafts"] = True
         self._call(
             "POST",
             f"{base}/steps/{step_id}/tasks/{task.get('id')}:close",
@@ -125,11 +139,10 @@ class AutodeskResponses(AutodeskUploads):
             classify=self._refusal,
         )
 
-    def _rfi_responses(self, account: ProviderAccount, rfi_url: str) -> list[Any]:
-        """The responses an RFI already has: the `responses[]` its detail embeds (none known when it has none)."""
+    def _rfi_detail(self, account: ProviderAccount, rfi_url: str) -> dict[str, Any]:
+        """The RFI as `GET .../rfis/{rfiId}` gives it: the `responses[]` it embeds, its `virtualFolderUrn`."""
         rfi = self._call("GET", rfi_url, account=account)
-        found = rfi.get("responses") if isinstance(rfi, dict) else None
-        return found if isinstance(found, list) else []
+        return rfi if isinstance(rfi, dict) else {}
 
     def _my_task(
         self, account: ProviderAccount, base: str, reviewer: Reviewer, option_id: str, comment: str

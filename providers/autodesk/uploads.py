@@ -3,20 +3,27 @@
 Every file's bytes go the OSS way: `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3upload` opens an
 upload session (`uploadKey`, one signed S3 URL); the bytes are PUT to that URL (S3 itself: no token); `POST` to the
 same path with `{uploadKey, size}` completes it. What the object is, and how it is attached, depends on the item:
-- an ACC RFI answer (APS how-to "Upload an attachment to an RFI"): the object is a Data Management storage location
-  (`POST /data/v1/projects/{projectId}/storage`, datamanagement.yaml) under the project's "Project Files" folder
-  (`GET .../topFolders`); the response POST names it in `attachments: [{name, urn, urnType: "oss"}]`. The keys
-  of an entry are *unconfirmed*: construction.json documents `attachments` without describing its entries.
-- an ACC submittal review: the review task close cannot carry files (its body has no attachments, only
-  `saveAttachmentDrafts`), so the documented way is the submittal's own attachments (APS tutorial "Attach Local
-  Files to Submittals"): `POST .../items/{itemId}/attachments {taskId, name}` creates a draft on the reviewer's task
-  with the `urn` of an empty object, the OSS flow fills it, `PATCH .../attachments/{id} {isFileUploaded: true}`
-  confirms it, and the task is closed with `saveAttachmentDrafts: true`, which publishes the drafts with the review.
+- an ACC RFI answer (APS tutorial "Upload Attachments to RFIs",
+  https://aps.autodesk.com/en/docs/acc/v1/tutorials/rfis3/rfi-upload): the object is a Data Management storage
+  location (`POST /data/v1/projects/{projectId}/storage`, datamanagement.yaml) in the RFI's own folder, the
+  `virtualFolderUrn` of `GET .../rfis/{rfiId}` (Autodesk makes that folder asynchronously after the RFI; until it
+  shows, nothing can be stored in it). The response POST names each object in `attachments: [{attachmentType:
+  "rfiResponse", displayName, fileName, storageUrn}]` (`fileName` is the OSS objectKey, `storageUrn` the object's
+  urn: APS tutorial "Submit an RFI Response", https://aps.autodesk.com/en/docs/acc/v1/tutorials/rfis3/rfi-response).
+- an ACC submittal review: the review task close carries no files (its `saveAttachmentDrafts` is documented as an
+  array of strings, "Not relevant": https://aps.autodesk.com/en/docs/acc/reference/http/submittals-tasks-taskIdclose-
+  POST/), so the documented way is the submittal's own attachments (APS tutorial "Attach Local Files to Submittals",
+  https://aps.autodesk.com/en/docs/acc/v1/tutorials/submittals/attach-local-files): `POST .../items/{itemId}/
+  attachments {name, urnTypeId: "2", taskId}` (submittals-attachments-POST; "2" is a local file) creates a draft on
+  the reviewer's task whose answer names an empty OSS object in `uploadUrn` (its `urn` stays null until Autodesk
+  has processed the file), the OSS flow fills it, `PATCH .../attachments/{id} {isFileUploaded: true}` confirms it,
+  and closing the task publishes the task's drafts with the review.
 Each step is noted on the file before the next goes out. A retry reuses what reached Autodesk: a file whose upload
 completed is not uploaded again; a storage object or attachment already made is filled rather than made again (the
 submittal's attachments are read first, so a lost answer to the attachment POST does not make a second one).
 
-Files in: an attachment's `urn` names its OSS object; `GET .../signeds3download` answers a signed URL to its bytes.
+Files in: an attachment's `urn` (an RFI attachment's `storageUrn`) names its OSS object; `GET .../signeds3download`
+answers a signed URL to its bytes.
 """
 
 from __future__ import annotations
@@ -38,7 +45,8 @@ if TYPE_CHECKING:
     from providers.models import ProviderAccount
 
 OSS_URN = "urn:adsk.objects:os.object:"
-UPLOAD_FOLDER = "Project Files"  # the top folder whose storage holds response files (they appear in no folder)
+RFI_RESPONSE_FILE = "rfiResponse"  # the attachmentType of a file on an RFI response
+LOCAL_FILE = "2"  # the urnTypeId of a submittal attachment uploaded from a local file
 SIGNED_URL_MINUTES = 60  # long enough for a file of hundreds of megabytes
 
 
@@ -56,20 +64,18 @@ def oss_path(bucket: str, key: str, operation: str) -> str:
 
 class AutodeskUploads(AutodeskClient):
     def rfi_attachments(
-        self, *, account: ProviderAccount, hub_id: str, project_id: str, files: Sequence[OutgoingFile]
+        self, *, account: ProviderAccount, project_id: str, folder: str, files: Sequence[OutgoingFile]
     ) -> list[dict[str, str]]:
-        """The `attachments` of an ACC RFI response: each file in the project's storage, uploaded once."""
-        folder = ""
+        """The `attachments` of an ACC RFI response: each file stored in the RFI's folder, uploaded once."""
         for file in files:
             if file.reusable:
                 continue
             if not file.provider_state.get("urn"):
-                folder = folder or self._upload_folder(account, hub_id, project_id)
                 urn = self._storage(account, project_id, folder, file.filename)
                 file.note(STARTED, provider_file_id=urn, urn=urn)
             self._oss_upload(account, str(file.provider_state["urn"]), file)
             file.note(UPLOADED)
-        return [{"name": file.filename, "urn": file.provider_file_id, "urnType": "oss"} for file in files]
+        return [_rfi_entry(file) for file in files]
 
     def submittal_attachments(
         self, *, account: ProviderAccount, item_url: str, task_id: str, files: Sequence[OutgoingFile]
@@ -83,16 +89,19 @@ class AutodeskUploads(AutodeskClient):
                 listed = self._attachments(account, item_url) if listed is None else listed
                 earlier = next((a for a in listed if _same_draft(a, file.filename, task_id)), None)
                 if earlier is not None and earlier.get("isFileUploaded") is True:
-                    file.note(UPLOADED, provider_file_id=str(earlier.get("id")), urn=str(earlier.get("urn")))
+                    file.note(UPLOADED, provider_file_id=str(earlier.get("id")), urn=str(earlier.get("uploadUrn")))
                     continue
                 created = earlier or self._call(
-                    "POST", f"{item_url}/attachments", account=account, json={"taskId": task_id, "name": file.filename}
+                    "POST",
+                    f"{item_url}/attachments",
+                    account=account,
+                    json={"name": file.filename, "urnTypeId": LOCAL_FILE, "taskId": task_id},
                 )
                 created = object_or_empty(created)
                 file.note(
                     STARTED,
                     provider_file_id=str(require(created, "id", label=self.label)),
-                    urn=str(require(created, "urn", label=self.label)),
+                    urn=str(require(created, "uploadUrn", label=self.label)),
                 )
             self._oss_upload(account, str(file.provider_state["urn"]), file)
             self._call(
@@ -119,19 +128,6 @@ class AutodeskUploads(AutodeskClient):
         return open_download(self.http, url, classify=storage_refusal(self.label, outgoing=False))
 
     # -- the steps ---------------------------------------------------------------------------------------------------
-
-    def _upload_folder(self, account: ProviderAccount, hub_id: str, project_id: str) -> str:
-        url = f"{self.endpoints.api}/project/v1/hubs/{hub_id}/projects/{project_id}/topFolders"
-        folders = expect_list(self._call("GET", url, account=account), label=self.label, key="data")
-        named = [f for f in folders if object_or_empty(f.get("attributes")).get("name") == UPLOAD_FOLDER]
-        chosen = (named or folders or [{}])[0]
-        if not chosen.get("id"):
-            raise UnexpectedAnswer(
-                "Autodesk shows the portal no folder of this project to store the response's files in. Ask the "
-                "project's administrator to give your account access to Project Files, then retry the response.",
-                detail="topFolders answered no folder",
-            )
-        return str(chosen["id"])
 
     def _storage(self, account: ProviderAccount, project_id: str, folder: str, name: str) -> str:
         created = self._call(
@@ -177,6 +173,18 @@ class AutodeskUploads(AutodeskClient):
         # S3 itself, not Autodesk's API: no bearer token, its own refusals; a PUT is sent again after a lost answer.
         self.http.send("PUT", str(urls[0]), content=raw_body(file), classify=storage_refusal(self.label, outgoing=True))
         self._call("POST", url, account=account, json={"uploadKey": str(upload_key), "size": file.size})
+
+
+def _rfi_entry(file: OutgoingFile) -> dict[str, str]:
+    """An RFI response's `attachments` entry for an uploaded file: its name, OSS objectKey and object urn."""
+    urn = file.provider_file_id
+    found = oss_object(urn)
+    return {
+        "attachmentType": RFI_RESPONSE_FILE,
+        "displayName": file.filename,
+        "fileName": found[1] if found else urn.rsplit("/", 1)[-1],
+        "storageUrn": urn,
+    }
 
 
 def _same_draft(attachment: Any, name: str, task_id: str) -> bool:

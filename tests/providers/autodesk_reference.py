@@ -12,7 +12,8 @@ What a request must be:
   ones present, each value valid; `scope` values are space-separated lists, each scope one of the documented ones;
 - no non-standard header that the operation does not document;
 - the RFI and Submittal APIs take ids without Data Management's `b.` prefix (PROVIDERS.md).
-Names construction.json marks `unconfirmed` are listed, so they pass.
+Names construction.json marks `unconfirmed` are listed, so they pass. Body keys construction.json lists without
+describing them are described from their APS pages where the portal sends them (`DESCRIBED_KEYS`).
 """
 
 from __future__ import annotations
@@ -113,8 +114,11 @@ UNDESCRIBED = (
     ),
     # ACC submittal attachments, the documented way to put files on a review (the task close carries none): a draft
     # attachment on the reviewer's task, filled through OSS, confirmed by the PATCH. construction.json describes none of
-    # the three. The POST page documents `taskId`; `name` is the file's name as the tutorial "Attach Local Files to
-    # Submittals" creates it (unconfirmed on the page's excerpt).
+    # the three. The POST page documents `name` and `urnTypeId` as required (`urnTypeId`: "Possible values: 2", which
+    # the tutorial "Attach Local Files to Submittals", https://aps.autodesk.com/en/docs/acc/v1/tutorials/submittals/
+    # attach-local-files, sends as the string "2" for a local file) and `taskId` (required in the review state), and
+    # the answer's `uploadUrn` (the OSS object); its `isFileUploaded`, `urn` (Files tool only) and `categoryId` are not
+    # sent.
     Operation(
         name="acc-submittals-v2-attachments-GET",
         method="GET",
@@ -134,12 +138,16 @@ UNDESCRIBED = (
         name="acc-submittals-v2-attachments-POST",
         method="POST",
         path="/construction/submittals/v2/projects/{projectId}/items/{itemId}/attachments",
-        source="https://aps.autodesk.com/en/docs/acc/v1/reference/http/submittals-attachments-POST",
+        source="https://aps.autodesk.com/en/docs/acc/reference/http/submittals-attachments-POST/",
         bodies={
             "json": {
                 "type": "object",
-                "properties": {"taskId": {"type": "string"}, "name": {"type": "string"}},
-                "required": ["taskId", "name"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "urnTypeId": {"type": "string", "enum": ["2"]},
+                    "taskId": {"type": "string"},
+                },
+                "required": ["name", "urnTypeId"],
             }
         },
         path_without_b=True,
@@ -148,7 +156,7 @@ UNDESCRIBED = (
         name="acc-submittals-v2-attachments-PATCH",
         method="PATCH",
         path="/construction/submittals/v2/projects/{projectId}/items/{itemId}/attachments/{attachmentId}",
-        source="https://aps.autodesk.com/en/docs/acc/v1/reference/http/submittals-attachments-attachmentId-PATCH",
+        source="https://aps.autodesk.com/en/docs/acc/reference/http/submittals-attachments-attachmentId-PATCH/",
         bodies={
             "json": {
                 "type": "object",
@@ -159,6 +167,45 @@ UNDESCRIBED = (
         path_without_b=True,
     ),
 )
+
+
+# Body keys of construction.json operations that it documents without describing, as the APS pages describe them.
+# Each names its page; keep these to what the page documents and the portal sends.
+DESCRIBED_KEYS: dict[str, dict[str, tuple[str, values.Schema]]] = {
+    "acc-rfis-v3-response-create": {
+        # APS tutorial "Submit an RFI Response": "Each object must include: attachmentType - Set to rfiResponse.
+        # displayName ... fileName - The actual OSS file name (same as objectKey). storageUrn - The URN of the
+        # uploaded file."
+        "attachments": (
+            "https://aps.autodesk.com/en/docs/acc/v1/tutorials/rfis3/rfi-response",
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "attachmentType": {"type": "string", "enum": ["rfiResponse"]},
+                        "displayName": {"type": "string"},
+                        "fileName": {"type": "string"},
+                        "storageUrn": {"type": "string", "pattern": "^urn:adsk\\.objects:os\\.object:[^/]+/.+$"},
+                    },
+                    "required": ["attachmentType", "displayName", "fileName", "storageUrn"],
+                },
+            },
+        ),
+    },
+    "acc-submittals-v2-task-close": {
+        # submittals-tasks-taskIdclose-POST: "saveAttachmentDrafts array: string — Not relevant"; duplicateAttachments
+        # array: string (attachment ids).
+        "saveAttachmentDrafts": (
+            "https://aps.autodesk.com/en/docs/acc/reference/http/submittals-tasks-taskIdclose-POST/",
+            {"type": "array", "items": {"type": "string"}},
+        ),
+        "duplicateAttachments": (
+            "https://aps.autodesk.com/en/docs/acc/reference/http/submittals-tasks-taskIdclose-POST/",
+            {"type": "array", "items": {"type": "string"}},
+        ),
+    },
+}
 
 
 def reference_available() -> bool:
@@ -189,11 +236,10 @@ def _short(spec: dict[str, Any]) -> values.Schema:
 def _construction(spec: dict[str, Any]) -> Operation:
     bodies = None
     if "body" in spec:
-        schema = {
-            "type": "object",
-            "properties": {name: _short(inner) for name, inner in spec["body"].items()},
-            "required": spec.get("required", []),
-        }
+        described = DESCRIBED_KEYS.get(spec["id"], {})
+        properties = {name: _short(inner) for name, inner in spec["body"].items()}
+        properties |= {name: schema for name, (_page, schema) in described.items() if name in properties}
+        schema = {"type": "object", "properties": properties, "required": spec.get("required", [])}
         bodies = {"json": schema}
     return Operation(
         name=spec["id"],

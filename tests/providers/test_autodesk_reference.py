@@ -96,6 +96,33 @@ def test_body_keys_are_documented_at_every_depth_required_and_valid() -> None:
     assert problems("POST", close, body={"responseComment": "c"}) == ["required body key 'responseId' missing"]
 
 
+def test_the_keys_construction_json_leaves_undescribed_are_checked_as_their_aps_pages_describe_them() -> None:
+    answer = "/construction/rfis/v3/projects/p1/rfis/r1/responses"
+    urn = "urn:adsk.objects:os.object:wip.dm.prod/o1.pdf"
+    entry = {"attachmentType": "rfiResponse", "displayName": "a.pdf", "fileName": "o1.pdf", "storageUrn": urn}
+    assert problems("POST", answer, body={"text": "Yes", "status": "answered", "attachments": [entry]}) == []
+    old = {"name": "a.pdf", "urn": urn, "urnType": "oss"}
+    assert problems("POST", answer, body={"text": "Yes", "status": "answered", "attachments": [old]}) == [
+        "undocumented body key 'attachments[0].name'",
+        "undocumented body key 'attachments[0].urn'",
+        "undocumented body key 'attachments[0].urnType'",
+        "required body key 'attachments[0].attachmentType' missing",
+        "required body key 'attachments[0].displayName' missing",
+        "required body key 'attachments[0].fileName' missing",
+        "required body key 'attachments[0].storageUrn' missing",
+    ]
+    official = {**entry, "attachmentType": "rfiOfficialResponse"}
+    assert problems("POST", answer, body={"text": "Yes", "status": "answered", "attachments": [official]}) == [
+        "body key 'attachments[0].attachmentType': 'rfiOfficialResponse' is not one of the documented values "
+        "['rfiResponse']"
+    ]
+    close = "/construction/submittals/v2/projects/p1/items/i1/steps/s1/tasks/t1:close"
+    assert problems("POST", close, body={"responseId": "r", "saveAttachmentDrafts": [""]}) == []
+    assert problems("POST", close, body={"responseId": "r", "saveAttachmentDrafts": True}) == [
+        "body key 'saveAttachmentDrafts': True is not of the documented type array"
+    ]
+
+
 def test_the_oauth_forms_are_checked_key_by_key_with_their_enums_and_scopes() -> None:
     token = "/authentication/v2/token"
     good = "grant_type=refresh_token&refresh_token=r&scope=data:read%20data:write%20account:read"
@@ -146,8 +173,13 @@ def test_the_file_operations_take_only_what_their_pages_document() -> None:
     assert problems("POST", oss, body={"uploadKey": "k", "size": 3}) == []
     assert problems("POST", oss, body={"size": 3}) == ["required body key 'uploadKey' missing"]
     attachments = "/construction/submittals/v2/projects/p1/items/i1/attachments"
+    assert problems("POST", attachments, body={"name": "a.pdf", "urnTypeId": "2", "taskId": "t1"}) == []
     assert problems("POST", attachments, body={"taskId": "t1", "name": "a.pdf", "urn": "x"}) == [
-        "undocumented body key 'urn'"
+        "undocumented body key 'urn'",
+        "required body key 'urnTypeId' missing",
+    ]
+    assert problems("POST", attachments, body={"name": "a.pdf", "urnTypeId": 2}) == [
+        "body key 'urnTypeId': 2 is not of the documented type string"
     ]
     assert problems("PATCH", f"{attachments}/a1", body={"isFileUploaded": True}) == []
     assert problems("GET", attachments, "limit=51") == ["query 'limit': 51 is above the documented maximum 50"]

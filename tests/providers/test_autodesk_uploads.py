@@ -1,7 +1,8 @@
-"""Autodesk's file flows with mocked HTTP: an RFI answer's file is a Data Management storage object filled through an
-OSS signed upload and named in the response's `attachments`; a submittal review's file is a draft attachment of the
-reviewer's task, filled the same way, confirmed, and published by the close; a retry reuses what Autodesk holds and
-never attaches twice; a file in is downloaded through OSS's signed download URL. Every Autodesk request is checked
+"""Autodesk's file flows with mocked HTTP: an RFI answer's file is a Data Management storage object in the RFI's own
+folder, filled through an OSS signed upload and named in the response's `attachments`; while the RFI has no folder yet
+the answer waits; a submittal review's file is a draft attachment of the reviewer's task, filled the same way,
+confirmed, and published by the close; a retry reuses what Autodesk holds and never attaches twice; a file in is
+downloaded through OSS's signed download URL. Every Autodesk request is checked
 against its published operations (tests/conftest.py)."""
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 import pytest
 import responses
 
+from providers.autodesk.attachments import item_attachments
+from providers.errors import Retryable
 from providers.models import ProviderAccount
 from providers.registry import get_provider
 from providers.types import AttachmentRef
@@ -24,13 +27,15 @@ from tests.providers.test_sync_autodesk import ACC, HUB, ITEMS, ME, PROJECT, pag
 
 MARKUP = b"%PDF-1.4 clouded revisions " * 500
 RFI_1 = f"{AUTODESK}/construction/rfis/v3/projects/proj-1/rfis/rfi-1"
-TOP_FOLDERS = f"{AUTODESK}/project/v1/hubs/{HUB}/projects/{PROJECT}/topFolders"
+FOLDER = "urn:adsk.wipprod:fs.folder:co.rfi-1-files"
 STORAGE = f"{AUTODESK}/data/v1/projects/{PROJECT}/storage"
 URN = "urn:adsk.objects:os.object:wip.dm.prod/obj-1.pdf"
+ENTRY = {"attachmentType": "rfiResponse", "displayName": "S-201 markup.pdf", "fileName": "obj-1.pdf", "storageUrn": URN}
 OSS = f"{AUTODESK}/oss/v2/buckets/wip.dm.prod/objects/obj-1.pdf/signeds3upload"
 S3 = "https://s3.example.com/upload/obj-1?X-Amz-Signature=abc"
 ITEM = f"{ITEMS}/item-1"
 CLOSE = f"{ITEM}/steps/s1/tasks/t-mine:close"
+UNSENT: dict[str, Any] = {"isFileUploaded": False}  # a draft whose file is not confirmed yet
 
 
 @pytest.fixture
@@ -80,12 +85,7 @@ def sent(mocked: responses.RequestsMock, method: str, url: str) -> list[Any]:
 def test_an_rfi_answers_file_is_stored_uploaded_through_oss_and_named_in_the_responses_attachments(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.get(RFI_1, json=rfi(1))
-    folders = [
-        {"id": "f-plans", "attributes": {"name": "Plans"}},
-        {"id": "f-pf", "attributes": {"name": "Project Files"}},
-    ]
-    mocked.get(TOP_FOLDERS, json={"data": folders})
+    mocked.get(RFI_1, json=rfi(1, virtualFolderUrn=FOLDER))
     mocked.post(STORAGE, json={"data": {"type": "objects", "id": URN}}, status=201)
     oss_flow(mocked)
     mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
@@ -95,7 +95,7 @@ def test_an_rfi_answers_file_is_stored_uploaded_through_oss_and_named_in_the_res
 
     storage = json.loads(sent_body(sent(mocked, "POST", STORAGE)[0]))
     assert storage["data"]["attributes"] == {"name": "S-201 markup.pdf"}
-    assert storage["data"]["relationships"]["target"]["data"] == {"type": "folders", "id": "f-pf"}
+    assert storage["data"]["relationships"]["target"]["data"] == {"type": "folders", "id": FOLDER}
     [put] = sent(mocked, "PUT", S3.split("?")[0])
     assert "Authorization" not in put.headers  # S3's signed URL is the credential
     body = put.body if isinstance(put.body, bytes) else put.body.read()  # a streamed body, as requests reads it
@@ -105,28 +105,43 @@ def test_an_rfi_answers_file_is_stored_uploaded_through_oss_and_named_in_the_res
     assert answer == {
         "text": "See the clouded revisions.",
         "status": "answered",
-        "attachments": [{"name": "S-201 markup.pdf", "urn": URN, "urnType": "oss"}],
+        "attachments": [ENTRY],
     }
     assert noted == [(STARTED, URN), (UPLOADED, URN)]
+    assert [c.request.method for c in mocked.calls] == ["GET", "POST", "GET", "PUT", "POST", "POST"]  # no topFolders
+
+
+def test_an_rfi_whose_folder_autodesk_has_not_made_yet_waits_a_minute_with_nothing_sent(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    mocked.get(RFI_1, json=rfi(1))  # no virtualFolderUrn yet
+    file, noted = markup()
+
+    with pytest.raises(Retryable) as raised:
+        post(account, file)
+
+    assert raised.value.retry_after == 60
+    assert "still preparing the RFI's folder" in raised.value.message
+    assert [c.request.method for c in mocked.calls] == ["GET"] and noted == []
 
 
 def test_a_file_whose_upload_completed_is_named_again_without_uploading_it_again(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.get(RFI_1, json=rfi(1))
+    mocked.get(RFI_1, json=rfi(1, virtualFolderUrn=FOLDER))
     mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
     file, _ = markup(state=UPLOADED, provider_file_id=URN, provider_state={"urn": URN})
 
     post(account, file)
 
     assert [c.request.method for c in mocked.calls] == ["GET", "POST"]
-    assert json.loads(sent_body(mocked.calls[-1].request))["attachments"][0]["urn"] == URN
+    assert json.loads(sent_body(mocked.calls[-1].request))["attachments"] == [ENTRY]
 
 
 def test_a_storage_object_whose_upload_was_cut_short_is_filled_again_not_created_again(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    mocked.get(RFI_1, json=rfi(1))
+    mocked.get(RFI_1, json=rfi(1, virtualFolderUrn=FOLDER))
     oss_flow(mocked)
     mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
     file, noted = markup(state=STARTED, provider_file_id=URN, provider_state={"urn": URN})
@@ -159,7 +174,7 @@ def test_a_reviews_file_is_a_draft_attachment_of_the_task_filled_confirmed_and_p
 ) -> None:
     steps(mocked)
     mocked.get(f"{ITEM}/attachments", json=page([], 0, 0, 0))
-    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "urn": URN, "isFileUploaded": False}
+    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
     mocked.post(f"{ITEM}/attachments", json=draft, status=201)
     oss_flow(mocked)
     mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": True})
@@ -169,13 +184,13 @@ def test_a_reviews_file_is_a_draft_attachment_of_the_task_filled_confirmed_and_p
     post(account, file, kind="submittal")
 
     created = json.loads(sent_body(sent(mocked, "POST", f"{ITEM}/attachments")[0]))
-    assert created == {"taskId": "t-mine", "name": "S-201 markup.pdf"}
+    assert created == {"name": "S-201 markup.pdf", "urnTypeId": "2", "taskId": "t-mine"}
+    assert len(sent(mocked, "PUT", S3.split("?")[0])) == 1  # into the object the answer's uploadUrn names
     assert json.loads(sent_body(sent(mocked, "PATCH", f"{ITEM}/attachments/att-1")[0])) == {"isFileUploaded": True}
     assert json.loads(sent_body(mocked.calls[-1].request)) == {
         "responseId": "r2",
         "responseComment": "See the clouded revisions.",
-        "saveAttachmentDrafts": True,
-    }
+    }  # no saveAttachmentDrafts: documented as an array of strings, "Not relevant"; the close publishes the drafts
     assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
 
 
@@ -183,7 +198,7 @@ def test_a_draft_made_by_an_attempt_whose_answer_was_lost_is_found_and_filled_no
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
     steps(mocked)
-    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "urn": URN, "isFileUploaded": False}
+    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
     mocked.get(f"{ITEM}/attachments", json=page([draft], 0, 1, 1))
     oss_flow(mocked)
     mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": True})
@@ -193,6 +208,7 @@ def test_a_draft_made_by_an_attempt_whose_answer_was_lost_is_found_and_filled_no
     post(account, file, kind="submittal")
 
     assert not sent(mocked, "POST", f"{ITEM}/attachments")
+    assert len(sent(mocked, "PUT", S3.split("?")[0])) == 1  # the listed draft's uploadUrn is filled
     assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
 
 
@@ -232,3 +248,14 @@ def test_a_file_url_the_portal_did_not_build_for_the_api_host_is_fetched_without
     assert answer.content == MARKUP
     assert len(mocked.calls) == 1
     assert "Authorization" not in mocked.calls[0].request.headers
+
+
+def test_an_rfi_responses_file_named_by_its_storage_urn_is_read_as_an_oss_download() -> None:
+    entry = {"attachmentId": "a-1", "attachmentType": "rfiResponse", "displayName": "S-201 markup.pdf"}
+    entry |= {"fileName": "obj-1.pdf", "storageUrn": URN, "fileSize": len(MARKUP)}
+
+    [ref] = item_attachments("rfi", {"responses": [{"id": "resp-1", "attachments": [entry]}]}, api=AUTODESK)
+
+    assert (ref.provider_id, ref.filename, ref.place, ref.owner_id) == ("a-1", "S-201 markup.pdf", "answer", "resp-1")
+    assert ref.url == f"{AUTODESK}/oss/v2/buckets/wip.dm.prod/objects/obj-1.pdf/signeds3download"
+    assert ref.authenticated and ref.size == len(MARKUP)

@@ -1,5 +1,7 @@
-"""The sandbox's Autodesk file flows are strict: Data Management storage, OSS signed uploads (a wrong uploadKey, or one
-whose bytes never arrived, is Autodesk's 400), RFI response attachments and submittal task attachments refuse what
+"""The sandbox's Autodesk file flows are strict: Data Management storage (into a project folder or an RFI's own folder,
+once made), OSS signed uploads (a wrong uploadKey, or one whose bytes never arrived, is Autodesk's 400), RFI response
+attachments ({attachmentType, displayName, fileName, storageUrn}), submittal task attachments ({name, urnTypeId "2",
+taskId}, answered with `uploadUrn`) and the task close (`saveAttachmentDrafts` an array of strings) refuse what
 Autodesk does not take; what a response attached shows on the control page."""
 
 from __future__ import annotations
@@ -36,10 +38,10 @@ def storage_body(folder: str, name: str = "sketch.pdf") -> dict[str, Any]:
     }
 
 
-def stored_object(api: Api) -> tuple[str, str]:
-    """(b.projectId, object key) of a new, empty storage object."""
-    project, folder = project_files(api)
-    created = api.post(f"/data/v1/projects/{project}/storage", json=storage_body(folder))
+def stored_object(api: Api, folder: str | None = None) -> tuple[str, str]:
+    """(b.projectId, object key) of a new, empty storage object (in Project Files unless `folder` is given)."""
+    project, files_folder = project_files(api)
+    created = api.post(f"/data/v1/projects/{project}/storage", json=storage_body(folder or files_folder))
     assert created.status_code == 201, created.text
     return project, created.json()["data"]["id"].rsplit("/", 1)[1]
 
@@ -101,26 +103,81 @@ def rfi_url(api: Api, project: str) -> str:
     return f"/construction/rfis/v3/projects/{project[2:]}/rfis/{search.json()['results'][0]['id']}"
 
 
+def rfi_entry(key: str, name: str = "sketch.pdf") -> dict[str, str]:
+    urn = f"urn:adsk.objects:os.object:wip.dm.prod/{key}"
+    return {"attachmentType": "rfiResponse", "displayName": name, "fileName": key, "storageUrn": urn}
+
+
 def test_an_rfi_response_takes_only_completed_uploads_and_shows_them_on_the_response(sandbox: RunningSandbox) -> None:
     api = reviewer(sandbox)
-    project, key = stored_object(api)
-    urn = f"urn:adsk.objects:os.object:wip.dm.prod/{key}"
+    project, _ = project_files(api)
     rfi = rfi_url(api, project)
+    folder = api.get(rfi).json()["virtualFolderUrn"]
+    _project, key = stored_object(api, folder)
+    entry = rfi_entry(key)
     answer = {"text": "See the sketch.", "status": "answered"}
 
-    early = api.post(f"{rfi}/responses", json={**answer, "attachments": [{"name": "sketch.pdf", "urn": urn}]})
+    early = api.post(f"{rfi}/responses", json={**answer, "attachments": [entry]})
     assert early.status_code == 400 and "not a completed upload" in early.text
     api.post(oss(key), json={"uploadKey": upload(api, key)})
-    extra = [{"name": "sketch.pdf", "urn": urn, "folder": "x"}]
-    assert api.post(f"{rfi}/responses", json={**answer, "attachments": extra}).status_code == 400
-    entry = {"name": "sketch.pdf", "urn": urn, "urnType": "oss"}
+    assert api.post(f"{rfi}/responses", json={**answer, "attachments": [{**entry, "folder": "x"}]}).status_code == 400
     assert api.post(f"{rfi}/responses", json={**answer, "attachments": [entry]}).status_code == 201
 
     [response] = api.get(rfi).json()["responses"]
-    assert [(a["name"], a["urn"]) for a in response["attachments"]] == [("sketch.pdf", urn)]
+    shown = [{k: a[k] for k in entry} for a in response["attachments"]]
+    assert shown == [entry] and response["attachments"][0]["fileSize"] == len(CONTENT)
     files = sandbox.app.store.all("SELECT filename, sha256 FROM response_files WHERE provider = 'autodesk'")
     assert [(f["filename"], f["sha256"]) for f in files] == [("sketch.pdf", hashlib.sha256(CONTENT).hexdigest())]
     assert "sketch.pdf" in requests.get(f"{sandbox.base_url}/_control/", timeout=TIMEOUT).text  # the control page
+
+
+def test_an_rfi_response_refuses_the_undocumented_entry_keys_and_any_entry_missing_a_documented_one(
+    sandbox: RunningSandbox,
+) -> None:
+    api = reviewer(sandbox)
+    project, key = stored_object(api)
+    api.post(oss(key), json={"uploadKey": upload(api, key)})
+    rfi = rfi_url(api, project)
+    answer = {"text": "See the sketch.", "status": "answered"}
+    urn = f"urn:adsk.objects:os.object:wip.dm.prod/{key}"
+    entry = rfi_entry(key)
+
+    wrong = [
+        {"name": "sketch.pdf", "urn": urn, "urnType": "oss"},  # keys APS does not document for RFIs v3
+        *({k: v for k, v in entry.items() if k != missing} for missing in entry),
+        {**entry, "attachmentType": "rfiOfficialResponse"},  # documented on the RFI's PATCH, not on a response
+        {**entry, "fileName": "another.pdf"},  # not the object's key
+    ]
+    for attachment in wrong:
+        refused = api.post(f"{rfi}/responses", json={**answer, "attachments": [attachment]})
+        assert refused.status_code == 400, attachment
+        assert refused.json()["errors"][0]["code"] == "BAD_INPUT"  # Autodesk's kind of 400
+
+    assert api.get(rfi).json()["responses"] == []
+    assert api.post(f"{rfi}/responses", json={**answer, "attachments": [entry]}).status_code == 201
+
+
+def test_an_rfi_shows_its_folder_only_once_made_and_its_folder_takes_storage_only_then(
+    sandbox: RunningSandbox,
+) -> None:
+    api = reviewer(sandbox)
+    project, _ = project_files(api)
+    rfi = rfi_url(api, project)
+    folder = api.get(rfi).json()["virtualFolderUrn"]
+    row = sandbox.app.store.row("SELECT id, project_id FROM items WHERE uid = ?", (rfi.rsplit("/", 1)[1],))
+    url = f"/data/v1/projects/{project}/storage"
+
+    sandbox.scenario("rfi_folder", item_id=row["id"], ready=False)
+    assert "virtualFolderUrn" not in api.get(rfi).json()
+    assert api.post(url, json=storage_body(folder)).status_code == 404
+    sandbox.scenario("rfi_folder", item_id=row["id"], ready=True)
+    assert api.get(rfi).json()["virtualFolderUrn"] == folder
+    assert api.post(url, json=storage_body(folder)).status_code == 201
+    other = sandbox.app.store.row(
+        "SELECT uid FROM items WHERE kind = 'rfi' AND project_id = ? AND id != ? LIMIT 1",
+        (row["project_id"], row["id"]),
+    )
+    assert api.get(f"{rfi.rsplit('/', 1)[0]}/{other['uid']}").json()["virtualFolderUrn"] != folder  # one per RFI
 
 
 def my_task(sandbox: RunningSandbox, api: Api) -> tuple[str, str, str]:
@@ -139,37 +196,50 @@ def test_a_task_attachment_is_confirmed_only_once_uploaded_and_published_only_by
 ) -> None:
     api = reviewer(sandbox)
     item, step, task = my_task(sandbox, api)
-    assert api.post(f"{item}/attachments", json={"taskId": task}).status_code == 400
-    assert api.post(f"{item}/attachments", json={"taskId": task, "name": "a.pdf", "urn": "x"}).status_code == 400
-    draft = api.post(f"{item}/attachments", json={"taskId": task, "name": "markup.pdf"}).json()
-    key = draft["urn"].rsplit("/", 1)[1]
+    assert api.post(f"{item}/attachments", json={"taskId": task, "urnTypeId": "2"}).status_code == 400
+    local = {"name": "a.pdf", "urnTypeId": "2", "taskId": task}
+    assert api.post(f"{item}/attachments", json={**local, "urn": "x"}).status_code == 400
+    draft = api.post(f"{item}/attachments", json={**local, "name": "markup.pdf"}).json()
+    assert draft["urn"] is None
+    key = draft["uploadUrn"].rsplit("/", 1)[1]
 
     early = api.patch(f"{item}/attachments/{draft['id']}", json={"isFileUploaded": True})
     assert early.status_code == 400 and "not uploaded" in early.text
     api.post(oss(key), json={"uploadKey": upload(api, key)})
     assert api.patch(f"{item}/attachments/{draft['id']}", json={"isFileUploaded": True}).status_code == 200
     listed = api.get(f"{item}/attachments").json()["results"]
-    assert [(a["name"], a["isFileUploaded"]) for a in listed] == [("markup.pdf", True)]
+    assert [(a["name"], a["isFileUploaded"], a["uploadUrn"]) for a in listed] == [
+        ("markup.pdf", True, draft["uploadUrn"])
+    ]
 
     responses = api.get(item.rsplit("/items/", 1)[0] + "/responses").json()["results"]
     close = f"{item}/steps/{step}/tasks/{task}:close"
-    body = {"responseId": responses[0]["id"], "saveAttachmentDrafts": True}
+    body = {"responseId": responses[0]["id"]}
     assert api.post(close, json={**body, "attachments": []}).status_code == 400
     assert api.post(close, json=body).status_code == 200
     files = sandbox.app.store.all("SELECT filename, approver_id FROM response_files WHERE provider = 'autodesk'")
     assert [f["filename"] for f in files] == ["markup.pdf"] and files[0]["approver_id"] is not None
 
 
-def test_a_close_that_does_not_save_the_drafts_discards_them(sandbox: RunningSandbox) -> None:
+def test_a_task_attachment_needs_the_local_file_urn_type_and_the_close_takes_no_boolean_save_attachment_drafts(
+    sandbox: RunningSandbox,
+) -> None:
     api = reviewer(sandbox)
     item, step, task = my_task(sandbox, api)
-    draft = api.post(f"{item}/attachments", json={"taskId": task, "name": "markup.pdf"}).json()
-    key = draft["urn"].rsplit("/", 1)[1]
-    api.post(oss(key), json={"uploadKey": upload(api, key)})
-    api.patch(f"{item}/attachments/{draft['id']}", json={"isFileUploaded": True})
-    responses = api.get(item.rsplit("/items/", 1)[0] + "/responses").json()["results"]
-
-    assert api.post(f"{item}/steps/{step}/tasks/{task}:close", json={"responseId": responses[0]["id"]}).ok
-
+    missing = api.post(f"{item}/attachments", json={"name": "markup.pdf", "taskId": task})
+    assert missing.status_code == 400 and "urnTypeId" in missing.text
+    assert (
+        api.post(f"{item}/attachments", json={"name": "markup.pdf", "urnTypeId": 2, "taskId": task}).status_code == 400
+    )
+    assert (
+        api.post(f"{item}/attachments", json={"name": "markup.pdf", "urnTypeId": "1", "taskId": task}).status_code
+        == 400
+    )
     assert api.get(f"{item}/attachments").json()["results"] == []
-    assert not sandbox.app.store.all("SELECT * FROM response_files WHERE provider = 'autodesk'")
+    responses = api.get(item.rsplit("/items/", 1)[0] + "/responses").json()["results"]
+    close = f"{item}/steps/{step}/tasks/{task}:close"
+
+    for wrong in (True, "yes", [True]):
+        refused = api.post(close, json={"responseId": responses[0]["id"], "saveAttachmentDrafts": wrong})
+        assert refused.status_code == 400 and "array of strings" in refused.text
+    assert api.post(close, json={"responseId": responses[0]["id"], "saveAttachmentDrafts": [""]}).status_code == 200

@@ -194,3 +194,32 @@ def test_autodesk_a_lost_answer_at_any_step_of_the_upload_still_attaches_the_fil
     assert attached(sandbox, case, kind) == [("S-201 markup.pdf", hashlib.sha256(MARKUP).hexdigest(), MARKUP)]
     drafts = sandbox.app.store.all("SELECT name FROM acc_attachments WHERE item_id = ?", (case.item_row(kind, 1),))
     assert [d["name"] for d in drafts] == (["S-201 markup.pdf"] if kind == "submittal" else [])
+
+
+@pytest.mark.parametrize("case", ["autodesk"], indirect=True)
+def test_autodesk_an_rfi_whose_folder_is_not_made_yet_waits_then_gets_its_answer_and_file_once(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock, recorded: list[SimpleNamespace]
+) -> None:
+    sync()
+    target = item(case, "rfi")
+    response = respond(target, "rfi", stored_upload(target.firm))
+    sandbox.scenario("rfi_folder", item_id=case.item_row("rfi", 1), ready=False)  # Autodesk still making it
+
+    response_deliver(response_id=response.pk, clock=clock)
+    waiting = ItemResponse.objects.get(pk=response.pk)
+    posted = [str(c.request.url).split("?")[0] for c in recorded if c.request.method == "POST"]
+    sandbox.scenario("rfi_folder", item_id=case.item_row("rfi", 1), ready=True)
+    clock.advance(600)
+    response_deliver(response_id=response.pk, clock=clock)
+
+    final = ItemResponse.objects.get(pk=response.pk)
+    assert waiting.status == ItemResponse.Status.PENDING
+    assert "still preparing the RFI's folder" in waiting.provider_answer
+    assert not [url for url in posted if url.endswith(("/storage", "/signeds3upload", "/responses"))]  # nothing sent
+    assert final.status == ItemResponse.Status.DELIVERED, final.provider_answer
+    assert attached(sandbox, case, "rfi") == [("S-201 markup.pdf", hashlib.sha256(MARKUP).hexdigest(), MARKUP)]
+    answers = sandbox.app.store.all(
+        "SELECT id FROM posts WHERE item_id = ? AND kind = 'answer' AND created_by = ?",
+        (case.item_row("rfi", 1), REVIEWER_ID),
+    )
+    assert len(answers) == 1
