@@ -15,7 +15,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
-from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
@@ -28,12 +27,12 @@ from django.utils import timezone
 from connector_portal.files import CHUNK_SIZE, Spooled, TooLarge, blob_name, safe_filename, spool, spooled_save
 from connector_portal.models import User
 from connector_portal.services import audit_record
-from projects.models import Attachment, AttachmentBlob, ProjectLink, SyncedItem
+from projects.models import Attachment, SyncedItem
 from projects.queue import enqueue_many
+from projects.services.attachment_rows import stored_record, to_fetch
 from providers import http
 from providers.errors import ProviderError, Retryable
 from providers.http import HttpClient
-from providers.models import ProviderAccount
 from providers.registry import get_provider, provider_label
 from providers.types import AttachmentRef
 
@@ -212,8 +211,9 @@ def _ref_of(row: Attachment) -> AttachmentRef:
     )
 
 
-def _finish(row: Attachment, state: str, reason: str, now: dt.datetime, blob: AttachmentBlob | None = None) -> None:
-    row.state, row.reason, row.blob, row.updated_at = state, reason, blob, now
+def _finish(row: Attachment, state: str, reason: str, now: dt.datetime) -> None:
+    """A state other than stored (attachment_rows.stored_record writes that one), with its reason in words."""
+    row.state, row.reason, row.blob, row.updated_at = state, reason, None, now
     row.save(update_fields=["state", "reason", "blob", "attempts", "updated_at", "content_type"])
 
 
@@ -229,40 +229,11 @@ def _too_large(row: Attachment, limit: int, now: dt.datetime) -> None:
     _finish(row, Attachment.State.TOO_LARGE, words, now)
 
 
-def _blob_for(row: Attachment, name: str, spooled: Spooled, now: dt.datetime) -> AttachmentBlob:
-    """The firm's blob with these bytes (saved under `name`), recorded now if the firm had none.
-
-    One statement whether or not it had them, and no lookup first (this runs once per file downloaded): on a
-    conflict the row kept is the first one, its size (the same bytes, the same size) written again only so that the
-    database answers that row's id. Only the id of the answer is used."""
-    blob = AttachmentBlob(
-        firm_id=row.firm_id, sha256=spooled.sha256, size=spooled.size, storage_name=name, created_at=now
-    )
-    AttachmentBlob.objects.bulk_create(
-        [blob], update_conflicts=True, unique_fields=["firm", "sha256"], update_fields=["size"]
-    )
-    return blob
-
-
 def _store(row: Attachment, spooled: Spooled, now: dt.datetime) -> None:
     """Keep the bytes (content-addressed: bytes already kept stay, a file missing from the storage is put back), then
     record the blob and the stored state in one transaction: one commit a file."""
     name = spooled_save(spooled, name=blob_name(firm_id=row.firm_id, sha256=spooled.sha256))
-    with transaction.atomic():
-        _commit_without_waiting_for_the_disk()
-        _finish(row, Attachment.State.STORED, "", now, blob=_blob_for(row, name, spooled, now))
-
-
-def _commit_without_waiting_for_the_disk() -> None:
-    """On PostgreSQL, let this transaction's commit return before its WAL reaches the disk (one flush a file cost
-    ~4 ms, a fifth of a 5 MiB download from the bench's sandbox). Safe here, and only here: a crash can lose the last
-    fraction of a second of such commits, never corrupt them, and a "stored" state lost that way leaves the file
-    pending, so it is downloaded again into the same content-addressed name. Within an outer transaction nothing
-    changes: that transaction's commit is not this function's to relax."""
-    connection = transaction.get_connection()
-    if connection.vendor == "postgresql" and not connection.savepoint_ids:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    stored_record(row, storage_name=name, size=spooled.size, sha256=spooled.sha256, now=now)
 
 
 def _chunks(answer: requests.Response) -> Iterable[bytes]:
@@ -286,41 +257,9 @@ def _download(row: Attachment, answer: requests.Response, limit: int) -> Spooled
     return spooled
 
 
-@dataclass(frozen=True)
-class _ToFetch:
-    row: Attachment
-    provider: str
-    account: ProviderAccount  # only its id is loaded (the rest on use): a download reads the tokens by id, locked
-
-
-def _to_fetch_sql() -> str:
-    """One query for the attachment and its link's provider and account, by the models' own table and column
-    names. Written out because this runs once per file downloaded: the ORM's select_related with only() (so as not
-    to decode the item's JSON, which lists every file of the item) cost ~0.8 ms a file on SQLite and ~1.7 ms on
-    PostgreSQL to build, against ~0.13 / ~0.3 ms for this (files-in bench)."""
-    item, link = SyncedItem._meta, ProjectLink._meta
-    return (
-        f'SELECT a.*, l."{link.get_field("provider").column}" AS link_provider, '  # noqa: S608 - names, not input
-        f'l."{link.get_field("account").column}" AS link_account_id '
-        f'FROM "{Attachment._meta.db_table}" a '
-        f'JOIN "{item.db_table}" i ON i."{item.pk.column}" = a."{Attachment._meta.get_field("item").column}" '
-        f'JOIN "{link.db_table}" l ON l."{link.pk.column}" = i."{item.get_field("link").column}" '
-        f'WHERE a."{Attachment._meta.pk.column}" = %s'
-    )
-
-
-def _to_fetch(attachment_id: int) -> _ToFetch | None:
-    row = next(iter(Attachment.objects.raw(_to_fetch_sql(), [attachment_id])), None)
-    if row is None:
-        return None
-    provider, account_id = row.link_provider, row.link_account_id  # type: ignore[attr-defined]  # the query's own
-    account = ProviderAccount.from_db(None, ["id"], [account_id])
-    return _ToFetch(row, provider, account)
-
-
 def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Attachment | None:
     """Download one file into the firm's storage (a no-op for one stored, removed or gone). Safe to run twice."""
-    found = _to_fetch(attachment_id)
+    found = to_fetch(attachment_id)
     if found is None:
         return None
     row = found.row
