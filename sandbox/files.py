@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .store import inserted_id, placeholders
+from .store import Store, inserted_id, placeholders
 from .tokens import token_lookup
 from .web import Request, Response, json_response, redirect
 
@@ -56,6 +56,16 @@ def generated_chunks(seed: int, size: int) -> Iterator[bytes]:
         turn, length = (seed * 7_919 + n * 65_537) % CHUNK, min(CHUNK, size - start)
         tail = block[turn : turn + length]
         yield bytes(tail) if len(tail) == length else b"".join((tail, block[: length - len(tail)]))
+
+
+def checksums_renew(store: Store) -> None:
+    """Files generated the way bytes were made before (`bytes_made` 1, one random number a byte) get the checksum of
+    the bytes they are served with now, so that a sandbox file kept from then still matches what it declares."""
+    with store.write() as conn:
+        for row in conn.execute("SELECT id, seed, size FROM files WHERE bytes_made = 1 AND data IS NULL").fetchall():
+            digest = generated_sha256(row["seed"], row["size"])
+            conn.execute("UPDATE files SET sha256 = ?, bytes_made = 2 WHERE id = ?", (digest, row["id"]))
+        conn.execute("UPDATE files SET bytes_made = 2 WHERE bytes_made = 1")
 
 
 def generated(seed: int, size: int) -> bytes:

@@ -41,6 +41,7 @@ class TokenSettings:
 class SandboxApp:
     def __init__(self, db_path: str | Path, *, request_log: str | Path | None = None) -> None:
         self.store = Store(db_path)
+        files.checksums_renew(self.store)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # replace in tests to move time
         self.sleep: Callable[[float], None] = time.sleep  # replace in tests to record added latency
         self.faults = FaultInjector()

@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS files (
     id INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL, uid TEXT NOT NULL, hangs TEXT NOT NULL,
     post_id INTEGER, approver_id INTEGER, filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
     sha256 TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, data BLOB, seed INTEGER, fault TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL);
+    created_at TEXT NOT NULL, bytes_made INTEGER NOT NULL DEFAULT 2);
 CREATE INDEX IF NOT EXISTS files_item ON files (item_id);
 CREATE INDEX IF NOT EXISTS files_uid ON files (uid);
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -127,6 +127,7 @@ ADDED_COLUMNS = (
     ("items", "schedule_impact", "TEXT NOT NULL DEFAULT ''"),
     ("items", "schedule_days", "INTEGER"),
     ("items", "folder_ready", "INTEGER NOT NULL DEFAULT 1"),  # an ACC RFI's attachments folder exists
+    ("files", "bytes_made", "INTEGER NOT NULL DEFAULT 1"),  # how a generated file's bytes are made (files.py)
 )
 
 _COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries", "files", "response_files")
