@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from connector_portal.models import Firm
 from projects.models import Attachment
+from projects.services import attachment_rows
 from projects.services.attachments import attachment_fetch
 from tests.api.factories import linked_add
 from tests.files.factories import attachment_add
@@ -28,8 +29,21 @@ def _fetch(firm: Firm) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_commits_the_stored_state_without_waiting_for_the_disk(firm: Firm) -> None:
+def test_a_worker_commits_the_stored_state_without_waiting_for_the_disk(
+    firm: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    relax = attachment_rows._commit_without_waiting_for_the_disk
+
+    def relax_and_look() -> None:  # what the transaction that writes the stored state runs with
+        relax()
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(attachment_rows, "_commit_without_waiting_for_the_disk", relax_and_look)
     assert RELAX in _fetch(firm)
+    assert seen == ["off"]  # SET LOCAL outside a transaction would change nothing, silently
     # The setting lasted for that transaction only.
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
