@@ -100,8 +100,8 @@ def _commit_without_waiting_for_the_disk() -> None:
     """On PostgreSQL, let this transaction's commit return before its WAL reaches the disk (one flush a file cost
     ~4 ms, a fifth of a 5 MiB download from the bench's sandbox). Safe here, and only here: a crash can lose the last
     fraction of a second of such commits, never corrupt them, and a "stored" state lost that way leaves the file
-    pending, and the link's next sync queues it again (into the same content-addressed name). Within an outer transaction nothing
-    changes: that transaction's commit is not this function's to relax."""
+    pending, so the link's next sync queues it again (into the same content-addressed name). Within an outer
+    transaction nothing changes: that transaction's commit is not this function's to relax."""
     connection = transaction.get_connection()
     if connection.vendor == "postgresql" and not connection.savepoint_ids:
         with connection.cursor() as cursor:
