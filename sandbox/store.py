@@ -127,6 +127,7 @@ ADDED_COLUMNS = (
     ("items", "schedule_impact", "TEXT NOT NULL DEFAULT ''"),
     ("items", "schedule_days", "INTEGER"),
     ("items", "folder_ready", "INTEGER NOT NULL DEFAULT 1"),  # an ACC RFI's attachments folder exists
+    ("out_uploads", "folder", "TEXT NOT NULL DEFAULT ''"),  # the Data Management folder an Autodesk object is in
 )
 
 _COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries", "files", "response_files")
