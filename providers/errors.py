@@ -72,11 +72,13 @@ class NotYourTurn(ProviderError):
 
 
 class Retryable(ProviderError):
-    """A passing problem: the caller reschedules the work after `retry_after` seconds."""
+    """A passing problem: the caller reschedules the work after `retry_after` seconds. `gave_up`, when given, is what
+    to tell the user once the caller stops trying (what to check, then what to do), in place of `message`."""
 
-    def __init__(self, message: str, *, retry_after: int, detail: str = "") -> None:
+    def __init__(self, message: str, *, retry_after: int, detail: str = "", gave_up: str = "") -> None:
         super().__init__(message, detail=detail)
         self.retry_after = retry_after
+        self.gave_up = gave_up
 
 
 def _in_words(seconds: int) -> str:

@@ -206,7 +206,7 @@ def rfi_respond(app: SandboxApp, request: Request, caller: Caller) -> Response:
     text, status = str(body["text"]).strip(), str(body["status"])
     if item["status"] not in ("open", *REVIEW_WORKFLOW):
         raise AdskError(422, "RFI closed", "The RFI is closed; it no longer takes responses.")
-    attached = oss.rfi_attachments(app, project, caller, body.get("attachments"))
+    attached = oss.rfi_attachments(app, project, item, caller, body.get("attachments"))
     answer = post_add(
         app,
         item_id=item["id"],
@@ -471,7 +471,8 @@ TASK_CLOSE_BODY = BodyRule(
 def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     """Close the caller's review task with a response: the ACC way to post a reviewer's answer. Its draft
     attachments are published with it (sandbox.acc_attachments); `saveAttachmentDrafts` and `duplicateAttachments`
-    must be arrays of strings, as the page documents them (a boolean is Autodesk's 400)."""
+    must be arrays of strings, as the page documents them (the sandbox refuses any other form: how Autodesk treats
+    one is not documented)."""
     project, item = acc_attachments.submittal_of(app, request, caller)
     step = next((s for s in _steps(app, project, item) if s["id"] == request.params["step_id"]), None)
     if step is None or not any(t["id"] == request.params["task_id"] for t in step["tasks"]):
@@ -480,7 +481,11 @@ def task_close(app: SandboxApp, request: Request, caller: Caller) -> Response:
     body = checked_body(request, TASK_CLOSE_BODY)
     for key in ("saveAttachmentDrafts", "duplicateAttachments"):
         if key in body and not (isinstance(body[key], list) and all(isinstance(v, str) for v in body[key])):
-            raise AdskError(400, "Bad input", f"{key} must be an array of strings; got {body[key]!r}.")
+            raise AdskError(
+                400,
+                "Bad input",
+                f"{key} is documented as an array of strings; this sandbox does not take {body[key]!r}.",
+            )
     response = next((r for r in responses_of(app, project["id"]) if r["uid"] == body.get("responseId")), None)
     if response is None or not response["category_id"]:
         raise AdskError(400, "Bad input", "responseId is not a response of this project.")

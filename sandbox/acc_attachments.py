@@ -22,10 +22,13 @@ from .web import Request, Response, int_param, json_response
 if TYPE_CHECKING:
     from .server import SandboxApp
 
-# submittals-attachments-POST: name* and urnTypeId* ("2"), taskId (required in review: the sandbox's drafts always
-# belong to a review task), categoryId (1-4), isFileUploaded (never false; set by the PATCH once uploaded), urn (the
-# Files tool's: not for a local file).
+# submittals-attachments-POST: name* (the page lists `/ \n \r \t \0 \f ? * \\ < > | :` as not supported in it) and
+# urnTypeId* ("Possible values: 2"), taskId (required in review: the sandbox's drafts always belong to a review task),
+# categoryId (1-4), isFileUploaded ("cannot be explicitly set to false"; a draft is confirmed by the PATCH once its
+# file is uploaded), urn (the Files tool's version: "not applicable for local file uploads"; this sandbox does not
+# emulate the Files tool).
 LOCAL_FILE = "2"
+NAME_UNSUPPORTED = "/\n\r\t\0\f?*\\<>|:"
 ATTACHMENT_BODY = BodyRule(
     keys={
         "name": (),
@@ -41,7 +44,10 @@ ATTACHMENT_PATCH = BodyRule(keys={"isFileUploaded": ()}, required=("isFileUpload
 ATTACHMENT_LIST_QUERY = ("limit", "offset", "sort", "filter[categoryId]", "filter[revision]", "filter[isFileUploaded]")
 
 
-def _attachment_json(row: Any) -> dict[str, Any]:
+def _attachment_json(row: Any, *, flag_as_text: bool = False) -> dict[str, Any]:
+    """An attachment as Autodesk answers it; the GET listing and the PATCH answer `isFileUploaded` as the string
+    "true" or "false", as the reference examples of items-itemId-attachments-GET and attachmentId-PATCH show it."""
+    uploaded = bool(row["uploaded"])
     return {
         "id": row["id"],
         "name": row["name"],
@@ -49,7 +55,7 @@ def _attachment_json(row: Any) -> dict[str, Any]:
         "urnTypeId": LOCAL_FILE,
         "uploadUrn": object_urn(row["object_key"]),
         "urn": None,  # the Files tool's version urn: Autodesk's async job makes it once the file is processed
-        "isFileUploaded": bool(row["uploaded"]),
+        "isFileUploaded": str(uploaded).lower() if flag_as_text else uploaded,
         "createdBy": row["created_by"],
         "createdAt": row["created_at"],
     }
@@ -72,14 +78,27 @@ def attachment_create(app: SandboxApp, request: Request, caller: Caller) -> Resp
     project, item = submittal_of(app, request, caller)
     body = checked_body(request, ATTACHMENT_BODY)
     if "urn" in body:
-        raise AdskError(400, "Bad input", "urn is for a Files tool attachment, not for a local file (urnTypeId 2).")
-    if "isFileUploaded" in body:
-        raise AdskError(400, "Bad input", "isFileUploaded is set by the PATCH, once the file's upload is complete.")
+        raise AdskError(
+            400,
+            "Bad input",
+            "This sandbox does not emulate Files tool attachments (urn); for a local file (urnTypeId 2) send no urn.",
+        )
+    if "isFileUploaded" in body and body["isFileUploaded"] is not True:
+        # The page: it "cannot be explicitly set to false". A draft given true is still confirmed only by the PATCH,
+        # once its file is uploaded: the sandbox publishes no empty file.
+        raise AdskError(400, "Bad input", f"isFileUploaded cannot be set to {body['isFileUploaded']!r}; omit it.")
+    unsupported = sorted({c for c in str(body["name"]) if c in NAME_UNSUPPORTED})
+    if unsupported:
+        raise AdskError(
+            400,
+            "Bad input",
+            f"name holds characters that are not supported: {', '.join(map(repr, unsupported))}.",
+        )
     task, approver_id = caller_task(app, project, item, caller, str(body["taskId"]))
     if task["status"] == "completed":
         raise AdskError(422, "Task closed", "The review task is closed; it takes no more attachments.")
     name = str(body["name"]).strip()
-    key = new_object(app, project_row=project["id"], user_id=caller.user_id, name=name)
+    key = new_object(app, project_row=project["id"], user_id=caller.user_id, name=name, folder="")
     attachment_id = str(uuid.uuid4())
     with app.store.write() as conn:
         conn.execute(
@@ -109,7 +128,7 @@ def attachment_patch(app: SandboxApp, request: Request, caller: Caller) -> Respo
         raise AdskError(400, "Bad input", "The file was not uploaded: complete its signeds3upload first.")
     with app.store.write() as conn:
         conn.execute("UPDATE acc_attachments SET uploaded = 1 WHERE id = ?", (row["id"],))
-    return json_response(_attachment_json(_attachment(app, item, row["id"])))
+    return json_response(_attachment_json(_attachment(app, item, row["id"]), flag_as_text=True))
 
 
 @api
@@ -119,7 +138,7 @@ def attachments_list(app: SandboxApp, request: Request, caller: Caller) -> Respo
     limit = page_limit(request.query.get("limit"), 20, maximum=50)
     offset = int_param(request.query.get("offset"), 0)
     rows = app.store.all("SELECT * FROM acc_attachments WHERE item_id = ? ORDER BY created_at, id", (item["id"],))
-    results = [_attachment_json(r) for r in rows]
+    results = [_attachment_json(r, flag_as_text=True) for r in rows]
     pagination = {"limit": limit, "offset": offset, "totalResults": len(results)}
     return json_response({"pagination": pagination, "results": results[offset : offset + limit]})
 

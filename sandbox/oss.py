@@ -12,7 +12,8 @@ and the files of ACC RFI responses.
 - `GET .../signeds3download` answers a signed URL to the object's bytes (the GC's files and completed uploads);
 - an ACC RFI response's `attachments` are `{attachmentType: "rfiResponse", displayName, fileName, storageUrn}` (APS
   tutorial "Submit an RFI Response", https://aps.autodesk.com/en/docs/acc/v1/tutorials/rfis3/rfi-response), each a
-  completed upload; the RFI shows them as rfis-rfis-id-attachments-GET lists attachments;
+  completed upload stored in that RFI's own folder (an object of another folder is a 400); the RFI shows them as
+  rfis-rfis-id-attachments-GET lists attachments;
 - ACC submittals' task attachments, filled through the OSS flow above, are in sandbox.acc_attachments.
 Each file attached to a response becomes a row of `response_files` (sandbox.uploads), shown on the control page.
 """
@@ -43,9 +44,7 @@ UPLOAD_QUERY = ("parts", "firstPart", "uploadKey", "minutesExpiration", "useAcce
 DOWNLOAD_QUERY = ("minutesExpiration", "useCdn", "redirect", "response-content-type", "response-content-disposition")
 COMPLETE_BODY = BodyRule(keys={"uploadKey": (), "size": (), "eTags": ()}, required=("uploadKey",))
 RFI_ATTACHMENT_KEYS = ("attachmentType", "displayName", "fileName", "storageUrn")  # all required
-# attachmentType values of rfis-rfis-id-attachments-GET; a response's own files are `rfiResponse`.
-RFI_ATTACHMENT_TYPES = ("rfiResponse", "rfiOfficialResponse", "bridgeFiles", "rfiWebHiddenFiles")
-RFI_RESPONSE_TYPES = ("rfiResponse",)
+RFI_RESPONSE_TYPES = ("rfiResponse",)  # a response's own files (rfis-rfis-id-attachments-GET lists others too)
 
 
 def object_urn(key: str) -> str:
@@ -85,14 +84,15 @@ def unknown_query(request: Request, allowed: tuple[str, ...]) -> None:
         raise AdskError(400, "Bad input", f"Unknown query parameter(s): {', '.join(unknown)}.")
 
 
-def new_object(app: SandboxApp, *, project_row: int, user_id: int, name: str) -> str:
-    """An empty OSS object reserved for `name`; its key."""
+def new_object(app: SandboxApp, *, project_row: int, user_id: int, name: str, folder: str) -> str:
+    """An empty OSS object reserved for `name`, stored in `folder` (the urn of the Data Management folder its storage
+    targeted; empty for a submittal attachment's object); its key."""
     key = f"{uuid.uuid4()}.{name.rsplit('.', 1)[-1]}" if "." in name else str(uuid.uuid4())
     with app.store.write() as conn:
         conn.execute(
             "INSERT INTO out_uploads (id, provider, project_id, user_id, filename, content_type, size, sha256,"
-            " expires_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (key, "autodesk", project_row, user_id, name, "application/octet-stream", 0, "", 0, app.now_iso()),
+            " expires_at, created_at, folder) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (key, "autodesk", project_row, user_id, name, "application/octet-stream", 0, "", 0, app.now_iso(), folder),
         )
     return key
 
@@ -140,8 +140,9 @@ def top_folders(app: SandboxApp, request: Request, caller: Caller) -> Response:
     return json_response({"jsonapi": {"version": "1.0"}, "data": data})
 
 
-def _storage_name(body: Any, folders: set[str]) -> str:
-    """The object's name from a StoragePayload (datamanagement.yaml), every key checked; AdskError otherwise."""
+def _storage_target(body: Any, folders: set[str]) -> tuple[str, str]:
+    """(the object's name, its target folder's urn) from a StoragePayload (datamanagement.yaml), every key checked;
+    AdskError otherwise."""
     if not isinstance(body, dict) or set(body) - {"jsonapi", "data"} or not isinstance(body.get("data"), dict):
         raise AdskError(400, "Bad input", "The body must be a StoragePayload: {jsonapi, data}.")
     data = body["data"]
@@ -155,14 +156,14 @@ def _storage_name(body: Any, folders: set[str]) -> str:
         raise AdskError(400, "Bad input", "data.relationships.target.data must name a folder or item {type, id}.")
     if target.get("id") not in folders:
         raise AdskError(404, "Folder not found", f"No folder {target.get('id')!r} in this project.")
-    return str(attributes["name"])
+    return str(attributes["name"]), str(target["id"])
 
 
 @api
 def storage_create(app: SandboxApp, request: Request, caller: Caller) -> Response:
     project = _dm_project(app, caller, request.params["project_id"])
-    name = _storage_name(request.json(), _folders(app, project))
-    key = new_object(app, project_row=project["id"], user_id=caller.user_id, name=name)
+    name, folder = _storage_target(request.json(), _folders(app, project))
+    key = new_object(app, project_row=project["id"], user_id=caller.user_id, name=name, folder=folder)
     body = {
         "jsonapi": {"version": "1.0"},
         "links": {"self": {"href": f"/oss/v2/buckets/{BUCKET}/objects/{key}"}},
@@ -290,10 +291,11 @@ def s3_get(app: SandboxApp, request: Request) -> Response:
 # -- ACC RFIs: a response's attachments --------------------------------------------------------------------------
 
 
-def rfi_attachments(app: SandboxApp, project: Any, caller: Caller, raw: Any) -> list[Any]:
+def rfi_attachments(app: SandboxApp, project: Any, item: Any, caller: Caller, raw: Any) -> list[Any]:
     """The completed uploads an RFI response's `attachments` name ({attachmentType 'rfiResponse', displayName,
-    fileName, storageUrn}, all required); AdskError (400) for anything else, so that a bad attachment refuses the
-    whole response."""
+    fileName, storageUrn}, all required), each stored in that RFI's own folder (its `virtualFolderUrn`: APS tutorial
+    "Upload Attachments to RFIs" stores a response's files there, and documents no other folder); AdskError (400)
+    for anything else, so that a bad attachment refuses the whole response."""
     if raw is None:
         return []
     shape = ", ".join(RFI_ATTACHMENT_KEYS)
@@ -321,6 +323,13 @@ def rfi_attachments(app: SandboxApp, project: Any, caller: Caller, raw: Any) -> 
         )
         if row is None or row["state"] != "stored":
             raise AdskError(400, "Bad input", f"{urn} is not a completed upload of this project.")
+        if row["folder"] != rfi_folder_id(item):
+            raise AdskError(
+                400,
+                "Bad input",
+                f"{urn} is not stored in this RFI's folder: store the file with its storage target "
+                f"{rfi_folder_id(item)} (the RFI's virtualFolderUrn).",
+            )
         found.append(row)
     return found
 

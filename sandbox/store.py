@@ -128,6 +128,7 @@ ADDED_COLUMNS = (
     ("items", "schedule_days", "INTEGER"),
     ("items", "folder_ready", "INTEGER NOT NULL DEFAULT 1"),  # an ACC RFI's attachments folder exists
     ("files", "bytes_made", "INTEGER NOT NULL DEFAULT 1"),  # how a generated file's bytes are made (files.py)
+    ("out_uploads", "folder", "TEXT NOT NULL DEFAULT ''"),  # the Data Management folder an Autodesk object is in
 )
 
 _COUNTERS = ("items", "approvers", "posts", "emails", "hooks", "triggers", "deliveries", "files", "response_files")

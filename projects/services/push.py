@@ -344,8 +344,9 @@ def _send(
     return response
 
 
-def _gave_up(exc: ProviderError, attempts: int) -> str:
-    return f"Not delivered after trying for a day ({attempts} attempts). {exc.message} Support can retry it from admin."
+def _gave_up(exc: Retryable, attempts: int) -> str:
+    then = exc.gave_up or f"{exc.message} Support can retry it from admin."
+    return f"Not delivered after trying for a day ({attempts} attempts). {then}"
 
 
 def _retrying(exc: ProviderError, at: dt.datetime) -> str:

@@ -3,12 +3,14 @@
 construction.json documents `attachments` only on an RFI response's body, so the portal reads them where the item
 gives them, defensively: `attachments[]` on the item (RFI question files, submittal files) and on each embedded RFI
 response. Each entry names the file (`name` / `displayName`), its storage object (`urn`, with `urnVersion`; an RFI
-attachment's `storageUrn`, as rfis-rfis-id-attachments-GET gives it, with `attachmentId`) and, where given, a
-download URL (`url`, or `signedUrl`: signed, expiring, no token).
+attachment's `storageUrn`, as rfis-rfis-id-attachments-GET gives it, with `attachmentId`; a submittal attachment's
+`uploadUrn`, as items-itemId-attachments-GET gives it, whose `urn` is the Files tool's version or null) and, where
+given, a download URL (`url`, or `signedUrl`: signed, expiring, no token).
 
-A file whose `urn` is an OSS object is downloaded the documented way: `GET /oss/v2/buckets/{bucketKey}/objects/
-{objectKey}/signeds3download` with the account's token answers a signed URL to its bytes (providers.autodesk.uploads
-opens it). A plain URL is used only for a file without an OSS urn; a file with neither is skipped.
+A file whose `urn`, `storageUrn` or `uploadUrn` (the first that is one) is an OSS object is downloaded the
+documented way: `GET /oss/v2/buckets/{bucketKey}/objects/{objectKey}/signeds3download` with the account's token
+answers a signed URL to its bytes (providers.autodesk.uploads opens it). A plain URL is used only for a file
+without an OSS urn; a file with neither is skipped.
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ from providers.answers import object_or_empty
 from providers.autodesk.uploads import oss_object, oss_path
 from providers.types import AttachmentPlace, AttachmentRef
 
+OSS_KEYS = ("urn", "storageUrn", "uploadUrn")  # where an attachment may name its OSS object, first found first
+
 
 def _download(entry: dict[str, Any], api: str) -> tuple[str, bool]:
     """(URL, whether it takes the account's token): OSS's signeds3download for an OSS object, else the plain URL."""
-    found = oss_object(str(entry.get("urn") or entry.get("storageUrn") or ""))
+    # A submittal attachment's `urn` is the Files tool's version (or null) and its OSS object is `uploadUrn`; an RFI
+    # attachment's is `storageUrn`: the first that is an OSS object urn is the one to download.
+    urns = (entry.get(key) for key in OSS_KEYS)
+    found = next((o for o in (oss_object(u) for u in urns if isinstance(u, str)) if o is not None), None)
     if found is not None:
         return f"{api}{oss_path(*found, 'signeds3download')}", True
     url = entry.get("url") or entry.get("signedUrl")

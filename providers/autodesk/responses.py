@@ -37,6 +37,11 @@ TEXTS = ("text",)
 # The status an ACC RFI response gives the RFI: the portal's answers answer it (`rejected` sends it back).
 RFI_ANSWER_STATUS = "answered"
 FOLDER_RECHECK = 60  # seconds: Autodesk makes an RFI's folder shortly after the RFI
+FOLDER_NEVER_MADE = (
+    "Autodesk never made this RFI's folder for files, so the answer could not carry its files. Check in Autodesk "
+    "Construction Cloud that the RFI still exists and opens, then retry the response (or send the answer without "
+    "its files)."
+)
 
 REFUSALS = RefusalWords(
     closed=(
@@ -111,9 +116,10 @@ class AutodeskResponses(AutodeskUploads):
                 if not isinstance(folder, str) or not folder:
                     raise Retryable(
                         "Autodesk is still preparing the RFI's folder for files, so the answer cannot carry its "
-                        "files yet; the portal tries again in a minute.",
+                        "files yet.",
                         retry_after=FOLDER_RECHECK,
                         detail="the RFI has no virtualFolderUrn yet",
+                        gave_up=FOLDER_NEVER_MADE,
                     )
                 answer["attachments"] = self.rfi_attachments(
                     account=account, project_id=project_id, folder=folder, files=files

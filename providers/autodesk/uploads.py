@@ -14,16 +14,20 @@ same path with `{uploadKey, size}` completes it. What the object is, and how it 
   array of strings, "Not relevant": https://aps.autodesk.com/en/docs/acc/reference/http/submittals-tasks-taskIdclose-
   POST/), so the documented way is the submittal's own attachments (APS tutorial "Attach Local Files to Submittals",
   https://aps.autodesk.com/en/docs/acc/v1/tutorials/submittals/attach-local-files): `POST .../items/{itemId}/
-  attachments {name, urnTypeId: "2", taskId}` (submittals-attachments-POST; "2" is a local file) creates a draft on
-  the reviewer's task whose answer names an empty OSS object in `uploadUrn` (its `urn` stays null until Autodesk
-  has processed the file), the OSS flow fills it, `PATCH .../attachments/{id} {isFileUploaded: true}` confirms it,
-  and closing the task publishes the task's drafts with the review.
+  attachments {name, urnTypeId: "2", taskId}` (submittals-attachments-POST; "2" is a local file; in `name` each
+  character the page lists as not supported, `/ ? * \\ < > | :` and control characters, is replaced by `_`) creates
+  a draft on the reviewer's task whose answer names an empty OSS object in `uploadUrn` (its `urn` stays null until
+  Autodesk has processed the file), the OSS flow fills it, `PATCH .../attachments/{id} {isFileUploaded: true}`
+  confirms it, and closing the task publishes the task's drafts with the review.
 Each step is noted on the file before the next goes out. A retry reuses what reached Autodesk: a file whose upload
 completed is not uploaded again; a storage object or attachment already made is filled rather than made again (the
-submittal's attachments are read first, so a lost answer to the attachment POST does not make a second one).
+submittal's attachments are read first, so a lost answer to the attachment POST does not make a second one; a listed
+draft counts as confirmed when its `isFileUploaded` is `true` or `"true"`, both forms APS's pages show). An RFI file's
+object is reused only when it was stored in that RFI's folder (noted as `folder`); otherwise it is stored again there.
 
-Files in: an attachment's `urn` (an RFI attachment's `storageUrn`) names its OSS object; `GET .../signeds3download`
-answers a signed URL to its bytes.
+Files in: the first of an attachment's `urn`, `storageUrn` (an RFI attachment's) and `uploadUrn` (a submittal
+attachment's, whose `urn` is the Files tool's version) that is an OSS object urn names its OSS object;
+`GET .../signeds3download` answers a signed URL to its bytes.
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ OSS_URN = "urn:adsk.objects:os.object:"
 RFI_RESPONSE_FILE = "rfiResponse"  # the attachmentType of a file on an RFI response
 LOCAL_FILE = "2"  # the urnTypeId of a submittal attachment uploaded from a local file
 SIGNED_URL_MINUTES = 60  # long enough for a file of hundreds of megabytes
+# The characters submittals-attachments-POST lists as not supported in an attachment's `name`
+# (https://aps.autodesk.com/en/docs/acc/reference/http/submittals-attachments-POST/).
+NAME_UNSUPPORTED = "/\n\r\t\0\f?*\\<>|:"
+UNSUPPORTED_IN_NAME = str.maketrans(dict.fromkeys(NAME_UNSUPPORTED, "_"))
 
 
 def oss_object(urn: str) -> tuple[str, str] | None:
@@ -68,11 +76,14 @@ class AutodeskUploads(AutodeskClient):
     ) -> list[dict[str, str]]:
         """The `attachments` of an ACC RFI response: each file stored in the RFI's folder, uploaded once."""
         for file in files:
-            if file.reusable:
+            # An object noted in another folder (or with none noted: the portal once stored these files in the
+            # project's "Project Files") is not the RFI's: the file is stored again, in the RFI's folder.
+            here = file.provider_state.get("folder") == folder
+            if file.reusable and here:
                 continue
-            if not file.provider_state.get("urn"):
+            if not (here and file.provider_state.get("urn")):
                 urn = self._storage(account, project_id, folder, file.filename)
-                file.note(STARTED, provider_file_id=urn, urn=urn)
+                file.note(STARTED, provider_file_id=urn, urn=urn, folder=folder)
             self._oss_upload(account, str(file.provider_state["urn"]), file)
             file.note(UPLOADED)
         return [_rfi_entry(file) for file in files]
@@ -87,15 +98,16 @@ class AutodeskUploads(AutodeskClient):
                 continue
             if not file.provider_file_id:
                 listed = self._attachments(account, item_url) if listed is None else listed
-                earlier = next((a for a in listed if _same_draft(a, file.filename, task_id)), None)
-                if earlier is not None and earlier.get("isFileUploaded") is True:
+                name = attachment_name(file.filename)
+                earlier = next((a for a in listed if _same_draft(a, name, task_id)), None)
+                if earlier is not None and _uploaded(earlier):
                     file.note(UPLOADED, provider_file_id=str(earlier.get("id")), urn=str(earlier.get("uploadUrn")))
                     continue
                 created = earlier or self._call(
                     "POST",
                     f"{item_url}/attachments",
                     account=account,
-                    json={"name": file.filename, "urnTypeId": LOCAL_FILE, "taskId": task_id},
+                    json={"name": name, "urnTypeId": LOCAL_FILE, "taskId": task_id},
                 )
                 created = object_or_empty(created)
                 file.note(
@@ -185,6 +197,19 @@ def _rfi_entry(file: OutgoingFile) -> dict[str, str]:
         "fileName": found[1] if found else urn.rsplit("/", 1)[-1],
         "storageUrn": urn,
     }
+
+
+def attachment_name(filename: str) -> str:
+    """A submittal attachment's `name`: the file's name with each character submittals-attachments-POST lists as not
+    supported replaced by `_` (a display name only: the file's bytes keep their own name in OSS)."""
+    return filename.translate(UNSUPPORTED_IN_NAME)
+
+
+def _uploaded(attachment: dict[str, Any]) -> bool:
+    """Whether a listed draft's file is confirmed: APS's examples answer `isFileUploaded` as the string "true", its
+    tutorial as the boolean."""
+    flag = attachment.get("isFileUploaded")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
 
 
 def _same_draft(attachment: Any, name: str, task_id: str) -> bool:

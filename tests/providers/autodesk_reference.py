@@ -143,7 +143,8 @@ UNDESCRIBED = (
             "json": {
                 "type": "object",
                 "properties": {
-                    "name": {"type": "string"},
+                    # "The following characters are not supported: /, \n, \r, \t, \0, \f, ?, *, \\, <, >, |, :"
+                    "name": {"type": "string", "pattern": "^[^/\\n\\r\\t\\x00\\f?*\\\\<>|:]+$"},
                     "urnTypeId": {"type": "string", "enum": ["2"]},
                     "taskId": {"type": "string"},
                 },

@@ -181,6 +181,19 @@ def test_the_file_operations_take_only_what_their_pages_document() -> None:
     assert problems("POST", attachments, body={"name": "a.pdf", "urnTypeId": 2}) == [
         "body key 'urnTypeId': 2 is not of the documented type string"
     ]
+    for name in (
+        "Detail 5: revised.pdf",
+        "a?.pdf",
+        "a*b.pdf",
+        "a<b>.pdf",
+        "a|b.pdf",
+        "a\\b.pdf",
+        "a/b.pdf",
+        "a\tb.pdf",
+    ):
+        [problem] = problems("POST", attachments, body={"name": name, "urnTypeId": "2", "taskId": "t1"})
+        assert problem.startswith(f"body key 'name': {name!r} does not match the documented pattern"), problem
+    assert problems("POST", attachments, body={"name": "Detail 5_ revised.pdf", "urnTypeId": "2"}) == []
     assert problems("PATCH", f"{attachments}/a1", body={"isFileUploaded": True}) == []
     assert problems("GET", attachments, "limit=51") == ["query 'limit': 51 is above the documented maximum 50"]
 

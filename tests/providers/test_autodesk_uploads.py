@@ -43,10 +43,10 @@ def account(make_account: Callable[..., ProviderAccount]) -> ProviderAccount:
     return make_account("autodesk", provider_user_id=ME)
 
 
-def markup(**fields: Any) -> tuple[OutgoingFile, list[tuple[str, str]]]:
+def markup(filename: str = "S-201 markup.pdf", **fields: Any) -> tuple[OutgoingFile, list[tuple[str, str]]]:
     noted: list[tuple[str, str]] = []
     file = OutgoingFile(
-        filename="S-201 markup.pdf",
+        filename=filename,
         content_type="application/pdf",
         size=len(MARKUP),
         sha256=hashlib.sha256(MARKUP).hexdigest(),
@@ -108,10 +108,11 @@ def test_an_rfi_answers_file_is_stored_uploaded_through_oss_and_named_in_the_res
         "attachments": [ENTRY],
     }
     assert noted == [(STARTED, URN), (UPLOADED, URN)]
+    assert file.provider_state == {"urn": URN, "folder": FOLDER}  # a retry knows which folder holds the object
     assert [c.request.method for c in mocked.calls] == ["GET", "POST", "GET", "PUT", "POST", "POST"]  # no topFolders
 
 
-def test_an_rfi_whose_folder_autodesk_has_not_made_yet_waits_a_minute_with_nothing_sent(
+def test_an_rfi_whose_folder_autodesk_has_not_made_yet_waits_with_nothing_sent(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
     mocked.get(RFI_1, json=rfi(1))  # no virtualFolderUrn yet
@@ -122,6 +123,10 @@ def test_an_rfi_whose_folder_autodesk_has_not_made_yet_waits_a_minute_with_nothi
 
     assert raised.value.retry_after == 60
     assert "still preparing the RFI's folder" in raised.value.message
+    assert "in a minute" not in raised.value.message  # the wait grows: push.py says when it goes again
+    # Once the portal stops waiting, the user is told what to check and what to do.
+    assert "check in autodesk construction cloud that the rfi" in raised.value.gave_up.lower()
+    assert "retry" in raised.value.gave_up
     assert [c.request.method for c in mocked.calls] == ["GET"] and noted == []
 
 
@@ -130,12 +135,40 @@ def test_a_file_whose_upload_completed_is_named_again_without_uploading_it_again
 ) -> None:
     mocked.get(RFI_1, json=rfi(1, virtualFolderUrn=FOLDER))
     mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
-    file, _ = markup(state=UPLOADED, provider_file_id=URN, provider_state={"urn": URN})
+    file, _ = markup(state=UPLOADED, provider_file_id=URN, provider_state={"urn": URN, "folder": FOLDER})
 
     post(account, file)
 
     assert [c.request.method for c in mocked.calls] == ["GET", "POST"]
     assert json.loads(sent_body(mocked.calls[-1].request))["attachments"] == [ENTRY]
+
+
+@pytest.mark.parametrize(
+    ("state", "provider_state"),
+    [
+        (STARTED, {"urn": "urn:adsk.objects:os.object:wip.dm.prod/old.pdf"}),  # the earlier release's Project Files
+        (UPLOADED, {"urn": "urn:adsk.objects:os.object:wip.dm.prod/old.pdf"}),
+        (UPLOADED, {"urn": "urn:adsk.objects:os.object:wip.dm.prod/old.pdf", "folder": "urn:adsk.wipprod:fs.folder:x"}),
+    ],
+    ids=["started-no-folder", "uploaded-no-folder", "uploaded-another-folder"],
+)
+def test_a_file_stored_outside_the_rfis_folder_is_stored_again_in_it(
+    mocked: responses.RequestsMock, account: ProviderAccount, state: str, provider_state: dict[str, str]
+) -> None:
+    mocked.get(RFI_1, json=rfi(1, virtualFolderUrn=FOLDER))
+    mocked.post(STORAGE, json={"data": {"type": "objects", "id": URN}}, status=201)
+    oss_flow(mocked)
+    mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
+    old = provider_state["urn"]
+    file, noted = markup(state=state, provider_file_id=old, provider_state=dict(provider_state))
+
+    post(account, file)
+
+    [storage] = sent(mocked, "POST", STORAGE)
+    assert json.loads(sent_body(storage))["data"]["relationships"]["target"]["data"]["id"] == FOLDER
+    assert len(sent(mocked, "PUT", S3.split("?")[0])) == 1  # into the new object, not the old one
+    assert json.loads(sent_body(sent(mocked, "POST", f"{RFI_1}/responses")[0]))["attachments"] == [ENTRY]
+    assert noted == [(STARTED, URN), (UPLOADED, URN)] and file.provider_state == {"urn": URN, "folder": FOLDER}
 
 
 def test_a_storage_object_whose_upload_was_cut_short_is_filled_again_not_created_again(
@@ -144,7 +177,7 @@ def test_a_storage_object_whose_upload_was_cut_short_is_filled_again_not_created
     mocked.get(RFI_1, json=rfi(1, virtualFolderUrn=FOLDER))
     oss_flow(mocked)
     mocked.post(f"{RFI_1}/responses", json={"id": "resp-1"}, status=201)
-    file, noted = markup(state=STARTED, provider_file_id=URN, provider_state={"urn": URN})
+    file, noted = markup(state=STARTED, provider_file_id=URN, provider_state={"urn": URN, "folder": FOLDER})
 
     post(account, file)
 
@@ -212,6 +245,60 @@ def test_a_draft_made_by_an_attempt_whose_answer_was_lost_is_found_and_filled_no
     assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
 
 
+def test_a_reviews_file_whose_name_holds_characters_autodesk_does_not_support_is_sent_under_a_cleaned_name(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    steps(mocked)
+    mocked.get(f"{ITEM}/attachments", json=page([], 0, 0, 0))
+    draft = {"id": "att-1", "name": "A_1_ x_y_.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
+    mocked.post(f"{ITEM}/attachments", json=draft, status=201)
+    oss_flow(mocked)
+    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": "true"})
+    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    file, noted = markup("A:1? x|y*.pdf")
+
+    post(account, file, kind="submittal")
+
+    created = json.loads(sent_body(sent(mocked, "POST", f"{ITEM}/attachments")[0]))
+    assert created == {"name": "A_1_ x_y_.pdf", "urnTypeId": "2", "taskId": "t-mine"}  # the extension kept
+    assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
+
+
+def test_a_retry_finds_the_draft_it_made_under_the_cleaned_name_and_does_not_make_another(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    steps(mocked)
+    draft = {"id": "att-1", "name": "A_1_.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
+    mocked.get(f"{ITEM}/attachments", json=page([draft], 0, 1, 1))
+    oss_flow(mocked)
+    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": "true"})
+    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    file, noted = markup("A:1?.pdf")
+
+    post(account, file, kind="submittal")
+
+    assert not sent(mocked, "POST", f"{ITEM}/attachments")
+    assert len(sent(mocked, "PUT", S3.split("?")[0])) == 1
+    assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
+
+
+@pytest.mark.parametrize("flag", ["true", "TRUE", True], ids=["string", "upper-case-string", "boolean"])
+def test_a_listed_draft_already_confirmed_is_not_uploaded_nor_confirmed_again(
+    mocked: responses.RequestsMock, account: ProviderAccount, flag: object
+) -> None:
+    steps(mocked)
+    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None}
+    mocked.get(f"{ITEM}/attachments", json=page([{**draft, "isFileUploaded": flag}], 0, 1, 1))
+    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    file, noted = markup()
+
+    post(account, file, kind="submittal")
+
+    assert not sent(mocked, "PUT", S3.split("?")[0]) and not sent(mocked, "PATCH", f"{ITEM}/attachments/att-1")
+    assert not sent(mocked, "POST", f"{ITEM}/attachments")
+    assert noted == [(UPLOADED, "att-1")] and file.provider_state["urn"] == URN
+
+
 def test_a_file_in_with_an_oss_urn_downloads_through_the_signed_url_signeds3download_gives(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
@@ -251,7 +338,7 @@ def test_a_file_url_the_portal_did_not_build_for_the_api_host_is_fetched_without
 
 
 def test_an_rfi_responses_file_named_by_its_storage_urn_is_read_as_an_oss_download() -> None:
-    entry = {"attachmentId": "a-1", "attachmentType": "rfiResponse", "displayName": "S-201 markup.pdf"}
+    entry: dict[str, Any] = {"attachmentId": "a-1", "attachmentType": "rfiResponse", "displayName": "S-201 markup.pdf"}
     entry |= {"fileName": "obj-1.pdf", "storageUrn": URN, "fileSize": len(MARKUP)}
 
     [ref] = item_attachments("rfi", {"responses": [{"id": "resp-1", "attachments": [entry]}]}, api=AUTODESK)
@@ -259,3 +346,13 @@ def test_an_rfi_responses_file_named_by_its_storage_urn_is_read_as_an_oss_downlo
     assert (ref.provider_id, ref.filename, ref.place, ref.owner_id) == ("a-1", "S-201 markup.pdf", "answer", "resp-1")
     assert ref.url == f"{AUTODESK}/oss/v2/buckets/wip.dm.prod/objects/obj-1.pdf/signeds3download"
     assert ref.authenticated and ref.size == len(MARKUP)
+
+
+def test_a_submittal_attachment_in_apss_shape_is_read_from_its_upload_urn() -> None:
+    entry = {"id": "a", "name": "x.pdf", "urn": "urn:adsk.wipprod:fs.file:vf.X?version=1", "uploadUrn": URN}
+
+    [ref] = item_attachments("submittal", {"attachments": [entry]}, api=AUTODESK)
+
+    assert (ref.provider_id, ref.filename, ref.place) == ("a", "x.pdf", "item")
+    assert ref.url == f"{AUTODESK}/oss/v2/buckets/wip.dm.prod/objects/obj-1.pdf/signeds3download"
+    assert ref.authenticated

@@ -1,7 +1,8 @@
 """The sandbox's Autodesk file flows are strict: Data Management storage (into a project folder or an RFI's own folder,
 once made), OSS signed uploads (a wrong uploadKey, or one whose bytes never arrived, is Autodesk's 400), RFI response
-attachments ({attachmentType, displayName, fileName, storageUrn}), submittal task attachments ({name, urnTypeId "2",
-taskId}, answered with `uploadUrn`) and the task close (`saveAttachmentDrafts` an array of strings) refuse what
+attachments ({attachmentType, displayName, fileName, storageUrn}, each stored in that RFI's folder), submittal task
+attachments ({name, urnTypeId "2", taskId}, a name without the characters APS lists as not supported, answered with
+`uploadUrn`) and the task close (`saveAttachmentDrafts` an array of strings) refuse what
 Autodesk does not take; what a response attached shows on the control page."""
 
 from __future__ import annotations
@@ -135,9 +136,10 @@ def test_an_rfi_response_refuses_the_undocumented_entry_keys_and_any_entry_missi
     sandbox: RunningSandbox,
 ) -> None:
     api = reviewer(sandbox)
-    project, key = stored_object(api)
-    api.post(oss(key), json={"uploadKey": upload(api, key)})
+    project, _ = project_files(api)
     rfi = rfi_url(api, project)
+    _project, key = stored_object(api, api.get(rfi).json()["virtualFolderUrn"])
+    api.post(oss(key), json={"uploadKey": upload(api, key)})
     answer = {"text": "See the sketch.", "status": "answered"}
     urn = f"urn:adsk.objects:os.object:wip.dm.prod/{key}"
     entry = rfi_entry(key)
@@ -155,6 +157,31 @@ def test_an_rfi_response_refuses_the_undocumented_entry_keys_and_any_entry_missi
 
     assert api.get(rfi).json()["responses"] == []
     assert api.post(f"{rfi}/responses", json={**answer, "attachments": [entry]}).status_code == 201
+
+
+def test_an_rfi_response_refuses_a_file_stored_in_project_files_or_in_another_rfis_folder(
+    sandbox: RunningSandbox,
+) -> None:
+    api = reviewer(sandbox)
+    project, _ = project_files(api)
+    rfi = rfi_url(api, project)
+    row = sandbox.app.store.row("SELECT id, project_id FROM items WHERE uid = ?", (rfi.rsplit("/", 1)[1],))
+    other = sandbox.app.store.row(
+        "SELECT uid FROM items WHERE kind = 'rfi' AND project_id = ? AND id != ? LIMIT 1",
+        (row["project_id"], row["id"]),
+    )
+    other_folder = api.get(f"{rfi.rsplit('/', 1)[0]}/{other['uid']}").json()["virtualFolderUrn"]
+    answer = {"text": "See the sketch.", "status": "answered"}
+
+    for folder in (None, other_folder):  # Project Files; the other RFI's own folder
+        _project, key = stored_object(api, folder)
+        api.post(oss(key), json={"uploadKey": upload(api, key)})
+        refused = api.post(f"{rfi}/responses", json={**answer, "attachments": [rfi_entry(key)]})
+        assert refused.status_code == 400 and "not stored in this RFI's folder" in refused.text, folder
+        assert refused.json()["errors"][0]["code"] == "BAD_INPUT"
+
+    assert api.get(rfi).json()["responses"] == []
+    assert sandbox.app.store.all("SELECT id FROM response_files WHERE provider = 'autodesk'") == []
 
 
 def test_an_rfi_shows_its_folder_only_once_made_and_its_folder_takes_storage_only_then(
@@ -198,7 +225,8 @@ def test_a_task_attachment_is_confirmed_only_once_uploaded_and_published_only_by
     item, step, task = my_task(sandbox, api)
     assert api.post(f"{item}/attachments", json={"taskId": task, "urnTypeId": "2"}).status_code == 400
     local = {"name": "a.pdf", "urnTypeId": "2", "taskId": task}
-    assert api.post(f"{item}/attachments", json={**local, "urn": "x"}).status_code == 400
+    files_tool = api.post(f"{item}/attachments", json={**local, "urn": "x"})
+    assert files_tool.status_code == 400 and "does not emulate" in files_tool.text
     draft = api.post(f"{item}/attachments", json={**local, "name": "markup.pdf"}).json()
     assert draft["urn"] is None
     key = draft["uploadUrn"].rsplit("/", 1)[1]
@@ -209,7 +237,7 @@ def test_a_task_attachment_is_confirmed_only_once_uploaded_and_published_only_by
     assert api.patch(f"{item}/attachments/{draft['id']}", json={"isFileUploaded": True}).status_code == 200
     listed = api.get(f"{item}/attachments").json()["results"]
     assert [(a["name"], a["isFileUploaded"], a["uploadUrn"]) for a in listed] == [
-        ("markup.pdf", True, draft["uploadUrn"])
+        ("markup.pdf", "true", draft["uploadUrn"])  # the string, as the listing's reference example shows it
     ]
 
     responses = api.get(item.rsplit("/items/", 1)[0] + "/responses").json()["results"]
@@ -243,3 +271,31 @@ def test_a_task_attachment_needs_the_local_file_urn_type_and_the_close_takes_no_
         refused = api.post(close, json={"responseId": responses[0]["id"], "saveAttachmentDrafts": wrong})
         assert refused.status_code == 400 and "array of strings" in refused.text
     assert api.post(close, json={"responseId": responses[0]["id"], "saveAttachmentDrafts": [""]}).status_code == 200
+
+
+def test_a_task_attachment_name_with_characters_autodesk_does_not_support_is_refused(sandbox: RunningSandbox) -> None:
+    api = reviewer(sandbox)
+    item, _step, task = my_task(sandbox, api)
+
+    for name in ("a:b.pdf", "a?.pdf", "a*.pdf", "a<b>.pdf", "a|b.pdf", "a\\b.pdf", "a/b.pdf", "a\tb.pdf"):
+        refused = api.post(f"{item}/attachments", json={"name": name, "urnTypeId": "2", "taskId": task})
+        assert refused.status_code == 400, name
+        assert refused.json()["errors"][0]["code"] == "BAD_INPUT" and "not supported" in refused.text
+
+    assert api.get(f"{item}/attachments").json()["results"] == []
+    assert (
+        api.post(f"{item}/attachments", json={"name": "a_b.pdf", "urnTypeId": "2", "taskId": task}).status_code == 201
+    )
+
+
+def test_a_task_attachment_takes_is_file_uploaded_true_but_not_false(sandbox: RunningSandbox) -> None:
+    api = reviewer(sandbox)
+    item, _step, task = my_task(sandbox, api)
+    local = {"name": "markup.pdf", "urnTypeId": "2", "taskId": task}
+
+    refused = api.post(f"{item}/attachments", json={**local, "isFileUploaded": False})
+    assert refused.status_code == 400 and "cannot be set to False" in refused.text
+    created = api.post(f"{item}/attachments", json={**local, "isFileUploaded": True})
+    assert created.status_code == 201, created.text
+    # Still a draft to fill: its file is confirmed by the PATCH once uploaded.
+    assert [a["isFileUploaded"] for a in api.get(f"{item}/attachments").json()["results"]] == ["false"]

@@ -3,6 +3,7 @@ response, byte for byte; a lost answer during the upload or the attaching never 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -12,7 +13,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.utils import timezone
 
+from connector_portal.dates import at_time
 from connector_portal.models import Firm
+from projects.constants import GIVE_UP_AFTER
 from projects.models import ItemResponse, ResponseFile, ResponseUpload, SyncedItem, SyncRun
 from projects.services import response_deliver, response_record
 from sandbox.testing import RunningSandbox
@@ -223,3 +226,49 @@ def test_autodesk_an_rfi_whose_folder_is_not_made_yet_waits_then_gets_its_answer
         (case.item_row("rfi", 1), REVIEWER_ID),
     )
     assert len(answers) == 1
+
+
+@pytest.mark.parametrize("case", ["autodesk"], indirect=True)
+def test_autodesk_a_waiting_rfi_answer_says_when_it_goes_again_and_after_a_day_what_to_check(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock, recorded: list[SimpleNamespace]
+) -> None:
+    sync()
+    target = item(case, "rfi")
+    response = respond(target, "rfi", stored_upload(target.firm))
+    sandbox.scenario("rfi_folder", item_id=case.item_row("rfi", 1), ready=False)  # and Autodesk never makes it
+
+    response_deliver(response_id=response.pk, clock=clock)
+    clock.advance(600)
+    response_deliver(response_id=response.pk, clock=clock)
+    second = ItemResponse.objects.get(pk=response.pk)
+    assert second.status == ItemResponse.Status.PENDING and second.next_attempt_at is not None
+    assert "still preparing the RFI's folder" in second.provider_answer
+    assert "in a minute" not in second.provider_answer  # the second wait is longer than the first
+    assert f"at {at_time(second.next_attempt_at)} UTC" in second.provider_answer
+
+    ItemResponse.objects.filter(pk=response.pk).update(created_at=clock() - GIVE_UP_AFTER - dt.timedelta(seconds=1))
+    clock.advance(3600)
+    response_deliver(response_id=response.pk, clock=clock)
+
+    final = ItemResponse.objects.get(pk=response.pk)
+    assert final.status == ItemResponse.Status.FAILED
+    assert "never made this RFI's folder" in final.provider_answer
+    assert "Check in Autodesk Construction Cloud that the RFI" in final.provider_answer
+    assert "retry" in final.provider_answer and "Support can retry" not in final.provider_answer
+
+
+@pytest.mark.parametrize("case", ["autodesk"], indirect=True)
+def test_autodesk_a_review_file_whose_name_autodesk_does_not_support_arrives_under_a_cleaned_name(
+    case: Case, sync: Sync, sandbox: RunningSandbox, clock: EngineClock, recorded: list[SimpleNamespace]
+) -> None:
+    sync()
+    target = item(case, "submittal")
+    response = respond(target, "submittal", stored_upload(target.firm, name="Detail 5: revised?.pdf"))
+
+    response_deliver(response_id=response.pk, clock=clock)
+
+    response.refresh_from_db()
+    assert response.status == ItemResponse.Status.DELIVERED, response.provider_answer
+    sha256 = hashlib.sha256(MARKUP).hexdigest()
+    assert attached(sandbox, case, "submittal") == [("Detail 5_ revised_.pdf", sha256, MARKUP)]
+    assert [f.state for f in ResponseFile.objects.filter(response=response)] == [ResponseFile.State.ATTACHED]
