@@ -93,16 +93,24 @@ class AutodeskUploads(AutodeskClient):
     ) -> None:
         """Each file as an uploaded draft attachment on the reviewer's task (published when the task is closed)."""
         listed: list[dict[str, Any]] | None = None
+        taken = {file.provider_file_id for file in files if file.provider_file_id}  # drafts this response holds
         for file in files:
             if file.reusable:
                 continue
             if not file.provider_file_id:
-                listed = self._attachments(account, item_url) if listed is None else listed
                 name = attachment_name(file.filename)
-                earlier = next((a for a in listed if _same_draft(a, name, task_id)), None)
+                earlier = None
+                # Only a file whose draft POST went out may have a draft its answer never named; a draft of the
+                # same name is otherwise another file's (the reviewer's own, or one of this response's).
+                if file.provider_state.get("draft_posted"):
+                    listed = self._attachments(account, item_url) if listed is None else listed
+                    earlier = next((a for a in listed if _same_draft(a, name, task_id, taken)), None)
                 if earlier is not None and _uploaded(earlier):
+                    taken.add(str(earlier.get("id")))
                     file.note(UPLOADED, provider_file_id=str(earlier.get("id")), urn=str(earlier.get("uploadUrn")))
                     continue
+                if earlier is None:
+                    file.note(file.state, draft_posted=True)  # written down before the POST goes out
                 created = earlier or self._call(
                     "POST",
                     f"{item_url}/attachments",
@@ -115,6 +123,7 @@ class AutodeskUploads(AutodeskClient):
                     provider_file_id=str(require(created, "id", label=self.label)),
                     urn=str(require(created, "uploadUrn", label=self.label)),
                 )
+                taken.add(file.provider_file_id)
             self._oss_upload(account, str(file.provider_state["urn"]), file)
             self._call(
                 "PATCH",
@@ -201,8 +210,9 @@ def _rfi_entry(file: OutgoingFile) -> dict[str, str]:
 
 def attachment_name(filename: str) -> str:
     """A submittal attachment's `name`: the file's name with each character submittals-attachments-POST lists as not
-    supported replaced by `_` (a display name only: the file's bytes keep their own name in OSS)."""
-    return filename.translate(UNSUPPORTED_IN_NAME)
+    supported replaced by `_` and no space at either end (a display name only: the file's bytes keep their own name
+    in OSS)."""
+    return filename.translate(UNSUPPORTED_IN_NAME).strip() or "attachment"
 
 
 def _uploaded(attachment: dict[str, Any]) -> bool:
@@ -212,5 +222,12 @@ def _uploaded(attachment: dict[str, Any]) -> bool:
     return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
 
 
-def _same_draft(attachment: Any, name: str, task_id: str) -> bool:
-    return isinstance(attachment, dict) and attachment.get("name") == name and str(attachment.get("taskId")) == task_id
+def _same_draft(attachment: Any, name: str, task_id: str, taken: set[str]) -> bool:
+    """A listed attachment that is this file's lost draft: on the reviewer's task, of its name (as Autodesk keeps it,
+    spaces at either end dropped), and not one another file of the response already holds."""
+    return (
+        isinstance(attachment, dict)
+        and str(attachment.get("name", "")).strip() == name
+        and str(attachment.get("taskId")) == task_id
+        and str(attachment.get("id")) not in taken
+    )

@@ -21,7 +21,7 @@ from providers.errors import Retryable
 from providers.models import ProviderAccount
 from providers.registry import get_provider
 from providers.types import AttachmentRef
-from providers.uploads import STARTED, UPLOADED, OutgoingFile
+from providers.uploads import PENDING, STARTED, UPLOADED, OutgoingFile
 from tests.providers.conftest import AUTODESK, sent_body
 from tests.providers.test_sync_autodesk import ACC, HUB, ITEMS, ME, PROJECT, page, rfi
 
@@ -57,7 +57,7 @@ def markup(filename: str = "S-201 markup.pdf", **fields: Any) -> tuple[OutgoingF
     return file, noted
 
 
-def post(account: ProviderAccount, file: OutgoingFile, kind: str = "rfi") -> None:
+def post(account: ProviderAccount, file: OutgoingFile, kind: str = "rfi", *more: OutgoingFile) -> None:
     get_provider("autodesk").post_response(
         facts=ACC,
         account=account,
@@ -68,7 +68,7 @@ def post(account: ProviderAccount, file: OutgoingFile, kind: str = "rfi") -> Non
         receiving_user_id=ME,
         option_id="r2",
         comment="See the clouded revisions.",
-        files=[file],
+        files=[file, *more],
     )
 
 
@@ -224,7 +224,7 @@ def test_a_reviews_file_is_a_draft_attachment_of_the_task_filled_confirmed_and_p
         "responseId": "r2",
         "responseComment": "See the clouded revisions.",
     }  # no saveAttachmentDrafts: documented as an array of strings, "Not relevant"; the close publishes the drafts
-    assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
+    assert noted == [(PENDING, ""), (STARTED, "att-1"), (UPLOADED, "att-1")]  # POST noted first
 
 
 def test_a_draft_made_by_an_attempt_whose_answer_was_lost_is_found_and_filled_not_made_twice(
@@ -236,13 +236,68 @@ def test_a_draft_made_by_an_attempt_whose_answer_was_lost_is_found_and_filled_no
     oss_flow(mocked)
     mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": True})
     mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
-    file, noted = markup()
+    file, noted = markup(provider_state={"draft_posted": True})  # its POST went out, unanswered
 
     post(account, file, kind="submittal")
 
     assert not sent(mocked, "POST", f"{ITEM}/attachments")
     assert len(sent(mocked, "PUT", S3.split("?")[0])) == 1  # the listed draft's uploadUrn is filled
     assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
+
+
+def test_a_new_file_makes_its_own_draft_even_beside_a_draft_of_the_same_name(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    steps(mocked)  # the reviewer attached "S-201 markup.pdf" in ACC by hand: the portal's file is another one
+    draft = {"id": "att-2", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
+    mocked.post(f"{ITEM}/attachments", json=draft, status=201)
+    oss_flow(mocked)
+    mocked.patch(f"{ITEM}/attachments/att-2", json={**draft, "isFileUploaded": True})
+    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    file, noted = markup()
+
+    post(account, file, kind="submittal")
+
+    assert not sent(mocked, "GET", f"{ITEM}/attachments")  # nothing to look for: its POST never went out before
+    assert len(sent(mocked, "POST", f"{ITEM}/attachments")) == 1
+    assert noted[-1] == (UPLOADED, "att-2")
+
+
+def test_a_retry_never_takes_the_draft_another_file_of_the_response_holds(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    steps(mocked)  # "A:1.pdf" went up as att-1; the answer to "A?1.pdf"'s POST was lost: both clean to "A_1.pdf"
+    first = {"id": "att-1", "name": "A_1.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None}
+    mocked.get(f"{ITEM}/attachments", json=page([{**first, "isFileUploaded": "true"}], 0, 1, 1))
+    second = {**first, "id": "att-2", **UNSENT}
+    mocked.post(f"{ITEM}/attachments", json=second, status=201)
+    oss_flow(mocked)
+    mocked.patch(f"{ITEM}/attachments/att-2", json={**second, "isFileUploaded": True})
+    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    done, _ = markup("A:1.pdf", state=UPLOADED, provider_file_id="att-1", provider_state={"urn": URN})
+    lost, noted = markup("A?1.pdf", provider_state={"draft_posted": True})
+
+    post(account, done, "submittal", lost)
+
+    assert len(sent(mocked, "POST", f"{ITEM}/attachments")) == 1  # its own draft, not att-1
+    assert len(sent(mocked, "PUT", S3.split("?")[0])) == 1  # and its own bytes went up
+    assert lost.provider_file_id == "att-2" and noted[-1] == (UPLOADED, "att-2")
+
+
+def test_a_retry_finds_its_draft_when_the_name_ends_in_a_space_autodesk_does_not_keep(
+    mocked: responses.RequestsMock, account: ProviderAccount
+) -> None:
+    steps(mocked)
+    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
+    mocked.get(f"{ITEM}/attachments", json=page([draft], 0, 1, 1))
+    oss_flow(mocked)
+    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": True})
+    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    file, _ = markup("S-201 markup.pdf ", provider_state={"draft_posted": True})
+
+    post(account, file, kind="submittal")
+
+    assert not sent(mocked, "POST", f"{ITEM}/attachments") and file.provider_file_id == "att-1"
 
 
 def test_a_reviews_file_whose_name_holds_characters_autodesk_does_not_support_is_sent_under_a_cleaned_name(
@@ -261,7 +316,7 @@ def test_a_reviews_file_whose_name_holds_characters_autodesk_does_not_support_is
 
     created = json.loads(sent_body(sent(mocked, "POST", f"{ITEM}/attachments")[0]))
     assert created == {"name": "A_1_ x_y_.pdf", "urnTypeId": "2", "taskId": "t-mine"}  # the extension kept
-    assert noted == [(STARTED, "att-1"), (UPLOADED, "att-1")]
+    assert noted == [(PENDING, ""), (STARTED, "att-1"), (UPLOADED, "att-1")]
 
 
 def test_a_retry_finds_the_draft_it_made_under_the_cleaned_name_and_does_not_make_another(
@@ -273,7 +328,7 @@ def test_a_retry_finds_the_draft_it_made_under_the_cleaned_name_and_does_not_mak
     oss_flow(mocked)
     mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": "true"})
     mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
-    file, noted = markup("A:1?.pdf")
+    file, noted = markup("A:1?.pdf", provider_state={"draft_posted": True})
 
     post(account, file, kind="submittal")
 
@@ -290,7 +345,7 @@ def test_a_listed_draft_already_confirmed_is_not_uploaded_nor_confirmed_again(
     draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None}
     mocked.get(f"{ITEM}/attachments", json=page([{**draft, "isFileUploaded": flag}], 0, 1, 1))
     mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
-    file, noted = markup()
+    file, noted = markup(provider_state={"draft_posted": True})
 
     post(account, file, kind="submittal")
 
