@@ -31,9 +31,9 @@ SILENCE_LIMIT: Final = dt.timedelta(minutes=2)
 QUEUE_GRACE: Final = dt.timedelta(minutes=10)
 
 # Push: a response the provider could not take for a passing reason (down, rate limited, answer lost) is tried again,
-# the wait doubling from FIRST_BACKOFF up to RETRY_BACKOFF_CAP, for up to GIVE_UP_AFTER since it was recorded: no
-# passing fault makes it need a person (a fault storm of 30 % of requests defeats any small count of attempts); only a
-# provider that refuses it, or one that stays unreachable for a day, does.
+# the wait doubling from FIRST_BACKOFF up to RETRY_BACKOFF_CAP, for up to GIVE_UP_AFTER since it was recorded (or a
+# person last sent it again): no passing fault makes it need a person (a fault storm of 30 % of requests defeats any
+# small count of attempts); only a provider that refuses it, or one that stays unreachable for a day, does.
 FIRST_BACKOFF: Final = dt.timedelta(minutes=1)
 RETRY_BACKOFF_CAP: Final = dt.timedelta(hours=1)
 GIVE_UP_AFTER: Final = dt.timedelta(days=1)

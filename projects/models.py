@@ -376,6 +376,8 @@ class ItemResponse(FirmOwned):
     option_name = models.CharField("provider response", max_length=255, blank=True)
     provider_answer = models.TextField(blank=True, help_text="What the provider said, in words.")
     created_at = models.DateTimeField()
+    # When a person last sent it again: the day of passing faults it is tried through counts from then.
+    retried_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

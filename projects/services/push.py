@@ -328,7 +328,7 @@ def _send(
         _settle(response, ItemResponse.Status.PENDING, exc.message, now=now, retry_at=now + HELD_RECHECK)
     except Retryable as exc:
         now = clock()
-        if now - response.created_at >= GIVE_UP_AFTER:
+        if now - (response.retried_at or response.created_at) >= GIVE_UP_AFTER:
             _settle(response, ItemResponse.Status.FAILED, _gave_up(exc, response.attempts), now=now, retry_at=None)
         else:
             backoff = min(FIRST_BACKOFF * 2 ** min(response.attempts - 1, 16), RETRY_BACKOFF_CAP)
@@ -346,7 +346,7 @@ def _send(
 
 def _gave_up(exc: Retryable, attempts: int) -> str:
     then = exc.gave_up or f"{exc.message} Support can retry it from admin."
-    return f"Not delivered after trying for a day ({attempts} attempts). {then}"
+    return f"Not delivered after trying for a day ({attempts} attempt{'' if attempts == 1 else 's'}). {then}"
 
 
 def _retrying(exc: ProviderError, at: dt.datetime) -> str:
@@ -360,8 +360,8 @@ def response_retry(*, response: ItemResponse, now: dt.datetime | None = None) ->
         return False
     response.status = ItemResponse.Status.PENDING
     response.attempts = 0
-    response.next_attempt_at = now or timezone.now()
-    response.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    response.next_attempt_at = response.retried_at = now or timezone.now()
+    response.save(update_fields=["status", "attempts", "next_attempt_at", "retried_at", "updated_at"])
     transaction.on_commit(lambda: _queue_delivery(response.pk))
     return True
 

@@ -133,6 +133,28 @@ def test_passing_failures_never_make_a_response_need_a_person_until_they_last_a_
     assert response.provider_answer.startswith("Not delivered after trying for a day (8 attempts).")
 
 
+def test_a_response_sent_again_by_a_person_gets_a_new_day_of_tries(
+    item, provider, clock, django_capture_on_commit_callbacks
+):
+    provider.post_errors = [RateLimited("Slow down.", retry_after=60) for _ in range(3)]
+    response = record(item)
+    ItemResponse.objects.filter(pk=response.pk).update(created_at=clock() - dt.timedelta(days=1))
+    failed = deliver(ItemResponse.objects.get(pk=response.pk), provider, clock)
+    assert failed.status == ItemResponse.Status.FAILED
+    assert failed.provider_answer.startswith("Not delivered after trying for a day (1 attempt).")
+
+    with django_capture_on_commit_callbacks():
+        assert response_retry(response=failed, now=clock())
+    again = deliver(failed, provider, clock)  # the provider still refuses for a passing reason
+
+    assert again.status == ItemResponse.Status.PENDING  # waits and tries again, not failed at once
+    assert "sends it again by itself" in again.provider_answer
+    clock.advance(hours=2)
+    assert deliver(again, provider, clock).status == ItemResponse.Status.PENDING
+    clock.advance(hours=2)
+    assert deliver(again, provider, clock).status == ItemResponse.Status.DELIVERED
+
+
 def test_support_can_retry_a_failed_response_and_dismiss_another(
     item, provider, clock, django_capture_on_commit_callbacks
 ):
