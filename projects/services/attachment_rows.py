@@ -12,6 +12,7 @@ statements are those both SQLite (3.35 and later: RETURNING) and PostgreSQL acce
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,14 +60,19 @@ def to_fetch(attachment_id: int) -> ToFetch | None:
     return ToFetch(row, provider, ProviderAccount.from_db(None, ["id"], [account_id]))
 
 
-def _prepared(model: type[Model], values: dict[str, object]) -> list[object]:
+def _prepared(model: type[Model], values: Mapping[str, object]) -> list[object]:
     connection = transaction.get_connection()
     return [_field(model, name).get_db_prep_save(value, connection) for name, value in values.items()]
 
 
-def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str, now: dt.datetime) -> None:
+class _Gone(Exception):
+    """The attachment's row went (its item or firm deleted) while its file downloaded."""
+
+
+def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str, now: dt.datetime) -> bool:
     """The firm's blob with these bytes (recorded unless the firm has it: on a conflict the first row stays, its size
-    written again only so that the database answers its id) and the attachment's stored state, in one transaction."""
+    written again only so that the database answers its id) and the attachment's stored state, in one transaction.
+    False, with nothing written, when the attachment is gone (its bytes stay, for the next file with the same)."""
     blob_values = {"firm": row.firm_id, "sha256": sha256, "size": size, "storage_name": storage_name, "created_at": now}
     names = ", ".join(_column(AttachmentBlob, name) for name in blob_values)
     firm, digest, size_column = (_column(AttachmentBlob, name) for name in ("firm", "sha256", "size"))
@@ -75,25 +81,28 @@ def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str,
         f"ON CONFLICT ({firm}, {digest}) DO UPDATE SET {size_column} = excluded.{size_column} "
         f"RETURNING {_column(AttachmentBlob, 'id')}"
     )
-    row.state, row.reason, row.updated_at = Attachment.State.STORED, "", now
-    with transaction.atomic():
-        _commit_without_waiting_for_the_disk()
-        with transaction.get_connection().cursor() as cursor:
+    state: dict[str, object] = {
+        "state": Attachment.State.STORED,
+        "reason": "",
+        "blob": None,  # the blob's id, once the insert answers it
+        "attempts": row.attempts,
+        "updated_at": now,
+        "content_type": row.content_type,
+    }
+    assignments = ", ".join(f"{_column(Attachment, name)} = %s" for name in state)
+    update = f"UPDATE {_table(Attachment)} SET {assignments} WHERE {_column(Attachment, 'id')} = %s"  # noqa: S608
+    try:
+        with transaction.atomic(), transaction.get_connection().cursor() as cursor:
+            _commit_without_waiting_for_the_disk()
             cursor.execute(insert, _prepared(AttachmentBlob, blob_values))
-            row.blob_id = cursor.fetchone()[0]
-            state = {
-                "state": row.state,
-                "reason": row.reason,
-                "blob": row.blob_id,
-                "attempts": row.attempts,
-                "updated_at": now,
-                "content_type": row.content_type,
-            }
-            assignments = ", ".join(f"{_column(Attachment, name)} = %s" for name in state)
-            cursor.execute(
-                f"UPDATE {_table(Attachment)} SET {assignments} WHERE {_column(Attachment, 'id')} = %s",  # noqa: S608
-                [*_prepared(Attachment, state), row.pk],
-            )
+            blob_id = state["blob"] = int(cursor.fetchone()[0])
+            cursor.execute(update, [*_prepared(Attachment, state), row.pk])
+            if cursor.rowcount != 1:
+                raise _Gone  # rolls the blob back with it: no blob for a file nothing names
+    except _Gone:
+        return False
+    row.state, row.reason, row.blob_id, row.updated_at = Attachment.State.STORED, "", blob_id, now
+    return True
 
 
 def _commit_without_waiting_for_the_disk() -> None:

@@ -229,11 +229,12 @@ def _too_large(row: Attachment, limit: int, now: dt.datetime) -> None:
     _finish(row, Attachment.State.TOO_LARGE, words, now)
 
 
-def _store(row: Attachment, spooled: Spooled, now: dt.datetime) -> None:
+def _store(row: Attachment, spooled: Spooled, now: dt.datetime) -> bool:
     """Keep the bytes (content-addressed: bytes already kept stay, a file missing from the storage is put back), then
-    record the blob and the stored state in one transaction: one commit a file."""
+    record the blob and the stored state in one transaction: one commit a file. False when the attachment went
+    meanwhile (its item or firm deleted)."""
     name = spooled_save(spooled, name=blob_name(firm_id=row.firm_id, sha256=spooled.sha256))
-    stored_record(row, storage_name=name, size=spooled.size, sha256=spooled.sha256, now=now)
+    return stored_record(row, storage_name=name, size=spooled.size, sha256=spooled.sha256, now=now)
 
 
 def _chunks(answer: requests.Response) -> Iterable[bytes]:
@@ -308,7 +309,9 @@ def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Atta
         )
         _finish(row, Attachment.State.FAILED, words, clock())
         return row
-    _store(row, spooled, clock())
+    if not _store(row, spooled, clock()):
+        logger.info("attachment %s went while its file downloaded; nothing recorded", row.pk)
+        return None
     return row
 
 
