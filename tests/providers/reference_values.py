@@ -88,6 +88,14 @@ def _typed(value: Any, kind: str) -> bool:
     return True
 
 
+def _ecma_end(pattern: str) -> str:
+    """A schema's pattern as JSON Schema reads it (ECMA-262): a final `$` is the end of the value, where Python's `$`
+    would also match before a trailing newline ("a.pdf\\n" would pass `^[^\\n]+$`)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + "\\Z"
+    return pattern
+
+
 def _scalar(value: Any, schema: Schema, name: str) -> list[str]:
     found: list[str] = []
     enum = schema.get("enum")
@@ -95,7 +103,7 @@ def _scalar(value: Any, schema: Schema, name: str) -> list[str]:
         found.append(f"{name}: {value!r} is not one of the documented values {enum}")
     if isinstance(value, str):
         pattern = schema.get("pattern")
-        if pattern and not re.search(pattern, value):
+        if pattern and not re.search(_ecma_end(pattern), value):
             found.append(f"{name}: {value!r} does not match the documented pattern {pattern}")
         checker = FORMATS.get(str(schema.get("format") or ""))
         if checker and not checker(value):

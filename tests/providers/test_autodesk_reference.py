@@ -190,6 +190,7 @@ def test_the_file_operations_take_only_what_their_pages_document() -> None:
         "a\\b.pdf",
         "a/b.pdf",
         "a\tb.pdf",
+        "a.pdf\n",
     ):
         [problem] = problems("POST", attachments, body={"name": name, "urnTypeId": "2", "taskId": "t1"})
         assert problem.startswith(f"body key 'name': {name!r} does not match the documented pattern"), problem
