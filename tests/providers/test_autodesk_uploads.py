@@ -202,16 +202,34 @@ def steps(mocked: responses.RequestsMock) -> None:
     mocked.get(f"{ITEM}/steps", json=page([{"id": "s1", "status": "in-progress", "tasks": tasks}], 0, 1, 1))
 
 
+def review_flow(
+    mocked: responses.RequestsMock,
+    *,
+    name: str = "S-201 markup.pdf",
+    draft_id: str = "att-1",
+    listed: list[dict[str, Any]] | None = None,
+    made: bool = True,
+    confirmed: object = True,
+) -> dict[str, Any]:
+    """The mocks of a review with one file: the reviewer's task; the item's attachments as `listed` (not mocked when
+    None); the draft the POST makes (when `made`); the OSS flow into it, its confirmation (answering `confirmed`)
+    and the close. Answers the draft."""
+    steps(mocked)
+    draft = {"id": draft_id, "name": name, "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
+    if listed is not None:
+        mocked.get(f"{ITEM}/attachments", json=page(listed, 0, len(listed), len(listed)))
+    if made:
+        mocked.post(f"{ITEM}/attachments", json=draft, status=201)
+    oss_flow(mocked)
+    mocked.patch(f"{ITEM}/attachments/{draft_id}", json={**draft, "isFileUploaded": confirmed})
+    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    return draft
+
+
 def test_a_reviews_file_is_a_draft_attachment_of_the_task_filled_confirmed_and_published_by_the_close(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    steps(mocked)
-    mocked.get(f"{ITEM}/attachments", json=page([], 0, 0, 0))
-    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
-    mocked.post(f"{ITEM}/attachments", json=draft, status=201)
-    oss_flow(mocked)
-    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": True})
-    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    review_flow(mocked)
     file, noted = markup()
 
     post(account, file, kind="submittal")
@@ -230,12 +248,8 @@ def test_a_reviews_file_is_a_draft_attachment_of_the_task_filled_confirmed_and_p
 def test_a_draft_made_by_an_attempt_whose_answer_was_lost_is_found_and_filled_not_made_twice(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    steps(mocked)
-    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
+    draft = review_flow(mocked, made=False)
     mocked.get(f"{ITEM}/attachments", json=page([draft], 0, 1, 1))
-    oss_flow(mocked)
-    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": True})
-    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
     file, noted = markup(provider_state={"draft_posted": True})  # its POST went out, unanswered
 
     post(account, file, kind="submittal")
@@ -248,12 +262,7 @@ def test_a_draft_made_by_an_attempt_whose_answer_was_lost_is_found_and_filled_no
 def test_a_new_file_makes_its_own_draft_even_beside_a_draft_of_the_same_name(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    steps(mocked)  # the reviewer attached "S-201 markup.pdf" in ACC by hand: the portal's file is another one
-    draft = {"id": "att-2", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
-    mocked.post(f"{ITEM}/attachments", json=draft, status=201)
-    oss_flow(mocked)
-    mocked.patch(f"{ITEM}/attachments/att-2", json={**draft, "isFileUploaded": True})
-    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    review_flow(mocked, draft_id="att-2")  # the reviewer attached "S-201 markup.pdf" in ACC by hand: another file
     file, noted = markup()
 
     post(account, file, kind="submittal")
@@ -266,14 +275,9 @@ def test_a_new_file_makes_its_own_draft_even_beside_a_draft_of_the_same_name(
 def test_a_retry_never_takes_the_draft_another_file_of_the_response_holds(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    steps(mocked)  # "A:1.pdf" went up as att-1; the answer to "A?1.pdf"'s POST was lost: both clean to "A_1.pdf"
+    # "A:1.pdf" went up as att-1; the answer to "A?1.pdf"'s POST was lost: both clean to "A_1.pdf"
     first = {"id": "att-1", "name": "A_1.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None}
-    mocked.get(f"{ITEM}/attachments", json=page([{**first, "isFileUploaded": "true"}], 0, 1, 1))
-    second = {**first, "id": "att-2", **UNSENT}
-    mocked.post(f"{ITEM}/attachments", json=second, status=201)
-    oss_flow(mocked)
-    mocked.patch(f"{ITEM}/attachments/att-2", json={**second, "isFileUploaded": True})
-    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    review_flow(mocked, name="A_1.pdf", draft_id="att-2", listed=[{**first, "isFileUploaded": "true"}])
     done, _ = markup("A:1.pdf", state=UPLOADED, provider_file_id="att-1", provider_state={"urn": URN})
     lost, noted = markup("A?1.pdf", provider_state={"draft_posted": True})
 
@@ -287,12 +291,8 @@ def test_a_retry_never_takes_the_draft_another_file_of_the_response_holds(
 def test_a_retry_finds_its_draft_when_the_name_ends_in_a_space_autodesk_does_not_keep(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    steps(mocked)
-    draft = {"id": "att-1", "name": "S-201 markup.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
+    draft = review_flow(mocked, made=False)
     mocked.get(f"{ITEM}/attachments", json=page([draft], 0, 1, 1))
-    oss_flow(mocked)
-    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": True})
-    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
     file, _ = markup("S-201 markup.pdf ", provider_state={"draft_posted": True})
 
     post(account, file, kind="submittal")
@@ -303,13 +303,7 @@ def test_a_retry_finds_its_draft_when_the_name_ends_in_a_space_autodesk_does_not
 def test_a_reviews_file_whose_name_holds_characters_autodesk_does_not_support_is_sent_under_a_cleaned_name(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    steps(mocked)
-    mocked.get(f"{ITEM}/attachments", json=page([], 0, 0, 0))
-    draft = {"id": "att-1", "name": "A_1_ x_y_.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
-    mocked.post(f"{ITEM}/attachments", json=draft, status=201)
-    oss_flow(mocked)
-    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": "true"})
-    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
+    review_flow(mocked, name="A_1_ x_y_.pdf", confirmed="true")
     file, noted = markup("A:1? x|y*.pdf")
 
     post(account, file, kind="submittal")
@@ -322,12 +316,8 @@ def test_a_reviews_file_whose_name_holds_characters_autodesk_does_not_support_is
 def test_a_retry_finds_the_draft_it_made_under_the_cleaned_name_and_does_not_make_another(
     mocked: responses.RequestsMock, account: ProviderAccount
 ) -> None:
-    steps(mocked)
-    draft = {"id": "att-1", "name": "A_1_.pdf", "taskId": "t-mine", "uploadUrn": URN, "urn": None, **UNSENT}
+    draft = review_flow(mocked, name="A_1_.pdf", made=False, confirmed="true")
     mocked.get(f"{ITEM}/attachments", json=page([draft], 0, 1, 1))
-    oss_flow(mocked)
-    mocked.patch(f"{ITEM}/attachments/att-1", json={**draft, "isFileUploaded": "true"})
-    mocked.post(CLOSE, json={"id": "t-mine", "status": "completed"})
     file, noted = markup("A:1?.pdf", provider_state={"draft_posted": True})
 
     post(account, file, kind="submittal")

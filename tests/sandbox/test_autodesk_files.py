@@ -58,6 +58,11 @@ def upload(api: Api, key: str, content: bytes = CONTENT) -> str:
     return str(session["uploadKey"])
 
 
+def completed(api: Api, key: str) -> None:
+    """Upload the bytes into the object `key` and complete its upload."""
+    api.post(oss(key), json={"uploadKey": upload(api, key)})
+
+
 def test_a_storage_payload_with_undocumented_keys_or_an_unknown_folder_is_refused(sandbox: RunningSandbox) -> None:
     api = reviewer(sandbox)
     project, folder = project_files(api)
@@ -120,7 +125,7 @@ def test_an_rfi_response_takes_only_completed_uploads_and_shows_them_on_the_resp
 
     early = api.post(f"{rfi}/responses", json={**answer, "attachments": [entry]})
     assert early.status_code == 400 and "not a completed upload" in early.text
-    api.post(oss(key), json={"uploadKey": upload(api, key)})
+    completed(api, key)
     assert api.post(f"{rfi}/responses", json={**answer, "attachments": [{**entry, "folder": "x"}]}).status_code == 400
     assert api.post(f"{rfi}/responses", json={**answer, "attachments": [entry]}).status_code == 201
 
@@ -139,7 +144,7 @@ def test_an_rfi_response_refuses_the_undocumented_entry_keys_and_any_entry_missi
     project, _ = project_files(api)
     rfi = rfi_url(api, project)
     _project, key = stored_object(api, api.get(rfi).json()["virtualFolderUrn"])
-    api.post(oss(key), json={"uploadKey": upload(api, key)})
+    completed(api, key)
     answer = {"text": "See the sketch.", "status": "answered"}
     urn = f"urn:adsk.objects:os.object:wip.dm.prod/{key}"
     entry = rfi_entry(key)
@@ -175,7 +180,7 @@ def test_an_rfi_response_refuses_a_file_stored_in_project_files_or_in_another_rf
 
     for folder in (None, other_folder):  # Project Files; the other RFI's own folder
         _project, key = stored_object(api, folder)
-        api.post(oss(key), json={"uploadKey": upload(api, key)})
+        completed(api, key)
         refused = api.post(f"{rfi}/responses", json={**answer, "attachments": [rfi_entry(key)]})
         assert refused.status_code == 400 and "not stored in this RFI's folder" in refused.text, folder
         assert refused.json()["errors"][0]["code"] == "BAD_INPUT"
@@ -233,7 +238,7 @@ def test_a_task_attachment_is_confirmed_only_once_uploaded_and_published_only_by
 
     early = api.patch(f"{item}/attachments/{draft['id']}", json={"isFileUploaded": True})
     assert early.status_code == 400 and "not uploaded" in early.text
-    api.post(oss(key), json={"uploadKey": upload(api, key)})
+    completed(api, key)
     assert api.patch(f"{item}/attachments/{draft['id']}", json={"isFileUploaded": True}).status_code == 200
     listed = api.get(f"{item}/attachments").json()["results"]
     assert [(a["name"], a["isFileUploaded"], a["uploadUrn"]) for a in listed] == [
