@@ -14,9 +14,11 @@ import contextlib
 import email.utils
 import logging
 import math
+import os
 import random
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -143,10 +145,25 @@ def _safe_url(url: str) -> str:
     return url.split("?", 1)[0]
 
 
+def provider_session() -> requests.Session:
+    """A requests Session that reads the environment once, when made, rather than at every request.
+
+    By default requests looks for proxies in the environment (and a ~/.netrc) before each request and each redirect:
+    on the files-in bench that cost ~0.3 ms a request, a fifth of the time of fetching a small file. Without any
+    proxy variable set (the usual deployment) the session stops looking: no proxy, no ~/.netrc credentials (the portal
+    never sends the host's), the CA bundle of REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE as requests reads it. With one set,
+    requests keeps reading it per request, since NO_PROXY is decided per host."""
+    session = requests.Session()
+    if not urllib.request.getproxies():
+        session.trust_env = False
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return session
+
+
 @dataclass
 class HttpClient:
     label: str = "the provider"
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=provider_session)
     timeout: tuple[float, float] = (5.0, 30.0)
     max_attempts: int = 4
     max_wait: float = 5.0  # longer waits are raised, not slept
