@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.utils import timezone
 
 from projects import services
@@ -41,9 +43,16 @@ def unregister_webhooks(provider: str, account_id: int, company_id: str, project
     )
 
 
+def fetch_attachments(attachment_ids: list[int]) -> str:
+    """Download a page's files (projects.services.attachments.attachments_fetch); answers what became of them."""
+    done = services.attachments_fetch(attachment_ids=attachment_ids)
+    states = Counter("gone or changed" if row is None else row.state for row in done)
+    return ", ".join(f"{count} {state}" for state, count in sorted(states.items())) or "nothing to download"
+
+
 def fetch_attachment(attachment_id: int) -> str:
-    attachment = services.attachment_fetch(attachment_id=attachment_id)
-    return "gone" if attachment is None else attachment.state
+    """One file: the task queued before downloads went a page at a time (tasks still waiting in a queue then)."""
+    return fetch_attachments([attachment_id])
 
 
 def notify_webhooks(firm_id: int) -> str:

@@ -6,7 +6,7 @@ engine's parts.
 
 from __future__ import annotations
 
-from projects.services.attachments import attachment_fetch, attachments_record
+from projects.services.attachments import attachment_fetch, attachments_fetch, attachments_record
 from projects.services.feed import feed_append, feed_entry_acknowledge
 from projects.services.ingest import content_hash, ingest_page
 from projects.services.links import (
@@ -50,6 +50,7 @@ __all__ = [
     "SweepResult",
     "SyncRefused",
     "attachment_fetch",
+    "attachments_fetch",
     "attachments_record",
     "content_hash",
     "feed_append",

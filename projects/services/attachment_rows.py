@@ -1,4 +1,4 @@
-"""The statements a file's download runs, written out: the attachment read with its link's provider and account, and
+"""The statements a file's download runs, written out: the attachments read with their link's provider and account, and
 the firm's blob and the "stored" state written in one transaction that, on PostgreSQL, does not wait for the disk.
 
 Why not the ORM: this runs once per file, and against the time of the file's own transfer. Measured on the files-in
@@ -12,7 +12,7 @@ statements are those both SQLite (3.35 and later: RETURNING) and PostgreSQL acce
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,20 +44,22 @@ def _table(model: type[Model]) -> str:
     return transaction.get_connection().ops.quote_name(model._meta.db_table)
 
 
-def to_fetch(attachment_id: int) -> ToFetch | None:
-    """The attachment, its link's provider and its account, in one query; None when it is gone."""
+def to_fetch(attachment_ids: Sequence[int]) -> dict[int, ToFetch]:
+    """Each attachment with its link's provider and account, in one query; an id that is gone is absent."""
+    if not attachment_ids:
+        return {}
     sql = (
         f"SELECT a.*, l.{_column(ProjectLink, 'provider')} AS link_provider, "  # noqa: S608 - the models' names
         f"l.{_column(ProjectLink, 'account')} AS link_account_id FROM {_table(Attachment)} a "
         f"JOIN {_table(SyncedItem)} i ON i.{_column(SyncedItem, 'id')} = a.{_column(Attachment, 'item')} "
         f"JOIN {_table(ProjectLink)} l ON l.{_column(ProjectLink, 'id')} = i.{_column(SyncedItem, 'link')} "
-        f"WHERE a.{_column(Attachment, 'id')} = %s"
+        f"WHERE a.{_column(Attachment, 'id')} IN ({', '.join(['%s'] * len(attachment_ids))})"
     )
-    row = next(iter(Attachment.objects.raw(sql, [attachment_id])), None)
-    if row is None:
-        return None
-    provider, account_id = row.link_provider, row.link_account_id  # type: ignore[attr-defined]  # the query's
-    return ToFetch(row, provider, ProviderAccount.from_db(None, ["id"], [account_id]))
+    found = {}
+    for row in Attachment.objects.raw(sql, list(attachment_ids)):
+        provider, account_id = row.link_provider, row.link_account_id  # type: ignore[attr-defined]  # the query's
+        found[row.pk] = ToFetch(row, provider, ProviderAccount.from_db(None, ["id"], [account_id]))
+    return found
 
 
 def _prepared(model: type[Model], values: Mapping[str, object]) -> list[object]:
@@ -66,13 +68,17 @@ def _prepared(model: type[Model], values: Mapping[str, object]) -> list[object]:
 
 
 class _Gone(Exception):
-    """The attachment's row went (its item or firm deleted) while its file downloaded."""
+    """The attachment's row went (its item or firm deleted) or changed while its file downloaded."""
 
 
-def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str, now: dt.datetime) -> bool:
+def stored_record(
+    row: Attachment, *, storage_name: str, size: int, sha256: str, now: dt.datetime, seen: dt.datetime
+) -> bool:
     """The firm's blob with these bytes (recorded unless the firm has it: on a conflict the first row stays, its size
     written again only so that the database answers its id) and the attachment's stored state, in one transaction.
-    False, with nothing written, when the attachment is gone (its bytes stay, for the next file with the same)."""
+    False, with nothing written, when the attachment is gone or changed since it was read at `seen` (its updated_at
+    then): a sync that found a new version meanwhile queued that one, and these bytes are not it. The bytes stay, for
+    the next file with the same."""
     blob_values = {"firm": row.firm_id, "sha256": sha256, "size": size, "storage_name": storage_name, "created_at": now}
     names = ", ".join(_column(AttachmentBlob, name) for name in blob_values)
     firm, digest, size_column = (_column(AttachmentBlob, name) for name in ("firm", "sha256", "size"))
@@ -90,13 +96,17 @@ def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str,
         "content_type": row.content_type,
     }
     assignments = ", ".join(f"{_column(Attachment, name)} = %s" for name in state)
-    update = f"UPDATE {_table(Attachment)} SET {assignments} WHERE {_column(Attachment, 'id')} = %s"  # noqa: S608
+    update = (
+        f"UPDATE {_table(Attachment)} SET {assignments} "  # noqa: S608 - the models' names
+        f"WHERE {_column(Attachment, 'id')} = %s AND {_column(Attachment, 'updated_at')} = %s"
+    )
     try:
         with transaction.atomic(), transaction.get_connection().cursor() as cursor:
             _commit_without_waiting_for_the_disk()
             cursor.execute(insert, _prepared(AttachmentBlob, blob_values))
             blob_id = state["blob"] = int(cursor.fetchone()[0])
-            cursor.execute(update, [*_prepared(Attachment, state), row.pk])
+            as_read = _prepared(Attachment, {"updated_at": seen})
+            cursor.execute(update, [*_prepared(Attachment, state), row.pk, *as_read])
             if cursor.rowcount != 1:
                 raise _Gone  # rolls the blob back with it: no blob for a file nothing names
     except _Gone:

@@ -28,18 +28,22 @@ from connector_portal.files import CHUNK_SIZE, Spooled, TooLarge, blob_name, saf
 from connector_portal.models import User
 from connector_portal.services import audit_record
 from projects.models import Attachment, SyncedItem
-from projects.queue import enqueue_many
-from projects.services.attachment_rows import stored_record, to_fetch
+from projects.queue import Call, enqueue_many
+from projects.services.attachment_rows import ToFetch, stored_record, to_fetch
 from providers import http
+from providers.base import Provider
 from providers.errors import ProviderError, Retryable
 from providers.http import HttpClient
-from providers.registry import get_provider, provider_label
+from providers.registry import get_provider
 from providers.types import AttachmentRef
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 
-FETCH_TASK = "projects.tasks.fetch_attachment"
+FETCH_TASK = "projects.tasks.fetch_attachments"
+# Files a download task takes (a page's files are split into tasks of this many), and how long it may start new ones.
+FETCH_BATCH = 10
+FETCH_SECONDS = 60
 # Whole downloads tried per task run (a cut-short body is started again; the HTTP layer retries each request too).
 MAX_TRIES = 3
 # After this many runs that ended failed on a passing fault, a sync stops queuing the file again.
@@ -75,7 +79,7 @@ def _download_session() -> requests.Session:
     go with the next firm's request to the same host."""
     session: requests.Session | None = getattr(_local, "session", None)
     if session is None:
-        session = _local.session = requests.Session()
+        session = _local.session = http.provider_session()
         session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     return session
 
@@ -155,8 +159,10 @@ def attachments_record(
 
 
 def attachments_queue_on_commit(attachment_ids: Iterable[int]) -> None:
-    """Queue one download per file once the current transaction commits (never before: the task must see the row)."""
-    calls = [(FETCH_TASK, (pk,)) for pk in attachment_ids]
+    """Queue the downloads of these files, FETCH_BATCH a task, once the current transaction commits (never before:
+    the task must see the rows)."""
+    ids = list(attachment_ids)
+    calls: list[Call] = [(FETCH_TASK, (ids[n : n + FETCH_BATCH],)) for n in range(0, len(ids), FETCH_BATCH)]
     if calls:
         transaction.on_commit(lambda: enqueue_many(calls))
 
@@ -211,30 +217,35 @@ def _ref_of(row: Attachment) -> AttachmentRef:
     )
 
 
-def _finish(row: Attachment, state: str, reason: str, now: dt.datetime) -> None:
-    """A state other than stored (attachment_rows.stored_record writes that one), with its reason in words."""
+def _finish(row: Attachment, state: str, reason: str, now: dt.datetime, seen: dt.datetime) -> Attachment | None:
+    """A state other than stored (attachment_rows.stored_record writes that one), with its reason in words. Nothing
+    written, and None, when the row went or changed since it was read at `seen` (a new version, which the sync that
+    found it queued)."""
+    written = Attachment.objects.filter(pk=row.pk, updated_at=seen).update(
+        state=state, reason=reason, blob=None, attempts=row.attempts, updated_at=now, content_type=row.content_type
+    )
     row.state, row.reason, row.blob, row.updated_at = state, reason, None, now
-    row.save(update_fields=["state", "reason", "blob", "attempts", "updated_at", "content_type"])
+    return row if written else None
 
 
 def _limit_words(limit: int) -> str:
     return f"{limit / 1024**2:,.0f} MB" if limit >= 1024**2 else f"{limit:,} bytes"
 
 
-def _too_large(row: Attachment, limit: int, now: dt.datetime) -> None:
+def _too_large(row: Attachment, limit: int, now: dt.datetime, seen: dt.datetime) -> Attachment | None:
     words = (
         f"This file is larger than the portal's limit of {_limit_words(limit)}, so it was not downloaded. "
         "Open it at the provider, or ask support to raise ATTACHMENT_MAX_BYTES."
     )
-    _finish(row, Attachment.State.TOO_LARGE, words, now)
+    return _finish(row, Attachment.State.TOO_LARGE, words, now, seen)
 
 
-def _store(row: Attachment, spooled: Spooled, now: dt.datetime) -> bool:
+def _store(row: Attachment, spooled: Spooled, now: dt.datetime, seen: dt.datetime) -> bool:
     """Keep the bytes (content-addressed: bytes already kept stay, a file missing from the storage is put back), then
-    record the blob and the stored state in one transaction: one commit a file. False when the attachment went
-    meanwhile (its item or firm deleted)."""
+    record the blob and the stored state in one transaction: one commit a file. False when the attachment went or
+    changed meanwhile (its item or firm deleted, a new version found)."""
     name = spooled_save(spooled, name=blob_name(firm_id=row.firm_id, sha256=spooled.sha256))
-    return stored_record(row, storage_name=name, size=spooled.size, sha256=spooled.sha256, now=now)
+    return stored_record(row, storage_name=name, size=spooled.size, sha256=spooled.sha256, now=now, seen=seen)
 
 
 def _chunks(answer: requests.Response) -> Iterable[bytes]:
@@ -258,20 +269,56 @@ def _download(row: Attachment, answer: requests.Response, limit: int) -> Spooled
     return spooled
 
 
+def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.now) -> list[Attachment | None]:
+    """Download these files into their firms' storage, one after another: the task that takes a page's files. Each
+    answer is the file's row in its new state, None for one gone or changed meanwhile. Safe to run twice: a file
+    stored, too large or removed is left as it is.
+
+    One task a page's files rather than one a file: their rows are read in one query and each provider's module is
+    bound once (measured on the files-in bench, ~1 ms a file, a fifth of a small file's time), and the queue carries
+    a tenth of the tasks. A task starts no new file after FETCH_SECONDS and queues the others as a task of their own,
+    so that it ends well inside the worker's timeout whatever the files' sizes."""
+    ids = list(dict.fromkeys(attachment_ids))
+    found = to_fetch(ids)
+    modules: dict[str, Provider] = {}
+    began = clock()
+    answers: list[Attachment | None] = []
+    faults: list[Exception] = []
+    for n, pk in enumerate(ids):
+        if n and (clock() - began).total_seconds() > FETCH_SECONDS:
+            logger.info("download task ran %s s: %s file(s) queued as a task of their own", FETCH_SECONDS, len(ids) - n)
+            enqueue_many([(FETCH_TASK, (ids[n:],))])
+            break
+        one = found.get(pk)
+        if one is None:
+            answers.append(None)
+            continue
+        try:
+            if one.provider not in modules:
+                modules[one.provider] = get_provider(one.provider, http=HttpClient(session=_download_session()))
+            answers.append(_fetch(one, modules[one.provider], clock))
+        except Exception as exc:  # an unforeseen fault with one file holds back none of the others
+            logger.exception("attachment %s: the download stopped on an unexpected error", pk)
+            faults.append(exc)
+            answers.append(None)
+    if faults:
+        raise faults[0]  # the task ends failed, with its traceback, where support looks; the file stays pending
+    return answers
+
+
 def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Attachment | None:
     """Download one file into the firm's storage (a no-op for one stored, removed or gone). Safe to run twice."""
-    found = to_fetch(attachment_id)
-    if found is None:
-        return None
-    row = found.row
+    return attachments_fetch(attachment_ids=[attachment_id], clock=clock)[0]
+
+
+def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | None:
+    row, seen = found.row, found.row.updated_at
     if row.removed or row.state in (Attachment.State.STORED, Attachment.State.TOO_LARGE):
         return row
     limit = settings.ATTACHMENT_MAX_BYTES
     if row.declared_size is not None and row.declared_size > limit:
-        _too_large(row, limit, clock())
-        return row
-    provider = get_provider(found.provider, http=HttpClient(session=_download_session()))
-    label = provider_label(found.provider)
+        return _too_large(row, limit, clock(), seen)
+    label = provider.label
     row.attempts += 1
     tries = 0
     while True:
@@ -281,8 +328,7 @@ def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Atta
                 spooled = _download(row, answer, limit)
             break
         except TooLarge:
-            _too_large(row, limit, clock())
-            return row
+            return _too_large(row, limit, clock(), seen)
         except CutShort as exc:
             if tries < MAX_TRIES:
                 _backoff(provider.http, tries)
@@ -291,15 +337,12 @@ def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Atta
                 f"{label} stopped sending this file before its end ({exc}), {MAX_TRIES} times. "
                 "The portal tries again at the next sync."
             )
-            _finish(row, Attachment.State.FAILED, words, clock())
-            return row
+            return _finish(row, Attachment.State.FAILED, words, clock(), seen)
         except Retryable as exc:
-            _finish(row, Attachment.State.FAILED, f"{exc.message} (the file is downloaded then).", clock())
-            return row
+            return _finish(row, Attachment.State.FAILED, f"{exc.message} (the file is downloaded then).", clock(), seen)
         except ProviderError as exc:
             row.attempts = MAX_RUNS  # a refusal does not pass by itself; a change of the item tries again
-            _finish(row, Attachment.State.FAILED, f"{label} refused the download: {exc.message}", clock())
-            return row
+            return _finish(row, Attachment.State.FAILED, f"{label} refused the download: {exc.message}", clock(), seen)
     if row.declared_sha256 and spooled.sha256 != row.declared_sha256:
         spooled.close()
         row.attempts = MAX_RUNS
@@ -307,10 +350,9 @@ def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Atta
             f"The file {label} sent does not match the SHA-256 checksum {label} gives for it, so it was not kept "
             "(it may be damaged). Ask the sender to attach it again."
         )
-        _finish(row, Attachment.State.FAILED, words, clock())
-        return row
-    if not _store(row, spooled, clock()):
-        logger.info("attachment %s went while its file downloaded; nothing recorded", row.pk)
+        return _finish(row, Attachment.State.FAILED, words, clock(), seen)
+    if not _store(row, spooled, clock(), seen):
+        logger.info("attachment %s went or changed while its file downloaded; nothing recorded", row.pk)
         return None
     return row
 

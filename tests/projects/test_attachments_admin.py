@@ -101,7 +101,7 @@ def test_download_again_queues_failed_files_once_and_leaves_stored_ones(
 
     failed.refresh_from_db()
     assert (failed.state, failed.attempts, failed.reason) == (Attachment.State.PENDING, 0, "")
-    assert queued == [("projects.tasks.fetch_attachment", (failed.pk,))]  # the second press queued nothing
+    assert queued == [("projects.tasks.fetch_attachments", ([failed.pk],))]  # the second press queued nothing
     assert any("Queued 1 file(s)" in m and "1 were not failed" in m for m in _messages(page))
     assert any("Queued 0 file(s)" in m for m in _messages(again))
     assert Attachment.objects.get(pk=stored.pk).state == Attachment.State.STORED
@@ -145,7 +145,7 @@ def test_staff_allowed_to_change_attachments_get_download_again(
         operator.post(CHANGELIST, {"action": "download_again", "_selected_action": [failed.pk]}, follow=True)
 
     assert "Download again" in listing.content.decode()
-    assert queued == [("projects.tasks.fetch_attachment", (failed.pk,))]
+    assert queued == [("projects.tasks.fetch_attachments", ([failed.pk],))]
 
 
 def test_the_list_never_reads_the_items_json(support: Client, firm: Firm) -> None:

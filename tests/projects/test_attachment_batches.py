@@ -1,0 +1,179 @@
+"""A download task takes a page's files (projects.services.attachments.attachments_fetch): FETCH_BATCH a task, the
+rows read once, each provider's module bound once, no new file started after FETCH_SECONDS (the rest queued as a
+task of their own), and a file whose row changed during its download (a new version found) is not recorded with the
+old bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import responses
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from connector_portal.models import Firm
+from projects import tasks
+from projects.models import Attachment, AttachmentBlob, ProjectLink
+from projects.services import attachments
+from projects.services.attachments import FETCH_BATCH, FETCH_SECONDS, FETCH_TASK, attachments_fetch
+from providers.models import ProviderApp
+from tests.api.factories import item_add, linked_add
+from tests.files.factories import attachment_add
+
+PDF = b"%PDF-1.4 shop drawing"
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
+    calls: list[tuple[str, tuple[Any, ...]]] = []
+    monkeypatch.setattr(attachments, "enqueue_many", calls.extend)
+    return calls
+
+
+def _pending(link: ProjectLink, count: int) -> list[Attachment]:
+    return [
+        attachment_add(item_add(link, f"7{n:03d}"), None, filename=f"A-{n:03d}.pdf", provider_id=f"90{n:02d}")
+        for n in range(count)
+    ]
+
+
+def _served(mocked: responses.RequestsMock, rows: list[Attachment]) -> None:
+    for row in rows:
+        mocked.get(row.source_url, body=PDF + row.provider_id.encode())
+
+
+def test_a_pages_files_are_queued_ten_a_task_once_the_page_commits(
+    firm: Firm, queued: list[tuple[str, tuple[Any, ...]]], django_capture_on_commit_callbacks: Any
+) -> None:
+    ids = list(range(1, 2 * FETCH_BATCH + 6))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        attachments.attachments_queue_on_commit(ids)
+        assert queued == []  # not before the rows are there for the worker to read
+
+    assert queued == [
+        (FETCH_TASK, (ids[:FETCH_BATCH],)),
+        (FETCH_TASK, (ids[FETCH_BATCH : 2 * FETCH_BATCH],)),
+        (FETCH_TASK, (ids[2 * FETCH_BATCH :],)),
+    ]
+
+
+def test_one_task_stores_every_file_reading_the_rows_and_the_providers_app_once(firm: Firm) -> None:
+    link = linked_add(firm).link
+    rows = _pending(link, FETCH_BATCH)
+    with responses.RequestsMock() as mocked, CaptureQueriesContext(connection) as queries:
+        _served(mocked, rows)
+        summary = tasks.fetch_attachments([row.pk for row in rows])
+
+    assert summary == f"{FETCH_BATCH} stored"
+    stored = Attachment.objects.filter(pk__in=[row.pk for row in rows], state=Attachment.State.STORED)
+    assert stored.count() == FETCH_BATCH
+    assert AttachmentBlob.objects.filter(firm=firm).count() == FETCH_BATCH  # each file's own bytes
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    apps = [sql for sql in reads if ProviderApp._meta.db_table in sql.split(" WHERE ")[0]]
+    assert len(apps) == 1, apps
+    rows_read = [
+        sql for sql in reads if sql.split(" FROM ")[1].startswith(connection.ops.quote_name("projects_attachment"))
+    ]
+    assert len(rows_read) == 1, rows_read
+
+
+def test_a_task_past_its_time_starts_no_new_file_and_queues_the_rest(
+    firm: Firm, queued: list[tuple[str, tuple[Any, ...]]]
+) -> None:
+    rows = _pending(linked_add(firm).link, 3)
+    now = [timezone.now()]
+
+    def slow_download(request: object) -> tuple[int, dict[str, str], bytes]:
+        now[0] += dt.timedelta(seconds=FETCH_SECONDS * 2 / 3)  # each file takes two thirds of the task's time
+        return 200, {}, PDF
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
+        for row in rows:
+            mocked.add_callback(responses.GET, row.source_url, callback=slow_download)
+        done = attachments_fetch(attachment_ids=[row.pk for row in rows], clock=lambda: now[0])
+
+    # The second file started before the time was up; the third would have started after it.
+    assert [row.state for row in done if row] == [Attachment.State.STORED, Attachment.State.STORED]
+    assert Attachment.objects.get(pk=rows[2].pk).state == Attachment.State.PENDING
+    assert queued == [(FETCH_TASK, ([rows[2].pk],))]
+
+
+def test_files_gone_before_the_task_ran_are_skipped_and_the_others_stored(firm: Firm) -> None:
+    rows = _pending(linked_add(firm).link, 3)
+    gone = rows[1].pk
+    Attachment.objects.filter(pk=gone).delete()
+    with responses.RequestsMock() as mocked:
+        _served(mocked, [rows[0], rows[2]])
+        summary = tasks.fetch_attachments([row.pk for row in rows])
+
+    assert summary == "1 gone or changed, 2 stored"
+
+
+def test_a_task_queued_before_downloads_went_a_page_at_a_time_still_runs(firm: Firm) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+    with responses.RequestsMock() as mocked:
+        _served(mocked, [row])
+        assert tasks.fetch_attachment(row.pk) == "1 stored"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_version_found_during_the_download_is_not_recorded_with_the_old_bytes(firm: Firm) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+
+    def serve_while_a_sync_finds_a_new_version(request: object) -> tuple[int, dict[str, str], bytes]:
+        Attachment.objects.filter(pk=row.pk).update(
+            version="2", source_url="https://storage.example.com/9000-v2", updated_at=timezone.now()
+        )
+        return 200, {}, PDF + b" revision 1"
+
+    with responses.RequestsMock() as mocked:
+        mocked.add_callback(responses.GET, row.source_url, callback=serve_while_a_sync_finds_a_new_version)
+        answer = attachments_fetch(attachment_ids=[row.pk])
+
+    assert answer == [None]
+    now = Attachment.objects.get(pk=row.pk)
+    assert (now.state, now.version, now.blob_id) == (Attachment.State.PENDING, "2", None)  # left for its own task
+    assert not AttachmentBlob.objects.exists()
+
+
+def test_a_new_version_found_during_a_refused_download_keeps_its_pending_state(firm: Firm) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+
+    def refuse_while_a_sync_finds_a_new_version(request: object) -> tuple[int, dict[str, str], bytes]:
+        Attachment.objects.filter(pk=row.pk).update(version="2", updated_at=timezone.now())
+        return 404, {}, b"Not found"
+
+    with responses.RequestsMock() as mocked:
+        mocked.add_callback(responses.GET, row.source_url, callback=refuse_while_a_sync_finds_a_new_version)
+        attachments_fetch(attachment_ids=[row.pk])
+
+    now = Attachment.objects.get(pk=row.pk)
+    assert (now.state, now.reason, now.version) == (Attachment.State.PENDING, "", "2")
+
+
+def test_an_unexpected_fault_with_one_file_holds_back_none_of_the_others(
+    firm: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = _pending(linked_add(firm).link, 3)
+    save = attachments.spooled_save
+    calls = iter(range(10))
+
+    def disk_full_once(*args: Any, **kwargs: Any) -> str:
+        if next(calls) == 0:
+            raise OSError(28, "No space left on device")
+        return save(*args, **kwargs)
+
+    monkeypatch.setattr(attachments, "spooled_save", disk_full_once)
+    with responses.RequestsMock() as mocked, pytest.raises(OSError, match="No space left"):
+        _served(mocked, rows)
+        tasks.fetch_attachments([row.pk for row in rows])  # the task ends failed, for support to see
+
+    states = dict(Attachment.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "state"))
+    assert states == {
+        rows[0].pk: Attachment.State.PENDING,  # queued again by the next sync
+        rows[1].pk: Attachment.State.STORED,
+        rows[2].pk: Attachment.State.STORED,
+    }
