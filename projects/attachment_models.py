@@ -59,6 +59,12 @@ class Attachment(FirmOwned):
     blob = models.ForeignKey(AttachmentBlob, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     removed = models.BooleanField(default=False, help_text="No longer attached upstream.")
     attempts = models.PositiveSmallIntegerField(default=0)
+    generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised whenever the file is to be downloaded afresh (a new version, listed again after removal, "
+        "removed, tried again by a person): a download begun before records nothing over it.",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -20,7 +20,7 @@ UNUSED_UPLOADS_SCHEDULE_NAME = "projects.unused_uploads"
 
 def sweep() -> int:
     result = services.sweep_run()
-    return len(result.links) + len(result.responses)
+    return len(result.links) + len(result.responses) + len(result.files)
 
 
 def sync_link(link_id: int) -> str:
@@ -47,7 +47,11 @@ def fetch_attachments(attachment_ids: list[int]) -> str:
     """Download a page's files (projects.services.attachments.attachments_fetch); answers what became of them."""
     done = services.attachments_fetch(attachment_ids=attachment_ids)
     states = Counter("gone or changed" if row is None else row.state for row in done)
-    return ", ".join(f"{count} {state}" for state, count in sorted(states.items())) or "nothing to download"
+    words = [f"{count} {state}" for state, count in sorted(states.items())]
+    handed_over = len(set(attachment_ids)) - len(done)
+    if handed_over:
+        words.append(f"{handed_over} queued as a task of their own (time up)")
+    return ", ".join(words) or "nothing to download"
 
 
 def fetch_attachment(attachment_id: int) -> str:

@@ -1,7 +1,7 @@
 """Files in: the attachments a sync finds on its items, and the task that downloads each into the firm's storage.
 
-Ingest records every file an item lists (`attachments_record`, in the page's transaction) and queues a download per
-file still to fetch once that transaction commits. The download (`attachment_fetch`) streams the provider's answer in
+Ingest records every file an item lists (`attachments_record`, in the page's transaction) and queues the files still
+to fetch, ten a task, once that transaction commits. The task (`attachments_fetch`) streams each provider answer in
 chunks to a temporary file while hashing it, then keeps it once per firm and content (AttachmentBlob). A file over
 ATTACHMENT_MAX_BYTES is "too large" without being read to the end; a cut-short download or a transient provider fault
 is tried again with the HTTP policy's backoff; a size or checksum that does not match what the provider declared is
@@ -44,6 +44,11 @@ FETCH_TASK = "projects.tasks.fetch_attachments"
 # Files a download task takes (a page's files are split into tasks of this many), and how long it may start new ones.
 FETCH_BATCH = 10
 FETCH_SECONDS = 60
+# A pending file untouched this long has no download coming (a worker killed mid-task takes its task with it, and a
+# Redis broker does not hand it out again): the sweep queues it again. Well past the worker's timeout (300 s), so no
+# download of it can still be running.
+STALLED_AFTER = dt.timedelta(minutes=15)
+STALLED_PER_SWEEP = 1_000
 # Whole downloads tried per task run (a cut-short body is started again; the HTTP layer retries each request too).
 MAX_TRIES = 3
 # After this many runs that ended failed on a passing fault, a sync stops queuing the file again.
@@ -64,6 +69,7 @@ UPDATE_FIELDS = [
     "blob",
     "removed",
     "attempts",
+    "generation",
     "updated_at",
 ]
 
@@ -108,6 +114,7 @@ def _apply(row: Attachment, ref: AttachmentRef, now: dt.datetime) -> None:
 
 def _restart(row: Attachment) -> None:
     row.state, row.reason, row.blob, row.attempts = Attachment.State.PENDING, "", None, 0
+    row.generation += 1  # a download of the file as it was, still running, records nothing over this one
 
 
 def _due(row: Attachment) -> bool:
@@ -152,19 +159,38 @@ def attachments_record(
             for (item_id, key), row in existing.items():
                 if item_id == item.pk and key not in keys and not row.removed:
                     row.removed, row.updated_at = True, now
+                    row.generation += 1
                     to_update.append(row)
     Attachment.objects.bulk_create(to_create)
     Attachment.objects.bulk_update(to_update, UPDATE_FIELDS)
     return [row.pk for row in (*to_create, *to_update) if not row.removed and _due(row)]
 
 
-def attachments_queue_on_commit(attachment_ids: Iterable[int]) -> None:
-    """Queue the downloads of these files, FETCH_BATCH a task, once the current transaction commits (never before:
-    the task must see the rows)."""
+def fetch_calls(attachment_ids: Iterable[int]) -> list[Call]:
+    """The download tasks for these files, FETCH_BATCH a task."""
     ids = list(attachment_ids)
-    calls: list[Call] = [(FETCH_TASK, (ids[n : n + FETCH_BATCH],)) for n in range(0, len(ids), FETCH_BATCH)]
+    return [(FETCH_TASK, (ids[n : n + FETCH_BATCH],)) for n in range(0, len(ids), FETCH_BATCH)]
+
+
+def attachments_queue_on_commit(attachment_ids: Iterable[int]) -> None:
+    """Queue the downloads of these files once the current transaction commits (never before: the task must see the
+    rows)."""
+    calls = fetch_calls(attachment_ids)
     if calls:
         transaction.on_commit(lambda: enqueue_many(calls))
+
+
+def attachments_stalled(*, now: dt.datetime) -> list[int]:
+    """The pending files whose download was lost (untouched for STALLED_AFTER), oldest first, at most
+    STALLED_PER_SWEEP: the sweep queues them again. Their updated_at moves to `now`, so that the next sweeps leave
+    them alone while they wait for a worker."""
+    stalled = Attachment.objects.filter(
+        state=Attachment.State.PENDING, removed=False, updated_at__lt=now - STALLED_AFTER
+    ).order_by("updated_at", "id")
+    ids = list(stalled.values_list("pk", flat=True)[:STALLED_PER_SWEEP])
+    if ids:
+        Attachment.objects.filter(pk__in=ids).update(updated_at=now)
+    return ids
 
 
 def attachments_download_again(
@@ -194,7 +220,7 @@ def attachments_download_again(
                 after={"state": row.state},
                 request=request,
             )
-        Attachment.objects.bulk_update(rows, ["state", "reason", "blob", "attempts", "updated_at"])
+        Attachment.objects.bulk_update(rows, ["state", "reason", "blob", "attempts", "generation", "updated_at"])
         attachments_queue_on_commit(row.pk for row in rows)
     return len(rows)
 
@@ -217,11 +243,11 @@ def _ref_of(row: Attachment) -> AttachmentRef:
     )
 
 
-def _finish(row: Attachment, state: str, reason: str, now: dt.datetime, seen: dt.datetime) -> Attachment | None:
+def _finish(row: Attachment, state: str, reason: str, now: dt.datetime) -> Attachment | None:
     """A state other than stored (attachment_rows.stored_record writes that one), with its reason in words. Nothing
-    written, and None, when the row went or changed since it was read at `seen` (a new version, which the sync that
-    found it queued)."""
-    written = Attachment.objects.filter(pk=row.pk, updated_at=seen).update(
+    written, and None, when the row went or is to be downloaded afresh since it was read (its generation moved on:
+    a new version, which the sync that found it queued)."""
+    written = Attachment.objects.filter(pk=row.pk, generation=row.generation).update(
         state=state, reason=reason, blob=None, attempts=row.attempts, updated_at=now, content_type=row.content_type
     )
     row.state, row.reason, row.blob, row.updated_at = state, reason, None, now
@@ -232,20 +258,20 @@ def _limit_words(limit: int) -> str:
     return f"{limit / 1024**2:,.0f} MB" if limit >= 1024**2 else f"{limit:,} bytes"
 
 
-def _too_large(row: Attachment, limit: int, now: dt.datetime, seen: dt.datetime) -> Attachment | None:
+def _too_large(row: Attachment, limit: int, now: dt.datetime) -> Attachment | None:
     words = (
         f"This file is larger than the portal's limit of {_limit_words(limit)}, so it was not downloaded. "
         "Open it at the provider, or ask support to raise ATTACHMENT_MAX_BYTES."
     )
-    return _finish(row, Attachment.State.TOO_LARGE, words, now, seen)
+    return _finish(row, Attachment.State.TOO_LARGE, words, now)
 
 
-def _store(row: Attachment, spooled: Spooled, now: dt.datetime, seen: dt.datetime) -> bool:
+def _store(row: Attachment, spooled: Spooled, now: dt.datetime) -> bool:
     """Keep the bytes (content-addressed: bytes already kept stay, a file missing from the storage is put back), then
     record the blob and the stored state in one transaction: one commit a file. False when the attachment went or
     changed meanwhile (its item or firm deleted, a new version found)."""
     name = spooled_save(spooled, name=blob_name(firm_id=row.firm_id, sha256=spooled.sha256))
-    return stored_record(row, storage_name=name, size=spooled.size, sha256=spooled.sha256, now=now, seen=seen)
+    return stored_record(row, storage_name=name, size=spooled.size, sha256=spooled.sha256, now=now)
 
 
 def _chunks(answer: requests.Response) -> Iterable[bytes]:
@@ -271,13 +297,14 @@ def _download(row: Attachment, answer: requests.Response, limit: int) -> Spooled
 
 def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.now) -> list[Attachment | None]:
     """Download these files into their firms' storage, one after another: the task that takes a page's files. Each
-    answer is the file's row in its new state, None for one gone or changed meanwhile. Safe to run twice: a file
-    stored, too large or removed is left as it is.
+    answer is the file's row in its new state, None for one gone or to be downloaded afresh meanwhile (a new version
+    found). Safe to run twice: a file stored, too large or removed is left as it is.
 
     One task a page's files rather than one a file: their rows are read in one query and each provider's module is
     bound once (measured on the files-in bench, ~1 ms a file, a fifth of a small file's time), and the queue carries
-    a tenth of the tasks. A task starts no new file after FETCH_SECONDS and queues the others as a task of their own,
-    so that it ends well inside the worker's timeout whatever the files' sizes."""
+    a tenth of the tasks. A task starts no new file after FETCH_SECONDS and queues the others as a task of their own.
+    A worker killed during a file (its timeout, a restart) loses the files the task had not started: they are pending
+    still, and the sweep queues them again (attachments_stalled)."""
     ids = list(dict.fromkeys(attachment_ids))
     found = to_fetch(ids)
     modules: dict[str, Provider] = {}
@@ -286,17 +313,14 @@ def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.
     faults: list[Exception] = []
     for n, pk in enumerate(ids):
         if n and (clock() - began).total_seconds() > FETCH_SECONDS:
-            logger.info("download task ran %s s: %s file(s) queued as a task of their own", FETCH_SECONDS, len(ids) - n)
-            enqueue_many([(FETCH_TASK, (ids[n:],))])
+            _hand_over(ids[n:])
             break
         one = found.get(pk)
-        if one is None:
-            answers.append(None)
+        if one is None or _done_already(one.row):
+            answers.append(one.row if one else None)
             continue
         try:
-            if one.provider not in modules:
-                modules[one.provider] = get_provider(one.provider, http=HttpClient(session=_download_session()))
-            answers.append(_fetch(one, modules[one.provider], clock))
+            answers.append(_fetch(one, _bound(modules, one.provider), clock))
         except Exception as exc:  # an unforeseen fault with one file holds back none of the others
             logger.exception("attachment %s: the download stopped on an unexpected error", pk)
             faults.append(exc)
@@ -306,18 +330,33 @@ def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.
     return answers
 
 
+def _hand_over(ids: list[int]) -> None:
+    logger.info("download task ran %s s: %s file(s) queued as a task of their own", FETCH_SECONDS, len(ids))
+    enqueue_many(fetch_calls(ids))
+
+
+def _done_already(row: Attachment) -> bool:
+    """Stored, too large or removed: by another task, or by this one before a retry."""
+    return row.removed or row.state in (Attachment.State.STORED, Attachment.State.TOO_LARGE)
+
+
+def _bound(modules: dict[str, Provider], provider: str) -> Provider:
+    """The provider's module for this task's downloads, bound to its app once (a query) for all of them."""
+    if provider not in modules:
+        modules[provider] = get_provider(provider, http=HttpClient(session=_download_session()))
+    return modules[provider]
+
+
 def attachment_fetch(*, attachment_id: int, clock: Clock = timezone.now) -> Attachment | None:
     """Download one file into the firm's storage (a no-op for one stored, removed or gone). Safe to run twice."""
     return attachments_fetch(attachment_ids=[attachment_id], clock=clock)[0]
 
 
 def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | None:
-    row, seen = found.row, found.row.updated_at
-    if row.removed or row.state in (Attachment.State.STORED, Attachment.State.TOO_LARGE):
-        return row
+    row = found.row
     limit = settings.ATTACHMENT_MAX_BYTES
     if row.declared_size is not None and row.declared_size > limit:
-        return _too_large(row, limit, clock(), seen)
+        return _too_large(row, limit, clock())
     label = provider.label
     row.attempts += 1
     tries = 0
@@ -328,7 +367,7 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
                 spooled = _download(row, answer, limit)
             break
         except TooLarge:
-            return _too_large(row, limit, clock(), seen)
+            return _too_large(row, limit, clock())
         except CutShort as exc:
             if tries < MAX_TRIES:
                 _backoff(provider.http, tries)
@@ -337,12 +376,12 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
                 f"{label} stopped sending this file before its end ({exc}), {MAX_TRIES} times. "
                 "The portal tries again at the next sync."
             )
-            return _finish(row, Attachment.State.FAILED, words, clock(), seen)
+            return _finish(row, Attachment.State.FAILED, words, clock())
         except Retryable as exc:
-            return _finish(row, Attachment.State.FAILED, f"{exc.message} (the file is downloaded then).", clock(), seen)
+            return _finish(row, Attachment.State.FAILED, f"{exc.message} (the file is downloaded then).", clock())
         except ProviderError as exc:
             row.attempts = MAX_RUNS  # a refusal does not pass by itself; a change of the item tries again
-            return _finish(row, Attachment.State.FAILED, f"{label} refused the download: {exc.message}", clock(), seen)
+            return _finish(row, Attachment.State.FAILED, f"{label} refused the download: {exc.message}", clock())
     if row.declared_sha256 and spooled.sha256 != row.declared_sha256:
         spooled.close()
         row.attempts = MAX_RUNS
@@ -350,8 +389,8 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
             f"The file {label} sent does not match the SHA-256 checksum {label} gives for it, so it was not kept "
             "(it may be damaged). Ask the sender to attach it again."
         )
-        return _finish(row, Attachment.State.FAILED, words, clock(), seen)
-    if not _store(row, spooled, clock(), seen):
+        return _finish(row, Attachment.State.FAILED, words, clock())
+    if not _store(row, spooled, clock()):
         logger.info("attachment %s went or changed while its file downloaded; nothing recorded", row.pk)
         return None
     return row

@@ -25,6 +25,7 @@ from projects.constants import (
 )
 from projects.models import ItemResponse, ProjectLink, SyncRun
 from projects.queue import Call, enqueue_many
+from projects.services.attachments import attachments_stalled, fetch_calls
 from projects.services.pull import planned_interval, runs_close_interrupted
 from projects.services.push import WAITING_LINK_STATUSES, responses_resume_orphaned
 from providers.models import ProviderAccount
@@ -41,6 +42,7 @@ class SweepResult:
     links: list[int]
     responses: list[int]
     held: list[int] = field(default_factory=list)  # due, but waiting for the provider's shared per-app budget
+    files: list[int] = field(default_factory=list)  # pending files whose download was lost, queued again
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,8 @@ def due_responses(*, now: dt.datetime) -> list[int]:
 def sweep_run(
     *, now: dt.datetime | None = None, enqueue: Callable[[Sequence[Call]], None] = enqueue_many
 ) -> SweepResult:
-    """Queue the due syncs and deliveries. Running it twice in a row queues nothing the second time."""
+    """Queue the due syncs and deliveries, and the downloads that were lost. Running it twice in a row queues nothing
+    the second time."""
     now = now or timezone.now()
     runs_close_interrupted(now=now)
     responses_resume_orphaned(now=now)
@@ -216,8 +219,10 @@ def sweep_run(
     if responses:
         # Not queued again by the next sweep while this task waits for a worker.
         ItemResponse.objects.filter(pk__in=responses).update(next_attempt_at=now + QUEUE_GRACE)
-    enqueue([(SYNC_TASK, (link_id,)) for link_id in links] + [(DELIVER_TASK, (rid,)) for rid in responses])
-    return SweepResult(links=links, responses=responses, held=held)
+    files = attachments_stalled(now=now)
+    calls = [(SYNC_TASK, (link_id,)) for link_id in links] + [(DELIVER_TASK, (rid,)) for rid in responses]
+    enqueue(calls + fetch_calls(files))
+    return SweepResult(links=links, responses=responses, held=held, files=files)
 
 
 def sync_run_queue(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncRun:

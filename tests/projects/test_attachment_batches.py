@@ -1,11 +1,12 @@
 """A download task takes a page's files (projects.services.attachments.attachments_fetch): FETCH_BATCH a task, the
 rows read once, each provider's module bound once, no new file started after FETCH_SECONDS (the rest queued as a
-task of their own), and a file whose row changed during its download (a new version found) is not recorded with the
-old bytes."""
+task of their own), a file a sync finds a new version of during its download is not recorded with the old bytes
+(while a poll that only lists it again changes nothing), and the sweep queues again the downloads that were lost."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import pytest
@@ -15,11 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connector_portal.models import Firm
-from projects import tasks
+from projects import services, tasks
 from projects.models import Attachment, AttachmentBlob, ProjectLink
 from projects.services import attachments
-from projects.services.attachments import FETCH_BATCH, FETCH_SECONDS, FETCH_TASK, attachments_fetch
+from projects.services.attachments import FETCH_BATCH, FETCH_SECONDS, FETCH_TASK, STALLED_AFTER, attachments_fetch
+from projects.services.sweep import sweep_run
 from providers.models import ProviderApp
+from providers.types import AttachmentRef
 from tests.api.factories import item_add, linked_add
 from tests.files.factories import attachment_add
 
@@ -81,7 +84,7 @@ def test_one_task_stores_every_file_reading_the_rows_and_the_providers_app_once(
 
 
 def test_a_task_past_its_time_starts_no_new_file_and_queues_the_rest(
-    firm: Firm, queued: list[tuple[str, tuple[Any, ...]]]
+    firm: Firm, queued: list[tuple[str, tuple[Any, ...]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = _pending(linked_add(firm).link, 3)
     now = [timezone.now()]
@@ -93,10 +96,11 @@ def test_a_task_past_its_time_starts_no_new_file_and_queues_the_rest(
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         for row in rows:
             mocked.add_callback(responses.GET, row.source_url, callback=slow_download)
-        done = attachments_fetch(attachment_ids=[row.pk for row in rows], clock=lambda: now[0])
+        monkeypatch.setattr(services, "attachments_fetch", functools.partial(attachments_fetch, clock=lambda: now[0]))
+        summary = tasks.fetch_attachments([row.pk for row in rows])
 
     # The second file started before the time was up; the third would have started after it.
-    assert [row.state for row in done if row] == [Attachment.State.STORED, Attachment.State.STORED]
+    assert summary == "2 stored, 1 queued as a task of their own (time up)"
     assert Attachment.objects.get(pk=rows[2].pk).state == Attachment.State.PENDING
     assert queued == [(FETCH_TASK, ([rows[2].pk],))]
 
@@ -119,14 +123,24 @@ def test_a_task_queued_before_downloads_went_a_page_at_a_time_still_runs(firm: F
         assert tasks.fetch_attachment(row.pk) == "1 stored"
 
 
+def _listed(row: Attachment, *, version: str = "", refresh_only: bool = False) -> None:
+    """What a sync does when it lists the row's item again: the same file (its URL renewed), or a new version."""
+    ref = AttachmentRef(
+        provider_id=row.provider_id,
+        filename=row.filename,
+        url=f"{row.source_url}?renewed",
+        version=version,
+        content_type=row.content_type,
+    )
+    attachments.attachments_record(items=[(row.item, [ref])], now=timezone.now(), refresh_only=refresh_only)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_new_version_found_during_the_download_is_not_recorded_with_the_old_bytes(firm: Firm) -> None:
     (row,) = _pending(linked_add(firm).link, 1)
 
     def serve_while_a_sync_finds_a_new_version(request: object) -> tuple[int, dict[str, str], bytes]:
-        Attachment.objects.filter(pk=row.pk).update(
-            version="2", source_url="https://storage.example.com/9000-v2", updated_at=timezone.now()
-        )
+        _listed(row, version="2")
         return 200, {}, PDF + b" revision 1"
 
     with responses.RequestsMock() as mocked:
@@ -139,11 +153,28 @@ def test_a_new_version_found_during_the_download_is_not_recorded_with_the_old_by
     assert not AttachmentBlob.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_routine_poll_during_the_download_does_not_lose_it(firm: Firm) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+
+    def serve_while_a_poll_renews_the_url(request: object) -> tuple[int, dict[str, str], bytes]:
+        _listed(row, refresh_only=True)  # the same file, listed again: only its URL renewed
+        return 200, {}, PDF
+
+    with responses.RequestsMock() as mocked:
+        mocked.add_callback(responses.GET, row.source_url, callback=serve_while_a_poll_renews_the_url)
+        attachments_fetch(attachment_ids=[row.pk])
+
+    now = Attachment.objects.get(pk=row.pk)
+    assert now.source_url.endswith("?renewed")  # the poll did write the row
+    assert now.state == Attachment.State.STORED and now.blob is not None and now.blob.size == len(PDF)
+
+
 def test_a_new_version_found_during_a_refused_download_keeps_its_pending_state(firm: Firm) -> None:
     (row,) = _pending(linked_add(firm).link, 1)
 
     def refuse_while_a_sync_finds_a_new_version(request: object) -> tuple[int, dict[str, str], bytes]:
-        Attachment.objects.filter(pk=row.pk).update(version="2", updated_at=timezone.now())
+        _listed(row, version="2")
         return 404, {}, b"Not found"
 
     with responses.RequestsMock() as mocked:
@@ -151,7 +182,7 @@ def test_a_new_version_found_during_a_refused_download_keeps_its_pending_state(f
         attachments_fetch(attachment_ids=[row.pk])
 
     now = Attachment.objects.get(pk=row.pk)
-    assert (now.state, now.reason, now.version) == (Attachment.State.PENDING, "", "2")
+    assert (now.state, now.reason, now.version, now.attempts) == (Attachment.State.PENDING, "", "2", 0)
 
 
 def test_an_unexpected_fault_with_one_file_holds_back_none_of_the_others(
@@ -177,3 +208,19 @@ def test_an_unexpected_fault_with_one_file_holds_back_none_of_the_others(
         rows[1].pk: Attachment.State.STORED,
         rows[2].pk: Attachment.State.STORED,
     }
+
+
+def test_the_sweep_queues_again_a_download_lost_with_its_worker(firm: Firm) -> None:
+    lost, recent, stored, removed = _pending(linked_add(firm).link, 4)
+    long_ago = timezone.now() - STALLED_AFTER - dt.timedelta(minutes=1)
+    Attachment.objects.filter(pk__in=[lost.pk, stored.pk, removed.pk]).update(updated_at=long_ago)
+    Attachment.objects.filter(pk=stored.pk).update(state=Attachment.State.STORED)
+    Attachment.objects.filter(pk=removed.pk).update(removed=True)
+    queued: list[Any] = []
+
+    result = sweep_run(enqueue=queued.extend)
+    again = sweep_run(enqueue=queued.extend)  # while that task waits for a worker
+
+    assert result.files == [lost.pk] and again.files == []
+    assert [call for call in queued if call[0] == FETCH_TASK] == [(FETCH_TASK, ([lost.pk],))]
+    assert recent.pk not in result.files  # queued by its sync a moment ago: its task is still to come
