@@ -33,6 +33,7 @@ from projects.models import Attachment, AttachmentBlob, ProjectLink, SyncedItem
 from projects.services import attachments as attachments_service
 from projects.services import attachments_fetch, link_sync
 from projects.services.attachments import FETCH_BATCH
+from providers.http import provider_session
 from sandbox.files import file_attach, generated_chunks
 from sandbox.testing import RunningSandbox, sandbox_process
 from tests.files.factories import attachment_add
@@ -129,7 +130,9 @@ def test_storing_1_gib_of_attachments_runs_near_a_plain_streamed_copy(
     plain = portal = 0.0
     with sandbox_process(sandbox.app.store.path) as remote, tempfile.TemporaryDirectory() as folder:
         _served_from(link, sandbox, remote)
-        urls, session, each = _file_urls(sandbox, remote), requests.Session(), FILES // TURNS
+        # The copy's session is made as the portal's (providers.http.provider_session): requests' own reading of the
+        # environment at each request is no part of either side's figure.
+        urls, session, each = _file_urls(sandbox, remote), provider_session(), FILES // TURNS
         for turn in range(TURNS):
             part = slice(turn * each, (turn + 1) * each)
             if turn % 2:
