@@ -29,7 +29,8 @@ import requests
 from connector_portal.models import Firm, User
 from projects.constants import DELIVERY_LEASE, LEASE, SWEEP_EVERY
 from projects.models import FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
-from projects.services import link_sync, response_deliver, response_submit, sweep_run
+from projects.services import attachments_fetch, link_sync, response_deliver, response_submit, sweep_run
+from projects.services.attachments import FETCH_TASK
 from projects.services.sweep import DELIVER_TASK, SYNC_TASK
 from sandbox.testing import RunningSandbox
 
@@ -183,6 +184,8 @@ def run_tasks(
                         stopped = (clock() - figures.sync_deaths[-1]).total_seconds()
                         figures.longest_stop = max(figures.longest_stop, stopped)
                         figures.sync_deaths.clear()
+                elif task == FETCH_TASK:  # files left pending by a dead worker, queued again by the sweep
+                    attachments_fetch(attachment_ids=object_id, clock=clock)
                 else:
                     figures.deliveries += 1
                     response_deliver(response_id=object_id, clock=clock)
