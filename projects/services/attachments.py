@@ -189,7 +189,7 @@ def attachments_stalled(*, now: dt.datetime) -> list[int]:
     ).order_by("updated_at", "id")
     ids = list(stalled.values_list("pk", flat=True)[:STALLED_PER_SWEEP])
     if ids:
-        Attachment.objects.filter(pk__in=ids).update(updated_at=now)
+        Attachment.objects.filter(pk__in=ids, state=Attachment.State.PENDING).update(updated_at=now)
     return ids
 
 
