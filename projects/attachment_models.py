@@ -65,13 +65,28 @@ class Attachment(FirmOwned):
         help_text="Raised whenever the file is to be downloaded afresh (a new version, listed again after removal, "
         "removed, tried again by a person): a download begun before records nothing over it.",
     )
+    fetch_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a download task took the file; cleared when it is to be downloaded afresh or handed on. "
+        "A file still waiting long after this lost its download with its worker.",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
         ordering = ["item", "place", "id"]
         constraints = [models.UniqueConstraint(fields=["item", "key"], name="attachment_unique_per_item")]
-        indexes = [models.Index(fields=["state"], name="attachment_state")]
+        indexes = [
+            models.Index(fields=["state"], name="attachment_state"),
+            # The sweep's look for lost downloads reads only the few files waiting, not the firm's whole archive.
+            models.Index(
+                fields=["fetch_started_at", "updated_at"],
+                name="attachment_waiting",
+                condition=models.Q(state="pending", removed=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.filename} on {self.item_id} ({self.get_state_display()})"

@@ -15,19 +15,21 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
 import urllib3.exceptions
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from connector_portal.files import CHUNK_SIZE, Spooled, TooLarge, blob_name, safe_filename, spool, spooled_save
 from connector_portal.models import User
 from connector_portal.services import audit_record
-from projects.models import Attachment, SyncedItem
+from projects.models import Attachment, ProjectLink, SyncedItem
 from projects.queue import Call, enqueue_many
 from projects.services.attachment_rows import ToFetch, stored_record, to_fetch
 from providers import http
@@ -44,10 +46,13 @@ FETCH_TASK = "projects.tasks.fetch_attachments"
 # Files a download task takes (a page's files are split into tasks of this many), and how long it may start new ones.
 FETCH_BATCH = 10
 FETCH_SECONDS = 60
-# A pending file untouched this long has no download coming (a worker killed mid-task takes its task with it, and a
-# Redis broker does not hand it out again): the sweep queues it again. Well past the worker's timeout (300 s), so no
-# download of it can still be running.
+# A file still pending this long after a task took it lost its download (a worker killed mid-task takes its task
+# with it, and a Redis broker does not hand it out again): the sweep queues it again. Well past the worker's timeout
+# (300 s), so no download of it can still be running.
 STALLED_AFTER = dt.timedelta(minutes=15)
+# A file no task took this long after it was queued lost its task before a worker had it (a broker's queue emptied).
+# Far longer, since a backlog keeps a file waiting too and a second task for it would only be work thrown away.
+UNTAKEN_AFTER = dt.timedelta(hours=6)
 STALLED_PER_SWEEP = 1_000
 # Whole downloads tried per task run (a cut-short body is started again; the HTTP layer retries each request too).
 MAX_TRIES = 3
@@ -70,6 +75,7 @@ UPDATE_FIELDS = [
     "removed",
     "attempts",
     "generation",
+    "fetch_started_at",
     "updated_at",
 ]
 
@@ -94,18 +100,20 @@ class CutShort(Exception):
     """The provider's answer ended before the bytes it announced."""
 
 
-def _identity(ref: AttachmentRef) -> tuple[str, str, str, int | None, str]:
-    return (ref.version, safe_filename(ref.filename), ref.content_type, ref.size, ref.sha256)
-
-
-def _stored_identity(row: Attachment) -> tuple[str, str, str, int | None, str]:
-    return (row.version, row.filename, row.content_type, row.declared_size, row.declared_sha256)
+def _is_new(ref: AttachmentRef, row: Attachment) -> bool:
+    """Another version, name, size or checksum than the one recorded. The content type counts only when the provider
+    gives one: without, the download fills it in from the answer, and that makes no new file."""
+    listed = (ref.version, safe_filename(ref.filename), ref.size, ref.sha256)
+    content_type = ref.content_type[:255]
+    return listed != (row.version, row.filename, row.declared_size, row.declared_sha256) or bool(
+        content_type and content_type != row.content_type
+    )
 
 
 def _apply(row: Attachment, ref: AttachmentRef, now: dt.datetime) -> None:
     row.provider_id, row.version, row.place, row.owner_id = ref.provider_id, ref.version, ref.place, ref.owner_id
     row.filename = safe_filename(ref.filename)
-    row.content_type = ref.content_type[:255]
+    row.content_type = ref.content_type[:255] or row.content_type  # the download's own, when the provider gives none
     row.declared_size, row.declared_sha256 = ref.size, ref.sha256
     row.source_url, row.source_authenticated = ref.url, ref.authenticated
     row.removed = False
@@ -115,6 +123,7 @@ def _apply(row: Attachment, ref: AttachmentRef, now: dt.datetime) -> None:
 def _restart(row: Attachment) -> None:
     row.state, row.reason, row.blob, row.attempts = Attachment.State.PENDING, "", None, 0
     row.generation += 1  # a download of the file as it was, still running, records nothing over this one
+    row.fetch_started_at = None  # its task is still to come
 
 
 def _due(row: Attachment) -> bool:
@@ -151,8 +160,9 @@ def attachments_record(
                 continue
             if refresh_only and not _due(row):
                 continue
-            if _identity(ref) != _stored_identity(row) or row.removed:
+            if _is_new(ref, row) or row.removed:
                 _restart(row)
+                row.content_type = ""  # the new version's own, from the provider or from its download
             _apply(row, ref, now)
             to_update.append(row)
         if not refresh_only:
@@ -180,17 +190,49 @@ def attachments_queue_on_commit(attachment_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: enqueue_many(calls))
 
 
-def attachments_stalled(*, now: dt.datetime) -> list[int]:
-    """The pending files whose download was lost (untouched for STALLED_AFTER), oldest first, at most
-    STALLED_PER_SWEEP: the sweep queues them again. Their updated_at moves to `now`, so that the next sweeps leave
-    them alone while they wait for a worker."""
-    stalled = Attachment.objects.filter(
-        state=Attachment.State.PENDING, removed=False, updated_at__lt=now - STALLED_AFTER
-    ).order_by("updated_at", "id")
-    ids = list(stalled.values_list("pk", flat=True)[:STALLED_PER_SWEEP])
-    if ids:
-        Attachment.objects.filter(pk__in=ids, state=Attachment.State.PENDING).update(updated_at=now)
-    return ids
+@dataclass(frozen=True)
+class Stalled:
+    """The files whose download was lost: taken by a task whose worker died (or that an unexpected error ended), and
+    queued but never taken."""
+
+    lost: list[int]
+    untaken: list[int]
+
+    @property
+    def ids(self) -> list[int]:
+        return [*self.lost, *self.untaken]
+
+    def calls(self) -> list[Call]:
+        """A task each for the lost ones, so that a file that kills its worker every time holds back no other; the
+        run it died in counted, and after MAX_RUNS the file is failed in words (_never_finished)."""
+        return [(FETCH_TASK, ([pk],)) for pk in self.lost] + fetch_calls(self.untaken)
+
+
+# The links whose files are downloaded: not those a person paused or whose connection is lost (their downloads would
+# only fail), whose files wait, pending, until the link runs again.
+DOWNLOADING_LINKS = [ProjectLink.Status.ACTIVE, ProjectLink.Status.FAILING]
+
+
+def attachments_stalled(*, now: dt.datetime) -> Stalled:
+    """The pending files whose download was lost, oldest first, at most STALLED_PER_SWEEP: the sweep queues them
+    again. Each is marked as queued anew (no task has it, updated_at `now`), so that the next sweeps leave it alone
+    while it waits for a worker."""
+    lost = Q(fetch_started_at__lt=now - STALLED_AFTER)
+    untaken = Q(fetch_started_at__isnull=True, updated_at__lt=now - UNTAKEN_AFTER)
+    waiting = Attachment.objects.filter(state=Attachment.State.PENDING, removed=False)
+    rows = list(
+        waiting.filter(lost | untaken, item__link__status__in=DOWNLOADING_LINKS, firm__is_active=True)
+        .order_by("updated_at", "id")
+        .values_list("pk", "fetch_started_at")[:STALLED_PER_SWEEP]
+    )
+    if rows:
+        # Not one a task took meanwhile: its stamp is new, and clearing it would hide a loss of that task.
+        waiting.filter(lost | Q(fetch_started_at__isnull=True), pk__in=[pk for pk, _ in rows]).update(
+            fetch_started_at=None, updated_at=now
+        )
+    return Stalled(
+        lost=[pk for pk, taken in rows if taken is not None], untaken=[pk for pk, taken in rows if taken is None]
+    )
 
 
 def attachments_download_again(
@@ -209,7 +251,7 @@ def attachments_download_again(
         )
         for row in rows:
             before = {"state": row.state, "reason": row.reason, "attempts": row.attempts}
-            _restart(row)
+            _restart(row)  # its tries forgotten, so a file that never finished gets MAX_RUNS more
             row.updated_at = now
             audit_record(
                 action="attachment.download_again",
@@ -220,7 +262,8 @@ def attachments_download_again(
                 after={"state": row.state},
                 request=request,
             )
-        Attachment.objects.bulk_update(rows, ["state", "reason", "blob", "attempts", "generation", "updated_at"])
+        fields = ["state", "reason", "blob", "attempts", "generation", "fetch_started_at", "updated_at"]
+        Attachment.objects.bulk_update(rows, fields)
         attachments_queue_on_commit(row.pk for row in rows)
     return len(rows)
 
@@ -306,14 +349,15 @@ def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.
     A worker killed during a file (its timeout, a restart) loses the files the task had not started: they are pending
     still, and the sweep queues them again (attachments_stalled)."""
     ids = list(dict.fromkeys(attachment_ids))
+    began = clock()
+    _take(ids, began)
     found = to_fetch(ids)
     modules: dict[str, Provider] = {}
-    began = clock()
     answers: list[Attachment | None] = []
     faults: list[Exception] = []
     for n, pk in enumerate(ids):
         if n and (clock() - began).total_seconds() > FETCH_SECONDS:
-            _hand_over(ids[n:])
+            _hand_over(ids[n:], began)
             break
         one = found.get(pk)
         if one is None or _done_already(one.row):
@@ -330,8 +374,23 @@ def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.
     return answers
 
 
-def _hand_over(ids: list[int]) -> None:
+def _take(ids: list[int], now: dt.datetime) -> None:
+    """Count a run of each of these files still to download, and stamp it with the task's start: one statement for
+    the task's files. A run counts when it is taken rather than when it ends, so that a run that never ends (its
+    worker killed at the time limit, or an unexpected error) counts too, and a file that does that every time is
+    failed in words after MAX_RUNS (_never_finished) instead of being queued again for ever."""
+    Attachment.objects.filter(
+        pk__in=ids, removed=False, state__in=[Attachment.State.PENDING, Attachment.State.FAILED]
+    ).update(fetch_started_at=now, attempts=F("attempts") + 1)
+
+
+def _hand_over(ids: list[int], began: dt.datetime) -> None:
+    """Queue the files this task did not start as a task of their own: not taken, so neither a run counted nor a
+    stamp (only for those this task stamped: a sync may have restarted one meanwhile)."""
     logger.info("download task ran %s s: %s file(s) queued as a task of their own", FETCH_SECONDS, len(ids))
+    Attachment.objects.filter(pk__in=ids, fetch_started_at=began).update(
+        fetch_started_at=None, attempts=F("attempts") - 1
+    )
     enqueue_many(fetch_calls(ids))
 
 
@@ -358,7 +417,9 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
     if row.declared_size is not None and row.declared_size > limit:
         return _too_large(row, limit, clock())
     label = provider.label
-    row.attempts += 1
+    if row.state == Attachment.State.PENDING and row.attempts > MAX_RUNS:
+        row.attempts = MAX_RUNS  # not queued again by a sync: only a new version or a person's "download again"
+        return _finish(row, Attachment.State.FAILED, _never_finished(label), clock())
     tries = 0
     while True:
         tries += 1
@@ -394,6 +455,15 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
         logger.info("attachment %s went or changed while its file downloaded; nothing recorded", row.pk)
         return None
     return row
+
+
+def _never_finished(label: str) -> str:
+    minutes = int(settings.Q_CLUSTER["timeout"]) // 60  # type: ignore[call-overload]  # the settings' int
+    return (
+        f"The download of this file began {MAX_RUNS} times and never finished: its worker stopped during it (a "
+        f"download may take {minutes} minutes at most) or an unexpected error ended it, which support can see among "
+        f"the failed tasks. Open it at {label}, or ask support to download it again once the cause is fixed."
+    )
 
 
 def _backoff(client: HttpClient, attempt: int) -> None:

@@ -25,7 +25,7 @@ from projects.constants import (
 )
 from projects.models import ItemResponse, ProjectLink, SyncRun
 from projects.queue import Call, enqueue_many
-from projects.services.attachments import attachments_stalled, fetch_calls
+from projects.services.attachments import attachments_stalled
 from projects.services.pull import planned_interval, runs_close_interrupted
 from projects.services.push import WAITING_LINK_STATUSES, responses_resume_orphaned
 from providers.models import ProviderAccount
@@ -221,8 +221,8 @@ def sweep_run(
         ItemResponse.objects.filter(pk__in=responses).update(next_attempt_at=now + QUEUE_GRACE)
     files = attachments_stalled(now=now)
     calls = [(SYNC_TASK, (link_id,)) for link_id in links] + [(DELIVER_TASK, (rid,)) for rid in responses]
-    enqueue(calls + fetch_calls(files))
-    return SweepResult(links=links, responses=responses, held=held, files=files)
+    enqueue(calls + files.calls())
+    return SweepResult(links=links, responses=responses, held=held, files=files.ids)
 
 
 def sync_run_queue(*, link: ProjectLink, now: dt.datetime | None = None) -> SyncRun:

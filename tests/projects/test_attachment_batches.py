@@ -19,7 +19,14 @@ from connector_portal.models import Firm
 from projects import services, tasks
 from projects.models import Attachment, AttachmentBlob, ProjectLink
 from projects.services import attachments
-from projects.services.attachments import FETCH_BATCH, FETCH_SECONDS, FETCH_TASK, STALLED_AFTER, attachments_fetch
+from projects.services.attachments import (
+    FETCH_BATCH,
+    FETCH_SECONDS,
+    FETCH_TASK,
+    MAX_RUNS,
+    STALLED_AFTER,
+    attachments_fetch,
+)
 from projects.services.sweep import sweep_run
 from providers.models import ProviderApp
 from providers.types import AttachmentRef
@@ -210,17 +217,60 @@ def test_an_unexpected_fault_with_one_file_holds_back_none_of_the_others(
     }
 
 
-def test_the_sweep_queues_again_a_download_lost_with_its_worker(firm: Firm) -> None:
+def test_the_sweep_queues_again_only_a_download_lost_with_its_worker(firm: Firm) -> None:
     lost, recent, stored, removed = _pending(linked_add(firm).link, 4)
-    long_ago = timezone.now() - STALLED_AFTER - dt.timedelta(minutes=1)
-    Attachment.objects.filter(pk__in=[lost.pk, stored.pk, removed.pk]).update(updated_at=long_ago)
+    now = timezone.now()
+    long_ago = now - STALLED_AFTER - dt.timedelta(minutes=1)
+    Attachment.objects.filter(pk__in=[lost.pk, stored.pk, removed.pk]).update(fetch_started_at=long_ago)
+    Attachment.objects.filter(pk=recent.pk).update(fetch_started_at=now - dt.timedelta(minutes=1))  # at it still
     Attachment.objects.filter(pk=stored.pk).update(state=Attachment.State.STORED)
     Attachment.objects.filter(pk=removed.pk).update(removed=True)
     queued: list[Any] = []
 
-    result = sweep_run(enqueue=queued.extend)
-    again = sweep_run(enqueue=queued.extend)  # while that task waits for a worker
+    result = sweep_run(now=now, enqueue=queued.extend)
+    again = sweep_run(now=now, enqueue=queued.extend)  # while that task waits for a worker
 
     assert result.files == [lost.pk] and again.files == []
     assert [call for call in queued if call[0] == FETCH_TASK] == [(FETCH_TASK, ([lost.pk],))]
-    assert recent.pk not in result.files  # queued by its sync a moment ago: its task is still to come
+    lost.refresh_from_db()
+    assert (lost.fetch_started_at, lost.updated_at) == (None, now)  # queued anew: no task has it
+
+
+def test_removal_and_download_again_each_start_the_file_afresh(firm: Firm) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+    generations = [row.generation]
+    attachments.attachments_record(items=[(row.item, [])], now=timezone.now())  # no longer listed
+    row.refresh_from_db()
+    generations.append(row.generation)
+    assert row.removed
+    _listed(row)  # listed again
+    Attachment.objects.filter(pk=row.pk).update(state=Attachment.State.FAILED, attempts=MAX_RUNS)
+    row.refresh_from_db()
+    generations.append(row.generation)
+    attachments.attachments_download_again(attachment_ids=[row.pk], now=timezone.now())
+    row.refresh_from_db()
+    generations.append(row.generation)
+
+    assert generations == [0, 1, 2, 3]  # a download begun before any of these records nothing over it
+
+
+def test_a_content_type_the_download_filled_in_is_no_new_version(firm: Firm) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+    Attachment.objects.filter(pk=row.pk).update(content_type="")  # the provider gives none
+    with responses.RequestsMock() as mocked:
+        mocked.get(row.source_url, body=PDF, content_type="application/pdf")
+        attachments_fetch(attachment_ids=[row.pk])
+    row.refresh_from_db()
+    assert (row.state, row.content_type) == (Attachment.State.STORED, "application/pdf")
+
+    ref = AttachmentRef(provider_id=row.provider_id, filename=row.filename, url=row.source_url)
+    due = attachments.attachments_record(items=[(row.item, [ref])], now=timezone.now())  # the next full sync
+
+    assert due == []  # not downloaded again
+    same = Attachment.objects.get(pk=row.pk)
+    assert (same.state, same.generation, same.content_type) == (Attachment.State.STORED, 0, "application/pdf")
+
+    given = AttachmentRef(
+        provider_id=row.provider_id, filename=row.filename, url=row.source_url, content_type="image/png"
+    )
+    assert attachments.attachments_record(items=[(row.item, [given])], now=timezone.now()) == [row.pk]
