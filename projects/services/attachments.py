@@ -78,6 +78,9 @@ UPDATE_FIELDS = [
     "fetch_started_at",
     "updated_at",
 ]
+# A file listed again as it was: where it hangs and its URL (signed URLs expire). Not its download's state, which a
+# task may have written since the sync read the row: writing back what the sync read would undo that download.
+RELISTED_FIELDS = ["provider_id", "place", "owner_id", "source_url", "source_authenticated", "updated_at"]
 
 
 _local = threading.local()
@@ -145,7 +148,8 @@ def attachments_record(
         (row.item_id, row.key): row for row in Attachment.objects.filter(item__in=[item for item, _ in listed])
     }
     to_create: list[Attachment] = []
-    to_update: list[Attachment] = []
+    to_update: list[Attachment] = []  # downloaded afresh or removed: every field
+    relisted: list[Attachment] = []
     for item, refs in listed:
         keys = set()
         for ref in refs:
@@ -160,9 +164,12 @@ def attachments_record(
                 continue
             if refresh_only and not _due(row):
                 continue
-            if _is_new(ref, row) or row.removed:
-                _restart(row)
-                row.content_type = ""  # the new version's own, from the provider or from its download
+            if not (_is_new(ref, row) or row.removed):
+                _apply(row, ref, now)
+                relisted.append(row)
+                continue
+            _restart(row)
+            row.content_type = ""  # the new version's own, from the provider or from its download
             _apply(row, ref, now)
             to_update.append(row)
         if not refresh_only:
@@ -173,7 +180,8 @@ def attachments_record(
                     to_update.append(row)
     Attachment.objects.bulk_create(to_create)
     Attachment.objects.bulk_update(to_update, UPDATE_FIELDS)
-    return [row.pk for row in (*to_create, *to_update) if not row.removed and _due(row)]
+    Attachment.objects.bulk_update(relisted, RELISTED_FIELDS)
+    return [row.pk for row in (*to_create, *to_update, *relisted) if not row.removed and _due(row)]
 
 
 def fetch_calls(attachment_ids: Iterable[int]) -> list[Call]:

@@ -274,3 +274,23 @@ def test_a_content_type_the_download_filled_in_is_no_new_version(firm: Firm) -> 
         provider_id=row.provider_id, filename=row.filename, url=row.source_url, content_type="image/png"
     )
     assert attachments.attachments_record(items=[(row.item, [given])], now=timezone.now()) == [row.pk]
+
+
+def test_a_poll_listing_a_file_again_leaves_a_download_that_finished_meanwhile_stored(
+    firm: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+    apply = attachments._apply
+
+    def a_worker_stores_it_after_the_poll_read_it(*args: Any) -> None:
+        with responses.RequestsMock() as mocked:
+            _served(mocked, [row])
+            attachments_fetch(attachment_ids=[row.pk])
+        apply(*args)
+
+    monkeypatch.setattr(attachments, "_apply", a_worker_stores_it_after_the_poll_read_it)
+    _listed(row, refresh_only=True)
+
+    now = Attachment.objects.get(pk=row.pk)
+    assert now.source_url.endswith("?renewed")
+    assert now.state == Attachment.State.STORED and now.blob is not None  # not written back as the poll read it
