@@ -234,10 +234,9 @@ def attachments_stalled(*, now: dt.datetime) -> Stalled:
         .values_list("pk", "fetch_started_at")[:STALLED_PER_SWEEP]
     )
     if rows:
-        # Not one a task took meanwhile: its stamp is new, and clearing it would hide a loss of that task.
-        waiting.filter(lost | Q(fetch_started_at__isnull=True), pk__in=[pk for pk, _ in rows]).update(
-            fetch_started_at=None, updated_at=now
-        )
+        # Not one a task took meanwhile: its stamp is new, and clearing it would hide a loss of that task. (Its task
+        # queued here anyway finds it taken and leaves it to that one.)
+        waiting.filter(lost | untaken, pk__in=[pk for pk, _ in rows]).update(fetch_started_at=None, updated_at=now)
     return Stalled(
         lost=[pk for pk, taken in rows if taken is not None], untaken=[pk for pk, taken in rows if taken is None]
     )
@@ -299,9 +298,15 @@ def _finish(row: Attachment, state: str, reason: str, now: dt.datetime) -> Attac
     written, and None, when the row went or is to be downloaded afresh since it was read (its generation moved on:
     a new version, which the sync that found it queued)."""
     written = Attachment.objects.filter(pk=row.pk, generation=row.generation).update(
-        state=state, reason=reason, blob=None, attempts=row.attempts, updated_at=now, content_type=row.content_type
+        state=state,
+        reason=reason,
+        blob=None,
+        attempts=row.attempts,
+        fetch_started_at=None,  # given back: the next task queued for it takes it
+        updated_at=now,
+        content_type=row.content_type,
     )
-    row.state, row.reason, row.blob, row.updated_at = state, reason, None, now
+    row.state, row.reason, row.blob, row.updated_at, row.fetch_started_at = state, reason, None, now, None
     return row if written else None
 
 
@@ -365,11 +370,11 @@ def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.
     faults: list[Exception] = []
     for n, pk in enumerate(ids):
         if n and (clock() - began).total_seconds() > FETCH_SECONDS:
-            _hand_over(ids[n:], began)
+            _hand_over(ids[n:], began, clock())
             break
         one = found.get(pk)
-        if one is None or _done_already(one.row):
-            answers.append(one.row if one else None)
+        if one is None or _done_already(one.row) or one.row.fetch_started_at != began:
+            answers.append(one.row if one else None)  # gone, done, or another task's (the file queued twice)
             continue
         try:
             answers.append(_fetch(one, _bound(modules, one.provider), clock))
@@ -383,21 +388,25 @@ def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.
 
 
 def _take(ids: list[int], now: dt.datetime) -> None:
-    """Count a run of each of these files still to download, and stamp it with the task's start: one statement for
-    the task's files. A run counts when it is taken rather than when it ends, so that a run that never ends (its
-    worker killed at the time limit, or an unexpected error) counts too, and a file that does that every time is
-    failed in words after MAX_RUNS (_never_finished) instead of being queued again for ever."""
+    """Take these files for this task: those still to download that no other task has (a file is queued twice when
+    a poll lists it again while it waits), stamped with the task's start, a run counted for each; one statement for
+    the task's files. The task downloads only the files stamped with its start, so two tasks never download one
+    file together. A run counts when it is taken rather than when it ends, so that a run that never ends (its worker
+    killed at the time limit, or an unexpected error) counts too, and a file that does that every time is failed in
+    words after MAX_RUNS (_never_finished) instead of being queued again for ever. A stamp older than STALLED_AFTER
+    is a dead task's: that file is free."""
+    free = Q(fetch_started_at__isnull=True) | Q(fetch_started_at__lt=now - STALLED_AFTER)
     Attachment.objects.filter(
-        pk__in=ids, removed=False, state__in=[Attachment.State.PENDING, Attachment.State.FAILED]
+        free, pk__in=ids, removed=False, state__in=[Attachment.State.PENDING, Attachment.State.FAILED]
     ).update(fetch_started_at=now, attempts=F("attempts") + 1)
 
 
-def _hand_over(ids: list[int], began: dt.datetime) -> None:
-    """Queue the files this task did not start as a task of their own: not taken, so neither a run counted nor a
-    stamp (only for those this task stamped: a sync may have restarted one meanwhile)."""
+def _hand_over(ids: list[int], began: dt.datetime, now: dt.datetime) -> None:
+    """Queue the files this task did not start as a task of their own: given back (no stamp, the run not counted;
+    only those this task took) and queued anew as of `now`."""
     logger.info("download task ran %s s: %s file(s) queued as a task of their own", FETCH_SECONDS, len(ids))
-    Attachment.objects.filter(pk__in=ids, fetch_started_at=began).update(
-        fetch_started_at=None, attempts=F("attempts") - 1
+    Attachment.objects.filter(pk__in=ids, fetch_started_at=began, attempts__gt=0).update(
+        fetch_started_at=None, attempts=F("attempts") - 1, updated_at=now
     )
     enqueue_many(fetch_calls(ids))
 
@@ -468,8 +477,8 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
 def _never_finished(label: str) -> str:
     minutes = int(settings.Q_CLUSTER["timeout"]) // 60  # type: ignore[call-overload]  # the settings' int
     return (
-        f"The download of this file began {MAX_RUNS} times and never finished: its worker stopped during it (a "
-        f"download may take {minutes} minutes at most) or an unexpected error ended it, which support can see among "
+        f"A download task took this file {MAX_RUNS} times and none finished it: its worker stopped during the task "
+        f"(a task may run {minutes} minutes at most) or an unexpected error ended it, which support can see among "
         f"the failed tasks. Open it at {label}, or ask support to download it again once the cause is fixed."
     )
 

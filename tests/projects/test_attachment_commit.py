@@ -61,3 +61,5 @@ def test_a_download_inside_a_callers_transaction_leaves_that_commit_alone(firm: 
         sent = _fetch(firm)
         assert _synchronous_commit() == "on"
     assert not any(RELAX in sql for sql, _ in sent)
+    writes = [autocommit for sql, autocommit in sent if AttachmentBlob._meta.db_table in sql]
+    assert writes and not any(writes)  # the caller's transaction, seen as such

@@ -90,11 +90,13 @@ def test_a_file_that_kills_its_worker_every_time_ends_failed_in_words_and_the_ot
 
     culprit.refresh_from_db()
     assert (culprit.state, culprit.attempts) == (Attachment.State.FAILED, MAX_RUNS)
-    assert f"began {MAX_RUNS} times and never finished" in culprit.reason and "5 minutes" in culprit.reason
+    assert f"took this file {MAX_RUNS} times and none finished it" in culprit.reason
+    assert "5 minutes" in culprit.reason
     assert _state(innocent)[0] == Attachment.State.STORED
     assert _fetch_calls(at + 2 * UNTAKEN_AFTER) == []  # failed: queued no more, until a person asks again
     assert attachments.attachments_download_again(attachment_ids=[culprit.pk], now=at) == 1
     assert _state(culprit) == (Attachment.State.PENDING, 0)  # MAX_RUNS more runs
+    assert culprit.fetch_started_at is None  # for the next task to take
 
 
 def test_an_unexpected_error_every_time_ends_failed_after_max_runs(firm: Firm, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,6 +132,7 @@ def test_files_a_task_hands_on_when_its_time_is_up_are_neither_counted_nor_lost(
     firm: Firm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = _pending(linked_add(firm).link, 2)
+    Attachment.objects.filter(pk=second.pk).update(updated_at=T0 - UNTAKEN_AFTER)  # waited hours in a backlog
     monkeypatch.setattr(attachments, "enqueue_many", lambda calls: None)  # the handed-on task waits in the queue
     at = [T0]
 
@@ -143,7 +146,28 @@ def test_files_a_task_hands_on_when_its_time_is_up_are_neither_counted_nor_lost(
 
     second.refresh_from_db()
     assert (second.state, second.attempts, second.fetch_started_at) == (Attachment.State.PENDING, 0, None)
-    assert _fetch_calls(T0 + STALLED_AFTER * 2) == []  # waiting for its own task, not lost
+    assert second.updated_at == at[0]  # queued anew just now
+    assert _fetch_calls(at[0] + STALLED_AFTER * 2) == []  # waiting for its own task, not lost
+
+
+def test_a_file_queued_twice_is_downloaded_by_one_task_and_counted_once(firm: Firm) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+    downloads: list[object] = []
+    other: list[Attachment | None] = []
+
+    def a_second_task_runs_meanwhile(request: object) -> tuple[int, dict[str, str], bytes]:
+        downloads.append(request)
+        other.extend(attachments_fetch(attachment_ids=[row.pk], clock=lambda: T0 + dt.timedelta(seconds=5)))
+        return 200, {}, PDF
+
+    with responses.RequestsMock() as mocked:
+        mocked.add_callback(responses.GET, row.source_url, callback=a_second_task_runs_meanwhile)
+        attachments_fetch(attachment_ids=[row.pk], clock=lambda: T0)
+
+    assert len(downloads) == 1  # the second task found it taken and left it
+    assert other[0] is not None and other[0].state == Attachment.State.PENDING
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.fetch_started_at) == (Attachment.State.STORED, 1, None)
 
 
 def test_a_paused_links_lost_files_wait_until_it_runs_again(firm: Firm) -> None:
