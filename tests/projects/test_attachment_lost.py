@@ -48,7 +48,7 @@ def _killed(request: object) -> tuple[int, dict[str, str], bytes]:
     raise WorkerKilled
 
 
-def _run(ids: list[int], at: dt.datetime, serve: Callable[[responses.RequestsMock], None]) -> None:
+def _run(ids: list[int], at: dt.datetime, serve: Callable[[responses.RequestsMock], object]) -> None:
     """One download task at `at`, as a worker runs it: killed, failed or done."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         serve(mocked)
