@@ -65,6 +65,13 @@ class Attachment(FirmOwned):
         help_text="Raised whenever the file is to be downloaded afresh (a new version, listed again after removal, "
         "removed, tried again by a person): a download begun before records nothing over it.",
     )
+    fetch_task = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The download task run that took the file (a token of its own): only that run downloads it.",
+    )
     fetch_started_at = models.DateTimeField(
         null=True,
         blank=True,

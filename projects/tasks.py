@@ -7,6 +7,7 @@ from collections import Counter
 from django.utils import timezone
 
 from projects import services
+from projects.models import Attachment
 from projects.queue import enqueue_many
 from projects.services import outbound
 from projects.services.uploads import uploads_delete_unused
@@ -46,7 +47,11 @@ def unregister_webhooks(provider: str, account_id: int, company_id: str, project
 def fetch_attachments(attachment_ids: list[int]) -> str:
     """Download a page's files (projects.services.attachments.attachments_fetch); answers what became of them."""
     done = services.attachments_fetch(attachment_ids=attachment_ids)
-    states = Counter("gone or changed" if row is None else row.state for row in done)
+    # A file this run did not take is answered as it is: done, or still pending in another run's hands.
+    held = Attachment.State.PENDING
+    states = Counter(
+        "gone or changed" if row is None else "held by another task" if row.state == held else row.state for row in done
+    )
     words = [f"{count} {state}" for state, count in sorted(states.items())]
     handed_over = len(set(attachment_ids)) - len(done)
     if handed_over:

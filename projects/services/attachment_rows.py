@@ -83,6 +83,7 @@ def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str,
         "state": Attachment.State.STORED,
         "reason": "",
         "attempts": row.attempts,
+        "fetch_task": "",
         "fetch_started_at": None,
         "updated_at": now,
         "content_type": row.content_type,
@@ -92,7 +93,7 @@ def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str,
     if blob_id is None:
         return False
     row.state, row.reason, row.blob_id, row.updated_at = Attachment.State.STORED, "", blob_id, now
-    row.fetch_started_at = None
+    row.fetch_task, row.fetch_started_at = "", None
     return True
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ UPDATE_FIELDS = [
     "removed",
     "attempts",
     "generation",
+    "fetch_task",
     "fetch_started_at",
     "updated_at",
 ]
@@ -126,10 +128,11 @@ def _apply(row: Attachment, ref: AttachmentRef, now: dt.datetime) -> None:
 def _restart(row: Attachment) -> None:
     row.state, row.reason, row.blob, row.attempts = Attachment.State.PENDING, "", None, 0
     row.generation += 1  # a download of the file as it was, still running, records nothing over this one
-    row.fetch_started_at = None  # its task is still to come
+    row.fetch_task, row.fetch_started_at = "", None  # its task is still to come
 
 
 def _due(row: Attachment) -> bool:
+    """Not stored yet, and to be tried again: its URL is renewed by every poll."""
     return row.state == Attachment.State.PENDING or (row.state == Attachment.State.FAILED and row.attempts < MAX_RUNS)
 
 
@@ -148,8 +151,10 @@ def attachments_record(
         (row.item_id, row.key): row for row in Attachment.objects.filter(item__in=[item for item, _ in listed])
     }
     to_create: list[Attachment] = []
-    to_update: list[Attachment] = []  # downloaded afresh or removed: every field
+    restarted: list[Attachment] = []  # to be downloaded afresh: every field
     relisted: list[Attachment] = []
+    retried: list[int] = []
+    removed: list[int] = []
     for item, refs in listed:
         keys = set()
         for ref in refs:
@@ -167,21 +172,30 @@ def attachments_record(
             if not (_is_new(ref, row) or row.removed):
                 _apply(row, ref, now)
                 relisted.append(row)
+                if row.state == Attachment.State.FAILED:
+                    retried.append(row.pk)  # a passing fault: tried again, as its reason said
                 continue
             _restart(row)
             row.content_type = ""  # the new version's own, from the provider or from its download
             _apply(row, ref, now)
-            to_update.append(row)
+            restarted.append(row)
         if not refresh_only:
-            for (item_id, key), row in existing.items():
-                if item_id == item.pk and key not in keys and not row.removed:
-                    row.removed, row.updated_at = True, now
-                    row.generation += 1
-                    to_update.append(row)
+            removed += [
+                row.pk
+                for (item_id, key), row in existing.items()
+                if item_id == item.pk and key not in keys and not row.removed
+            ]
     Attachment.objects.bulk_create(to_create)
-    Attachment.objects.bulk_update(to_update, UPDATE_FIELDS)
+    Attachment.objects.bulk_update(restarted, UPDATE_FIELDS)
     Attachment.objects.bulk_update(relisted, RELISTED_FIELDS)
-    return [row.pk for row in (*to_create, *to_update, *relisted) if not row.removed and _due(row)]
+    if removed:  # a download of it still running records nothing (its generation moved on)
+        Attachment.objects.filter(pk__in=removed).update(removed=True, generation=F("generation") + 1, updated_at=now)
+    if retried:  # waiting for its task again; one still waiting is not queued twice
+        Attachment.objects.filter(pk__in=retried, state=Attachment.State.FAILED).update(
+            state=Attachment.State.PENDING, updated_at=now
+        )
+    # A file still pending is not queued again: its task is to come, or the sweep queues again one that was lost.
+    return [row.pk for row in (*to_create, *restarted)] + retried
 
 
 def fetch_calls(attachment_ids: Iterable[int]) -> list[Call]:
@@ -234,9 +248,11 @@ def attachments_stalled(*, now: dt.datetime) -> Stalled:
         .values_list("pk", "fetch_started_at")[:STALLED_PER_SWEEP]
     )
     if rows:
-        # Not one a task took meanwhile: its stamp is new, and clearing it would hide a loss of that task. (Its task
-        # queued here anyway finds it taken and leaves it to that one.)
-        waiting.filter(lost | untaken, pk__in=[pk for pk, _ in rows]).update(fetch_started_at=None, updated_at=now)
+        # Not one a task took meanwhile: clearing its stamp would hide a loss of that task. (The task queued for it
+        # here anyway finds it taken and leaves it to that one.)
+        waiting.filter(lost | untaken, pk__in=[pk for pk, _ in rows]).update(
+            fetch_task="", fetch_started_at=None, updated_at=now
+        )
     return Stalled(
         lost=[pk for pk, taken in rows if taken is not None], untaken=[pk for pk, taken in rows if taken is None]
     )
@@ -269,7 +285,7 @@ def attachments_download_again(
                 after={"state": row.state},
                 request=request,
             )
-        fields = ["state", "reason", "blob", "attempts", "generation", "fetch_started_at", "updated_at"]
+        fields = ["state", "reason", "blob", "attempts", "generation", "fetch_task", "fetch_started_at", "updated_at"]
         Attachment.objects.bulk_update(rows, fields)
         attachments_queue_on_commit(row.pk for row in rows)
     return len(rows)
@@ -302,11 +318,13 @@ def _finish(row: Attachment, state: str, reason: str, now: dt.datetime) -> Attac
         reason=reason,
         blob=None,
         attempts=row.attempts,
-        fetch_started_at=None,  # given back: the next task queued for it takes it
+        fetch_task="",
+        fetch_started_at=None,
         updated_at=now,
         content_type=row.content_type,
     )
-    row.state, row.reason, row.blob, row.updated_at, row.fetch_started_at = state, reason, None, now, None
+    row.state, row.reason, row.blob, row.updated_at = state, reason, None, now
+    row.fetch_task, row.fetch_started_at = "", None
     return row if written else None
 
 
@@ -362,20 +380,23 @@ def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.
     A worker killed during a file (its timeout, a restart) loses the files the task had not started: they are pending
     still, and the sweep queues them again (attachments_stalled)."""
     ids = list(dict.fromkeys(attachment_ids))
-    began = clock()
-    _take(ids, began)
+    began, token = clock(), uuid.uuid4().hex
+    _take(ids, began, token)
     found = to_fetch(ids)
     modules: dict[str, Provider] = {}
     answers: list[Attachment | None] = []
     faults: list[Exception] = []
     for n, pk in enumerate(ids):
-        if n and (clock() - began).total_seconds() > FETCH_SECONDS:
-            _hand_over(ids[n:], began, clock())
-            break
         one = found.get(pk)
-        if one is None or _done_already(one.row) or one.row.fetch_started_at != began:
+        if one is None or one.row.fetch_task != token:
             answers.append(one.row if one else None)  # gone, done, or another task's (the file queued twice)
             continue
+        if n and (clock() - began).total_seconds() > FETCH_SECONDS:
+            rest = ids[n:]
+            mine = [p for p in rest if p in found and found[p].row.fetch_task == token]
+            _hand_over(mine, token, clock())
+            answers += [found[p].row if p in found else None for p in rest if p not in mine]
+            break
         try:
             answers.append(_fetch(one, _bound(modules, one.provider), clock))
         except Exception as exc:  # an unforeseen fault with one file holds back none of the others
@@ -387,33 +408,29 @@ def attachments_fetch(*, attachment_ids: Sequence[int], clock: Clock = timezone.
     return answers
 
 
-def _take(ids: list[int], now: dt.datetime) -> None:
-    """Take these files for this task: those still to download that no other task has (a file is queued twice when
-    a poll lists it again while it waits), stamped with the task's start, a run counted for each; one statement for
-    the task's files. The task downloads only the files stamped with its start, so two tasks never download one
-    file together. A run counts when it is taken rather than when it ends, so that a run that never ends (its worker
-    killed at the time limit, or an unexpected error) counts too, and a file that does that every time is failed in
-    words after MAX_RUNS (_never_finished) instead of being queued again for ever. A stamp older than STALLED_AFTER
-    is a dead task's: that file is free."""
-    free = Q(fetch_started_at__isnull=True) | Q(fetch_started_at__lt=now - STALLED_AFTER)
-    Attachment.objects.filter(
-        free, pk__in=ids, removed=False, state__in=[Attachment.State.PENDING, Attachment.State.FAILED]
-    ).update(fetch_started_at=now, attempts=F("attempts") + 1)
+def _take(ids: list[int], now: dt.datetime, token: str) -> None:
+    """Take for this task run (`token`) the files still to download that no other task has (a file can be queued
+    twice: by its page and by the sweep, say), stamped with the run's start, a run counted for each: one statement
+    for the task's files. Only the run that took a file downloads it, so two never download one file together.
+
+    A run counts when it is taken rather than when it ends, so that a run that never ends (its worker killed at the
+    time limit, or an unexpected error) counts too, and a file that does that every time is failed in words after
+    MAX_RUNS (_never_finished) instead of being queued again for ever. A stamp older than STALLED_AFTER is a dead
+    run's: that file is free."""
+    free = Q(fetch_task="") | Q(fetch_started_at__lt=now - STALLED_AFTER)
+    Attachment.objects.filter(free, pk__in=ids, removed=False, state=Attachment.State.PENDING).update(
+        fetch_task=token, fetch_started_at=now, attempts=F("attempts") + 1
+    )
 
 
-def _hand_over(ids: list[int], began: dt.datetime, now: dt.datetime) -> None:
-    """Queue the files this task did not start as a task of their own: given back (no stamp, the run not counted;
-    only those this task took) and queued anew as of `now`."""
+def _hand_over(ids: list[int], token: str, now: dt.datetime) -> None:
+    """Give back the files this run took and did not start (no run counted) and queue them as a task of their own,
+    as of `now`."""
     logger.info("download task ran %s s: %s file(s) queued as a task of their own", FETCH_SECONDS, len(ids))
-    Attachment.objects.filter(pk__in=ids, fetch_started_at=began, attempts__gt=0).update(
-        fetch_started_at=None, attempts=F("attempts") - 1, updated_at=now
+    Attachment.objects.filter(pk__in=ids, fetch_task=token).update(
+        fetch_task="", fetch_started_at=None, attempts=F("attempts") - 1, updated_at=now
     )
     enqueue_many(fetch_calls(ids))
-
-
-def _done_already(row: Attachment) -> bool:
-    """Stored, too large or removed: by another task, or by this one before a retry."""
-    return row.removed or row.state in (Attachment.State.STORED, Attachment.State.TOO_LARGE)
 
 
 def _bound(modules: dict[str, Provider], provider: str) -> Provider:
@@ -434,7 +451,7 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
     if row.declared_size is not None and row.declared_size > limit:
         return _too_large(row, limit, clock())
     label = provider.label
-    if row.state == Attachment.State.PENDING and row.attempts > MAX_RUNS:
+    if row.attempts > MAX_RUNS:
         row.attempts = MAX_RUNS  # not queued again by a sync: only a new version or a person's "download again"
         return _finish(row, Attachment.State.FAILED, _never_finished(label), clock())
     tries = 0
@@ -477,9 +494,10 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
 def _never_finished(label: str) -> str:
     minutes = int(settings.Q_CLUSTER["timeout"]) // 60  # type: ignore[call-overload]  # the settings' int
     return (
-        f"A download task took this file {MAX_RUNS} times and none finished it: its worker stopped during the task "
-        f"(a task may run {minutes} minutes at most) or an unexpected error ended it, which support can see among "
-        f"the failed tasks. Open it at {label}, or ask support to download it again once the cause is fixed."
+        f"The download of this file was tried {MAX_RUNS} times without storing it, and the last try never finished: "
+        f"its worker stopped during the task (a task may run {minutes} minutes at most) or an unexpected error ended "
+        f"it, which support can see among the failed tasks. Open it at {label}, or ask support to download it again "
+        "once the cause is fixed."
     )
 
 

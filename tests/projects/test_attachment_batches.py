@@ -130,7 +130,7 @@ def test_a_task_queued_before_downloads_went_a_page_at_a_time_still_runs(firm: F
         assert tasks.fetch_attachment(row.pk) == "1 stored"
 
 
-def _listed(row: Attachment, *, version: str = "", refresh_only: bool = False) -> None:
+def _listed(row: Attachment, *, version: str = "", refresh_only: bool = False) -> list[int]:
     """What a sync does when it lists the row's item again: the same file (its URL renewed), or a new version."""
     ref = AttachmentRef(
         provider_id=row.provider_id,
@@ -139,7 +139,7 @@ def _listed(row: Attachment, *, version: str = "", refresh_only: bool = False) -
         version=version,
         content_type=row.content_type,
     )
-    attachments.attachments_record(items=[(row.item, [ref])], now=timezone.now(), refresh_only=refresh_only)
+    return attachments.attachments_record(items=[(row.item, [ref])], now=timezone.now(), refresh_only=refresh_only)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -294,3 +294,49 @@ def test_a_poll_listing_a_file_again_leaves_a_download_that_finished_meanwhile_s
     now = Attachment.objects.get(pk=row.pk)
     assert now.source_url.endswith("?renewed")
     assert now.state == Attachment.State.STORED and now.blob is not None  # not written back as the poll read it
+
+
+def test_a_removal_leaves_a_download_that_finished_meanwhile_as_it_was_stored(
+    firm: Firm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+    bulk_create = Attachment.objects.bulk_create
+
+    def a_worker_stores_it_after_the_sync_read_it(*args: Any, **kwargs: Any) -> Any:
+        with responses.RequestsMock() as mocked:
+            _served(mocked, [row])
+            attachments_fetch(attachment_ids=[row.pk])
+        return bulk_create(*args, **kwargs)
+
+    monkeypatch.setattr(Attachment.objects, "bulk_create", a_worker_stores_it_after_the_sync_read_it)
+    attachments.attachments_record(items=[(row.item, [])], now=timezone.now())  # no longer listed
+
+    now = Attachment.objects.get(pk=row.pk)
+    assert now.removed and now.generation == 1
+    assert now.state == Attachment.State.STORED and now.blob is not None  # its bytes still named, not orphaned
+
+
+def test_a_failed_file_is_tried_again_by_the_next_poll_once_however_many_polls_list_it(firm: Firm) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+    with responses.RequestsMock() as mocked:
+        mocked.get(row.source_url, status=503, headers={"Retry-After": "0"})
+        assert tasks.fetch_attachments([row.pk]) == "1 failed"
+    first, second = _listed(row, refresh_only=True), _listed(row, refresh_only=True)
+
+    assert (first, second) == ([row.pk], [])  # queued again once: pending now, its task to come
+    row.refresh_from_db()
+    assert (row.state, row.fetch_task) == (Attachment.State.PENDING, "")
+    with responses.RequestsMock() as mocked:
+        mocked.get(row.source_url, body=PDF)
+        assert tasks.fetch_attachments([row.pk]) == "1 stored"  # given back when it failed: the next task takes it
+
+
+def test_a_task_leaves_alone_a_failed_file_and_one_another_task_holds(firm: Firm) -> None:
+    failed, held = _pending(linked_add(firm).link, 2)
+    Attachment.objects.filter(pk=failed.pk).update(state=Attachment.State.FAILED, attempts=MAX_RUNS)
+    Attachment.objects.filter(pk=held.pk).update(fetch_task="another", fetch_started_at=timezone.now())
+    with responses.RequestsMock():  # no request at all
+        summary = tasks.fetch_attachments([failed.pk, held.pk])
+
+    assert summary == "1 failed, 1 held by another task"
+    assert Attachment.objects.get(pk=failed.pk).attempts == MAX_RUNS

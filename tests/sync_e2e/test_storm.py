@@ -30,7 +30,7 @@ from connector_portal.models import Firm, User
 from projects.constants import DELIVERY_LEASE, LEASE, SWEEP_EVERY
 from projects.models import Attachment, FeedEntry, ItemResponse, ProjectLink, SyncedItem, SyncRun
 from projects.services import attachments_fetch, link_sync, response_deliver, response_submit, sweep_run
-from projects.services.attachments import FETCH_TASK, fetch_calls
+from projects.services.attachments import FETCH_TASK, STALLED_AFTER, fetch_calls
 from projects.services.sweep import DELIVER_TASK, SYNC_TASK
 from sandbox.testing import RunningSandbox
 
@@ -62,7 +62,8 @@ class Chaos:
     """Wraps every request the portal sends: loses write answers and kills the worker when told to."""
 
     rng: random.Random
-    kill_after_requests: int | None = None  # kill before the n-th next request (mid-sync)
+    kill_after_requests: int | None = None  # kill before the n-th next request (mid-sync or mid-download)
+    kill_kind: str = "sync"
     kill_after_write: bool = False  # kill right after the next write reached the provider (mid-delivery)
     lost: int = 0
     killed: Counter[str] = field(default_factory=Counter)
@@ -75,7 +76,7 @@ class Chaos:
                 self.kill_after_requests -= 1
                 if self.kill_after_requests <= 0:
                     self.kill_after_requests = None
-                    self.killed["sync"] += 1
+                    self.killed[self.kill_kind] += 1
                     raise WorkerKilled
             self.sent += 1
             answer = original(session, request, **kwargs)
@@ -142,6 +143,8 @@ class Figures:
     sync_deaths: list[dt.datetime] = field(default_factory=list)
     delivery_deaths: dict[int, dt.datetime] = field(default_factory=dict)
     downloads: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)  # the syncs' download tasks, queued
+    download_deaths: list[dt.datetime] = field(default_factory=list)
+    longest_download_wait: float = 0.0  # seconds from a worker's death mid-download to its files queued again
 
 
 def answer_new_items(link: ProjectLink, answered: set[int]) -> None:
@@ -169,12 +172,18 @@ def run_tasks(
     `figures.kills` names next (mid-sync or mid-delivery)."""
     for task, (object_id,) in calls:
         kill = figures.kills[0] if figures.kills else ""
-        dying = (kill == "sync" and task == SYNC_TASK) or (kill == "delivery" and task == DELIVER_TASK)
+        dying = (
+            (kill == "sync" and task == SYNC_TASK)
+            or (kill == "delivery" and task == DELIVER_TASK)
+            or (kill == "download" and task == FETCH_TASK)
+        )
         with monkeypatch.context() as patch:
             if dying:
                 patch.setattr("projects.services.pull.lease_release", lambda **kw: None)  # the dead release nothing
                 if task == SYNC_TASK:
-                    chaos.kill_after_requests = 2
+                    chaos.kill_after_requests, chaos.kill_kind = 2, "sync"
+                elif task == FETCH_TASK:
+                    chaos.kill_after_requests, chaos.kill_kind = 1, "download"
                 else:
                     chaos.kill_after_write = True
             try:
@@ -193,6 +202,8 @@ def run_tasks(
             except WorkerKilled:
                 if task == SYNC_TASK:
                     figures.sync_deaths.append(clock())
+                elif task == FETCH_TASK:
+                    figures.download_deaths.append(clock())
                 else:
                     figures.delivery_deaths[object_id] = clock()
                 figures.kills.pop(0)
@@ -203,6 +214,9 @@ def run_tasks(
 def tick(link: ProjectLink, clock: EngineClock, chaos: Chaos, figures: Figures, mp: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, tuple[Any, ...]]] = []
     result = sweep_run(now=clock(), enqueue=calls.extend)
+    if figures.download_deaths and result.files:
+        waited = (clock() - figures.download_deaths.pop(0)).total_seconds()
+        figures.longest_download_wait = max(figures.longest_download_wait, waited)
     for response_id in set(figures.delivery_deaths) & set(result.responses):
         orphaned = (clock() - figures.delivery_deaths.pop(response_id)).total_seconds()
         figures.longest_orphan = max(figures.longest_orphan, orphaned)
@@ -251,6 +265,7 @@ def test_the_fault_storm_leaves_nothing_lost_duplicated_wrong_or_waiting_for_a_p
     )
 
     sandbox.app.faults.configure(FAULTS, replace=True)
+    figures.kills.append("download")  # the first download task's worker dies with the page's files
     for n in range(TICKS):
         world.act()
         if n % KILL_SYNC_EVERY == 3:
@@ -302,7 +317,9 @@ def test_the_fault_storm_leaves_nothing_lost_duplicated_wrong_or_waiting_for_a_p
             f"longest stop of a link after its worker died {figures.longest_stop:.0f} s "
             f"(bound {(LEASE + SWEEP_EVERY).total_seconds():.0f} s, two sweep ticks), longest wait of a response "
             f"after its sender died {figures.longest_orphan:.0f} s "
-            f"(bound {(DELIVERY_LEASE + SWEEP_EVERY).total_seconds():.0f} s); files {dict(files)}"
+            f"(bound {(DELIVERY_LEASE + SWEEP_EVERY).total_seconds():.0f} s); files {dict(files)}, "
+            f"{chaos.killed['download']} workers killed mid-download, their files queued again after "
+            f"{figures.longest_download_wait:.0f} s (bound {(STALLED_AFTER + SWEEP_EVERY).total_seconds():.0f} s)"
         )
 
     assert chaos.killed["sync"] >= 3 and chaos.killed["delivery"] >= 1 and chaos.lost >= 1
@@ -320,6 +337,8 @@ def test_the_fault_storm_leaves_nothing_lost_duplicated_wrong_or_waiting_for_a_p
     # Every file was downloaded, or failed on the storm's faults with its reason (a later sync tries again): none left
     # waiting for a task that never comes.
     assert files[Attachment.State.STORED] > 0 and files[Attachment.State.PENDING] == 0, files
+    assert chaos.killed["download"] == 1 and not figures.download_deaths  # the dead worker's files queued again
+    assert figures.longest_download_wait <= (STALLED_AFTER + SWEEP_EVERY).total_seconds()
     assert LEASE + SWEEP_EVERY <= 2 * SWEEP_EVERY  # a dead worker's link is picked up within two sweep ticks
     assert not figures.sync_deaths  # every dead worker's link was synced again
     assert figures.longest_stop <= (LEASE + SWEEP_EVERY).total_seconds()
