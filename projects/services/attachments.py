@@ -172,7 +172,7 @@ def attachments_record(
             if not (_is_new(ref, row) or row.removed):
                 _apply(row, ref, now)
                 relisted.append(row)
-                if row.state == Attachment.State.FAILED:
+                if row.state == Attachment.State.FAILED and _due(row):
                     retried.append(row.pk)  # a passing fault: tried again, as its reason said
                 continue
             _restart(row)

@@ -340,3 +340,5 @@ def test_a_task_leaves_alone_a_failed_file_and_one_another_task_holds(firm: Firm
 
     assert summary == "1 failed, 1 held by another task"
     assert Attachment.objects.get(pk=failed.pk).attempts == MAX_RUNS
+    assert _listed(failed) == []  # nor does a sync try it again: only a new version or a person's "download again"
+    assert Attachment.objects.get(pk=failed.pk).state == Attachment.State.FAILED
