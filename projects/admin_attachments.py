@@ -23,6 +23,8 @@ class AttachmentAdmin(AuditedAdmin[Attachment]):
     search_fields = ["filename", "provider_id", "blob__sha256", "item__number", "item__provider_id"]
     exclude = ["source_url", "source_authenticated"]
     raw_id_fields = ["item", "blob"]
+    # Where its download stands: taken by a task run (and since when), or when a passing fault is tried again.
+    readonly_fields = ["fetch_task", "fetch_started_at", "retry_at"]
     date_hierarchy = "updated_at"
     actions = ["download_again"]
 

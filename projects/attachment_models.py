@@ -79,6 +79,12 @@ class Attachment(FirmOwned):
         help_text="When a download task took the file; cleared when it is to be downloaded afresh or handed on. "
         "A file still waiting long after this lost its download with its worker.",
     )
+    retry_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a file failed on a passing fault is tried again (the provider's Retry-After honoured).",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -92,6 +98,9 @@ class Attachment(FirmOwned):
                 fields=["fetch_started_at", "updated_at"],
                 name="attachment_waiting",
                 condition=models.Q(state="pending", removed=False),
+            ),
+            models.Index(
+                fields=["retry_at"], name="attachment_retry", condition=models.Q(state="failed", removed=False)
             ),
         ]
 

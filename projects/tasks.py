@@ -47,16 +47,23 @@ def unregister_webhooks(provider: str, account_id: int, company_id: str, project
 def fetch_attachments(attachment_ids: list[int]) -> str:
     """Download a page's files (projects.services.attachments.attachments_fetch); answers what became of them."""
     done = services.attachments_fetch(attachment_ids=attachment_ids)
-    # A file this run did not take is answered as it is: done, or still pending in another run's hands.
-    held = Attachment.State.PENDING
-    states = Counter(
-        "gone or changed" if row is None else "held by another task" if row.state == held else row.state for row in done
-    )
+    states = Counter(_what_became(row) for row in done)
     words = [f"{count} {state}" for state, count in sorted(states.items())]
     handed_over = len(set(attachment_ids)) - len(done)
     if handed_over:
         words.append(f"{handed_over} queued as a task of their own (time up)")
     return ", ".join(words) or "nothing to download"
+
+
+def _what_became(row: Attachment | None) -> str:
+    """A file's state, or why this run left it: gone, removed, or (a file queued twice) in another run's hands."""
+    if row is None:
+        return "gone or changed"
+    if row.removed:
+        return "removed"
+    if row.state == Attachment.State.PENDING:
+        return "held by another task" if row.fetch_task else "pending"
+    return str(row.state)
 
 
 def fetch_attachment(attachment_id: int) -> str:

@@ -85,6 +85,7 @@ def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str,
         "attempts": row.attempts,
         "fetch_task": "",
         "fetch_started_at": None,
+        "retry_at": None,
         "updated_at": now,
         "content_type": row.content_type,
     }

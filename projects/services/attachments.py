@@ -78,11 +78,15 @@ UPDATE_FIELDS = [
     "generation",
     "fetch_task",
     "fetch_started_at",
+    "retry_at",
     "updated_at",
 ]
 # A file listed again as it was: where it hangs and its URL (signed URLs expire). Not its download's state, which a
-# task may have written since the sync read the row: writing back what the sync read would undo that download.
-RELISTED_FIELDS = ["provider_id", "place", "owner_id", "source_url", "source_authenticated", "updated_at"]
+# task may have written since the sync read the row: writing back what the sync read would undo that download. Nor
+# updated_at, which says when its download last moved (the sweep finds by it a file whose task never came).
+RELISTED_FIELDS = ["provider_id", "place", "owner_id", "source_url", "source_authenticated"]
+# A download cut short MAX_TRIES times is tried again this much later (a provider's Retry-After sets its own wait).
+RETRY_CUT_SHORT = dt.timedelta(minutes=5)
 
 
 _local = threading.local()
@@ -128,7 +132,7 @@ def _apply(row: Attachment, ref: AttachmentRef, now: dt.datetime) -> None:
 def _restart(row: Attachment) -> None:
     row.state, row.reason, row.blob, row.attempts = Attachment.State.PENDING, "", None, 0
     row.generation += 1  # a download of the file as it was, still running, records nothing over this one
-    row.fetch_task, row.fetch_started_at = "", None  # its task is still to come
+    row.fetch_task, row.fetch_started_at, row.retry_at = "", None, None  # its task is still to come
 
 
 def _due(row: Attachment) -> bool:
@@ -172,8 +176,8 @@ def attachments_record(
             if not (_is_new(ref, row) or row.removed):
                 _apply(row, ref, now)
                 relisted.append(row)
-                if row.state == Attachment.State.FAILED and _due(row):
-                    retried.append(row.pk)  # a passing fault: tried again, as its reason said
+                if row.state == Attachment.State.FAILED and _due(row) and (row.retry_at or now) <= now:
+                    retried.append(row.pk)  # a passing fault, its wait over: tried again with the URL just listed
                 continue
             _restart(row)
             row.content_type = ""  # the new version's own, from the provider or from its download
@@ -192,7 +196,7 @@ def attachments_record(
         Attachment.objects.filter(pk__in=removed).update(removed=True, generation=F("generation") + 1, updated_at=now)
     if retried:  # waiting for its task again; one still waiting is not queued twice
         Attachment.objects.filter(pk__in=retried, state=Attachment.State.FAILED).update(
-            state=Attachment.State.PENDING, updated_at=now
+            state=Attachment.State.PENDING, retry_at=None, updated_at=now
         )
     # A file still pending is not queued again: its task is to come, or the sweep queues again one that was lost.
     return [row.pk for row in (*to_create, *restarted)] + retried
@@ -214,47 +218,53 @@ def attachments_queue_on_commit(attachment_ids: Iterable[int]) -> None:
 
 @dataclass(frozen=True)
 class Stalled:
-    """The files whose download was lost: taken by a task whose worker died (or that an unexpected error ended), and
-    queued but never taken."""
+    """The files the sweep queues: taken by a task run whose worker died (or that an unexpected error ended), queued
+    but never taken, and failed on a passing fault whose wait is over."""
 
     lost: list[int]
     untaken: list[int]
+    retried: list[int]
 
     @property
     def ids(self) -> list[int]:
-        return [*self.lost, *self.untaken]
+        return [*self.lost, *self.untaken, *self.retried]
 
     def calls(self) -> list[Call]:
         """A task each for the lost ones, so that a file that kills its worker every time holds back no other; the
         run it died in counted, and after MAX_RUNS the file is failed in words (_never_finished)."""
-        return [(FETCH_TASK, ([pk],)) for pk in self.lost] + fetch_calls(self.untaken)
+        return [(FETCH_TASK, ([pk],)) for pk in self.lost] + fetch_calls([*self.untaken, *self.retried])
 
 
 # The links whose files are downloaded: not those a person paused or whose connection is lost (their downloads would
-# only fail), whose files wait, pending, until the link runs again.
+# only fail), whose files wait until the link runs again.
 DOWNLOADING_LINKS = [ProjectLink.Status.ACTIVE, ProjectLink.Status.FAILING]
 
 
 def attachments_stalled(*, now: dt.datetime) -> Stalled:
-    """The pending files whose download was lost, oldest first, at most STALLED_PER_SWEEP: the sweep queues them
-    again. Each is marked as queued anew (no task has it, updated_at `now`), so that the next sweeps leave it alone
-    while it waits for a worker."""
-    lost = Q(fetch_started_at__lt=now - STALLED_AFTER)
-    untaken = Q(fetch_started_at__isnull=True, updated_at__lt=now - UNTAKEN_AFTER)
-    waiting = Attachment.objects.filter(state=Attachment.State.PENDING, removed=False)
+    """The files to queue again, oldest first, at most STALLED_PER_SWEEP: pending ones whose download was lost, and
+    failed ones due another try (their retry time passed, runs left). Each is marked as queued anew (pending, no run
+    has it, updated_at `now`), so that the next sweeps leave it alone while it waits for a worker."""
+    pending = Q(state=Attachment.State.PENDING)
+    lost = pending & Q(fetch_started_at__lt=now - STALLED_AFTER)
+    untaken = pending & Q(fetch_started_at__isnull=True, updated_at__lt=now - UNTAKEN_AFTER)
+    due = Q(state=Attachment.State.FAILED, attempts__lt=MAX_RUNS, retry_at__lte=now)
     rows = list(
-        waiting.filter(lost | untaken, item__link__status__in=DOWNLOADING_LINKS, firm__is_active=True)
+        Attachment.objects.filter(lost | untaken | due, removed=False)
+        .filter(item__link__status__in=DOWNLOADING_LINKS, firm__is_active=True)
         .order_by("updated_at", "id")
-        .values_list("pk", "fetch_started_at")[:STALLED_PER_SWEEP]
+        .values_list("pk", "state", "fetch_started_at")[:STALLED_PER_SWEEP]
     )
     if rows:
-        # Not one a task took meanwhile: clearing its stamp would hide a loss of that task. (The task queued for it
-        # here anyway finds it taken and leaves it to that one.)
-        waiting.filter(lost | untaken, pk__in=[pk for pk, _ in rows]).update(
-            fetch_task="", fetch_started_at=None, updated_at=now
+        # Only rows still as read: clearing the stamp of one a run took meanwhile would hide a loss of that run. (The
+        # task queued for it here anyway finds it taken and leaves it to that one.)
+        Attachment.objects.filter(lost | untaken | due, pk__in=[pk for pk, _, _ in rows]).update(
+            state=Attachment.State.PENDING, fetch_task="", fetch_started_at=None, retry_at=None, updated_at=now
         )
+    failed = Attachment.State.FAILED
     return Stalled(
-        lost=[pk for pk, taken in rows if taken is not None], untaken=[pk for pk, taken in rows if taken is None]
+        lost=[pk for pk, state, taken in rows if state != failed and taken is not None],
+        untaken=[pk for pk, state, taken in rows if state != failed and taken is None],
+        retried=[pk for pk, state, _ in rows if state == failed],
     )
 
 
@@ -264,8 +274,8 @@ def attachments_download_again(
     """Queue a fresh download of each failed file among `attachment_ids` (its tries forgotten), audited; answer how
     many. Safe to run twice: a file queued already is pending, not failed, so it is not queued a second time.
 
-    A file whose signed download URL has expired fails again at once; the link's next sync renews the URL of every
-    file not stored yet and queues it again by itself."""
+    A file whose signed download URL has expired fails again; every poll renews the URL of each file not stored
+    yet, and the sweep tries a passing fault again."""
     with transaction.atomic():
         rows = list(
             Attachment.objects.select_for_update()
@@ -285,7 +295,8 @@ def attachments_download_again(
                 after={"state": row.state},
                 request=request,
             )
-        fields = ["state", "reason", "blob", "attempts", "generation", "fetch_task", "fetch_started_at", "updated_at"]
+        fields = ["state", "reason", "blob", "attempts", "generation", "fetch_task", "fetch_started_at", "retry_at"]
+        fields.append("updated_at")
         Attachment.objects.bulk_update(rows, fields)
         attachments_queue_on_commit(row.pk for row in rows)
     return len(rows)
@@ -309,7 +320,9 @@ def _ref_of(row: Attachment) -> AttachmentRef:
     )
 
 
-def _finish(row: Attachment, state: str, reason: str, now: dt.datetime) -> Attachment | None:
+def _finish(
+    row: Attachment, state: str, reason: str, now: dt.datetime, retry_at: dt.datetime | None = None
+) -> Attachment | None:
     """A state other than stored (attachment_rows.stored_record writes that one), with its reason in words. Nothing
     written, and None, when the row went or is to be downloaded afresh since it was read (its generation moved on:
     a new version, which the sync that found it queued)."""
@@ -320,6 +333,7 @@ def _finish(row: Attachment, state: str, reason: str, now: dt.datetime) -> Attac
         attempts=row.attempts,
         fetch_task="",
         fetch_started_at=None,
+        retry_at=retry_at,
         updated_at=now,
         content_type=row.content_type,
     )
@@ -467,13 +481,11 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
             if tries < MAX_TRIES:
                 _backoff(provider.http, tries)
                 continue
-            words = (
-                f"{label} stopped sending this file before its end ({exc}), {MAX_TRIES} times. "
-                "The portal tries again at the next sync."
-            )
-            return _finish(row, Attachment.State.FAILED, words, clock())
+            words = f"{label} stopped sending this file before its end ({exc}), {MAX_TRIES} times."
+            return _passing_fault(row, words, "The portal tries again in about 5 minutes.", RETRY_CUT_SHORT, clock())
         except Retryable as exc:
-            return _finish(row, Attachment.State.FAILED, f"{exc.message} (the file is downloaded then).", clock())
+            wait = dt.timedelta(seconds=max(exc.retry_after, 60))  # the provider's Retry-After, honoured
+            return _passing_fault(row, exc.message, "The file is downloaded then.", wait, clock())
         except ProviderError as exc:
             row.attempts = MAX_RUNS  # a refusal does not pass by itself; a change of the item tries again
             return _finish(row, Attachment.State.FAILED, f"{label} refused the download: {exc.message}", clock())
@@ -489,6 +501,19 @@ def _fetch(found: ToFetch, provider: Provider, clock: Clock) -> Attachment | Non
         logger.info("attachment %s went or changed while its file downloaded; nothing recorded", row.pk)
         return None
     return row
+
+
+def _passing_fault(row: Attachment, words: str, then: str, wait: dt.timedelta, now: dt.datetime) -> Attachment | None:
+    """Failed on a fault that passes: the sweep tries it again after `wait`, while runs are left; after the last,
+    it stays failed until a new version or a person's "download again"."""
+    if row.attempts < MAX_RUNS:
+        return _finish(row, Attachment.State.FAILED, f"{words} {then}", now, retry_at=now + wait)
+    last = words.split(". ")[0].rstrip(".")
+    words = (
+        f"The download of this file failed {MAX_RUNS} times on a passing fault (the last: {last}). "
+        "The portal tries again when the provider lists a new version; support can download it again sooner."
+    )
+    return _finish(row, Attachment.State.FAILED, words, now)
 
 
 def _never_finished(label: str) -> str:

@@ -321,6 +321,8 @@ def test_a_failed_file_is_tried_again_by_the_next_poll_once_however_many_polls_l
     with responses.RequestsMock() as mocked:
         mocked.get(row.source_url, status=503, headers={"Retry-After": "0"})
         assert tasks.fetch_attachments([row.pk]) == "1 failed"
+    assert _listed(row, refresh_only=True) == []  # the provider's wait is not over
+    Attachment.objects.filter(pk=row.pk).update(retry_at=timezone.now() - dt.timedelta(seconds=1))
     first, second = _listed(row, refresh_only=True), _listed(row, refresh_only=True)
 
     assert (first, second) == ([row.pk], [])  # queued again once: pending now, its task to come

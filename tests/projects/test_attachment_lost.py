@@ -195,3 +195,29 @@ def test_a_sync_finding_a_new_version_of_a_lost_file_gives_it_fresh_runs(firm: F
     row.refresh_from_db()
     assert (row.attempts, row.fetch_started_at) == (0, None)
     assert _fetch_calls(T0 + STALLED_AFTER * 2) == []  # its new task is to come: not lost
+
+
+def test_a_passing_fault_is_tried_again_by_the_sweep_after_the_providers_wait_then_left_failed_in_words(
+    firm: Firm,
+) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+
+    def unavailable(mocked: responses.RequestsMock) -> None:
+        mocked.get(row.source_url, status=429, headers={"Retry-After": "600"})
+
+    at = T0
+    for run in range(1, MAX_RUNS + 1):
+        _run([row.pk], at, unavailable)
+        row.refresh_from_db()
+        assert (row.state, row.attempts) == (Attachment.State.FAILED, run)
+        if run == MAX_RUNS:
+            break
+        assert row.retry_at == at + dt.timedelta(seconds=600) and "tries again" in row.reason
+        assert _fetch_calls(at + dt.timedelta(seconds=599)) == []  # the provider's Retry-After honoured
+        at += dt.timedelta(seconds=600)
+        assert _fetch_calls(at) == [[row.pk]]
+        assert _state(row)[0] == Attachment.State.PENDING  # waiting for its task: queued once
+        assert _fetch_calls(at) == []
+
+    assert row.retry_at is None and f"failed {MAX_RUNS} times on a passing fault" in row.reason
+    assert _fetch_calls(at + 2 * UNTAKEN_AFTER) == []

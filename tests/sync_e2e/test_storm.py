@@ -143,7 +143,7 @@ class Figures:
     sync_deaths: list[dt.datetime] = field(default_factory=list)
     delivery_deaths: dict[int, dt.datetime] = field(default_factory=dict)
     downloads: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)  # the syncs' download tasks, queued
-    download_deaths: list[dt.datetime] = field(default_factory=list)
+    download_deaths: list[tuple[dt.datetime, list[int]]] = field(default_factory=list)  # when, and its files
     longest_download_wait: float = 0.0  # seconds from a worker's death mid-download to its files queued again
 
 
@@ -203,7 +203,7 @@ def run_tasks(
                 if task == SYNC_TASK:
                     figures.sync_deaths.append(clock())
                 elif task == FETCH_TASK:
-                    figures.download_deaths.append(clock())
+                    figures.download_deaths.append((clock(), list(object_id)))
                 else:
                     figures.delivery_deaths[object_id] = clock()
                 figures.kills.pop(0)
@@ -214,9 +214,12 @@ def run_tasks(
 def tick(link: ProjectLink, clock: EngineClock, chaos: Chaos, figures: Figures, mp: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, tuple[Any, ...]]] = []
     result = sweep_run(now=clock(), enqueue=calls.extend)
-    if figures.download_deaths and result.files:
-        waited = (clock() - figures.download_deaths.pop(0)).total_seconds()
-        figures.longest_download_wait = max(figures.longest_download_wait, waited)
+    for death in list(figures.download_deaths):
+        when, files = death
+        if set(files) <= set(result.files):  # the dead task's files, every one queued again
+            figures.download_deaths.remove(death)
+            waited = (clock() - when).total_seconds()
+            figures.longest_download_wait = max(figures.longest_download_wait, waited)
     for response_id in set(figures.delivery_deaths) & set(result.responses):
         orphaned = (clock() - figures.delivery_deaths.pop(response_id)).total_seconds()
         figures.longest_orphan = max(figures.longest_orphan, orphaned)
