@@ -146,8 +146,10 @@ def attachments_record(
     """Keep what each item lists of its files; answer the ids of those to download. Call in the page's transaction.
 
     A new file, or a new version of one (another version, name, size or checksum), is downloaded afresh; a file no
-    longer listed is marked removed. With `refresh_only` (items whose content did not change) only the download URLs
-    of files not yet stored are renewed, since signed URLs expire, and those files are queued again."""
+    longer listed is marked removed. The download URL of each file not stored yet is renewed, since signed URLs
+    expire, and a file failed on a passing fault whose wait is over is tried again; a pending one is not queued
+    again (its task is to come, or the sweep finds it lost). With `refresh_only` (items whose content did not
+    change) only those URLs and retries."""
     listed = [(item, refs) for item, refs in items if refs or not refresh_only]
     if not listed:
         return []

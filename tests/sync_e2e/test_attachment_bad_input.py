@@ -12,9 +12,10 @@ import pytest
 from pytest_django.fixtures import Settings
 
 from projects.models import Attachment, FeedEntry, ProjectLink, SyncedItem, SyncRun
+from projects.services.attachments import RETRY_CUT_SHORT
 from sandbox.files import small_pdf
 from sandbox.testing import RunningSandbox
-from tests.sync_e2e.conftest import CASES, Case
+from tests.sync_e2e.conftest import CASES, Case, EngineClock
 
 pytestmark = pytest.mark.django_db
 GOOD = small_pdf("The good drawing")
@@ -118,15 +119,19 @@ def test_a_file_that_does_not_match_the_providers_checksum_is_refused_in_words(
     assert files["good.pdf"].state == Attachment.State.STORED
 
 
-def test_a_file_that_failed_on_a_passing_fault_is_fetched_at_the_next_sync_with_a_fresh_signed_url(
-    link: ProjectLink, case: Case, sandbox: RunningSandbox, synced: Callable[[], SyncRun]
+def test_a_file_that_failed_on_a_passing_fault_is_fetched_by_the_first_sync_after_its_wait_with_a_fresh_signed_url(
+    link: ProjectLink, case: Case, sandbox: RunningSandbox, synced: Callable[[], SyncRun], clock: EngineClock
 ) -> None:
     _attach(sandbox, case, "flaky.pdf", GOOD)
     sandbox.app.store.conn().execute("UPDATE files SET fault = 'truncate'")
     synced()
-    assert _files(link, case)["flaky.pdf"].state == Attachment.State.FAILED
+    failed = _files(link, case)["flaky.pdf"]
+    assert failed.state == Attachment.State.FAILED and "tries again in about 5 minutes" in failed.reason
 
     sandbox.app.store.conn().execute("UPDATE files SET fault = ''")
+    synced()  # a minute later: its wait is not over
+    assert _files(link, case)["flaky.pdf"].state == Attachment.State.FAILED
+    clock.advance(RETRY_CUT_SHORT.total_seconds())
     synced()
 
     assert _files(link, case)["flaky.pdf"].state == Attachment.State.STORED
