@@ -50,10 +50,18 @@ def open_download(
     The token goes only to the origin of `url` itself; storage services redirect to URLs that carry their own
     signature and refuse an Authorization header beside it."""
     origin = _origin(url)
+    # A refusal from the storage a redirect leads to is its signed URL's (expired), not the API's: a passing fault,
+    # since the next attempt starts at the API again and is given a new one.
+    storage = storage_refusal(http.label, outgoing=False)
     for _ in range(MAX_REDIRECTS + 1):
         at_origin = _origin(url) == origin
         answer = http.send(
-            "GET", url, auth=auth if at_origin else None, classify=classify, headers={"Accept": "*/*"}, stream=True
+            "GET",
+            url,
+            auth=auth if at_origin else None,
+            classify=classify if at_origin else storage,
+            headers={"Accept": "*/*"},
+            stream=True,
         )
         if not answer.is_redirect:
             return answer

@@ -197,7 +197,8 @@ def attachments_record(
     if removed:  # a download of it still running records nothing (its generation moved on)
         Attachment.objects.filter(pk__in=removed).update(removed=True, generation=F("generation") + 1, updated_at=now)
     if retried:  # waiting for its task again; one still waiting is not queued twice
-        Attachment.objects.filter(pk__in=retried, state=Attachment.State.FAILED).update(
+        waited = Q(retry_at__isnull=True) | Q(retry_at__lte=now)  # as read: not one that failed again meanwhile
+        Attachment.objects.filter(waited, pk__in=retried, state=Attachment.State.FAILED, attempts__lt=MAX_RUNS).update(
             state=Attachment.State.PENDING, retry_at=None, updated_at=now
         )
     # A file still pending is not queued again: its task is to come, or the sweep queues again one that was lost.
@@ -259,7 +260,7 @@ def attachments_stalled(*, now: dt.datetime) -> Stalled:
     if rows:
         # Only rows still as read: clearing the stamp of one a run took meanwhile would hide a loss of that run. (The
         # task queued for it here anyway finds it taken and leaves it to that one.)
-        Attachment.objects.filter(lost | untaken | due, pk__in=[pk for pk, _, _ in rows]).update(
+        Attachment.objects.filter(lost | untaken | due, pk__in=[pk for pk, _, _ in rows], removed=False).update(
             state=Attachment.State.PENDING, fetch_task="", fetch_started_at=None, retry_at=None, updated_at=now
         )
     failed = Attachment.State.FAILED

@@ -221,3 +221,19 @@ def test_a_passing_fault_is_tried_again_by_the_sweep_after_the_providers_wait_th
 
     assert row.retry_at is None and f"failed {MAX_RUNS} times on a passing fault" in row.reason
     assert _fetch_calls(at + 2 * UNTAKEN_AFTER) == []
+
+
+def test_an_expired_signed_url_is_a_passing_fault_tried_again_from_the_providers_url(firm: Firm) -> None:
+    (row,) = _pending(linked_add(firm).link, 1)
+    signed = "https://files.storage.example.net/B-000.pdf?X-Amz-Expires=300&X-Amz-Signature=stale"
+
+    def expired(mocked: responses.RequestsMock) -> None:
+        mocked.get(row.source_url, status=302, headers={"Location": signed})
+        mocked.get(signed.split("?")[0], status=403, body="<Error><Code>AccessDenied</Code></Error>")
+
+    _run([row.pk], T0, expired)
+
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (Attachment.State.FAILED, 1)  # runs left: not refused for good
+    assert "file storage refused" in row.reason and row.retry_at is not None
+    assert _fetch_calls(row.retry_at) == [[row.pk]]

@@ -83,6 +83,8 @@ def test_the_change_page_never_shows_the_download_url(support: Client, firm: Fir
 
     assert page.status_code == 200 and "A-501.pdf" in page.content.decode()
     assert row.source_url not in page.content.decode()
+    for label in ("Fetch task", "Fetch started at", "Retry at"):  # where its download stands, for support
+        assert label in page.content.decode()
 
 
 def test_download_again_queues_failed_files_once_and_leaves_stored_ones(

@@ -203,7 +203,8 @@ def run_tasks(
                 if task == SYNC_TASK:
                     figures.sync_deaths.append(clock())
                 elif task == FETCH_TASK:
-                    figures.download_deaths.append((clock(), list(object_id)))
+                    left = Attachment.objects.filter(pk__in=object_id, state=Attachment.State.PENDING)
+                    figures.download_deaths.append((clock(), list(left.values_list("pk", flat=True))))
                 else:
                     figures.delivery_deaths[object_id] = clock()
                 figures.kills.pop(0)
