@@ -23,6 +23,14 @@ from django.db.models import Field, Model
 from projects.models import Attachment, AttachmentBlob, ProjectLink, SyncedItem
 from providers.models import ProviderAccount
 
+# A file no download run holds and none is due for: what every run's end, and every fresh start, writes.
+UNHELD: dict[str, object] = {"fetch_task": "", "fetch_started_at": None, "retry_at": None}
+
+
+def unheld(row: Attachment) -> None:
+    for name, value in UNHELD.items():
+        setattr(row, name, value)
+
 
 @dataclass(frozen=True)
 class ToFetch:
@@ -83,9 +91,7 @@ def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str,
         "state": Attachment.State.STORED,
         "reason": "",
         "attempts": row.attempts,
-        "fetch_task": "",
-        "fetch_started_at": None,
-        "retry_at": None,
+        **UNHELD,
         "updated_at": now,
         "content_type": row.content_type,
     }
@@ -94,7 +100,7 @@ def stored_record(row: Attachment, *, storage_name: str, size: int, sha256: str,
     if blob_id is None:
         return False
     row.state, row.reason, row.blob_id, row.updated_at = Attachment.State.STORED, "", blob_id, now
-    row.fetch_task, row.fetch_started_at = "", None
+    unheld(row)
     return True
 
 

@@ -32,7 +32,7 @@ from connector_portal.models import User
 from connector_portal.services import audit_record
 from projects.models import Attachment, ProjectLink, SyncedItem
 from projects.queue import Call, enqueue_many
-from projects.services.attachment_rows import ToFetch, stored_record, to_fetch
+from projects.services.attachment_rows import UNHELD, ToFetch, stored_record, to_fetch, unheld
 from providers import http
 from providers.base import Provider
 from providers.errors import ProviderError, Retryable
@@ -132,7 +132,16 @@ def _apply(row: Attachment, ref: AttachmentRef, now: dt.datetime) -> None:
 def _restart(row: Attachment) -> None:
     row.state, row.reason, row.blob, row.attempts = Attachment.State.PENDING, "", None, 0
     row.generation += 1  # a download of the file as it was, still running, records nothing over this one
-    row.fetch_task, row.fetch_started_at, row.retry_at = "", None, None  # its task is still to come
+    unheld(row)  # its task is still to come
+
+
+RESTART_FIELDS = ["state", "reason", "blob", "attempts", "generation", *UNHELD, "updated_at"]
+
+
+def _retry_due(now: dt.datetime) -> Q:
+    """Failed on a passing fault, runs left and its wait (the provider's Retry-After) over: to be tried again."""
+    waited = Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+    return waited & Q(state=Attachment.State.FAILED, attempts__lt=MAX_RUNS)
 
 
 def _due(row: Attachment) -> bool:
@@ -197,8 +206,8 @@ def attachments_record(
     if removed:  # a download of it still running records nothing (its generation moved on)
         Attachment.objects.filter(pk__in=removed).update(removed=True, generation=F("generation") + 1, updated_at=now)
     if retried:  # waiting for its task again; one still waiting is not queued twice
-        waited = Q(retry_at__isnull=True) | Q(retry_at__lte=now)  # as read: not one that failed again meanwhile
-        Attachment.objects.filter(waited, pk__in=retried, state=Attachment.State.FAILED, attempts__lt=MAX_RUNS).update(
+        # As read: not one that failed again meanwhile, with a new wait.
+        Attachment.objects.filter(_retry_due(now), pk__in=retried).update(
             state=Attachment.State.PENDING, retry_at=None, updated_at=now
         )
     # A file still pending is not queued again: its task is to come, or the sweep queues again one that was lost.
@@ -250,7 +259,7 @@ def attachments_stalled(*, now: dt.datetime) -> Stalled:
     pending = Q(state=Attachment.State.PENDING)
     lost = pending & Q(fetch_started_at__lt=now - STALLED_AFTER)
     untaken = pending & Q(fetch_started_at__isnull=True, updated_at__lt=now - UNTAKEN_AFTER)
-    due = Q(state=Attachment.State.FAILED, attempts__lt=MAX_RUNS, retry_at__lte=now)
+    due = _retry_due(now)
     rows = list(
         Attachment.objects.filter(lost | untaken | due, removed=False)
         .filter(item__link__status__in=DOWNLOADING_LINKS, firm__is_active=True)
@@ -261,7 +270,7 @@ def attachments_stalled(*, now: dt.datetime) -> Stalled:
         # Only rows still as read: clearing the stamp of one a run took meanwhile would hide a loss of that run. (The
         # task queued for it here anyway finds it taken and leaves it to that one.)
         Attachment.objects.filter(lost | untaken | due, pk__in=[pk for pk, _, _ in rows], removed=False).update(
-            state=Attachment.State.PENDING, fetch_task="", fetch_started_at=None, retry_at=None, updated_at=now
+            state=Attachment.State.PENDING, **UNHELD, updated_at=now
         )
     failed = Attachment.State.FAILED
     return Stalled(
@@ -298,9 +307,7 @@ def attachments_download_again(
                 after={"state": row.state},
                 request=request,
             )
-        fields = ["state", "reason", "blob", "attempts", "generation", "fetch_task", "fetch_started_at", "retry_at"]
-        fields.append("updated_at")
-        Attachment.objects.bulk_update(rows, fields)
+        Attachment.objects.bulk_update(rows, RESTART_FIELDS)
         attachments_queue_on_commit(row.pk for row in rows)
     return len(rows)
 
@@ -334,14 +341,13 @@ def _finish(
         reason=reason,
         blob=None,
         attempts=row.attempts,
-        fetch_task="",
-        fetch_started_at=None,
-        retry_at=retry_at,
+        **{**UNHELD, "retry_at": retry_at},
         updated_at=now,
         content_type=row.content_type,
     )
     row.state, row.reason, row.blob, row.updated_at = state, reason, None, now
-    row.fetch_task, row.fetch_started_at = "", None
+    unheld(row)
+    row.retry_at = retry_at
     return row if written else None
 
 
@@ -444,9 +450,7 @@ def _hand_over(ids: list[int], token: str, now: dt.datetime) -> None:
     """Give back the files this run took and did not start (no run counted) and queue them as a task of their own,
     as of `now`."""
     logger.info("download task ran %s s: %s file(s) queued as a task of their own", FETCH_SECONDS, len(ids))
-    Attachment.objects.filter(pk__in=ids, fetch_task=token).update(
-        fetch_task="", fetch_started_at=None, attempts=F("attempts") - 1, updated_at=now
-    )
+    Attachment.objects.filter(pk__in=ids, fetch_task=token).update(**UNHELD, attempts=F("attempts") - 1, updated_at=now)
     enqueue_many(fetch_calls(ids))
 
 
